@@ -1,0 +1,84 @@
+// Grow one database from 0 to N keys (16-byte keys, 32-byte values) and report the worst
+// single-insert pause, the pause of each entry-column doubling, and bytes per key.
+// Run: bun bench/store-growth.ts [keys]
+
+import { Keyspace } from "../src/store/keyspace.ts";
+
+const KEYS = Number(process.argv[2] ?? 1_000_000);
+const KEY_BYTES = 16;
+const VALUE_BYTES = 32;
+
+function rssBytes(): number {
+  Bun.gc(true);
+  return process.memoryUsage().rss;
+}
+
+// Keys are generated into one reusable buffer: the bench measures the store, not the generator.
+const key = new Uint8Array(KEY_BYTES);
+const keyView = new DataView(key.buffer);
+const value = new Uint8Array(VALUE_BYTES).fill(0x61);
+
+const rssBefore = rssBytes();
+const heapBefore = process.memoryUsage().heapUsed;
+const ks = new Keyspace();
+const t = ks.db(0);
+
+let worstMs = 0;
+let worstAt = -1;
+const slowOps: { i: number; ms: number; slots: number; entries: number }[] = [];
+let lastSlots = t.slots;
+let rehashStarts = 0;
+const start = performance.now();
+for (let i = 0; i < KEYS; i++) {
+  keyView.setUint32(0, 0x6b65793a); // "key:"
+  keyView.setUint32(4, i);
+  keyView.setUint32(8, Math.imul(i, 0x9e3779b1));
+  keyView.setUint32(12, i ^ 0x5bd1e995);
+  const wasRehashing = t.rehashing;
+  const t0 = performance.now();
+  t.upsertString(key, 0, KEY_BYTES, value, 0, VALUE_BYTES);
+  const ms = performance.now() - t0;
+  if (!wasRehashing && t.rehashing) rehashStarts++;
+  if (ms > worstMs) {
+    worstMs = ms;
+    worstAt = i;
+  }
+  if (ms > 1) slowOps.push({ i, ms, slots: t.slots, entries: t.highWater });
+  if (t.slots !== lastSlots) lastSlots = t.slots;
+}
+const totalMs = performance.now() - start;
+
+// Every key must be there.
+for (let i = 0; i < KEYS; i += 997) {
+  keyView.setUint32(0, 0x6b65793a);
+  keyView.setUint32(4, i);
+  keyView.setUint32(8, Math.imul(i, 0x9e3779b1));
+  keyView.setUint32(12, i ^ 0x5bd1e995);
+  if (t.find(key, 0, KEY_BYTES) < 0) throw new Error(`lost key ${i}`);
+}
+
+const rssAfter = rssBytes();
+const heapAfter = process.memoryUsage().heapUsed;
+const tableBytes = t.memoryBytes();
+const arenaBytes = ks.arena.reservedBytes;
+const computed = ks.memoryBytes();
+
+const f = (n: number, d = 1) => n.toFixed(d);
+console.log(`keys: ${KEYS} (${KEY_BYTES} B keys, ${VALUE_BYTES} B values), Bun ${Bun.version}`);
+console.log(`total insert time: ${f(totalMs)} ms (${f((KEYS / totalMs) * 1000, 0)} inserts/s)`);
+console.log(`worst single insert: ${f(worstMs, 3)} ms at key ${worstAt}`);
+console.log(`rehashes: ${rehashStarts}, forced: ${t.forcedRehashes}, final slots: ${t.slots}`);
+console.log(`inserts slower than 1 ms: ${slowOps.length}`);
+for (const s of slowOps.slice(0, 20)) {
+  console.log(`  #${s.i}: ${f(s.ms, 3)} ms (slots ${s.slots}, highWater ${s.entries})`);
+}
+console.log(`table columns+index: ${tableBytes} B = ${f(tableBytes / KEYS)} B/key`);
+console.log(`arena reserved: ${arenaBytes} B = ${f(arenaBytes / KEYS)} B/key`);
+console.log(`arena live: ${ks.arena.liveBytes} B = ${f(ks.arena.liveBytes / KEYS)} B/key`);
+console.log(`keyspace.memoryBytes(): ${computed} B = ${f(computed / KEYS)} B/key`);
+console.log(
+  `process RSS delta: ${f((rssAfter - rssBefore) / 2 ** 20)} MiB = ${f((rssAfter - rssBefore) / KEYS)} B/key`,
+);
+console.log(
+  `JS heap delta: ${f((heapAfter - heapBefore) / 2 ** 20)} MiB = ${f((heapAfter - heapBefore) / KEYS)} B/key`,
+);

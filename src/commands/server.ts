@@ -1,0 +1,5 @@
+// Server commands (INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB ...).
+
+import type { CommandSpec } from "./table.ts";
+
+export const serverCommands: CommandSpec[] = [];

@@ -1,0 +1,5 @@
+// Sorted set commands.
+
+import type { CommandSpec } from "./table.ts";
+
+export const zsetCommands: CommandSpec[] = [];

@@ -1,0 +1,252 @@
+// One connected client: its input framing, its reply writer and output queue,
+// and the per-connection state commands read (selected db, name, protocol).
+//
+// Input path: the socket's `data` chunk is decoded in place; only the
+// incomplete tail of a request is copied (into `carry`), so a request that
+// lies inside one chunk is never copied. Output path: every reply produced
+// while handling one chunk goes into `out`, and one `socket.write` sends it;
+// what the socket did not take waits in `out` for `drain`.
+
+import type { Socket } from "bun";
+import { Args } from "../protocol/args.ts";
+import { decodeStatus, NEED_MORE } from "../protocol/framing.ts";
+import { OutBuf } from "../protocol/outbuf.ts";
+import { MODE_RESP2, MODE_V1, Reply } from "../protocol/reply.ts";
+import { decodeResp } from "../protocol/resp.ts";
+import { decodeV1 } from "../protocol/v1.ts";
+import type { Server } from "./server.ts";
+
+/** How requests are framed on this connection, fixed by its first byte. */
+export const FRAMING_UNKNOWN = 0;
+export const FRAMING_V1 = 1;
+export const FRAMING_RESP = 2;
+
+export interface SocketData {
+  client: Client | null;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Client {
+  readonly id: number;
+  readonly server: Server;
+  readonly socket: Socket<SocketData>;
+  readonly argv = new Args();
+  readonly out = new OutBuf();
+  readonly reply: Reply;
+  /** Address of the peer, "ip:port". */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+
+  framing = FRAMING_UNKNOWN;
+  db = 0;
+  name = "";
+  authenticated = false;
+  /** CLIENT REPLY: on | off | skip. */
+  replyMode: "on" | "off" | "skip" = "on";
+  noEvict = false;
+  lastCommand = "NULL";
+  libName = "";
+  libVer = "";
+
+  /** Unparsed bytes of a request that spans chunks. */
+  private carry: Uint8Array = EMPTY;
+  private carryLen = 0;
+  /** Minimum carry length before decoding is worth retrying (from the decoder). */
+  private needBytes = 0;
+  /** Reading is paused because unsent replies passed client-output-pause-bytes. */
+  paused = false;
+  /** Close once the output queue is flushed (QUIT, protocol errors). */
+  closeAfterFlush = false;
+  closed = false;
+
+  constructor(id: number, server: Server, socket: Socket<SocketData>) {
+    this.id = id;
+    this.server = server;
+    this.socket = socket;
+    this.reply = new Reply(this.out);
+    this.addr = `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
+    this.laddr = `${socket.localAddress ?? server.host}:${socket.localPort ?? server.port}`;
+    this.authenticated = server.config.get("requirepass") === "";
+  }
+
+  /** Bytes of input held for this client (carry + paused input). */
+  get queryBufferBytes(): number {
+    return this.carry.length;
+  }
+
+  // ---- input ---------------------------------------------------------------
+
+  onData(chunk: Uint8Array): void {
+    this.lastInteraction = this.server.now;
+    if (this.closed || this.closeAfterFlush) return;
+    if (this.framing === FRAMING_UNKNOWN) {
+      if (chunk.length === 0) return;
+      this.framing = chunk[0] === 0 ? FRAMING_V1 : FRAMING_RESP;
+      this.reply.mode = this.framing === FRAMING_V1 ? MODE_V1 : MODE_RESP2;
+    }
+    if (this.carryLen === 0) {
+      this.consume(chunk, 0, chunk.length);
+    } else {
+      this.appendCarry(chunk);
+      if (this.carryLen >= this.needBytes) {
+        const buf = this.carry;
+        const len = this.carryLen;
+        this.carryLen = 0;
+        this.consume(buf, 0, len);
+      }
+    }
+    this.flush();
+  }
+
+  /** Decode and execute requests in buf[pos, end); keep what is left. */
+  private consume(buf: Uint8Array, pos: number, end: number): void {
+    const server = this.server;
+    const args = this.argv;
+    const decode = this.framing === FRAMING_RESP ? decodeResp : decodeV1;
+    while (pos < end) {
+      if (this.out.pending > server.outputPauseBytes) {
+        // Backpressure: stop executing; keep the rest of the input until drain.
+        this.pauseReading(buf, pos, end);
+        return;
+      }
+      const next = decode(buf, pos, end, args, server.limits);
+      if (next >= 0) {
+        pos = next;
+        server.execute(this);
+        if (this.closeAfterFlush) return;
+        continue;
+      }
+      if (next === NEED_MORE) break;
+      this.protocolError(decodeStatus.error);
+      return;
+    }
+    this.keepTail(buf, pos, end);
+  }
+
+  private keepTail(buf: Uint8Array, pos: number, end: number): void {
+    const rest = end - pos;
+    if (rest === 0) {
+      this.carryLen = 0;
+      this.needBytes = 0;
+      if (this.carry.length > 64 * 1024) this.carry = EMPTY; // do not pin a big buffer
+      return;
+    }
+    const limit = this.server.config.int("client-query-buffer-limit");
+    if (rest > limit) {
+      this.server.log.warn(
+        `Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${rest}`,
+      );
+      this.close();
+      return;
+    }
+    this.needBytes = Math.max(rest + 1, decodeStatus.need);
+    if (buf === this.carry) {
+      if (pos > 0) this.carry.copyWithin(0, pos, end);
+    } else {
+      this.reserveCarry(Math.max(rest, this.needBytes));
+      this.carry.set(buf.subarray(pos, end), 0);
+    }
+    this.carryLen = rest;
+  }
+
+  private appendCarry(chunk: Uint8Array): void {
+    this.reserveCarry(this.carryLen + chunk.length);
+    this.carry.set(chunk, this.carryLen);
+    this.carryLen += chunk.length;
+  }
+
+  private reserveCarry(n: number): void {
+    if (n <= this.carry.length) return;
+    let size = Math.max(this.carry.length * 2, 16 * 1024);
+    while (size < n) size *= 2;
+    const next = new Uint8Array(size);
+    if (this.carryLen > 0) next.set(this.carry.subarray(0, this.carryLen));
+    this.carry = next;
+  }
+
+  /** Reply with the error, then close: a broken stream cannot be resynchronised. */
+  private protocolError(msg: string): void {
+    this.server.log.verbose(`Protocol error (${msg}) from client: id=${this.id} addr=${this.addr}`);
+    this.reply.resetState();
+    this.reply.error(msg);
+    this.closeAfterFlush = true;
+    this.carryLen = 0;
+  }
+
+  // ---- backpressure ----------------------------------------------------------
+
+  private pauseReading(buf: Uint8Array, pos: number, end: number): void {
+    // Keep the unexecuted input; it is executed when the output drains.
+    const rest = end - pos;
+    if (buf === this.carry) {
+      if (pos > 0) this.carry.copyWithin(0, pos, end);
+    } else {
+      this.reserveCarry(rest);
+      this.carry.set(buf.subarray(pos, end), 0);
+    }
+    this.carryLen = rest;
+    this.needBytes = 0;
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+      this.server.log.verbose(
+        `Pausing reads from client id=${this.id} addr=${this.addr}: ${this.out.pending} bytes of replies unsent`,
+      );
+    }
+  }
+
+  private resumeReading(): void {
+    this.paused = false;
+    this.server.log.verbose(`Resuming reads from client id=${this.id} addr=${this.addr}`);
+    if (this.carryLen > 0) {
+      const buf = this.carry;
+      const len = this.carryLen;
+      this.carryLen = 0;
+      this.consume(buf, 0, len);
+    }
+    if (!this.paused && !this.closed) this.socket.resume();
+  }
+
+  // ---- output ----------------------------------------------------------------
+
+  /**
+   * Send what is queued (one write); what the socket does not take waits for
+   * drain. Once a paused client's queue is down to half the pause threshold,
+   * its held input is executed and reading resumes.
+   */
+  flush(): void {
+    const out = this.out;
+    for (;;) {
+      if (this.closed) return;
+      if (out.pending > 0) {
+        const n = this.socket.write(out.buf.subarray(out.start, out.end));
+        if (n > 0) out.consumed(n);
+        const hard = this.server.outputHardLimit;
+        if (hard > 0 && out.pending > hard) {
+          this.server.log.warn(
+            `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${out.pending} > ${hard} bytes).`,
+          );
+          this.close();
+          return;
+        }
+      }
+      if (out.pending === 0 && this.closeAfterFlush) {
+        this.close();
+        return;
+      }
+      if (!this.paused || out.pending > this.server.outputPauseBytes >>> 1) return;
+      this.resumeReading();
+      if (out.pending === 0) return;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    this.server.removeClient(this);
+  }
+}

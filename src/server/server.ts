@@ -1,0 +1,237 @@
+// The server: listeners, the client registry, dispatch through the command
+// table, and the periodic cron (incremental rehash, idle clients).
+
+import type { Socket, TCPSocketListener } from "bun";
+import { registerAll } from "../commands/index.ts";
+import { CommandTable } from "../commands/table.ts";
+import type { Config } from "../config.ts";
+import type { DecodeLimits } from "../protocol/framing.ts";
+import { MODE_V1 } from "../protocol/reply.ts";
+import { Keyspace } from "../store/keyspace.ts";
+import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import { Log } from "./log.ts";
+
+export class ListenError extends Error {}
+
+/** Counters reported by INFO stats. */
+export class Stats {
+  totalConnections = 0;
+  rejectedConnections = 0;
+  totalCommands = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  inputBytes = 0;
+  outputBytes = 0;
+  reset(): void {
+    this.totalConnections = 0;
+    this.rejectedConnections = 0;
+    this.totalCommands = 0;
+    this.keyspaceHits = 0;
+    this.keyspaceMisses = 0;
+    this.inputBytes = 0;
+    this.outputBytes = 0;
+  }
+}
+
+// Redis quotes at most this much of an unknown command's arguments.
+const UNKNOWN_ARGS_QUOTE = 128;
+
+export class Server {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands = new CommandTable();
+  readonly log = new Log();
+  readonly stats = new Stats();
+  readonly clients = new Map<number, Client>();
+  readonly startedAt = Date.now();
+  private nextClientId = 1;
+  private listeners: TCPSocketListener<SocketData>[] = [];
+  private cron: ReturnType<typeof setInterval> | null = null;
+
+  /** Decoder limits, refreshed from the config. */
+  readonly limits: DecodeLimits = {
+    maxArgs: 1024,
+    maxBulkLen: 512 * 1024 * 1024,
+    maxInlineLen: 64 * 1024,
+  };
+  outputPauseBytes = 1024 * 1024;
+  /** client-output-buffer-limit normal hard limit (0 = none). */
+  outputHardLimit = 0;
+  /** Wall clock in ms, refreshed per event-loop callback. */
+  now = Date.now();
+  host = "127.0.0.1";
+  port = 0;
+
+  constructor(config: Config) {
+    this.config = config;
+    this.keyspace = new Keyspace(config.int("databases"));
+    registerAll(this.commands);
+    this.applyConfig();
+    config.onChange = () => this.applyConfig();
+  }
+
+  /** Copy hot config values into fields (read per request). */
+  applyConfig(): void {
+    const c = this.config;
+    this.limits.maxArgs = c.int("v1-max-args");
+    this.limits.maxBulkLen = c.int("proto-max-bulk-len");
+    this.outputPauseBytes = c.int("client-output-pause-bytes");
+    const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
+    this.outputHardLimit = m ? Number(m[1]) : 0;
+    this.log.setLevel(c.get("loglevel"));
+  }
+
+  /** Bind every address of `bind`; throws ListenError with Redis's text. */
+  start(): void {
+    const binds = this.config.get("bind").split(/\s+/).filter(Boolean);
+    let port = this.config.int("port");
+    const server = this;
+    for (const bind of binds) {
+      const hostname = bind.startsWith("-") ? bind.slice(1) : bind; // "-::1": optional in Redis
+      try {
+        const l = Bun.listen<SocketData>({
+          hostname,
+          port,
+          data: { client: null },
+          socket: {
+            open(socket) {
+              server.onOpen(socket);
+            },
+            data(socket, chunk) {
+              const c = socket.data.client;
+              if (c === null) return;
+              server.now = Date.now();
+              server.keyspace.now = server.now;
+              server.stats.inputBytes += chunk.length;
+              c.onData(chunk);
+            },
+            drain(socket) {
+              socket.data.client?.flush();
+            },
+            close(socket) {
+              const c = socket.data.client;
+              if (c !== null) {
+                c.closed = true;
+                server.removeClient(c);
+              }
+            },
+            error(socket, err) {
+              server.log.warn(`Client error: ${err.message}`);
+              socket.data.client?.close();
+            },
+          },
+        });
+        this.listeners.push(l);
+        port = l.port;
+        if (this.port === 0) {
+          this.port = port;
+          this.host = hostname;
+        }
+        console.log(`imds listening on ${hostname}:${port}`);
+      } catch (e) {
+        this.stop();
+        const err = e as Error & { code?: string };
+        const why = err.code === "EADDRINUSE" ? "bind: Address already in use" : err.message;
+        throw new ListenError(
+          `Could not create server TCP listening socket ${hostname}:${port}: ${why}`,
+        );
+      }
+    }
+    const hz = this.config.int("hz");
+    this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
+  }
+
+  stop(): void {
+    if (this.cron) clearInterval(this.cron);
+    this.cron = null;
+    for (const l of this.listeners) l.stop(true);
+    this.listeners = [];
+    for (const c of [...this.clients.values()]) c.close();
+  }
+
+  private onOpen(socket: Socket<SocketData>): void {
+    // Bun shares the listener's `data` object between sockets: give each its own.
+    socket.data = { client: null };
+    if (this.clients.size >= this.config.int("maxclients")) {
+      this.stats.rejectedConnections++;
+      socket.write("-ERR max number of clients reached\r\n");
+      socket.end();
+      return;
+    }
+    const c = new Client(this.nextClientId++, this, socket);
+    socket.data.client = c;
+    this.clients.set(c.id, c);
+    this.stats.totalConnections++;
+  }
+
+  removeClient(c: Client): void {
+    this.clients.delete(c.id);
+  }
+
+  /** Run the request in c.argv through the command table; exactly one reply. */
+  execute(c: Client): void {
+    const a = c.argv;
+    const reply = c.reply;
+    const legacy = reply.mode === MODE_V1;
+    if (a.count === 0) {
+      // RESP ignores an empty multibulk; a v1 request always gets one reply.
+      if (c.framing === FRAMING_V1)
+        reply.error(legacy ? "ERR unknown command" : "ERR empty request");
+      return;
+    }
+    const spec = this.commands.lookup(a.buf, a.off(0), a.len(0));
+    if (spec === undefined) {
+      if (legacy) return reply.error("ERR unknown command");
+      let quoted = "";
+      for (let i = 1; i < a.count && quoted.length < UNKNOWN_ARGS_QUOTE; i++) {
+        quoted += `'${a.latin1(i).slice(0, UNKNOWN_ARGS_QUOTE - quoted.length)}' `;
+      }
+      return reply.error(
+        `ERR unknown command '${a.latin1(0).slice(0, 128)}', with args beginning with: ${quoted}`,
+      );
+    }
+    if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
+      if (legacy) return reply.error("ERR wrong number of arguments");
+      return reply.error(`ERR wrong number of arguments for '${spec.name}' command`);
+    }
+    if (!c.authenticated && !spec.flags.includes("noauth")) {
+      return reply.error("NOAUTH Authentication required.");
+    }
+    this.stats.totalCommands++;
+    c.lastCommand = spec.name;
+    const out = c.out;
+    const mark = out.pending;
+    try {
+      if (legacy && spec.v1Handler !== undefined) spec.v1Handler(c);
+      else spec.handler(c);
+    } catch (e) {
+      // A bug in a handler must not kill the connection or the server.
+      reply.resetState();
+      out.end = out.start + mark;
+      const msg = (e as Error).message ?? String(e);
+      this.log.warn(`Internal error in '${spec.name}': ${(e as Error).stack ?? msg}`);
+      reply.error(`ERR internal error in '${spec.name}': ${msg}`);
+    }
+    if (c.replyMode !== "on") {
+      if (c.replyMode === "skip") c.replyMode = "on";
+      if (spec.name !== "client" || c.replyMode === "off") out.end = out.start + mark;
+    }
+  }
+
+  private serverCron(): void {
+    this.now = Date.now();
+    this.keyspace.now = this.now;
+    // Finish incremental rehashes while idle, a bounded amount per tick.
+    for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
+    const timeoutSec = this.config.int("timeout");
+    if (timeoutSec > 0) {
+      const cutoff = this.now - timeoutSec * 1000;
+      for (const c of this.clients.values()) {
+        if (c.lastInteraction < cutoff && !c.paused) {
+          this.log.verbose(`Closing idle client id=${c.id} addr=${c.addr}`);
+          c.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// Arena: byte memory for keys and values, outside the JS object heap.
+//
+// Memory is a list of pages. An address is a plain number `pageIndex * PAGE_SIZE + offset`, so
+// the store keeps one Float64 per block instead of a JS reference. A block never straddles pages.
+//
+// Small blocks (<= LARGE_BLOCK) are rounded up to a size class and carved from a bump pointer in
+// the current 1 MiB page; freed blocks go on a per-class free list (a Float64Array stack) and are
+// reused first. Small pages are never returned to the OS (see docs/STORE.md, "Limits").
+// Large blocks get a dedicated page of exactly their size; freeing one drops that page.
+
+export const PAGE_SIZE = 1 << 20;
+export const LARGE_BLOCK = 64 * 1024;
+/** Column types hold capacities in Int32: one block can never exceed this. */
+export const MAX_BLOCK = 0x7fffffff;
+
+const MIN_BLOCK = 16;
+const EMPTY_PAGE = new Uint8Array(0);
+
+// Size classes: 16, 32, ... 128 (8 classes), then 4 per power of two up to 64 KiB
+// (160, 192, 224, 256, 320, ...). Worst-case internal waste above 128 bytes is < 25%.
+const CLASS_SIZES: number[] = [];
+for (let s = 16; s <= 128; s += 16) CLASS_SIZES.push(s);
+for (let base = 128; base < LARGE_BLOCK; base *= 2) {
+  for (let q = 1; q <= 4; q++) CLASS_SIZES.push(base + (base / 4) * q);
+}
+export const CLASS_COUNT = CLASS_SIZES.length;
+
+/** Class index for a small size (0 <= size <= LARGE_BLOCK). */
+function classOf(size: number): number {
+  if (size <= 128) return size <= MIN_BLOCK ? 0 : ((size + 15) >>> 4) - 1;
+  const p = 31 - Math.clz32(size - 1); // 2^p < size <= 2^(p+1)
+  const base = 1 << p;
+  const step = base >>> 2;
+  const sub = Math.ceil((size - base) / step); // 1..4
+  return 8 + (p - 7) * 4 + sub - 1;
+}
+
+export interface ArenaOptions {
+  /** Track every live block to catch double and foreign frees (tests; costs a Map entry each). */
+  checked?: boolean;
+}
+
+export class Arena {
+  private pages: Uint8Array[] = [];
+  private freePageIds: number[] = [];
+  /** Current small page and its bump pointer; -1 before the first small allocation. */
+  private bumpPage = -1;
+  private bumpOffset = PAGE_SIZE;
+  private readonly freeLists: Float64Array[] = [];
+  private readonly freeCounts = new Int32Array(CLASS_COUNT);
+  private reserved = 0;
+  private live = 0;
+  private readonly liveBlocks: Map<number, number> | null;
+
+  constructor(options: ArenaOptions = {}) {
+    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists.push(new Float64Array(16));
+    this.liveBlocks = options.checked === true ? new Map() : null;
+  }
+
+  /** Bytes actually reserved for a request of `size` bytes. */
+  capacityFor(size: number): number {
+    if (size > LARGE_BLOCK) return size;
+    return CLASS_SIZES[classOf(size)]!;
+  }
+
+  alloc(size: number): number {
+    if (!(size >= 0 && size <= MAX_BLOCK)) throw new RangeError(`arena: bad block size ${size}`);
+    let addr: number;
+    let cap: number;
+    if (size > LARGE_BLOCK) {
+      cap = size;
+      const id = this.takePageId();
+      this.pages[id] = new Uint8Array(size);
+      this.reserved += size;
+      addr = id * PAGE_SIZE;
+    } else {
+      const c = classOf(size);
+      cap = CLASS_SIZES[c]!;
+      const n = this.freeCounts[c]!;
+      if (n > 0) {
+        this.freeCounts[c] = n - 1;
+        addr = this.freeLists[c]![n - 1]!;
+      } else {
+        if (this.bumpOffset + cap > PAGE_SIZE) this.newBumpPage();
+        addr = this.bumpPage * PAGE_SIZE + this.bumpOffset;
+        this.bumpOffset += cap;
+      }
+    }
+    this.live += cap;
+    if (this.liveBlocks !== null) this.liveBlocks.set(addr, cap);
+    return addr;
+  }
+
+  /** Free a block; `capacity` must be what capacityFor(size) gave at alloc time. */
+  free(addr: number, capacity: number): void {
+    const id = Math.floor(addr / PAGE_SIZE);
+    const off = addr - id * PAGE_SIZE;
+    const page = this.pages[id];
+    // Cheap shape checks always run; exact ownership only in checked mode.
+    if (page === undefined || page.length === 0 || off + capacity > page.length) {
+      throw new Error(`arena: free of unknown block ${addr}/${capacity}`);
+    }
+    if (this.liveBlocks !== null) {
+      if (this.liveBlocks.get(addr) !== capacity) {
+        throw new Error(`arena: double or mismatched free ${addr}/${capacity}`);
+      }
+      this.liveBlocks.delete(addr);
+    }
+    this.live -= capacity;
+    if (capacity > LARGE_BLOCK) {
+      if (off !== 0 || page.length !== capacity) throw new Error(`arena: bad large free ${addr}`);
+      this.pages[id] = EMPTY_PAGE;
+      this.reserved -= capacity;
+      this.freePageIds.push(id);
+      return;
+    }
+    const c = classOf(capacity);
+    if (CLASS_SIZES[c] !== capacity || (off & (MIN_BLOCK - 1)) !== 0) {
+      throw new Error(`arena: bad small free ${addr}/${capacity}`);
+    }
+    this.pushFree(c, addr);
+  }
+
+  page(addr: number): Uint8Array {
+    return this.pages[Math.floor(addr / PAGE_SIZE)]!;
+  }
+
+  offset(addr: number): number {
+    return addr % PAGE_SIZE;
+  }
+
+  /** Sum of page sizes held (what the arena costs the process). */
+  get reservedBytes(): number {
+    return this.reserved;
+  }
+
+  /** Sum of capacities of live blocks. */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  /** Bookkeeping outside the pages: free-list stacks. */
+  get overheadBytes(): number {
+    let n = 0;
+    for (const list of this.freeLists) n += list.byteLength;
+    return n;
+  }
+
+  /** Drop every block at once (FLUSHALL): O(pages), no per-block work. */
+  reset(): void {
+    this.pages = [];
+    this.freePageIds = [];
+    this.bumpPage = -1;
+    this.bumpOffset = PAGE_SIZE;
+    this.freeCounts.fill(0);
+    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists[c] = new Float64Array(16);
+    this.reserved = 0;
+    this.live = 0;
+    if (this.liveBlocks !== null) this.liveBlocks.clear();
+  }
+
+  private takePageId(): number {
+    const id = this.freePageIds.pop();
+    if (id !== undefined) return id;
+    this.pages.push(EMPTY_PAGE);
+    return this.pages.length - 1;
+  }
+
+  private newBumpPage(): void {
+    // Carve the old page's tail into the largest classes that fit: no byte is wasted.
+    if (this.bumpPage >= 0) {
+      let tail = PAGE_SIZE - this.bumpOffset;
+      while (tail >= MIN_BLOCK) {
+        let c = tail > LARGE_BLOCK ? CLASS_COUNT - 1 : classOf(tail);
+        if (CLASS_SIZES[c]! > tail) c--;
+        const size = CLASS_SIZES[c]!;
+        this.pushFree(c, this.bumpPage * PAGE_SIZE + this.bumpOffset);
+        this.bumpOffset += size;
+        tail -= size;
+      }
+    }
+    const id = this.takePageId();
+    this.pages[id] = new Uint8Array(PAGE_SIZE);
+    this.reserved += PAGE_SIZE;
+    this.bumpPage = id;
+    this.bumpOffset = 0;
+  }
+
+  private pushFree(c: number, addr: number): void {
+    const n = this.freeCounts[c]!;
+    let list = this.freeLists[c]!;
+    if (n === list.length) {
+      const bigger = new Float64Array(list.length * 2);
+      bigger.set(list);
+      this.freeLists[c] = bigger;
+      list = bigger;
+    }
+    list[n] = addr;
+    this.freeCounts[c] = n + 1;
+  }
+}

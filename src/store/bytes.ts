@@ -1,0 +1,110 @@
+// Byte helpers for the store: hashing, equality, ordering and copying on Uint8Array ranges.
+// Everything here is allocation-free except copyBytes above COPY_LOOP_MAX (one view per copy).
+
+let seed = randomSeed();
+
+function randomSeed(): number {
+  const word = new Uint32Array(1);
+  crypto.getRandomValues(word);
+  return word[0]!;
+}
+
+/** Replace the per-process hash seed (tests only: the store must be empty or rebuilt). */
+export function setHashSeed(n: number): void {
+  seed = n >>> 0;
+}
+
+export function getHashSeed(): number {
+  return seed;
+}
+
+/**
+ * MurmurHash3 (x86, 32-bit) over buf[off, off+len), seeded per process so an attacker cannot
+ * precompute colliding keys (hash flooding). Returns an unsigned 32-bit integer.
+ */
+export function hashBytes(buf: Uint8Array, off: number, len: number): number {
+  let h = seed | 0;
+  const end4 = off + (len & ~3);
+  let i = off;
+  while (i < end4) {
+    let k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    i += 4;
+  }
+  const rest = len & 3;
+  if (rest !== 0) {
+    let k = buf[i]!;
+    if (rest > 1) k ^= buf[i + 1]! << 8;
+    if (rest > 2) k ^= buf[i + 2]! << 16;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function bytesEqual(
+  a: Uint8Array,
+  aOff: number,
+  b: Uint8Array,
+  bOff: number,
+  len: number,
+): boolean {
+  for (let i = 0; i < len; i++) {
+    if (a[aOff + i] !== b[bOff + i]) return false;
+  }
+  return true;
+}
+
+/** memcmp order, then the shorter is smaller (Redis string order). Returns <0, 0 or >0. */
+export function compareBytes(
+  a: Uint8Array,
+  aOff: number,
+  aLen: number,
+  b: Uint8Array,
+  bOff: number,
+  bLen: number,
+): number {
+  const n = Math.min(aLen, bLen);
+  for (let i = 0; i < n; i++) {
+    const d = a[aOff + i]! - b[bOff + i]!;
+    if (d !== 0) return d;
+  }
+  return aLen - bLen;
+}
+
+/** Below this many bytes a plain loop beats allocating a subarray view for TypedArray.set. */
+const COPY_LOOP_MAX = 64;
+
+/** memmove: correct for overlapping ranges in the same buffer. */
+export function copyBytes(
+  src: Uint8Array,
+  srcOff: number,
+  dst: Uint8Array,
+  dstOff: number,
+  len: number,
+): void {
+  if (len <= 0) return;
+  if (src === dst) {
+    dst.copyWithin(dstOff, srcOff, srcOff + len);
+    return;
+  }
+  if (len <= COPY_LOOP_MAX && src.buffer !== dst.buffer) {
+    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+    return;
+  }
+  // Different views of one buffer may overlap: set() on a view handles it like memmove.
+  dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+}

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import {
+  bytesEqual,
+  compareBytes,
+  copyBytes,
+  hashBytes,
+  setHashSeed,
+} from "../../src/store/bytes.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe("bytes", () => {
+  test("hash is unsigned, offset-independent and seed-dependent", () => {
+    setHashSeed(1);
+    const a = enc("hello world!");
+    const b = enc("xxhello world!");
+    const h = hashBytes(a, 0, a.length);
+    expect(h).toBeGreaterThanOrEqual(0);
+    expect(h).toBeLessThan(2 ** 32);
+    expect(hashBytes(b, 2, a.length)).toBe(h);
+    for (let len = 0; len < 8; len++) {
+      // every tail length hashes differently from its neighbours
+      expect(hashBytes(a, 0, len)).not.toBe(hashBytes(a, 0, len + 1));
+    }
+    setHashSeed(2);
+    expect(hashBytes(a, 0, a.length)).not.toBe(h);
+  });
+
+  test("hash spreads sequential keys over buckets", () => {
+    setHashSeed(12345);
+    const buckets = new Int32Array(256);
+    const k = new Uint8Array(16);
+    const view = new DataView(k.buffer);
+    for (let i = 0; i < 65536; i++) {
+      view.setUint32(12, i);
+      buckets[hashBytes(k, 0, 16) & 255]!++;
+    }
+    for (const c of buckets) {
+      expect(c).toBeGreaterThan(256 - 80);
+      expect(c).toBeLessThan(256 + 80);
+    }
+  });
+
+  test("equal and compare follow memcmp then length", () => {
+    const a = enc("abc");
+    const b = enc("abd");
+    expect(bytesEqual(a, 0, b, 0, 2)).toBe(true);
+    expect(bytesEqual(a, 0, b, 0, 3)).toBe(false);
+    expect(compareBytes(a, 0, 3, b, 0, 3)).toBeLessThan(0);
+    expect(compareBytes(b, 0, 3, a, 0, 3)).toBeGreaterThan(0);
+    expect(compareBytes(a, 0, 2, a, 0, 3)).toBeLessThan(0);
+    expect(compareBytes(a, 0, 3, a, 0, 3)).toBe(0);
+    const hi = new Uint8Array([0xff]);
+    const lo = new Uint8Array([0x00, 0x00]);
+    expect(compareBytes(hi, 0, 1, lo, 0, 2)).toBeGreaterThan(0); // unsigned bytes
+  });
+
+  test("copyBytes handles overlap and other buffers", () => {
+    const buf = new Uint8Array(200);
+    for (let i = 0; i < 200; i++) buf[i] = i;
+    copyBytes(buf, 0, buf, 10, 100);
+    for (let i = 0; i < 100; i++) expect(buf[10 + i]).toBe(i);
+    const dst = new Uint8Array(300);
+    copyBytes(buf, 10, dst, 5, 150);
+    for (let i = 0; i < 150; i++) expect(dst[5 + i]).toBe(buf[10 + i]!);
+    const small = new Uint8Array(8);
+    copyBytes(buf, 10, small, 1, 7);
+    expect([...small]).toEqual([0, 0, 1, 2, 3, 4, 5, 6]);
+  });
+});

@@ -1,0 +1,465 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { Arena } from "../../src/store/arena.ts";
+import { setHashSeed } from "../../src/store/bytes.ts";
+import { Table, TYPE_HASH, TYPE_STRING, TYPE_ZSET } from "../../src/store/table.ts";
+import { fromHex, hex, Prng } from "./prng.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+beforeAll(() => {
+  Table.debug = true;
+  setHashSeed(0x9e3779b9);
+});
+
+function key(t: Table, e: number): string {
+  return hex(t.keyBytes(e));
+}
+
+/** Full comparison of table contents against the model. */
+function checkModel(t: Table, model: Map<string, Uint8Array>): void {
+  expect(t.count).toBe(model.size);
+  for (const [k, v] of model) {
+    const kb = fromHex(k);
+    const e = t.find(kb, 0, kb.length);
+    if (e < 0) throw new Error(`missing key ${k}`);
+    if (hex(t.valueBytes(e)) !== hex(v)) throw new Error(`wrong value for ${k}`);
+    if (t.type[e] !== TYPE_STRING) throw new Error(`wrong type for ${k}`);
+  }
+  let seen = 0;
+  for (let e = t.nextEntry(0); e >= 0; e = t.nextEntry(e + 1)) {
+    seen++;
+    if (!model.has(key(t, e))) throw new Error(`extra key ${key(t, e)}`);
+  }
+  expect(seen).toBe(model.size);
+}
+
+function randomKey(rng: Prng, space: number): Uint8Array {
+  const r = rng.int(100);
+  if (r === 0) return new Uint8Array(0);
+  if (r === 1) return new Uint8Array([0x00]);
+  if (r === 2) return new Uint8Array([0xff, 0x00, 0xff]);
+  // mostly drawn from a bounded space so we hit existing keys; varied lengths and raw bytes
+  const id = rng.int(space);
+  const len = 1 + (id % 23);
+  const k = new Uint8Array(len);
+  let x = id * 2654435761;
+  for (let i = 0; i < len; i++) {
+    k[i] = (x >>> ((i & 3) * 8)) & 0xff;
+    if (i % 4 === 3) x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+  }
+  k[0] = id & 0xff;
+  if (len > 1) k[1] = (id >>> 8) & 0xff;
+  if (len > 2) k[2] = (id >>> 16) & 0xff;
+  return k;
+}
+
+function randomValue(rng: Prng): Uint8Array {
+  const r = rng.int(100);
+  const len = r < 10 ? 0 : r < 80 ? rng.int(40) : r < 99 ? rng.int(600) : rng.int(90_000);
+  return rng.bytes(len);
+}
+
+describe("table", () => {
+  test("basic add/find/setValue/remove", () => {
+    const t = new Table(new Arena({ checked: true }));
+    const k = enc("hello");
+    expect(t.find(k, 0, 5)).toBe(-1);
+    const e = t.upsertString(k, 0, 5, enc("world"), 0, 5);
+    expect(t.find(k, 0, 5)).toBe(e);
+    expect(new TextDecoder().decode(t.valueBytes(e))).toBe("world");
+    expect(t.page(e)[t.keyOffset(e)]).toBe(0x68);
+    expect(t.valueOffset(e)).toBe(t.keyOffset(e) + 5);
+    expect(() => t.add(k, 0, 5, TYPE_STRING, 0)).toThrow(); // debug: key exists
+    t.setValue(e, enc("a much longer value than before"), 0, 31);
+    expect(new TextDecoder().decode(t.valueBytes(e))).toBe("a much longer value than before");
+    expect(new TextDecoder().decode(t.keyBytes(e))).toBe("hello");
+    t.remove(e);
+    expect(t.count).toBe(0);
+    expect(t.find(k, 0, 5)).toBe(-1);
+    expect(t.arena.liveBytes).toBe(0);
+    t.checkInvariants();
+  });
+
+  test("empty key and empty value are legal", () => {
+    const t = new Table(new Arena({ checked: true }));
+    const empty = new Uint8Array(0);
+    const e = t.upsertString(empty, 0, 0, empty, 0, 0);
+    expect(t.find(empty, 0, 0)).toBe(e);
+    expect(t.valueBytes(e).length).toBe(0);
+    const z = new Uint8Array([0]);
+    expect(t.find(z, 0, 1)).toBe(-1);
+    t.upsertString(z, 0, 1, z, 0, 1);
+    expect(t.count).toBe(2);
+    t.checkInvariants();
+  });
+
+  test("overwrites reuse or reclaim memory", () => {
+    const a = new Arena({ checked: true });
+    const t = new Table(a);
+    const k = enc("k");
+    const e = t.upsertString(k, 0, 1, new Uint8Array(30), 0, 30);
+    const addr = t.addr[e];
+    t.upsertString(k, 0, 1, new Uint8Array(25), 0, 25); // same class: in place
+    expect(t.addr[e]).toBe(addr);
+    t.upsertString(k, 0, 1, new Uint8Array(100_000), 0, 100_000); // large page
+    expect(a.liveBytes).toBe(100_001);
+    t.upsertString(k, 0, 1, new Uint8Array(3), 0, 3); // shrinks: large page released
+    expect(a.liveBytes).toBe(16);
+    expect(t.cap[e]).toBe(16);
+  });
+
+  test("resizeValue keeps the prefix and zero-fills growth", () => {
+    const a = new Arena({ checked: true });
+    const t = new Table(a);
+    const k = enc("key");
+    const e = t.upsertString(k, 0, 3, enc("abc"), 0, 3);
+    let expected = "abc";
+    for (let i = 0; i < 200; i++) {
+      const old = t.valLen[e]!;
+      t.resizeValue(e, old + 7);
+      t.page(e).set(enc("1234567"), t.valueOffset(e) + old);
+      expected += "1234567";
+    }
+    expect(new TextDecoder().decode(t.valueBytes(e))).toBe(expected);
+    expect(new TextDecoder().decode(t.keyBytes(e))).toBe("key");
+    t.resizeValue(e, 2);
+    expect(new TextDecoder().decode(t.valueBytes(e))).toBe("ab");
+    t.resizeValue(e, 5);
+    expect([...t.valueBytes(e)]).toEqual([0x61, 0x62, 0, 0, 0]);
+    t.resizeValue(e, 2000);
+    expect(
+      t
+        .valueBytes(e)
+        .subarray(2)
+        .every((b) => b === 0),
+    ).toBe(true);
+    t.remove(e);
+    expect(a.liveBytes).toBe(0);
+  });
+
+  test("randomized against a Map model across grow, shrink and rehash", () => {
+    const rng = new Prng(42);
+    const arena = new Arena({ checked: true });
+    const t = new Table(arena);
+    const model = new Map<string, Uint8Array>();
+    let midRehashChecks = 0;
+    let inRehash = false;
+    let grows = 0;
+    let lastSlots = t.slots;
+    const phases = [
+      { ops: 60_000, space: 40_000, del: 10 }, // grow
+      { ops: 50_000, space: 40_000, del: 45 }, // churn
+      { ops: 50_000, space: 40_000, del: 90 }, // shrink
+      { ops: 60_000, space: 200_000, del: 20 }, // grow again with a wider space
+      { ops: 40_000, space: 200_000, del: 97 }, // shrink hard
+    ];
+    let op = 0;
+    for (const phase of phases) {
+      for (let i = 0; i < phase.ops; i++, op++) {
+        const k = randomKey(rng, phase.space);
+        const ks = hex(k);
+        const r = rng.int(100);
+        if (r < phase.del) {
+          const e = t.find(k, 0, k.length);
+          expect(e >= 0).toBe(model.has(ks));
+          if (e >= 0) {
+            t.remove(e);
+            model.delete(ks);
+          }
+        } else {
+          const v = randomValue(rng);
+          t.upsertString(k, 0, k.length, v, 0, v.length);
+          model.set(ks, v);
+        }
+        if (t.slots !== lastSlots) {
+          if (t.slots > lastSlots) grows++;
+          lastSlots = t.slots;
+        }
+        // check at the first write of each rehash (capped) and every 25k ops
+        const firstInRehash = t.rehashing && !inRehash;
+        inRehash = t.rehashing;
+        if (op % 25_000 === 0 || (firstInRehash && midRehashChecks < 30)) {
+          if (t.rehashing) midRehashChecks++;
+          t.checkInvariants();
+          checkModel(t, model);
+        }
+      }
+      t.checkInvariants();
+      checkModel(t, model);
+    }
+    expect(midRehashChecks).toBeGreaterThan(5);
+    expect(grows).toBeGreaterThan(5);
+    expect(t.forcedRehashes).toBe(0);
+    // remove everything: memory returns
+    for (let e = t.nextEntry(0); e >= 0; e = t.nextEntry(e + 1)) t.remove(e);
+    while (t.rehashStep(1000)) {}
+    t.checkInvariants();
+    expect(t.count).toBe(0);
+    expect(t.slots).toBe(16);
+    expect(arena.liveBytes).toBe(0);
+  }, 60_000);
+
+  test("insert/delete cycles leave no tombstones (probe lengths stay bounded)", () => {
+    const t = new Table(new Arena());
+    const rng = new Prng(3);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const k = rng.bytes(8);
+      keys.push(k);
+      t.add(k, 0, 8, TYPE_STRING, 0);
+    }
+    // 200k cycles of delete-one/insert-one at constant count: a tombstone scheme would fill up
+    for (let i = 0; i < 200_000; i++) {
+      const j = rng.int(keys.length);
+      const old = keys[j]!;
+      t.remove(t.find(old, 0, old.length));
+      const k = rng.bytes(8);
+      keys[j] = k;
+      t.add(k, 0, 8, TYPE_STRING, 0);
+      if (i % 20_000 === 0) t.checkInvariants();
+    }
+    t.checkInvariants();
+    expect(t.count).toBe(1000);
+    expect(t.slots).toBe(2048);
+    expect(t.highWater).toBe(1000); // entry ids were reused
+    // a missing key's search ends at the first empty slot: all misses must be fast
+    const t0 = performance.now();
+    for (let i = 0; i < 100_000; i++) t.find(rng.bytes(8), 0, 8);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  test("a key present for the whole scan is seen while the table grows and shrinks", () => {
+    const t = new Table(new Arena());
+    const rng = new Prng(11);
+    const stable = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const k = enc(`stable:${i}`);
+      t.add(k, 0, k.length, TYPE_STRING, 0);
+      stable.add(`stable:${i}`);
+    }
+    const churn: Uint8Array[] = [];
+    const seen = new Set<string>();
+    let cursor = 0;
+    let step = 0;
+    let sawGrowOrShrink = 0;
+    let lastSlots = t.slots;
+    while (cursor >= 0) {
+      // visit up to 10 entries
+      for (let n = 0; n < 10 && cursor >= 0; n++) {
+        const e = t.nextEntry(cursor);
+        if (e < 0) {
+          cursor = -1;
+          break;
+        }
+        seen.add(new TextDecoder().decode(t.keyBytes(e)));
+        cursor = e + 1;
+      }
+      // heavy churn between scan calls: grow then shrink
+      const adding = step < 100;
+      for (let n = 0; n < 200; n++) {
+        if (adding || churn.length === 0) {
+          const k = rng.bytes(12);
+          churn.push(k);
+          t.add(k, 0, 12, TYPE_STRING, 0);
+        } else {
+          const k = churn.pop()!;
+          t.remove(t.find(k, 0, 12));
+        }
+      }
+      if (t.slots !== lastSlots) {
+        sawGrowOrShrink++;
+        lastSlots = t.slots;
+      }
+      step++;
+    }
+    for (const k of stable) expect(seen.has(k)).toBe(true);
+    expect(sawGrowOrShrink).toBeGreaterThan(3);
+    t.checkInvariants();
+  });
+
+  test("moveTo moves everything without copying bytes", () => {
+    const arena = new Arena({ checked: true });
+    const a = new Table(arena);
+    const b = new Table(arena);
+    const k = enc("moved");
+    const e = a.upsertString(k, 0, 5, enc("value"), 0, 5);
+    a.expireAt[e] = 123456;
+    a.clock[e] = 99;
+    const addr = a.addr[e];
+    const z = enc("z");
+    const ez = a.add(z, 0, 1, TYPE_ZSET, 0);
+    const obj = { members: 3 };
+    a.setObj(ez, obj);
+    const ne = a.moveTo(e, b);
+    const nz = a.moveTo(ez, b);
+    expect(a.count).toBe(0);
+    expect(a.find(k, 0, 5)).toBe(-1);
+    expect(b.find(k, 0, 5)).toBe(ne);
+    expect(b.addr[ne]).toBe(addr!);
+    expect(b.expireAt[ne]).toBe(123456);
+    expect(b.clock[ne]).toBe(99);
+    expect(new TextDecoder().decode(b.valueBytes(ne))).toBe("value");
+    expect(b.type[nz]).toBe(TYPE_ZSET);
+    expect(b.getObj(nz)).toBe(obj);
+    expect(a.getObj(ez)).toBeUndefined();
+    expect(() => a.moveTo(e, b)).toThrow(); // no longer live
+    expect(() => b.moveTo(ne, new Table(new Arena()))).toThrow(); // other arena
+    a.checkInvariants();
+    b.checkInvariants();
+    b.clear();
+    expect(arena.liveBytes).toBe(0);
+  });
+
+  test("upsertString turns a structure key into a string", () => {
+    const t = new Table(new Arena());
+    const k = enc("h");
+    const e = t.add(k, 0, 1, TYPE_HASH, 0);
+    t.setObj(e, new Map());
+    expect(t.upsertString(k, 0, 1, enc("x"), 0, 1)).toBe(e);
+    expect(t.type[e]).toBe(TYPE_STRING);
+    expect(t.getObj(e)).toBeUndefined();
+  });
+
+  test("clear frees every block and resets", () => {
+    const arena = new Arena({ checked: true });
+    const t = new Table(arena);
+    for (let i = 0; i < 5000; i++) {
+      const k = enc(`k${i}`);
+      t.upsertString(k, 0, k.length, new Uint8Array(i % 300), 0, i % 300);
+    }
+    const big = t.memoryBytes();
+    t.clear();
+    expect(t.count).toBe(0);
+    expect(t.highWater).toBe(0);
+    expect(arena.liveBytes).toBe(0);
+    expect(t.memoryBytes()).toBeLessThan(big / 10);
+    expect(t.find(enc("k1"), 0, 2)).toBe(-1);
+    t.upsertString(enc("k1"), 0, 2, enc("v"), 0, 1);
+    t.checkInvariants();
+  });
+
+  test("randomEntry is uniform and terminates on sparse tables", () => {
+    const t = new Table(new Arena());
+    expect(t.randomEntry()).toBe(-1);
+    const ids: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const k = enc(`r${i}`);
+      ids.push(t.add(k, 0, k.length, TYPE_STRING, 0));
+    }
+    const hits = new Map<number, number>();
+    for (let i = 0; i < 80_000; i++) {
+      const e = t.randomEntry();
+      hits.set(e, (hits.get(e) ?? 0) + 1);
+    }
+    expect(hits.size).toBe(8);
+    for (const id of ids) {
+      expect(hits.get(id)!).toBeGreaterThan(9000);
+      expect(hits.get(id)!).toBeLessThan(11000);
+    }
+    // sparse: 100k entries, all but one removed -> still returns the survivor quickly
+    const big = new Table(new Arena());
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const k = enc(`s${i}`);
+      keys.push(k);
+      big.add(k, 0, k.length, TYPE_STRING, 0);
+    }
+    for (let i = 1; i < keys.length; i++) big.remove(big.find(keys[i]!, 0, keys[i]!.length));
+    const survivor = big.find(keys[0]!, 0, keys[0]!.length);
+    for (let i = 0; i < 1000; i++) expect(big.randomEntry()).toBe(survivor);
+    big.checkInvariants();
+  });
+
+  test("rehashStep finishes a rehash without writes", () => {
+    const t = new Table(new Arena());
+    let i = 0;
+    while (!t.rehashing) {
+      const k = enc(`x${i++}`);
+      t.add(k, 0, k.length, TYPE_STRING, 0);
+    }
+    const slots = t.slots;
+    t.checkInvariants();
+    let steps = 0;
+    while (t.rehashStep(1)) steps++;
+    expect(steps).toBeGreaterThan(0);
+    expect(t.slots).toBe(slots * 2);
+    t.checkInvariants();
+  });
+
+  test("writes around the migration cursor keep both indexes exact", () => {
+    const t = new Table(new Arena({ checked: true }));
+    const rng = new Prng(5);
+    const live: Uint8Array[] = [];
+    const addKey = () => {
+      const k = rng.bytes(1 + rng.int(20));
+      if (t.find(k, 0, k.length) >= 0) return;
+      t.add(k, 0, k.length, TYPE_STRING, rng.int(50));
+      live.push(k);
+    };
+    // big enough that a rehash spans several writes (each write migrates 256 ids)
+    while (live.length < 2500) addKey();
+    while (t.rehashStep(1000)) {}
+    let rehashWrites = 0;
+    let nearCursor = 0;
+    for (let round = 0; round < 10; round++) {
+      // grow past a threshold, then shrink past one: both directions get exercised
+      while (!t.rehashing) addKey();
+      while (t.rehashing) {
+        const c = t.rehashCursor;
+        // remove the entries just below, at and just above the cursor, then re-add keys:
+        // freed ids are reused, so new entries land on both sides of the cursor
+        // removing also migrates 256 ids, so c + 255..257 end up next to the new cursor,
+        // and the add that reuses the freed id lands at cursor - 1, cursor or cursor + 1
+        const pick = [c - 1, c, c + 1, c + 255, c + 256, c + 257, rng.int(t.highWater)];
+        for (const e of [pick[rehashWrites % pick.length]!]) {
+          if (e >= 0 && e < t.highWater && t.type[e] !== 0 && t.rehashing) {
+            const k = t.keyBytes(e);
+            t.remove(e);
+            const d = e - t.rehashCursor;
+            if (t.rehashing && d >= -1 && d <= 1) nearCursor++;
+            live.splice(
+              live.findIndex((x) => hex(x) === hex(k)),
+              1,
+            );
+            t.checkInvariants();
+            rehashWrites++;
+          }
+        }
+        addKey();
+        t.checkInvariants();
+      }
+      if (round % 2 === 1) {
+        while (!t.rehashing && live.length > 0) {
+          const k = live.pop()!;
+          t.remove(t.find(k, 0, k.length));
+        }
+        t.checkInvariants();
+      }
+    }
+    expect(rehashWrites).toBeGreaterThan(20);
+    expect(nearCursor).toBeGreaterThan(3);
+    for (const k of live) expect(t.find(k, 0, k.length)).toBeGreaterThanOrEqual(0);
+    expect(t.count).toBe(live.length);
+  });
+
+  test("sparse high water: growing after mass deletes finishes in time", () => {
+    const t = new Table(new Arena());
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const k = enc(`p${i}`);
+      keys.push(k);
+      t.add(k, 0, k.length, TYPE_STRING, 0);
+    }
+    // delete from the low ids so live entries stay at high ids
+    for (let i = 0; i < 49_990; i++) t.remove(t.find(keys[i]!, 0, keys[i]!.length));
+    while (t.rehashStep(100)) {}
+    expect(t.highWater).toBe(50_000);
+    for (let i = 0; i < 5000; i++) {
+      const k = enc(`q${i}`);
+      t.add(k, 0, k.length, TYPE_STRING, 0);
+      if (i % 500 === 0) t.checkInvariants();
+    }
+    expect(t.forcedRehashes).toBe(0);
+    t.checkInvariants();
+  });
+});
