@@ -1,8 +1,8 @@
 // Start real servers for integration tests: imds (`bun src/main.ts`, the real
 // server process, on a free port) and, for differential tests, redis-server.
 
-import type { Subprocess } from "bun";
 import { resolve } from "node:path";
+import type { Subprocess } from "bun";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -38,7 +38,9 @@ async function readUntil(
     if (Date.now() > deadline) {
       proc.kill(9);
       const err = await new Response(proc.stderr).text();
-      throw new Error(`server did not print ${re} within ${timeoutMs} ms; stdout: ${sink.text} stderr: ${err}`);
+      throw new Error(
+        `server did not print ${re} within ${timeoutMs} ms; stdout: ${sink.text} stderr: ${err}`,
+      );
     }
     if (proc.exitCode !== null) {
       await Bun.sleep(20);
@@ -89,8 +91,11 @@ export const hasRedis = Bun.which("redis-server") !== null;
  */
 export function redisMissing(what: string): boolean {
   if (hasRedis) return false;
-  if (process.env.IMDS_REQUIRE_REDIS) throw new Error(`redis-server is required for ${what} but not installed`);
-  console.warn(`\n*** SKIPPED: ${what} needs redis-server (apt-get install redis-server redis-tools) ***\n`);
+  if (process.env.IMDS_REQUIRE_REDIS)
+    throw new Error(`redis-server is required for ${what} but not installed`);
+  console.warn(
+    `\n*** SKIPPED: ${what} needs redis-server (apt-get install redis-server redis-tools) ***\n`,
+  );
   return true;
 }
 
@@ -99,7 +104,18 @@ export async function startRedis(flags: string[] = []): Promise<Running> {
   for (let attempt = 0; ; attempt++) {
     const port = freePort();
     const proc = Bun.spawn(
-      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...flags],
+      [
+        "redis-server",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        ...flags,
+      ],
       { cwd: "/tmp", stdin: "ignore", stdout: "pipe", stderr: "pipe" },
     );
     const sink = { text: "" };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Arena, LARGE_BLOCK, PAGE_SIZE } from "../../src/store/arena.ts";
-import { Prng } from "./prng.ts";
+import { Prng } from "../helpers/prng.ts";
 
 describe("arena", () => {
   test("size classes: multiples of 16 to 128, then 4 per power of two", () => {

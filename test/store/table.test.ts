@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { Arena } from "../../src/store/arena.ts";
 import { setHashSeed } from "../../src/store/bytes.ts";
 import { Table, TYPE_HASH, TYPE_STRING, TYPE_ZSET } from "../../src/store/table.ts";
-import { fromHex, hex, Prng } from "./prng.ts";
+import { fromHex, hex, Prng } from "../helpers/prng.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,0 +1,6 @@
+// The command families the differential test draws from. Each data-type
+// module adds its own file here and one line below.
+
+import type { Family } from "../gen.ts";
+
+export const families: Family[] = [];
