@@ -78,16 +78,13 @@ function lowerAscii(buf: Uint8Array, off: number, len: number): string {
 
 /**
  * Redis's string2ld: the whole string must be a number strtold accepts (no leading space; hex
- * floats, "inf" and "infinity" allowed; "nan" refused; overflow and underflow-to-zero refused).
- * Like the C code, an embedded NUL ends the string (what follows is ignored). Returns null when
+ * floats, "inf" and "infinity" allowed; "nan" refused; overflow and underflow-to-zero refused;
+ * strtold must consume every byte, so an embedded NUL is refused too). Returns null when
  * Redis would answer "value is not a valid float".
  */
 export function parseLongDouble(buf: Uint8Array, off: number, len: number): LongDouble | null {
   if (len === 0 || len >= MAX_LONG_DOUBLE_CHARS) return null;
-  let end = off;
-  const stop = off + len;
-  while (end < stop && buf[end] !== 0) end++;
-  if (end === off) return { neg: false, mant: 0n, exp: 0, inf: false }; // strtold("") = 0
+  const end = off + len;
   if (isSpace(buf[off]!)) return null;
   let i = off;
   let neg = false;
