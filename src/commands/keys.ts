@@ -193,6 +193,11 @@ function copy(c: Client): void {
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.int(0);
   const src = ks.db(c.db);
+  const type = src.type[e]!;
+  if (type !== TYPE_STRING && !cloneObject.has(type)) {
+    // A data type without a clone hook: refuse rather than share a mutable object.
+    return c.reply.error(`ERR COPY of ${typeName(type)} keys is not supported: no clone hook`);
+  }
   const dst = ks.db(dbid);
   const old = ks.lookupWrite(dbid, a.buf, a.off(2), a.len(2));
   if (old >= 0) {

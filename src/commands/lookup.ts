@@ -15,6 +15,7 @@ import type { Table } from "../store/table.ts";
 export const LFU_INIT_VAL = 5;
 
 // The eviction policy, re-read from the config at most once per clock tick (not per request).
+let policyServer: Server | null = null;
 let policyCheckedAt = -1;
 let lfu = false;
 let lfuLogFactor = 10;
@@ -22,8 +23,9 @@ let lfuDecayTime = 1;
 
 export function lfuPolicy(server: Server): boolean {
   const now = server.keyspace.now;
-  if (now !== policyCheckedAt) {
+  if (now !== policyCheckedAt || server !== policyServer) {
     policyCheckedAt = now;
+    policyServer = server;
     const c = server.config;
     lfu = c.get("maxmemory-policy").endsWith("-lfu");
     lfuLogFactor = c.int("lfu-log-factor");
