@@ -14,12 +14,14 @@
 import type { Socket } from "bun";
 import {
   decodeFrame,
+  decodeTagged,
   frameSize,
   frameStatus,
   ProtocolError,
   type PushValue,
   ReplyError,
   STATUS_PUSH,
+  type Tagged,
   type Value,
 } from "./decode.ts";
 
@@ -45,6 +47,11 @@ export interface ConnectOptions {
   reconnect?: boolean | { attempts?: number; delayMs?: number };
   /** Give up connecting after this long (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Resolve replies as Tagged trees that keep the wire type ({type: "int",
+   * value: 5}) instead of plain JS values. For tools; error replies still reject.
+   */
+  tagged?: boolean;
   /** Receives push frames that arrive with no request waiting. */
   onPush?: (msg: Value[]) => void;
 }
@@ -91,6 +98,7 @@ export class Client {
   typed = false;
 
   private readonly options: ConnectOptions;
+  private readonly tagged: boolean;
   private state: State = "down";
   private socket: Socket<undefined> | null = null;
   private opening: Promise<void> | null = null;
@@ -115,6 +123,7 @@ export class Client {
 
   constructor(options: ConnectOptions = {}) {
     this.options = options;
+    this.tagged = options.tagged === true;
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 6677;
   }
@@ -138,7 +147,7 @@ export class Client {
 
   /** The value of `key` as bytes, or null. */
   async get(key: Arg): Promise<Uint8Array | null> {
-    const v = await this.call("get", key);
+    const v = this.plain(await this.call("get", key));
     if (v === null || v instanceof Uint8Array) return v;
     throw new ProtocolError(`GET returned ${typeof v}`);
   }
@@ -155,10 +164,17 @@ export class Client {
 
   /** Delete keys; resolves with how many existed. */
   async del(...keys: Arg[]): Promise<number> {
-    if (this.typed) return Number(await this.call("del", ...keys));
+    if (this.typed) return Number(this.plain(await this.call("del", ...keys)));
     // The original protocol's DEL takes one key and answers OK or nil.
     const replies = await Promise.all(keys.map((k) => this.call("del", k)));
-    return replies.filter((r) => r !== null).length;
+    return replies.filter((r) => this.plain(r) !== null).length;
+  }
+
+  /** A scalar reply as a plain value, also when the client runs in tagged mode. */
+  private plain(v: Value): Value {
+    if (!this.tagged) return v;
+    const t = v as unknown as Tagged;
+    return t.type === "nil" ? null : (t as { value: Value }).value;
   }
 
   /**
@@ -465,7 +481,7 @@ export class Client {
       if (size < 0 || pos + size > end) break;
       let v: Value;
       try {
-        v = decodeFrame(buf, pos);
+        v = this.tagged ? (decodeTagged(buf, pos) as unknown as Value) : decodeFrame(buf, pos);
       } catch (e) {
         this.protocolFailure((e as Error).message);
         return end;
@@ -479,7 +495,9 @@ export class Client {
       }
       const i = this.head++;
       if (v instanceof ReplyError) this.rejecters[i]!(v);
-      else this.resolvers[i]!(v);
+      else if (this.tagged && (v as unknown as Tagged).type === "error") {
+        this.rejecters[i]!(new ReplyError((v as unknown as { value: string }).value));
+      } else this.resolvers[i]!(v);
       if (this.head === this.resolvers.length) {
         this.resolvers = [];
         this.rejecters = [];

@@ -105,20 +105,12 @@ function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number):
       return null;
     case STATUS_ERROR:
       return new ReplyError(utf8.decode(b.subarray(p, end)));
-    case STATUS_INT: {
-      if (end - p !== 8) throw new ProtocolError("int frame must carry 8 bytes");
-      const hi = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-      const lo = u32(b, p + 4);
-      // |hi| < 2^21 keeps the value within ±2^53: a plain number is exact.
-      if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
-      return (BigInt(hi) << 32n) | BigInt(lo);
-    }
+    case STATUS_INT:
+      return int64(b, p, end);
     case STATUS_DOUBLE:
-      if (end - p !== 8) throw new ProtocolError("double frame must carry 8 bytes");
-      return new DataView(b.buffer, b.byteOffset + p, 8).getFloat64(0);
+      return float64(b, p, end);
     case STATUS_BOOL:
-      if (end - p !== 1) throw new ProtocolError("bool frame must carry 1 byte");
-      return b[p] !== 0;
+      return bool(b, p, end);
     case STATUS_ARRAY:
     case STATUS_SET:
     case STATUS_PUSH:
@@ -152,10 +144,95 @@ function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number):
   }
 }
 
+function int64(b: Uint8Array, p: number, end: number): number | bigint {
+  if (end - p !== 8) throw new ProtocolError("int frame must carry 8 bytes");
+  const hi = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+  const lo = u32(b, p + 4);
+  // |hi| < 2^21 keeps the value within ±2^53: a plain number is exact.
+  if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+function float64(b: Uint8Array, p: number, end: number): number {
+  if (end - p !== 8) throw new ProtocolError("double frame must carry 8 bytes");
+  return new DataView(b.buffer, b.byteOffset + p, 8).getFloat64(0);
+}
+
+function bool(b: Uint8Array, p: number, end: number): boolean {
+  if (end - p !== 1) throw new ProtocolError("bool frame must carry 1 byte");
+  return b[p] !== 0;
+}
+
+/**
+ * A reply that keeps its wire type (for tools such as imds-cli that print
+ * `(integer)` and `(double)` differently). Maps are flat: key, value, key, ...
+ */
+export type Tagged =
+  | { type: "string"; value: Uint8Array }
+  | { type: "nil" }
+  | { type: "error"; value: string }
+  | { type: "int"; value: number | bigint }
+  | { type: "double"; value: number }
+  | { type: "bool"; value: boolean }
+  | { type: "array" | "set" | "push" | "map"; value: Tagged[] };
+
+const AGGREGATE_NAMES = ["", "", "", "", "", "array", "map", "set", "", "push"] as const;
+
+/** Like decodeFrame, but every node says its wire type. */
+export function decodeTagged(buf: Uint8Array, pos: number): Tagged {
+  const end = pos + 4 + u32(buf, pos);
+  const st = { at: pos };
+  const v = tagged(buf, st, end, 0);
+  if (st.at !== end) throw new ProtocolError(`frame has ${end - st.at} trailing bytes`);
+  return v;
+}
+
+function tagged(b: Uint8Array, st: { at: number }, limit: number, depth: number): Tagged {
+  const at = st.at;
+  if (limit - at < 8) throw new ProtocolError("truncated frame header");
+  const total = u32(b, at);
+  const end = at + 4 + total;
+  if (total < 4 || end > limit) throw new ProtocolError(`bad frame length ${total}`);
+  const status = u32(b, at + 4);
+  const p = at + 8;
+  st.at = end;
+  switch (status) {
+    case STATUS_STRING:
+      return { type: "string", value: b.slice(p, end) };
+    case STATUS_NIL:
+      return { type: "nil" };
+    case STATUS_ERROR:
+      return { type: "error", value: utf8.decode(b.subarray(p, end)) };
+    case STATUS_INT:
+      return { type: "int", value: int64(b, p, end) };
+    case STATUS_DOUBLE:
+      return { type: "double", value: float64(b, p, end) };
+    case STATUS_BOOL:
+      return { type: "bool", value: bool(b, p, end) };
+    case STATUS_ARRAY:
+    case STATUS_SET:
+    case STATUS_PUSH:
+    case STATUS_MAP: {
+      if (depth >= MAX_DEPTH) throw new ProtocolError("reply nested too deeply");
+      if (end - p < 4) throw new ProtocolError("aggregate frame without a count");
+      const n = u32(b, p);
+      st.at = p + 4;
+      const elems = status === STATUS_MAP ? n * 2 : n;
+      if (elems * 8 > end - st.at) throw new ProtocolError(`bad element count ${n}`);
+      const xs: Tagged[] = new Array(elems);
+      for (let i = 0; i < elems; i++) xs[i] = tagged(b, st, end, depth + 1);
+      if (st.at !== end) throw new ProtocolError("aggregate length does not match its elements");
+      return { type: AGGREGATE_NAMES[status] as "array", value: xs };
+    }
+    default:
+      throw new ProtocolError(`unknown reply status ${status}`);
+  }
+}
+
 function mapKey(k: Value): MapKey {
   if (k instanceof Uint8Array) return utf8.decode(k);
   if (k === null || typeof k !== "object") return k;
-  return toText(k) as unknown as string; // aggregates as keys: rare; keep something printable
+  return JSON.stringify(toText(k)); // aggregates as keys: rare; keep something printable
 }
 
 /** Deep copy of a value with every byte string decoded as UTF-8 text. */

@@ -2,10 +2,12 @@
 
 export { type Arg, Client, ConnectionError, type ConnectOptions, connect } from "./client.ts";
 export {
+  decodeTagged,
   type MapKey,
   ProtocolError,
   PUSH,
   ReplyError,
+  type Tagged,
   toText,
   type Value,
 } from "./decode.ts";
