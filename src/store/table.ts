@@ -104,6 +104,8 @@ export class Table {
   clock: Uint32Array = EMPTY_U32;
   /** Structure objects of non-string entries. Write through setObj() so it stays dense. */
   objs: unknown[] = [];
+  /** clock[e] of a new entry: the keyspace keeps it at "accessed now" (LRU) or LFU's initial. */
+  clockInit = 0;
 
   private entryCap = 0;
   private hw = 0;
@@ -177,7 +179,7 @@ export class Table {
     this.cap[e] = arena.capacityFor(size);
     this.type[e] = type;
     this.expireAt[e] = 0;
-    this.clock[e] = 0;
+    this.clock[e] = this.clockInit;
     this.link(e, h);
     return e;
   }
