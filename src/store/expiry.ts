@@ -51,8 +51,18 @@ export class ActiveExpire {
     return this.run(budgetMs, hz);
   }
 
-  /** Sweep until the base share is done and the stale ratio is low, or budgetMs passes. */
-  run(budgetMs: number, hz = 10): number {
+  /** Sweep every row of every table once, whatever the stale ratio (tests, benchmarks). */
+  fullLap(): number {
+    this.cursors.fill(0);
+    this.nextDb = 0;
+    return this.run(Number.POSITIVE_INFINITY, 10, true);
+  }
+
+  /**
+   * Sweep until the base share is done and the stale ratio is low (or, with `lap`, every row
+   * once), stopping at budgetMs either way.
+   */
+  run(budgetMs: number, hz = 10, lap = false): number {
     const ks = this.ks;
     const start = performance.now();
     const deadline = start + budgetMs;
@@ -110,8 +120,9 @@ export class ActiveExpire {
         break;
       }
       // Past the base share, continue only while what we just swept was mostly stale.
-      if (visited >= base && chunkStale * 100 <= chunkTtl * STALE_PERC) break;
+      if (!lap && visited >= base && chunkStale * 100 <= chunkTtl * STALE_PERC) break;
     }
+    if (removed > 0) this.maybeResetArena();
     ks.expiredKeys += removed;
     this.expired += removed;
     if (ttlSeen > 0) this.stalePerc = (staleSeen * 100) / ttlSeen;
@@ -119,6 +130,13 @@ export class ActiveExpire {
     this.cpuMs += ms;
     if (ms > this.maxCycleMs) this.maxCycleMs = ms;
     return removed;
+  }
+
+  /** No key left anywhere: drop the arena's pages and free lists too (nothing is live). */
+  private maybeResetArena(): void {
+    const ks = this.ks;
+    for (const t of ks.dbs) if (t.count !== 0) return;
+    if (ks.arena.reservedBytes > 0) ks.flushAll();
   }
 
   /** An empty table that grew large gives its columns back (no live entry, nothing to free). */
