@@ -212,7 +212,7 @@ export class Server {
       return reply.error("NOAUTH Authentication required.");
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
-    if (this.evictor.maxmemory > 0 && spec.flags.includes("denyoom")) {
+    if (this.evictor.maxmemory > 0 && spec.denyoom === true) {
       if (!this.evictor.performEvictions()) return reply.error(OOM_ERROR);
     }
     this.stats.totalCommands++;
@@ -250,7 +250,11 @@ export class Server {
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
-    this.updateMemoryStats();
+    // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
+    // eviction timer, instead of waiting for the next write.
+    if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
+      this.evictor.performEvictions();
+    }
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;

@@ -43,6 +43,8 @@ export class Keyspace {
    */
   objectBytes = 0;
   private rng = (Math.random() * 0x7fffffff) | 1;
+  private tableBytesCache = 0;
+  private tableBytesStamp = -1;
 
   constructor(databases = DEFAULT_DATABASES, arenaOptions: ArenaOptions = {}) {
     if (!(Number.isInteger(databases) && databases >= 1 && databases <= MAX_DATABASES)) {
@@ -99,11 +101,18 @@ export class Keyspace {
     return n;
   }
 
-  /** Every table's columns and indexes. */
+  /** Every table's columns and indexes; recomputed only when some table replaced an array. */
   tableBytes(): number {
-    let n = 0;
-    for (const t of this.dbs) n += t.memoryBytes();
-    return n;
+    const dbs = this.dbs;
+    let v = 0;
+    for (let i = 0; i < dbs.length; i++) v += dbs[i]!.memVersion;
+    if (v !== this.tableBytesStamp) {
+      let n = 0;
+      for (let i = 0; i < dbs.length; i++) n += dbs[i]!.memoryBytes();
+      this.tableBytesCache = n;
+      this.tableBytesStamp = v;
+    }
+    return this.tableBytesCache;
   }
 
   /**

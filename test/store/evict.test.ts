@@ -122,7 +122,8 @@ describe("maxmemory", () => {
     let hotLeft = 0;
     for (let i = 0; i < hot; i++) if (h.cmd("get", `k${i * 10}`) !== null) hotLeft++;
     let newLeft = 0;
-    for (let i = 0; i < n / 2; i++) if (h.server.keyspace.db(0).find(...keyBytes(`new${i}`)) >= 0) newLeft++;
+    for (let i = 0; i < n / 2; i++)
+      if (h.server.keyspace.db(0).find(...keyBytes(`new${i}`)) >= 0) newLeft++;
     // Half the cold keys were evicted; a random policy would lose ~half the hot set too.
     expect(hotLeft / hot).toBeGreaterThan(0.95);
     expect(newLeft / (n / 2)).toBeGreaterThan(0.8);
