@@ -10,7 +10,19 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-let server: Server;
+let server: Server | null = null;
+
+// Installed before listening: a signal that arrives right after the
+// "listening" line must still shut down cleanly (exit 0).
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    server?.log.notice(`Received ${sig} scheduling shutdown...`);
+    server?.stop();
+    server?.log.notice("imds is now ready to exit, bye bye...");
+    process.exit(0);
+  });
+}
+
 try {
   const config = loadConfig(process.argv.slice(2), (p) => readFileSync(p, "utf8"));
   server = new Server(config);
@@ -18,13 +30,4 @@ try {
 } catch (e) {
   if (e instanceof ConfigError || e instanceof ListenError) fail(e.message);
   throw e;
-}
-
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    server.log.notice(`Received ${sig} scheduling shutdown...`);
-    server.stop();
-    server.log.notice("imds is now ready to exit, bye bye...");
-    process.exit(0);
-  });
 }

@@ -65,13 +65,15 @@ export class Reply {
     const at = o.end;
     o.view.setUint32(at + 4, status);
     o.end += 8;
-    return at;
+    // Positions are kept relative to `out.start`: writing the payload may grow
+    // or compact the buffer, which moves the pending bytes but not their order.
+    return at - o.start;
   }
 
   /** Finish a v1 scalar opened at `at`; patch its length and account for it in its parent. */
   private v1Close(at: number): void {
     const o = this.out;
-    if (at >= 0) o.view.setUint32(at, o.end - at - 4);
+    if (at >= 0) o.view.setUint32(o.start + at, o.end - o.start - at - 4);
     else o.byte(CRLF1); // untyped element separator, removed after the last element
     this.v1Element();
   }
@@ -81,16 +83,16 @@ export class Reply {
       const d = this.depth - 1;
       if (--this.remaining[d]! > 0) return;
       // aggregate complete
-      const at = this.frameAt[d]!;
+      const o = this.out;
+      const at = o.start + this.frameAt[d]!;
       this.depth = d;
       if (this.mode === MODE_V1) {
         if (d > 0) continue; // nested aggregates are flattened
-        const o = this.out;
         if (o.end > at + 8 && o.buf[o.end - 1] === CRLF1) o.end--;
         o.view.setUint32(at, o.end - at - 4);
         return;
       }
-      this.out.view.setUint32(at, this.out.end - at - 4);
+      o.view.setUint32(at, o.end - at - 4);
     }
   }
 
@@ -101,7 +103,7 @@ export class Reply {
       if (this.depth === 0) {
         const at = this.v1Open(status === V1_NIL ? V1_NIL : V1_OK);
         if (n === 0) {
-          o.view.setUint32(at, 4);
+          o.view.setUint32(o.start + at, 4);
           return;
         }
         this.frameAt[0] = at;
@@ -113,7 +115,7 @@ export class Reply {
       const at = this.v1Open(status);
       o.u32(n);
       if (n === 0) {
-        o.view.setUint32(at, o.end - at - 4);
+        o.view.setUint32(o.start + at, o.end - o.start - at - 4);
         this.v1Element();
         return;
       }

@@ -117,6 +117,10 @@ export class Client {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
+        if (server.outputHardLimit > 0 && this.out.pending > server.outputHardLimit) {
+          this.overOutputLimit();
+          return;
+        }
         continue;
       }
       if (next === NEED_MORE) break;
@@ -224,12 +228,8 @@ export class Client {
       if (out.pending > 0) {
         const n = this.socket.write(out.buf.subarray(out.start, out.end));
         if (n > 0) out.consumed(n);
-        const hard = this.server.outputHardLimit;
-        if (hard > 0 && out.pending > hard) {
-          this.server.log.warn(
-            `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${out.pending} > ${hard} bytes).`,
-          );
-          this.close();
+        if (this.server.outputHardLimit > 0 && out.pending > this.server.outputHardLimit) {
+          this.overOutputLimit();
           return;
         }
       }
@@ -241,6 +241,14 @@ export class Client {
       this.resumeReading();
       if (out.pending === 0) return;
     }
+  }
+
+  /** client-output-buffer-limit (normal class, hard limit): disconnect, as Redis does. */
+  private overOutputLimit(): void {
+    this.server.log.warn(
+      `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${this.out.pending} > ${this.server.outputHardLimit} bytes).`,
+    );
+    this.close();
   }
 
   close(): void {
