@@ -13,7 +13,7 @@ import { MODE_V1 } from "../protocol/reply.ts";
 import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { type Table, TYPE_STRING } from "../store/table.ts";
-import { lookupRead, lookupWrite, stampNew } from "./lookup.ts";
+import { lookupRead, lookupWrite } from "./lookup.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -91,13 +91,33 @@ const latin1Encoder = (s: string): Uint8Array => {
 
 // ---- shared write paths ----------------------------------------------------------------------
 
-/** setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. */
+/**
+ * setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. One hash
+ * lookup; a key of another type is removed first (its object's bytes leave the accounting).
+ */
 function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): number {
   const a = c.argv;
-  const t = c.server.keyspace.db(c.db);
-  const e = t.upsertString(a.buf, a.off(ki), a.len(ki), a.buf, a.off(vi), a.len(vi));
-  if (!keepTtl) t.expireAt[e] = 0;
-  stampNew(c.server, t, e);
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
+  const kb = a.buf;
+  const ko = a.off(ki);
+  const kl = a.len(ki);
+  const vo = a.off(vi);
+  const vl = a.len(vi);
+  let e = t.find(kb, ko, kl);
+  if (e >= 0 && t.type[e] !== TYPE_STRING) {
+    ks.removeEntry(t, e);
+    e = -1;
+  }
+  if (e < 0) {
+    // a new entry starts with no TTL and the keyspace's initial clock
+    e = t.add(kb, ko, kl, TYPE_STRING, vl);
+    copyBytes(kb, vo, t.page(e), t.valueOffset(e), vl);
+    return e;
+  }
+  t.setValue(e, kb, vo, vl);
+  if (!keepTtl) t.expireAt[e] = 0; // = ks.clearExpire(t, e), inlined on the SET hot path
+  ks.touch(t, e); // Redis looks the key up for writing (LRU: now; LFU: keeps and bumps)
   return e;
 }
 
@@ -108,8 +128,8 @@ function overwrite(c: Client, t: Table, e: number, ki: number, v: Uint8Array, vl
     return;
   }
   const a = c.argv;
-  const ne = t.upsertString(a.buf, a.off(ki), a.len(ki), v, 0, vlen);
-  stampNew(c.server, t, ne);
+  const ne = t.add(a.buf, a.off(ki), a.len(ki), TYPE_STRING, vlen);
+  copyBytes(v, 0, t.page(ne), t.valueOffset(ne), vlen);
 }
 
 // ---- SET and its options ---------------------------------------------------------------------
@@ -271,7 +291,7 @@ function setGeneric(
     return;
   }
   const e = setKeyFromArg(c, 1, vi, (flags & F_KEEPTTL) !== 0);
-  if (expireArg >= 0) c.server.keyspace.db(c.db).expireAt[e] = at;
+  if (expireArg >= 0) c.server.keyspace.setExpire(c.server.keyspace.db(c.db), e, at);
   if (!(flags & F_GET)) {
     if (okInt) c.reply.int(1);
     else c.reply.ok();
@@ -321,9 +341,9 @@ function getex(c: Client): void {
     if (at < 0) return;
   }
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) t.remove(e);
-  else if (optExpireArg >= 0) t.expireAt[e] = at;
-  else if (flags & F_PERSIST) t.expireAt[e] = 0;
+  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) ks.removeEntry(t, e);
+  else if (optExpireArg >= 0) ks.setExpire(t, e, at);
+  else if (flags & F_PERSIST) ks.clearExpire(t, e);
 }
 
 function getset(c: Client): void {
@@ -337,7 +357,7 @@ function getdel(c: Client): void {
   const t = c.server.keyspace.db(c.db);
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  t.remove(e);
+  c.server.keyspace.removeEntry(t, e);
 }
 
 function mget(c: Client): void {
@@ -432,7 +452,6 @@ function setrange(c: Client): void {
     if (vlen === 0) return c.reply.int(0);
     if (offset + vlen > limit) return c.reply.error(TOO_BIG);
     const ne = t.add(a.buf, a.off(1), a.len(1), TYPE_STRING, offset + vlen);
-    stampNew(c.server, t, ne);
     const vo = t.valueOffset(ne);
     t.page(ne).fill(0, vo, vo + offset);
     copyBytes(a.buf, a.off(3), t.page(ne), vo + offset, vlen);
