@@ -590,11 +590,35 @@ export const keyCommands: CommandSpec[] = [
   command(
     "object",
     -2,
-    "readonly",
-    [2, 2, 1],
+    "",
+    [0, 0, 0],
     G,
     "A container for object introspection commands.",
     object,
-    { since: "2.2.3" },
+    {
+      since: "2.2.3",
+      // OBJECT dispatches its subcommands itself; these describe them (COMMAND INFO/DOCS).
+      subcommands: [
+        ["encoding", "Returns the internal encoding of a Redis object.", "2.2.3"],
+        ["freq", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"],
+        ["idletime", "Returns the time since the last access to a Redis object.", "2.2.3"],
+        ["refcount", "Returns the reference count of a value of a key.", "2.2.3"],
+      ]
+        .map(([sub, summary, since]) =>
+          command(`object|${sub}`, 3, "readonly", [2, 2, 1], G, summary!, object, { since }),
+        )
+        .concat(
+          command(
+            "object|help",
+            2,
+            "loading stale",
+            [0, 0, 0],
+            G,
+            "Returns helpful text about the different subcommands.",
+            object,
+            { since: "6.2.0" },
+          ),
+        ),
+    },
   ),
 ];

@@ -545,6 +545,134 @@ function incrbyfloat(c: Client): void {
   c.reply.bulkBytes(text);
 }
 
+// ---- LCS -------------------------------------------------------------------------------------
+
+/**
+ * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] (t_string.c lcsCommand): the
+ * classic O(n*m) table, bounded like Redis by proto-max-bulk-len bytes of 4-byte cells.
+ */
+function lcs(c: Client): void {
+  const a = c.argv;
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
+  const ea = lookupRead(c, 1);
+  const eb = lookupRead(c, 2);
+  if ((ea >= 0 && t.type[ea] !== TYPE_STRING) || (eb >= 0 && t.type[eb] !== TYPE_STRING)) {
+    return c.reply.error("ERR The specified keys must contain string values");
+  }
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < a.count; j++) {
+    const more = a.count - 1 - j;
+    if (a.is(j, "idx")) getIdx = true;
+    else if (a.is(j, "len")) getLen = true;
+    else if (a.is(j, "withmatchlen")) withMatchLen = true;
+    else if (a.is(j, "minmatchlen") && more > 0) {
+      const n = intArg(c, j + 1);
+      if (Number.isNaN(n)) return c.reply.error(NOT_INT);
+      minMatchLen = Math.max(n, 0);
+      j++;
+    } else {
+      return c.reply.error(SYNTAX);
+    }
+  }
+  if (getIdx && getLen) {
+    return c.reply.error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  // copies: the table below may be large, and nothing else runs meanwhile, but keep it simple
+  const A = ea >= 0 ? t.valueBytes(ea) : new Uint8Array(0);
+  const B = eb >= 0 ? t.valueBytes(eb) : new Uint8Array(0);
+  const alen = A.length;
+  const blen = B.length;
+  const w = blen + 1;
+  const cells = (alen + 1) * w;
+  if (cells * 4 > c.server.limits.maxBulkLen) {
+    return c.reply.error(
+      "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+    );
+  }
+  let dp: Uint32Array;
+  try {
+    dp = new Uint32Array(cells);
+  } catch {
+    return c.reply.error("ERR Insufficient memory, failed allocating transient memory for LCS");
+  }
+  for (let i = 1; i <= alen; i++) {
+    const ai = A[i - 1];
+    const row = i * w;
+    const prev = row - w;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === B[j - 1]) dp[row + j] = dp[prev + j - 1]! + 1;
+      else {
+        const l1 = dp[prev + j]!;
+        const l2 = dp[row + j - 1]!;
+        dp[row + j] = Math.max(l1, l2);
+      }
+    }
+  }
+  const total = dp[alen * w + blen]!;
+  const r = c.reply;
+  if (getLen) return r.int(total);
+  // Walk back from the end, building the string and the match ranges (latest first).
+  const result = new Uint8Array(total);
+  const ranges: number[] = []; // aStart, aEnd, bStart, bEnd, len per range
+  let idx = total;
+  let i = alen;
+  let j = blen;
+  let as = alen; // alen: no range open
+  let ae = 0;
+  let bs = 0;
+  let be = 0;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (A[i - 1] === B[j - 1]) {
+      result[idx - 1] = A[i - 1]!;
+      if (as === alen) {
+        as = i - 1;
+        ae = i - 1;
+        bs = j - 1;
+        be = j - 1;
+      } else if (as === i && bs === j) {
+        as--;
+        bs--;
+      } else {
+        emit = true;
+      }
+      if (as === 0 || bs === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (dp[(i - 1) * w + j]! > dp[i * w + j - 1]!) i--;
+      else j--;
+      if (as !== alen) emit = true;
+    }
+    if (emit) {
+      const len = ae - as + 1;
+      if (minMatchLen === 0 || len >= minMatchLen) ranges.push(as, ae, bs, be, len);
+      as = alen;
+    }
+  }
+  if (!getIdx) return r.bulkBytes(result);
+  r.map(2);
+  r.bulkStr("matches");
+  r.array(ranges.length / 5);
+  for (let k = 0; k < ranges.length; k += 5) {
+    r.array(withMatchLen ? 3 : 2);
+    r.array(2);
+    r.int(ranges[k]!);
+    r.int(ranges[k + 1]!);
+    r.array(2);
+    r.int(ranges[k + 2]!);
+    r.int(ranges[k + 3]!);
+    if (withMatchLen) r.int(ranges[k + 4]!);
+  }
+  r.bulkStr("len");
+  r.int(total);
+}
+
 // ---- the table -------------------------------------------------------------------------------
 
 const S = "string";
@@ -754,4 +882,7 @@ export const stringCommands: CommandSpec[] = [
     incrbyfloat,
     { since: "2.6.0" },
   ),
+  command("lcs", -3, "readonly", [1, 2, 1], S, "Finds the longest common substring.", lcs, {
+    since: "7.0.0",
+  }),
 ];

@@ -170,3 +170,39 @@ test("reply types in RESP3: strings are bulk, counts are integers, absent is nul
   expect(p.raw("SET", "k", "v", "NX")).toBe("_\r\n");
   expect(p.raw("SETNX", "k", "v")).toBe(":0\r\n");
 });
+
+test("LCS: the documented example, and the transient memory bound", () => {
+  const p = new InProc(MODE_RESP2, (c) => c.set("proto-max-bulk-len", "1mb", true));
+  p.call("MSET", "key1", "ohmytext", "key2", "mynewtext");
+  expect(p.call("LCS", "key1", "key2")).toBe("mytext");
+  expect(p.call("LCS", "key1", "key2", "LEN")).toBe(6);
+  expect(p.call("LCS", "key1", "key2", "IDX")).toEqual([
+    "matches",
+    [
+      [
+        [4, 7],
+        [5, 8],
+      ],
+      [
+        [2, 3],
+        [0, 1],
+      ],
+    ],
+    "len",
+    6,
+  ]);
+  expect(p.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN")).toEqual([
+    "matches",
+    [[[4, 7], [5, 8], 4]],
+    "len",
+    6,
+  ]);
+  // (alen+1)*(blen+1)*4 bytes may not exceed proto-max-bulk-len (1 MB here): 511^2*4 fits
+  p.call("SET", "a", "x".repeat(510));
+  p.call("SET", "b", "x".repeat(510));
+  expect(p.call("LCS", "a", "b", "LEN")).toBe(510);
+  p.call("SET", "b", "x".repeat(600));
+  expect((p.call("LCS", "a", "b") as RespError).message).toBe(
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+  );
+});
