@@ -168,8 +168,11 @@ function optIs(c: Client, i: number, word: string): boolean {
 let optFlags = 0;
 let optExpireArg = -1;
 
-/** SET/GETEX options from argument `from` on. Replies with a syntax error and returns false. */
-function parseSetOptions(c: Client, from: number, isSet: boolean): boolean {
+/**
+ * SET/GETEX options from argument `from` on. Replies with `syntaxError` (Redis's syntax error,
+ * or the original protocol's arity error for untyped SET) and returns false.
+ */
+function parseSetOptions(c: Client, from: number, isSet: boolean, syntaxError = SYNTAX): boolean {
   const count = c.argv.count;
   let f = 0;
   optExpireArg = -1;
@@ -209,7 +212,7 @@ function parseSetOptions(c: Client, from: number, isSet: boolean): boolean {
       f |= F_PXAT;
       optExpireArg = ++j;
     } else {
-      c.reply.error(SYNTAX);
+      c.reply.error(syntaxError);
       return false;
     }
   }
@@ -312,6 +315,20 @@ function set(c: Client): void {
     return c.reply.ok();
   }
   if (!parseSetOptions(c, 3, true)) return;
+  setGeneric(c, optFlags, 2, optExpireArg, "set", false);
+}
+
+/**
+ * SET on an untyped v1 connection. The original server took exactly `set key value` and answered
+ * anything else with its arity error; Redis's options work here too, but arguments that are not
+ * valid options still get the original's answer, byte for byte.
+ */
+function setV1(c: Client): void {
+  if (c.argv.count === 3) {
+    setKeyFromArg(c, 1, 2, false);
+    return c.reply.ok();
+  }
+  if (!parseSetOptions(c, 3, true, "ERR wrong number of arguments")) return;
   setGeneric(c, optFlags, 2, optExpireArg, "set", false);
 }
 
@@ -690,6 +707,7 @@ export const stringCommands: CommandSpec[] = [
     set,
     {
       since: "1.0.0",
+      v1Handler: setV1,
     },
   ),
   command(

@@ -91,6 +91,15 @@ describe("untyped v1 replies (the original protocol)", () => {
     expect(hex(p.exec("get", "nope"))).toBe("0000000400000001");
     expect(hex(p.exec("del", "foo"))).toBe("00000006000000004f4b");
     expect(hex(p.exec("del", "foo"))).toBe("0000000400000001");
+    // the original took exactly `set key value`: other arguments answer its arity error,
+    // unless they are valid Redis SET options (an extension old clients never send)
+    const arity = "ERR wrong number of arguments";
+    expect(u("set", "k", "v", "x")).toEqual([2, arity]);
+    expect(u("set", "k", "v", "EX")).toEqual([2, arity]);
+    expect(u("set", "k")).toEqual([2, arity]);
+    expect(u("set", "k", "v", "EX", "100")).toEqual([0, "OK"]);
+    expect(u("set", "k", "w", "GET")).toEqual([0, "v"]);
+    expect(u("set", "k", "v", "EX", "0")).toEqual([2, "ERR invalid expire time in 'set' command"]);
     expect(hex(p.exec("del", "a", "b"))).toBe(
       hex(new TextEncoder().encode("\0\0\0\x21\0\0\0\x02ERR wrong number of arguments")),
     );
