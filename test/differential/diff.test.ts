@@ -16,7 +16,8 @@ import { Prng } from "../helpers/prng.ts";
 import { parseReply, RespConn, showBytes } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 import { families } from "./families/index.ts";
-import type { Arg, KeyPicker } from "./gen.ts";
+import type { Arg } from "./gen.ts";
+import { commandStream } from "./stream.ts";
 
 const N = Number(process.env.DIFF_N ?? 5000);
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
@@ -95,24 +96,6 @@ const latin1 = (b: Uint8Array) => {
 const argText = (a: Arg) => (typeof a === "string" ? a : latin1(a));
 const show = (cmd: Arg[]) => JSON.stringify(cmd.map(argText));
 
-const KEYS: Arg[] = [
-  "k0",
-  "k1",
-  "k2",
-  "k3",
-  "k4",
-  "k5",
-  "k10",
-  "k*",
-  "",
-  new Uint8Array([98, 0, 255]),
-  "b\r\nx",
-];
-
-function keyPicker(r: Prng): KeyPicker {
-  return { key: () => KEYS[r.int(KEYS.length)]! };
-}
-
 /** The elements of an array reply, sorted, as one comparable string. */
 function sortedElements(b: Uint8Array): string {
   const r = parseReply(b, 0, true);
@@ -152,8 +135,7 @@ test.skipIf(skip)(
   `imds replies byte for byte as redis-server (N=${N}, seed=${SEED})`,
   async () => {
     const r = new Prng(SEED);
-    const keys = keyPicker(r);
-    const total = families.reduce((s, f) => s + f.weight, 0);
+    const stream = commandStream(r);
     const unordered = new Set(families.flatMap((f) => f.unordered ?? []));
     const history: Arg[][] = [];
     let batch: Arg[][] = [];
@@ -184,16 +166,7 @@ test.skipIf(skip)(
     };
 
     for (let i = 0; i < N; i++) {
-      let x = r.int(total);
-      let fam = families[0]!;
-      for (const f of families) {
-        if (x < f.weight) {
-          fam = f;
-          break;
-        }
-        x -= f.weight;
-      }
-      const cmd = fam.gens[r.int(fam.gens.length)]!(r, keys);
+      const cmd = stream.next();
       const name = argText(cmd[0]!).toLowerCase();
       if (name === "scan" && cmd[1] === "0") {
         await flush();
