@@ -236,7 +236,8 @@ export class Client {
     for (;;) {
       if (this.closed) return;
       if (out.pending > 0) {
-        const n = this.socket.write(out.buf.subarray(out.start, out.end));
+        // Offset + length form: no subarray object per flush.
+        const n = this.socket.write(out.buf, out.start, out.end - out.start);
         if (n > 0) {
           out.consumed(n);
           this.server.stats.outputBytes += n;
