@@ -10,7 +10,7 @@
 // Workloads come from bench/workloads/index.ts (one file per family).
 
 import { cpus, loadavg, totalmem } from "node:os";
-import { RespConn } from "../test/helpers/resp.ts";
+import { RespRawConn } from "../test/helpers/resp-conn.ts";
 import { type Running, startImds, startRedis } from "../test/helpers/servers.ts";
 import { type Workload, workloads } from "./workloads/index.ts";
 
@@ -86,7 +86,7 @@ function median(xs: number[]): number {
 
 async function setup(port: number, w: Workload): Promise<void> {
   if (!w.setup || w.setup.length === 0) return;
-  const c = await RespConn.open(port);
+  const c = await RespRawConn.open(port);
   try {
     const replies = await c.call(...w.setup);
     const bad = replies.find((r) => r.startsWith("-"));

@@ -15,6 +15,7 @@ import {
   commandList,
 } from "./command-info.ts";
 import { dbIndexArg, ERR_DB_RANGE, ERR_SYNTAX, helpReply, sub } from "./connection.ts";
+import { debugSetActiveExpire } from "./expire.ts";
 import { globMatch, isPlainName } from "./glob.ts";
 import { type CommandSpec, command } from "./table.ts";
 
@@ -106,10 +107,13 @@ function debug(c: Client): void {
     if (ms > 0) Bun.sleepSync(ms);
     return c.reply.ok();
   }
+  if (a.is(1, "set-active-expire") && a.count === 3) return debugSetActiveExpire(c);
   if (a.is(1, "help")) {
     return helpReply(c, "DEBUG", [
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in background when they are not accessed.",
     ]);
   }
   c.reply.error(
@@ -175,8 +179,12 @@ function configSet(c: Client): void {
 }
 
 function configResetstat(c: Client): void {
-  c.server.stats.reset();
-  c.server.keyspace.expiredKeys = 0;
+  const server = c.server;
+  server.stats.reset();
+  server.keyspace.expiredKeys = 0;
+  server.evictor.evictedKeys = 0;
+  server.expiry.timeCapReached = 0;
+  server.expiry.cpuMs = 0;
   c.reply.ok();
 }
 

@@ -10,6 +10,7 @@
 
 import { arch, platform, release, totalmem } from "node:os";
 import { basename, resolve } from "node:path";
+import { bytesToHuman } from "../store/memory.ts";
 import type { Server } from "./server.ts";
 
 export type InfoValue = string | number;
@@ -67,19 +68,6 @@ export function renderInfo(server: Server, args: readonly string[]): string {
   return parts.join("\r\n");
 }
 
-/** Redis's bytesToHuman: "1.23K", "10.87M". */
-export function bytesToHuman(n: number): string {
-  const units = ["B", "K", "M", "G", "T", "P"];
-  if (n < 1024) return `${n}B`;
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(2)}${units[u]}`;
-}
-
 function randomHex40(): string {
   const b = new Uint8Array(20);
   crypto.getRandomValues(b);
@@ -131,8 +119,6 @@ function mean(a: Float64Array): number {
   for (let i = 0; i < n; i++) sum += a[i]!;
   return sum / n;
 }
-
-let peakMemory = 0;
 
 // ---- the core sections ------------------------------------------------------
 
@@ -201,11 +187,11 @@ addInfoFields("clients", (s) => {
 });
 
 addInfoFields("memory", (s) => {
-  const dataset = s.keyspace.memoryBytes();
-  let clientBytes = 0;
-  for (const c of s.clients.values()) clientBytes += c.out.capacity + c.queryBufferBytes;
-  const used = dataset + clientBytes;
-  peakMemory = Math.max(peakMemory, used);
+  // used_memory is what counts against maxmemory (src/store/memory.ts, docs/EXPIRY.md).
+  const used = s.updateMemoryStats();
+  const dataset = s.keyspace.usedBytes();
+  const overhead = s.evictor.otherBytes;
+  const peak = s.usedMemoryPeak;
   const rss = process.memoryUsage.rss();
   const maxmemory = s.config.int("maxmemory");
   return [
@@ -213,12 +199,14 @@ addInfoFields("memory", (s) => {
     ["used_memory_human", bytesToHuman(used)],
     ["used_memory_rss", rss],
     ["used_memory_rss_human", bytesToHuman(rss)],
-    ["used_memory_peak", peakMemory],
-    ["used_memory_peak_human", bytesToHuman(peakMemory)],
-    ["used_memory_peak_perc", `${((used / Math.max(1, peakMemory)) * 100).toFixed(2)}%`],
-    ["used_memory_overhead", clientBytes],
+    ["used_memory_peak", peak],
+    ["used_memory_peak_human", bytesToHuman(peak)],
+    ["used_memory_peak_perc", `${((used / Math.max(1, peak)) * 100).toFixed(2)}%`],
+    ["used_memory_overhead", overhead],
     ["used_memory_dataset", dataset],
+    ["used_memory_dataset_perc", `${((dataset / Math.max(1, used)) * 100).toFixed(2)}%`],
     ["total_system_memory", totalmem()],
+    ["total_system_memory_human", bytesToHuman(totalmem())],
     ["maxmemory", maxmemory],
     ["maxmemory_human", bytesToHuman(maxmemory)],
     ["maxmemory_policy", s.config.get("maxmemory-policy")],
@@ -253,7 +241,10 @@ addInfoFields("stats", (s) => {
     ["instantaneous_output_kbps", (mean(outSamples) / 1024).toFixed(2)],
     ["rejected_connections", st.rejectedConnections],
     ["expired_keys", s.keyspace.expiredKeys],
-    ["evicted_keys", 0],
+    ["expired_stale_perc", s.expiry.stalePerc.toFixed(2)],
+    ["expired_time_cap_reached_count", s.expiry.timeCapReached],
+    ["expire_cycle_cpu_milliseconds", Math.round(s.expiry.cpuMs)],
+    ["evicted_keys", s.evictor.evictedKeys],
     ["keyspace_hits", st.keyspaceHits],
     ["keyspace_misses", st.keyspaceMisses],
     ["pubsub_channels", 0],

@@ -3,7 +3,7 @@
 // the keys it wrote are there.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { RespConn } from "../helpers/resp.ts";
+import { RespRawConn } from "../helpers/resp-conn.ts";
 import { type Running, redisMissing, startImds } from "../helpers/servers.ts";
 
 const skip = redisMissing("redis-benchmark tests") || Bun.which("redis-benchmark") === null;
@@ -41,7 +41,7 @@ async function bench(args: string[]): Promise<{ rows: Map<string, number>; err: 
 describe.skipIf(skip)("redis-benchmark", () => {
   for (const pipeline of [1, 16]) {
     test(`-t ping,set,get -n 20000 -r 1000 -P ${pipeline}`, async () => {
-      const c = await RespConn.open(imds.port);
+      const c = await RespRawConn.open(imds.port);
       await c.call(["FLUSHALL"]);
       const { rows, err } = await bench([
         "-t",
