@@ -100,8 +100,8 @@ test("options: --help, -v, bad option, -a sends AUTH first", async () => {
 const hasScript = Bun.which("script") !== null;
 
 /** imds-cli on a pseudo terminal (util-linux `script`), typed into line by line. */
-function ptySession(hist: string) {
-  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${srv.port}`, "/dev/null"], {
+function ptySession(hist: string, port = srv.port) {
+  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${port}`, "/dev/null"], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -173,6 +173,32 @@ test.skipIf(!hasScript)(
       expect(await b.quit()).toBe(0);
     } finally {
       b.proc.kill(9);
+    }
+  },
+);
+
+test.skipIf(!hasScript)(
+  "interactive: server gone -> error line and 'not connected>', back -> reconnects",
+  async () => {
+    const port = freePort();
+    let own = await startImds(["--port", String(port)]);
+    const a = ptySession("", port);
+    try {
+      await a.waitFor(`127.0.0.1:${port}> `);
+      await a.type("set cli:r 1\n", "OK");
+      await own.stop();
+      await a.type(
+        "get cli:r\n",
+        `Error: Could not connect to imds at 127.0.0.1:${port}: Connection refused`,
+      );
+      await a.waitFor("not connected> ");
+      own = await startImds(["--port", String(port)]);
+      await a.type("get cli:r\n", "(nil)"); // a new, empty server
+      await a.type("set cli:r 2\n", "OK");
+      expect(await a.quit()).toBe(0);
+    } finally {
+      a.proc.kill(9);
+      await own.stop();
     }
   },
 );
