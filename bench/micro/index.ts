@@ -58,7 +58,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 // ---- decode ---------------------------------------------------------------------
 
-const limits: DecodeLimits = { maxArgs: 1024, maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 65536 };
+const limits: DecodeLimits = {
+  maxArgs: 1024,
+  maxBulkLen: 512 * 1024 * 1024,
+  maxInlineLen: 65536,
+  unauthenticated: false,
+};
 const args = new Args();
 
 const v1Set = concat(

@@ -2,5 +2,7 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { keysFamily } from "./keys.ts";
+import { stringsFamily } from "./strings.ts";
 
-export const families: Family[] = [];
+export const families: Family[] = [stringsFamily, keysFamily];
