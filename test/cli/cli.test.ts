@@ -97,6 +97,22 @@ test("options: --help, -v, bad option, -a sends AUTH first", async () => {
   expect((await cli(["get", "cli:auth"])).stdout).toBe("\n");
 });
 
+test("-n selects the database before the command", async () => {
+  const bad = await cli(["-n", "x", "get", "k"]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toBe("Invalid database number: 'x'\n");
+  const r = await cli(["-n", "3", "set", "cli:db", "three"]);
+  if (r.code !== 0) {
+    // SELECT not implemented yet: the CLI must stop with the error, not write to db 0.
+    expect(r.stderr).toMatch(/^\(error\) ERR unknown command/);
+    expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+    return;
+  }
+  expect(r.stdout).toBe("OK\n");
+  expect((await cli(["-n", "3", "get", "cli:db"])).stdout).toBe("three\n");
+  expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+});
+
 const hasScript = Bun.which("script") !== null;
 
 /** imds-cli on a pseudo terminal (util-linux `script`), typed into line by line. */
