@@ -2,5 +2,6 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { expireFamily } from "./expire.ts";
 
-export const families: Family[] = [];
+export const families: Family[] = [expireFamily];
