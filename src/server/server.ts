@@ -61,7 +61,10 @@ export class Server {
     maxArgs: 1024,
     maxBulkLen: 512 * 1024 * 1024,
     maxInlineLen: 64 * 1024,
+    unauthenticated: false,
   };
+  /** The same limits for clients that still have to AUTH. */
+  readonly unauthLimits: DecodeLimits = { ...this.limits, unauthenticated: true };
   outputPauseBytes = 1024 * 1024;
   /** client-output-buffer-limit normal hard limit (0 = none). */
   outputHardLimit = 0;
@@ -85,6 +88,7 @@ export class Server {
     const c = this.config;
     this.limits.maxArgs = c.int("v1-max-args");
     this.limits.maxBulkLen = c.int("proto-max-bulk-len");
+    Object.assign(this.unauthLimits, this.limits, { unauthenticated: true });
     this.outputPauseBytes = c.int("client-output-pause-bytes");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;

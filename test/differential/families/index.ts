@@ -3,5 +3,7 @@
 
 import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
+import { keysFamily } from "./keys.ts";
+import { stringsFamily } from "./strings.ts";
 
-export const families: Family[] = [expireFamily];
+export const families: Family[] = [stringsFamily, keysFamily, expireFamily];
