@@ -2,7 +2,8 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { expireFamily } from "./expire.ts";
 import { keysFamily } from "./keys.ts";
 import { stringsFamily } from "./strings.ts";
 
-export const families: Family[] = [stringsFamily, keysFamily];
+export const families: Family[] = [stringsFamily, keysFamily, expireFamily];
