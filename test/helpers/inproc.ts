@@ -28,9 +28,9 @@ export class InProc {
       remotePort: 1,
       localAddress: "127.0.0.1",
       localPort: 2,
-      write(b: Uint8Array) {
-        sink.push(b.slice());
-        return b.length;
+      write(b: Uint8Array, off = 0, len = b.length - off) {
+        sink.push(b.slice(off, off + len));
+        return len;
       },
       pause() {},
       resume() {},
