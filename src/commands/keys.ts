@@ -17,7 +17,7 @@ import {
   TYPE_ZSET,
 } from "../store/table.ts";
 import { lookupRead, lookupReadNoTouch, lookupWrite } from "./lookup.ts";
-import { arityError, intArg, NOT_INT, SYNTAX } from "./strings.ts";
+import { arityError, encodingMarker, intArg, NOT_INT, SYNTAX } from "./strings.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 /** Redis's type names (TYPE, SCAN TYPE). */
@@ -69,7 +69,11 @@ function duplicate(
   const vlen = src.valLen[e]!;
   const ne = dst.add(a.buf, a.off(ki), a.len(ki), type, vlen);
   copyBytes(src.page(e), src.valueOffset(e), dst.page(ne), dst.valueOffset(ne), vlen);
-  if (type !== TYPE_STRING) {
+  if (type === TYPE_STRING) {
+    // the encoding marker, if any: RENAME keeps the object, COPY's dupStringObject the encoding
+    const enc = encodingMarker(src, e);
+    if (enc !== undefined) dst.setObj(ne, enc);
+  } else {
     const obj = src.getObj(e);
     if (clone) {
       const copy = cloneObject.get(type)!(obj);
@@ -411,8 +415,13 @@ const OBJECT_HELP = [
 const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
 
-/** Redis's encoding of a string value (tryObjectEncoding): int, embstr (<= 44 bytes) or raw. */
+/**
+ * Redis's encoding of a string value: the marker APPEND/SETRANGE/INCRBYFLOAT left, else what
+ * tryObjectEncoding picks from the bytes: int, embstr (<= 44 bytes) or raw.
+ */
 function stringEncoding(t: Table, e: number): "int" | "embstr" | "raw" {
+  const marked = encodingMarker(t, e);
+  if (marked !== undefined) return marked;
   const len = t.valLen[e]!;
   if (len <= 20 && !Number.isNaN(parseLongOrNaN(t.page(e), t.valueOffset(e), len))) return "int";
   return len <= 44 ? "embstr" : "raw";

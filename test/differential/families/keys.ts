@@ -65,6 +65,9 @@ export const keysFamily: Family = {
     (r, k) =>
       pick(r, [
         ["OBJECT", "FREQ", k.key()],
+        ["OBJECT", "ENCODING", k.key()],
+        ["OBJECT", "ENCODING", k.key()],
+        ["OBJECT", "REFCOUNT", k.key()],
         ["OBJECT", "HELP"],
         ["OBJECT", "NOPE", k.key()],
         ["OBJECT", "ENCODING"],
