@@ -2,5 +2,6 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [];
+export const families: Family[] = [zsetFamily];
