@@ -277,7 +277,7 @@ function zscan(c: Client): void {
     replyMember(r, z, id);
     const v = z.score[id]!;
     // A listpack holds integral scores as integers, and ZSCAN shows them that way.
-    if (z.listpack && Number.isInteger(v) && Math.abs(v) < 9223372036854775808) {
+    if (z.listpack && Number.isInteger(v) && Math.abs(v) < 2 ** 63) {
       r.bulkStr(BigInt(v).toString());
     } else r.bulkStr(formatDouble(v));
   }
