@@ -30,6 +30,8 @@ export interface CommandSpec {
    */
   v1Handler?: Handler;
   subcommands?: readonly CommandSpec[];
+  /** flags has "denyoom" (set by CommandTable.register; read per command under maxmemory). */
+  denyoom?: boolean;
 }
 
 /** Shorthand used by the family files. */
@@ -81,6 +83,7 @@ export class CommandTable {
   register(specs: readonly CommandSpec[]): void {
     for (const spec of specs) {
       if (this.get(spec.name)) throw new Error(`command ${spec.name} registered twice`);
+      spec.denyoom = spec.flags.includes("denyoom");
       this.all.push(spec);
       if (this.all.length * 2 > this.slots.length) this.rebuild(this.slots.length * 2);
       else this.place(spec);

@@ -27,6 +27,11 @@ export interface DecodeLimits {
   maxBulkLen: number;
   /** RESP: longest inline command / unterminated multibulk header line (Redis: 64 KiB). */
   maxInlineLen: number;
+  /**
+   * RESP: the client must still AUTH (requirepass set). Redis 7.0 then refuses
+   * requests of more than 10 arguments or 16 KiB strings.
+   */
+  unauthenticated: boolean;
 }
 
 export type Decoder = (

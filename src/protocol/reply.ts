@@ -190,6 +190,29 @@ export class Reply {
     this.v1Close(at);
   }
 
+  /** An integer beyond 2^53 (int64 edge of INCR and friends); same encodings as int(). */
+  intBig(n: bigint): void {
+    const o = this.out;
+    if (this.mode >= MODE_RESP2) {
+      o.byte(58); // ':'
+      o.bigint(n);
+      o.byte(CRLF0);
+      o.byte(CRLF1);
+      return;
+    }
+    if (this.mode === MODE_V1_TYPED) {
+      const at = this.v1Open(V1_INT);
+      o.ensure(8);
+      o.view.setBigInt64(o.end, n);
+      o.end += 8;
+      this.v1Close(at);
+      return;
+    }
+    const at = this.v1Open(V1_OK);
+    o.bigint(n);
+    this.v1Close(at);
+  }
+
   /** A bulk string copied from `buf[off, off+len)`. */
   bulk(buf: Uint8Array, off: number, len: number): void {
     const o = this.out;

@@ -1,16 +1,338 @@
-// RESP request decoder (multibulk and inline). Placeholder until the RESP work
-// lands: every RESP request is refused with a protocol error.
+// RESP request decoder: multibulk (`*N\r\n$len\r\n<bytes>\r\n...`) and inline
+// commands (a text line, as typed into telnet), chosen per request by its first
+// byte exactly as Redis's processInputBuffer does ('*' = multibulk).
+//
+// Behaviour, limits and error texts follow Redis 7.0 networking.c
+// (processMultibulkBuffer / processInlineBuffer) and sds.c (sdssplitargs),
+// checked against redis-server 7.0.15 with raw bytes (test/protocol/resp.test.ts,
+// test/integration/resp-protocol.test.ts). See framing.ts for the contract.
+//
+// Zero-copy: multibulk arguments and plain inline words are byte ranges of
+// `buf`. Inline lines with quotes or escapes are unescaped into one module-level
+// scratch buffer (decoding is single-threaded and the arguments live only until
+// the request has executed), and then every argument of that line points there.
 
 import type { Args } from "./args.ts";
-import { type DecodeLimits, decodeStatus, PROTOCOL_ERROR } from "./framing.ts";
+import { type DecodeLimits, decodeStatus, NEED_MORE, PROTOCOL_ERROR } from "./framing.ts";
+import { parseInt64 } from "./number.ts";
+
+const STAR = 42; // '*'
+const DOLLAR = 36; // '$'
+const CR = 13;
+const LF = 10;
+
+/** Redis 7.0 accepts up to INT_MAX arguments; argv grows as they arrive. */
+const MAX_MULTIBULK = 2147483647;
+/** Before AUTH (requirepass set), Redis caps requests at 10 args of 16 KiB. */
+const UNAUTH_MAX_MULTIBULK = 10;
+const UNAUTH_MAX_BULK = 16384;
+/** Fewest bytes one more argument can take: "$0\r\n\r\n". */
+const MIN_ARG_BYTES = 6;
+
+export const ERR_MBULK_LEN = "ERR Protocol error: invalid multibulk length";
+export const ERR_BULK_LEN = "ERR Protocol error: invalid bulk length";
+export const ERR_BIG_MBULK = "ERR Protocol error: too big mbulk count string";
+export const ERR_BIG_BULK = "ERR Protocol error: too big bulk count string";
+export const ERR_BIG_INLINE = "ERR Protocol error: too big inline request";
+export const ERR_QUOTES = "ERR Protocol error: unbalanced quotes in request";
+export const ERR_UNAUTH_MBULK = "ERR Protocol error: unauthenticated multibulk length";
+export const ERR_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length";
+
+function fail(msg: string): number {
+  decodeStatus.error = msg;
+  return PROTOCOL_ERROR;
+}
+
+function needMore(bytesFromPos: number): number {
+  decodeStatus.need = bytesFromPos;
+  return NEED_MORE;
+}
 
 export function decodeResp(
-  _buf: Uint8Array,
-  _pos: number,
-  _end: number,
-  _args: Args,
-  _limits: DecodeLimits,
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  args: Args,
+  limits: DecodeLimits,
 ): number {
-  decodeStatus.error = "ERR Protocol error: only the imds v1 protocol is supported so far";
-  return PROTOCOL_ERROR;
+  if (pos >= end) return needMore(1);
+  if (buf[pos] === STAR) return decodeMultibulk(buf, pos, end, args, limits);
+  return decodeInline(buf, pos, end, args, limits);
+}
+
+// ---- multibulk -------------------------------------------------------------
+
+// Where a multibulk request that is still arriving was left, so the next call
+// resumes instead of re-parsing every argument (a 1M-argument request arriving
+// in 64 KiB chunks would otherwise cost quadratic time). One slot is enough: it
+// is only an optimisation, checked against the request's header on use. While
+// a request is partial, args.offs holds offsets relative to the request start.
+let resumeArgs: Args | null = null;
+let resumeCount = 0; // the request's N
+let resumeDone = 0; // arguments already parsed
+let resumeRel = 0; // offset of the next argument header, relative to the request start
+
+/** Index of the first CR in buf[from, end), or -1 (Redis: strchr(p, '\r')). */
+function findCR(buf: Uint8Array, from: number, end: number): number {
+  // Short header lines are the common case: a plain loop beats indexOf's call.
+  const stop = Math.min(from + 24, end);
+  for (let i = from; i < stop; i++) if (buf[i] === CR) return i;
+  if (stop === end) return -1;
+  const i = buf.indexOf(CR, stop);
+  return i < 0 || i >= end ? -1 : i;
+}
+
+/** Parse decimal digits in buf[off, off+len) fast; NaN defers to the strict parser. */
+function lengthField(buf: Uint8Array, off: number, len: number): number {
+  // Fast path for the usual 1..9 plain digits without a leading zero.
+  if (len > 0 && len < 10 && buf[off] !== 48) {
+    let v = 0;
+    for (let i = off; i < off + len; i++) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) return parseInt64(buf, off, len);
+      v = v * 10 + d;
+    }
+    return v;
+  }
+  return parseInt64(buf, off, len);
+}
+
+function decodeMultibulk(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  args: Args,
+  limits: DecodeLimits,
+): number {
+  // Header "*N\r\n". Like Redis, find the CR, then require one more byte (the
+  // LF, not checked) before parsing N.
+  const cr = findCR(buf, pos + 1, end);
+  if (cr < 0) {
+    if (end - pos > limits.maxInlineLen) return fail(ERR_BIG_MBULK);
+    return needMore(end - pos + 1);
+  }
+  if (cr + 2 > end) return needMore(cr + 2 - pos);
+  const n = lengthField(buf, pos + 1, cr - pos - 1);
+  if (!(n <= MAX_MULTIBULK)) return fail(ERR_MBULK_LEN); // also NaN
+  if (n > UNAUTH_MAX_MULTIBULK && limits.unauthenticated) return fail(ERR_UNAUTH_MBULK);
+  let p = cr + 2;
+  if (n <= 0) {
+    // "*0", "*-1": an empty request, skipped by the caller.
+    args.buf = buf;
+    args.count = 0;
+    return p;
+  }
+
+  let i = 0;
+  if (resumeArgs === args && resumeCount === n) {
+    i = resumeDone;
+    p = pos + resumeRel;
+  }
+  resumeArgs = null;
+
+  const maxBulk = limits.maxBulkLen;
+  const unauth = limits.unauthenticated;
+  let offs = args.offs;
+  let lens = args.lens;
+  for (; i < n; i++) {
+    if (i >= offs.length) {
+      args.reserve(Math.min(n, offs.length * 2));
+      offs = args.offs;
+      lens = args.lens;
+    }
+    // Bulk header "$len\r\n".
+    const hcr = findCR(buf, p, end);
+    if (hcr < 0) {
+      if (end - p > limits.maxInlineLen) return fail(ERR_BIG_BULK);
+      return partial(args, n, i, p - pos, end - pos + 1);
+    }
+    if (hcr + 2 > end) return partial(args, n, i, p - pos, hcr + 2 - pos);
+    if (buf[p] !== DOLLAR) {
+      return fail(`ERR Protocol error: expected '$', got '${dollarGot(buf[p]!)}'`);
+    }
+    const len = lengthField(buf, p + 1, hcr - p - 1);
+    if (!(len >= 0 && len <= maxBulk)) return fail(ERR_BULK_LEN);
+    if (len > UNAUTH_MAX_BULK && unauth) return fail(ERR_UNAUTH_BULK);
+    const data = hcr + 2;
+    // The payload and its two trailing bytes (not checked, as in Redis).
+    if (end - data < len + 2) {
+      return partial(args, n, i, p - pos, data + len + 2 - pos + (n - i - 1) * MIN_ARG_BYTES);
+    }
+    offs[i] = data - pos;
+    lens[i] = len;
+    p = data + len + 2;
+  }
+  // Offsets were relative to the request start (see resumeArgs): make them absolute.
+  for (let k = 0; k < n; k++) offs[k]! += pos;
+  args.buf = buf;
+  args.count = n;
+  return p;
+}
+
+/** NEED_MORE for a partial multibulk: remember where to resume. */
+function partial(args: Args, n: number, done: number, rel: number, need: number): number {
+  resumeArgs = args;
+  resumeCount = n;
+  resumeDone = done;
+  resumeRel = rel;
+  args.count = 0;
+  return needMore(need);
+}
+
+/** Redis formats the byte with %c into an error line: CR/LF become spaces, NUL ends it. */
+function dollarGot(b: number): string {
+  if (b === CR || b === LF) return " ";
+  if (b === 0) return "";
+  return String.fromCharCode(b);
+}
+
+// ---- inline ----------------------------------------------------------------
+
+// Unescaped inline arguments. Lines up to this size reuse one buffer; a longer
+// line (Redis accepts them when they arrive quickly) gets a one-off buffer so a
+// single huge request does not pin memory.
+const SCRATCH_KEEP_BYTES = 64 * 1024;
+let scratch = new Uint8Array(4096);
+
+function decodeInline(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  args: Args,
+  limits: DecodeLimits,
+): number {
+  const nl = buf.indexOf(LF, pos);
+  if (nl < 0 || nl >= end) {
+    if (end - pos > limits.maxInlineLen) return fail(ERR_BIG_INLINE);
+    return needMore(end - pos + 1);
+  }
+  let lineEnd = nl;
+  if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
+  const next = nl + 1;
+  if (splitPlain(buf, pos, lineEnd, args)) return next;
+  return splitQuoted(buf, pos, lineEnd, args) ? next : fail(ERR_QUOTES);
+}
+
+/** isspace() in the C locale. */
+function isSpace(b: number): boolean {
+  return b === 32 || (b >= 9 && b <= 13);
+}
+
+/**
+ * Split a line without quotes into views of buf. False when the line has a
+ * quote (sdssplitargs must unescape: the caller takes the slow path). Like
+ * sdssplitargs on a C string, a NUL byte ends the line.
+ */
+function splitPlain(buf: Uint8Array, from: number, to: number, args: Args): boolean {
+  let count = 0;
+  let p = from;
+  for (;;) {
+    while (p < to && isSpace(buf[p]!)) p++;
+    if (p >= to || buf[p] === 0) break;
+    const start = p;
+    for (; p < to; p++) {
+      const b = buf[p]!;
+      // Inside a word only these end it (not \v or \f), as in sdssplitargs.
+      if (b === 32 || b === LF || b === CR || b === 9 || b === 0) break;
+      if (b === 34 || b === 39) return false;
+    }
+    if (count >= args.offs.length) args.reserve(count + 1);
+    args.offs[count] = start;
+    args.lens[count] = p - start;
+    count++;
+    if (p < to && buf[p] === 0) break;
+  }
+  args.buf = buf;
+  args.count = count;
+  return true;
+}
+
+function hexValue(b: number): number {
+  if (b >= 48 && b <= 57) return b - 48;
+  if (b >= 97 && b <= 102) return b - 87;
+  if (b >= 65 && b <= 70) return b - 55;
+  return -1;
+}
+
+/**
+ * sdssplitargs for a line with quotes: "..." with \xHH, \n \r \t \b \a and
+ * \<any>; '...' with \' only; a closing quote must be followed by a space or
+ * the end; a quote inside a word opens a quoted part of the same word. The
+ * arguments are written to the scratch buffer. False = unbalanced quotes.
+ */
+function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boolean {
+  // Unescaping never lengthens the line.
+  let out = scratch;
+  if (to - from > out.length) {
+    out = new Uint8Array(to - from);
+    if (out.length <= SCRATCH_KEEP_BYTES) scratch = out;
+  }
+  // The line as a C string: reading at or past its end (or at a NUL) gives 0.
+  let stop = to;
+  const z = buf.indexOf(0, from);
+  if (z >= 0 && z < to) stop = z;
+  const at = (i: number): number => (i < stop ? buf[i]! : 0);
+
+  let count = 0;
+  let w = 0;
+  let p = from;
+  for (;;) {
+    while (p < stop && isSpace(buf[p]!)) p++;
+    if (p >= stop) break;
+    const start = w;
+    let inq = false;
+    let insq = false;
+    let done = false;
+    while (!done) {
+      const c = at(p);
+      if (inq) {
+        if (c === 92 && at(p + 1) === 120 && hexValue(at(p + 2)) >= 0 && hexValue(at(p + 3)) >= 0) {
+          out[w++] = hexValue(at(p + 2)) * 16 + hexValue(at(p + 3));
+          p += 3;
+        } else if (c === 92 && at(p + 1) !== 0) {
+          p++;
+          const e = at(p);
+          out[w++] =
+            e === 110 ? LF : e === 114 ? CR : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e;
+        } else if (c === 34) {
+          const after = at(p + 1);
+          if (after !== 0 && !isSpace(after)) return false;
+          done = true;
+        } else if (c === 0) {
+          return false;
+        } else {
+          out[w++] = c;
+        }
+      } else if (insq) {
+        if (c === 92 && at(p + 1) === 39) {
+          p++;
+          out[w++] = 39;
+        } else if (c === 39) {
+          const after = at(p + 1);
+          if (after !== 0 && !isSpace(after)) return false;
+          done = true;
+        } else if (c === 0) {
+          return false;
+        } else {
+          out[w++] = c;
+        }
+      } else if (c === 32 || c === LF || c === CR || c === 9 || c === 0) {
+        done = true;
+      } else if (c === 34) {
+        inq = true;
+      } else if (c === 39) {
+        insq = true;
+      } else {
+        out[w++] = c;
+      }
+      if (c !== 0) p++;
+    }
+    if (count >= args.offs.length) args.reserve(count + 1);
+    args.offs[count] = start;
+    args.lens[count] = w - start;
+    count++;
+  }
+  args.buf = out;
+  args.count = count;
+  return true;
 }

@@ -112,7 +112,8 @@ export class Client {
         this.pauseReading(buf, pos, end);
         return;
       }
-      const next = decode(buf, pos, end, args, server.limits);
+      const limits = this.authenticated ? server.limits : server.unauthLimits;
+      const next = decode(buf, pos, end, args, limits);
       if (next >= 0) {
         pos = next;
         server.execute(this);

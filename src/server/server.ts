@@ -7,7 +7,10 @@ import { CommandTable } from "../commands/table.ts";
 import type { Config } from "../config.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
+import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
+import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
+import { clientBufferBytes } from "../store/memory.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { Log } from "./log.ts";
 
@@ -43,6 +46,11 @@ export class Server {
   readonly log = new Log();
   readonly stats = new Stats();
   readonly clients = new Map<number, Client>();
+  /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
+  readonly expiry: ActiveExpire;
+  readonly evictor: Evictor;
+  /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
+  usedMemoryPeak = 0;
   readonly startedAt = Date.now();
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
@@ -53,7 +61,10 @@ export class Server {
     maxArgs: 1024,
     maxBulkLen: 512 * 1024 * 1024,
     maxInlineLen: 64 * 1024,
+    unauthenticated: false,
   };
+  /** The same limits for clients that still have to AUTH. */
+  readonly unauthLimits: DecodeLimits = { ...this.limits, unauthenticated: true };
   outputPauseBytes = 1024 * 1024;
   /** client-output-buffer-limit normal hard limit (0 = none). */
   outputHardLimit = 0;
@@ -65,6 +76,8 @@ export class Server {
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int("databases"));
+    this.expiry = new ActiveExpire(this.keyspace);
+    this.evictor = new Evictor(this.keyspace);
     registerAll(this.commands);
     this.applyConfig();
     config.onChange = () => this.applyConfig();
@@ -75,10 +88,15 @@ export class Server {
     const c = this.config;
     this.limits.maxArgs = c.int("v1-max-args");
     this.limits.maxBulkLen = c.int("proto-max-bulk-len");
+    Object.assign(this.unauthLimits, this.limits, { unauthenticated: true });
     this.outputPauseBytes = c.int("client-output-pause-bytes");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;
     this.log.setLevel(c.get("loglevel"));
+    this.keyspace.lfuLogFactor = c.int("lfu-log-factor");
+    this.keyspace.lfuDecayTime = c.int("lfu-decay-time");
+    const policy = policyFromName(c.get("maxmemory-policy"));
+    this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -101,7 +119,7 @@ export class Server {
               const c = socket.data.client;
               if (c === null) return;
               server.now = Date.now();
-              server.keyspace.now = server.now;
+              server.keyspace.setNow(server.now);
               server.stats.inputBytes += chunk.length;
               c.onData(chunk);
             },
@@ -197,6 +215,10 @@ export class Server {
     if (!c.authenticated && !spec.flags.includes("noauth")) {
       return reply.error("NOAUTH Authentication required.");
     }
+    // Make room before a command that may grow memory; Redis's processCommand OOM check.
+    if (this.evictor.maxmemory > 0 && spec.denyoom === true) {
+      if (!this.evictor.performEvictions()) return reply.error(OOM_ERROR);
+    }
     this.stats.totalCommands++;
     c.lastCommand = spec.name;
     const out = c.out;
@@ -218,11 +240,25 @@ export class Server {
     }
   }
 
+  /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
+  updateMemoryStats(): number {
+    this.evictor.otherBytes = clientBufferBytes(this.clients.values());
+    const used = this.evictor.usedBytes();
+    if (used > this.usedMemoryPeak) this.usedMemoryPeak = used;
+    return used;
+  }
+
   private serverCron(): void {
     this.now = Date.now();
-    this.keyspace.now = this.now;
+    this.keyspace.setNow(this.now);
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
+    this.expiry.cycle(this.config.int("hz"));
+    // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
+    // eviction timer, instead of waiting for the next write.
+    if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
+      this.evictor.performEvictions();
+    }
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;

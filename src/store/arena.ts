@@ -50,10 +50,13 @@ export class Arena {
   private readonly freeCounts = new Int32Array(CLASS_COUNT);
   private reserved = 0;
   private live = 0;
+  /** Bytes of the free-list stacks, kept as they grow (read per write under maxmemory). */
+  private overhead = 0;
   private readonly liveBlocks: Map<number, number> | null;
 
   constructor(options: ArenaOptions = {}) {
     for (let c = 0; c < CLASS_COUNT; c++) this.freeLists.push(new Float64Array(16));
+    this.overhead = CLASS_COUNT * 16 * 8;
     this.liveBlocks = options.checked === true ? new Map() : null;
   }
 
@@ -141,9 +144,7 @@ export class Arena {
 
   /** Bookkeeping outside the pages: free-list stacks. */
   get overheadBytes(): number {
-    let n = 0;
-    for (const list of this.freeLists) n += list.byteLength;
-    return n;
+    return this.overhead;
   }
 
   /** Drop every block at once (FLUSHALL): O(pages), no per-block work. */
@@ -154,6 +155,7 @@ export class Arena {
     this.bumpOffset = PAGE_SIZE;
     this.freeCounts.fill(0);
     for (let c = 0; c < CLASS_COUNT; c++) this.freeLists[c] = new Float64Array(16);
+    this.overhead = CLASS_COUNT * 16 * 8;
     this.reserved = 0;
     this.live = 0;
     if (this.liveBlocks !== null) this.liveBlocks.clear();
@@ -193,6 +195,7 @@ export class Arena {
       const bigger = new Float64Array(list.length * 2);
       bigger.set(list);
       this.freeLists[c] = bigger;
+      this.overhead += bigger.byteLength - list.byteLength;
       list = bigger;
     }
     list[n] = addr;

@@ -1,5 +1,10 @@
-// Keyspace: the 16 logical databases over one shared Arena, plus lazy expiry on lookup.
+// Keyspace: the 16 logical databases over one shared Arena, plus lazy expiry on lookup and the
+// per-key access clock (LRU time or LFU counter) that eviction reads.
 // Always reach a table through db(i): swapDb() exchanges the Table objects between indexes.
+//
+// Expiry lives in each table's expireAt column (unix ms, 0 = no TTL). Write it through
+// setExpire/clearExpire; the active expiry sweep (expiry.ts) reads the column directly, so no
+// other index has to be kept in step with it.
 
 import { Arena, type ArenaOptions } from "./arena.ts";
 import { Table } from "./table.ts";
@@ -8,13 +13,38 @@ export const DEFAULT_DATABASES = 16;
 /** Bound on SELECT indexes; each Table costs ~1 KiB empty. */
 export const MAX_DATABASES = 1024;
 
+/** What clock[e] holds: ms-resolution access time (LRU) or Redis's LFU word (LFU). */
+export const CLOCK_LRU = 0;
+export const CLOCK_LFU = 1;
+/** Redis's LFU_INIT_VAL: a new key starts here so it is not evicted before it can be used. */
+export const LFU_INIT_VAL = 5;
+const TWO32 = 4294967296;
+
+/** Interface of a structure object that reports its own size (zset, hash ...). */
+interface Sized {
+  memoryBytes(): number;
+}
+
 export class Keyspace {
   readonly arena: Arena;
   readonly dbs: Table[] = [];
-  /** Wall clock in unix ms, refreshed by the server once per event-loop tick (not per key). */
+  /** Wall clock in unix ms, refreshed by the server once per event-loop tick (setNow). */
   now = Date.now();
-  /** Keys removed because a lookup found them expired. */
+  /** Keys removed because they expired (found by a lookup or by the active sweep). */
   expiredKeys = 0;
+  /** LRU or LFU: how lookups update clock[e]. Set from maxmemory-policy. */
+  clockMode = CLOCK_LRU;
+  lfuLogFactor = 10;
+  /** Minutes per LFU counter decrement (0 = never decay). */
+  lfuDecayTime = 1;
+  /**
+   * Bytes held by structure objects (zsets ...), kept incrementally by the type code through
+   * objectBytesChanged(); subtracted when a key goes through removeEntry().
+   */
+  objectBytes = 0;
+  private rng = (Math.random() * 0x7fffffff) | 1;
+  private tableBytesCache = 0;
+  private tableBytesStamp = -1;
 
   constructor(databases = DEFAULT_DATABASES, arenaOptions: ArenaOptions = {}) {
     if (!(Number.isInteger(databases) && databases >= 1 && databases <= MAX_DATABASES)) {
@@ -22,6 +52,7 @@ export class Keyspace {
     }
     this.arena = new Arena(arenaOptions);
     for (let i = 0; i < databases; i++) this.dbs.push(new Table(this.arena));
+    this.setNow(this.now);
   }
 
   get databases(): number {
@@ -44,13 +75,80 @@ export class Keyspace {
   flushAll(): void {
     for (const t of this.dbs) t.reset();
     this.arena.reset();
+    this.objectBytes = 0;
   }
 
-  /** Arena pages reserved plus every table's columns and indexes. */
+  /** Set the clock (once per event-loop tick) and the clock word new entries start with. */
+  setNow(ms: number): void {
+    this.now = ms;
+    const init = this.clockMode === CLOCK_LFU ? lfuWord(ms, LFU_INIT_VAL) : ms % TWO32;
+    const dbs = this.dbs;
+    if (dbs[0]!.clockInit === init) return;
+    for (let i = 0; i < dbs.length; i++) dbs[i]!.clockInit = init;
+  }
+
+  setClockMode(mode: number): void {
+    this.clockMode = mode;
+    this.setNow(this.now);
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  /** Arena pages reserved plus every table's columns and indexes (what the process holds). */
   memoryBytes(): number {
     let n = this.arena.reservedBytes + this.arena.overheadBytes;
     for (const t of this.dbs) n += t.memoryBytes();
     return n;
+  }
+
+  /** Every table's columns and indexes; recomputed only when some table replaced an array. */
+  tableBytes(): number {
+    const dbs = this.dbs;
+    let v = 0;
+    for (let i = 0; i < dbs.length; i++) v += dbs[i]!.memVersion;
+    if (v !== this.tableBytesStamp) {
+      let n = 0;
+      for (let i = 0; i < dbs.length; i++) n += dbs[i]!.memoryBytes();
+      this.tableBytesCache = n;
+      this.tableBytesStamp = v;
+    }
+    return this.tableBytesCache;
+  }
+
+  /**
+   * Bytes in use: live arena blocks (not free-listed ones), the arena's bookkeeping, table
+   * columns and indexes, and structure objects. Freeing a key lowers it at once (docs/EXPIRY.md).
+   */
+  usedBytes(): number {
+    return this.arena.liveBytes + this.arena.overheadBytes + this.tableBytes() + this.objectBytes;
+  }
+
+  /** Type code reports growth/shrink of a structure object it holds (zset add/remove ...). */
+  objectBytesChanged(delta: number): void {
+    this.objectBytes += delta;
+    if (this.objectBytes < 0) this.objectBytes = 0;
+  }
+
+  /** Remove a live key, taking its structure object's bytes out of objectBytes. */
+  removeEntry(t: Table, e: number): void {
+    const o = t.getObj(e) as Sized | undefined;
+    if (o !== undefined && typeof o.memoryBytes === "function") {
+      this.objectBytesChanged(-o.memoryBytes());
+    }
+    t.remove(e);
+  }
+
+  // ---- expiry ----------------------------------------------------------------------------
+
+  /** Give entry e an absolute expiry time (unix ms, > 0). */
+  setExpire(t: Table, e: number, ms: number): void {
+    if (!(ms > 0)) throw new RangeError(`keyspace: bad expire time ${ms}`);
+    t.expireAt[e] = ms;
+  }
+
+  /** Drop entry e's TTL (PERSIST, a plain SET). */
+  clearExpire(t: Table, e: number): void {
+    t.expireAt[e] = 0;
   }
 
   /** Entry id of a live, unexpired key, or -1. An expired key is removed on the way. */
@@ -63,11 +161,19 @@ export class Keyspace {
     return this.lookup(this.db(db), kbuf, koff, klen);
   }
 
+  /** Like lookupRead but leaves the access clock alone (TTL, OBJECT, TYPE-like peeks). */
+  lookupNoTouch(db: number, kbuf: Uint8Array, koff: number, klen: number): number {
+    const t = this.db(db);
+    const e = t.find(kbuf, koff, klen);
+    if (e < 0 || this.expireIfNeeded(t, e)) return -1;
+    return e;
+  }
+
   /** True (and the key is removed) if entry e of table t has expired at `now`. */
   expireIfNeeded(t: Table, e: number): boolean {
     const at = t.expireAt[e]!;
     if (at === 0 || at > this.now) return false;
-    t.remove(e);
+    this.removeEntry(t, e);
     this.expiredKeys++;
     return true;
   }
@@ -75,6 +181,68 @@ export class Keyspace {
   private lookup(t: Table, kbuf: Uint8Array, koff: number, klen: number): number {
     const e = t.find(kbuf, koff, klen);
     if (e < 0 || this.expireIfNeeded(t, e)) return -1;
+    this.touch(t, e);
     return e;
   }
+
+  // ---- access clock (LRU / LFU) ----------------------------------------------------------
+
+  /** Record an access to entry e. */
+  touch(t: Table, e: number): void {
+    if (this.clockMode === CLOCK_LRU) {
+      t.clock[e] = this.now % TWO32;
+      return;
+    }
+    const c = this.lfuIncr(this.lfuDecayed(t.clock[e]!));
+    t.clock[e] = lfuWord(this.now, c);
+  }
+
+  /** Milliseconds since entry e was last accessed (LRU mode; wraps after 49.7 days). */
+  idleMs(t: Table, e: number): number {
+    return (this.now % TWO32) - t.clock[e]! + (this.now % TWO32 >= t.clock[e]! ? 0 : TWO32);
+  }
+
+  /** Entry e's LFU counter after decay (OBJECT FREQ; LFU mode). */
+  lfuFreq(t: Table, e: number): number {
+    return this.lfuDecayed(t.clock[e]!);
+  }
+
+  /** Redis's LFUDecrAndReturn: counter minus one per lfu-decay-time minutes since last access. */
+  lfuDecayed(word: number): number {
+    const ldt = word >>> 8;
+    const counter = word & 255;
+    if (this.lfuDecayTime === 0) return counter;
+    const nowMin = lfuMinutes(this.now);
+    const elapsed = nowMin >= ldt ? nowMin - ldt : 65535 - ldt + nowMin;
+    const periods = Math.floor(elapsed / this.lfuDecayTime);
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  /** Redis's LFULogIncr: increment with probability 1/((counter-5)*lfu-log-factor+1). */
+  private lfuIncr(counter: number): number {
+    if (counter === 255) return 255;
+    const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+    const p = 1 / (base * this.lfuLogFactor + 1);
+    return this.random() < p ? counter + 1 : counter;
+  }
+
+  /** Uniform in [0, 1): xorshift32, allocation-free. */
+  random(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x;
+    return (x >>> 0) / TWO32;
+  }
+}
+
+/** Minutes clock for LFU decay, 16 bits like Redis. */
+export function lfuMinutes(ms: number): number {
+  return Math.floor(ms / 60000) & 65535;
+}
+
+/** The LFU clock word: 16-bit minutes of last decrement time, 8-bit log counter. */
+export function lfuWord(ms: number, counter: number): number {
+  return ((lfuMinutes(ms) << 8) | counter) >>> 0;
 }

@@ -104,6 +104,10 @@ export class Table {
   clock: Uint32Array = EMPTY_U32;
   /** Structure objects of non-string entries. Write through setObj() so it stays dense. */
   objs: unknown[] = [];
+  /** Bumped whenever a column or index array is replaced, so memoryBytes() can be cached. */
+  memVersion = 0;
+  /** clock[e] of a new entry: the keyspace keeps it at "accessed now" (LRU) or LFU's initial. */
+  clockInit = 0;
 
   private entryCap = 0;
   private hw = 0;
@@ -177,7 +181,7 @@ export class Table {
     this.cap[e] = arena.capacityFor(size);
     this.type[e] = type;
     this.expireAt[e] = 0;
-    this.clock[e] = 0;
+    this.clock[e] = this.clockInit;
     this.link(e, h);
     return e;
   }
@@ -380,6 +384,7 @@ export class Table {
     this.newEntry = EMPTY_I32;
     this.newMask = 0;
     this.cursor = -1;
+    this.memVersion++;
   }
 
   /** Migrate up to maxEntries entry ids into the new index. Returns true while still rehashing. */
@@ -516,6 +521,7 @@ export class Table {
       const bigger = new Int32Array(this.freeIds.length * 2);
       bigger.set(this.freeIds);
       this.freeIds = bigger;
+      this.memVersion++;
     }
     this.freeIds[this.freeTop++] = e;
     this.n--;
@@ -537,6 +543,7 @@ export class Table {
     this.newEntry = new Int32Array(slots);
     this.newMask = slots - 1;
     this.cursor = 0;
+    this.memVersion++;
     // Finish within min(old, new)/8 writes so neither index passes 7/8 full: visit enough ids
     // per write even when highWater is far above count (a sparse table after mass deletes).
     const budget = Math.max(1, Math.min(slots, this.slotEntry.length) >>> 3);
@@ -563,6 +570,7 @@ export class Table {
     this.newEntry = EMPTY_I32;
     this.newMask = 0;
     this.cursor = -1;
+    this.memVersion++;
     // Writes during the rehash may already call for the next resize.
     if (this.n * 4 > nh.length * 3) this.startRehash(nh.length * 2);
     else this.maybeShrink();
@@ -595,11 +603,13 @@ export class Table {
     clock.set(this.clock);
     this.clock = clock;
     this.entryCap = cap;
+    this.memVersion++;
     if (this.objs.length > 0) this.growObjs();
   }
 
   private growObjs(): void {
     for (let i = this.objs.length; i < this.entryCap; i++) this.objs.push(undefined);
+    this.memVersion++;
   }
 
   private random(): number {

@@ -9,7 +9,12 @@ import {
 import { decodeV1, encodeV1Request } from "../../src/protocol/v1.ts";
 import { Prng } from "../helpers/prng.ts";
 
-const limits: DecodeLimits = { maxArgs: 1024, maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 65536 };
+const limits: DecodeLimits = {
+  maxArgs: 1024,
+  maxBulkLen: 512 * 1024 * 1024,
+  maxInlineLen: 65536,
+  unauthenticated: false,
+};
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -2,6 +2,8 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { keysFamily } from "./keys.ts";
+import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [zsetFamily];
+export const families: Family[] = [stringsFamily, keysFamily, zsetFamily];

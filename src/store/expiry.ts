@@ -1,0 +1,147 @@
+// Active expiry: reclaim expired keys that nobody reads.
+//
+// Instead of sampling a separate "keys with a TTL" index (Redis's expires dict), the cycle sweeps
+// each table's expireAt column with a cursor: a Float64Array read is ~1 ns per row, nothing has to
+// be kept in step when a TTL is set or cleared, and a full lap bounds how long any expired key can
+// hold memory. Per cron tick it visits at least 1/(hz * LAP_SECONDS) of all rows, keeps going
+// while the rows it just visited were more than STALE_PERC % expired (Redis's
+// ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE), and always stops at the time budget (Redis's
+// ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC = 25% of the tick) or after one full lap.
+// docs/EXPIRY.md has the measurements.
+
+import type { Keyspace } from "./keyspace.ts";
+
+/** A full lap over every table should take about this long when the budget allows. */
+export const LAP_SECONDS = 1;
+/** Rows visited between clock reads; bounds the overrun past the time budget. */
+export const CHUNK_ROWS = 1024;
+/** Keep sweeping past the base share while more than this % of visited TTL keys were expired. */
+export const STALE_PERC = 10;
+/** Share of each tick the cycle may use, like ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC. */
+export const TIME_PERC = 25;
+/** A table left empty with at least this many rows of columns is reset to its minimum size. */
+export const RESET_EMPTY_ROWS = 4096;
+
+export class ActiveExpire {
+  /** DEBUG SET-ACTIVE-EXPIRE 0|1. */
+  enabled = true;
+  /** Keys removed by the sweep (also counted in keyspace.expiredKeys). */
+  expired = 0;
+  /** Cycles that stopped because they ran out of time (INFO expired_time_cap_reached_count). */
+  timeCapReached = 0;
+  /** Total time spent in cycles (INFO expire_cycle_cpu_milliseconds). */
+  cpuMs = 0;
+  /** Longest single cycle, ms. */
+  maxCycleMs = 0;
+  /** Estimated % of TTL keys that are expired but not yet reclaimed (INFO expired_stale_perc). */
+  stalePerc = 0;
+  private cursors: Int32Array;
+  private nextDb = 0;
+  private readonly ks: Keyspace;
+
+  constructor(ks: Keyspace) {
+    this.ks = ks;
+    this.cursors = new Int32Array(ks.databases);
+  }
+
+  /** One slow cycle, run from the server cron at `hz`. Returns the keys it removed. */
+  cycle(hz: number): number {
+    if (!this.enabled) return 0;
+    const budgetMs = ((1000 / hz) * TIME_PERC) / 100;
+    return this.run(budgetMs, hz);
+  }
+
+  /** Sweep every row of every table once, whatever the stale ratio (tests, benchmarks). */
+  fullLap(): number {
+    this.cursors.fill(0);
+    this.nextDb = 0;
+    return this.run(Number.POSITIVE_INFINITY, 10, true);
+  }
+
+  /**
+   * Sweep until the base share is done and the stale ratio is low (or, with `lap`, every row
+   * once), stopping at budgetMs either way.
+   */
+  run(budgetMs: number, hz = 10, lap = false): number {
+    const ks = this.ks;
+    const start = performance.now();
+    const deadline = start + budgetMs;
+    const dbs = ks.dbs;
+    const ndb = dbs.length;
+    let totalRows = 0;
+    for (let i = 0; i < ndb; i++) totalRows += dbs[i]!.highWater;
+    const base = Math.max(CHUNK_ROWS, Math.ceil(totalRows / (hz * LAP_SECONDS)));
+    const now = ks.now;
+    let visited = 0;
+    let removed = 0;
+    let ttlSeen = 0;
+    let staleSeen = 0;
+    let idleDbs = 0; // consecutive dbs with nothing to visit
+    while (visited < totalRows && idleDbs < ndb) {
+      const d = this.nextDb;
+      const t = dbs[d]!;
+      const hw = t.highWater;
+      let c = this.cursors[d]!;
+      if (c >= hw) c = 0;
+      if (hw === 0 || t.count === 0) {
+        this.maybeReset(d);
+        this.cursors[d] = 0;
+        this.nextDb = (d + 1) % ndb;
+        idleDbs++;
+        continue;
+      }
+      idleDbs = 0;
+      const end = Math.min(hw, c + CHUNK_ROWS);
+      const expireAt = t.expireAt;
+      let chunkTtl = 0;
+      let chunkStale = 0;
+      for (let e = c; e < end; e++) {
+        const at = expireAt[e]!;
+        if (at === 0) continue;
+        chunkTtl++;
+        if (at <= now) {
+          chunkStale++;
+          ks.removeEntry(t, e);
+        }
+      }
+      visited += end - c;
+      ttlSeen += chunkTtl;
+      staleSeen += chunkStale;
+      removed += chunkStale;
+      if (end >= hw) {
+        this.cursors[d] = 0;
+        this.maybeReset(d);
+        this.nextDb = (d + 1) % ndb;
+      } else {
+        this.cursors[d] = end;
+      }
+      if (performance.now() >= deadline) {
+        this.timeCapReached++;
+        break;
+      }
+      // Past the base share, continue only while what we just swept was mostly stale.
+      if (!lap && visited >= base && chunkStale * 100 <= chunkTtl * STALE_PERC) break;
+    }
+    if (removed > 0) this.maybeResetArena();
+    ks.expiredKeys += removed;
+    this.expired += removed;
+    if (ttlSeen > 0) this.stalePerc = (staleSeen * 100) / ttlSeen;
+    const ms = performance.now() - start;
+    this.cpuMs += ms;
+    if (ms > this.maxCycleMs) this.maxCycleMs = ms;
+    return removed;
+  }
+
+  /** No key left anywhere: drop the arena's pages and free lists too (nothing is live). */
+  private maybeResetArena(): void {
+    const ks = this.ks;
+    for (const t of ks.dbs) if (t.count !== 0) return;
+    if (ks.arena.reservedBytes > 0) ks.flushAll();
+  }
+
+  /** An empty table that grew large gives its columns back (no live entry, nothing to free). */
+  private maybeReset(d: number): void {
+    const t = this.ks.dbs[d]!;
+    if (t.count === 0 && t.highWater >= RESET_EMPTY_ROWS) t.reset();
+  }
+}

@@ -1,0 +1,81 @@
+// An imds Server in this process, driven without sockets: each command goes through the real
+// decoder, command table and reply encoder, and its reply bytes come back synchronously. For
+// unit tests of command semantics in any reply mode (RESP2/RESP3/v1/v1-typed) and for checking
+// server-side state (stats, clocks) directly.
+
+import { Config } from "../../src/config.ts";
+import type { ReplyMode } from "../../src/protocol/reply.ts";
+import { encodeV1Request } from "../../src/protocol/v1.ts";
+import { Client, FRAMING_V1 } from "../../src/server/client.ts";
+import { Server } from "../../src/server/server.ts";
+import { type Arg, parseReply, type RespValue } from "./resp.ts";
+
+const enc = new TextEncoder();
+
+export class InProc {
+  readonly server: Server;
+  readonly client: Client;
+  private written: Uint8Array[] = [];
+
+  constructor(mode: ReplyMode, configure: (c: Config) => void = () => {}) {
+    const config = new Config();
+    configure(config);
+    this.server = new Server(config);
+    const sink = this.written;
+    const socket = {
+      data: { client: null },
+      remoteAddress: "127.0.0.1",
+      remotePort: 1,
+      localAddress: "127.0.0.1",
+      localPort: 2,
+      write(b: Uint8Array) {
+        sink.push(b.slice());
+        return b.length;
+      },
+      pause() {},
+      resume() {},
+      end() {},
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: a socket stand-in with just what Client uses
+    this.client = new Client(1, this.server, socket as any);
+    this.client.framing = FRAMING_V1;
+    this.client.reply.mode = mode;
+  }
+
+  set mode(m: ReplyMode) {
+    this.client.reply.mode = m;
+  }
+
+  /** Run one command; its reply bytes. */
+  exec(...args: Arg[]): Uint8Array {
+    const parts = args.map((a) => (typeof a === "number" ? enc.encode(String(a)) : a));
+    this.server.now = Date.now();
+    this.server.keyspace.now = this.server.now;
+    this.written.length = 0;
+    this.client.onData(encodeV1Request(parts));
+    let size = 0;
+    for (const w of this.written) size += w.length;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const w of this.written) {
+      out.set(w, at);
+      at += w.length;
+    }
+    return out;
+  }
+
+  /** Run one command in a RESP mode; its parsed reply. */
+  call(...args: Arg[]): RespValue {
+    const r = parseReply(this.exec(...args), 0, false);
+    if (r === null) throw new Error("incomplete reply");
+    return r[0];
+  }
+
+  /** Run one command; its reply bytes as a latin1 string. */
+  raw(...args: Arg[]): string {
+    const b = this.exec(...args);
+    let s = "";
+    for (const x of b) s += String.fromCharCode(x);
+    return s;
+  }
+}
