@@ -4,8 +4,13 @@
 import { parseInt64Big } from "../protocol/number.ts";
 import { MODE_RESP3, type Reply } from "../protocol/reply.ts";
 import type { Client } from "../server/client.ts";
+import { cloneObject, objectEncoding } from "../store/objects.ts";
 import { TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+
+// COPY and OBJECT ENCODING reach sorted sets through these hooks.
+cloneObject.set(TYPE_ZSET, (z) => (z as ZSet).clone());
+objectEncoding.set(TYPE_ZSET, (z) => (z as ZSet).encoding);
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 export const SYNTAX = "ERR syntax error";
@@ -49,9 +54,16 @@ export function createZ(c: Client, i: number, listpack = true): ZSet {
   return z;
 }
 
-/** A set emptied by removals disappears (entry from the lookup that found it). */
-export function dropIfEmpty(c: Client, z: ZSet, e: number): void {
-  if (z.size === 0) c.server.keyspace.db(c.db).remove(e);
+/**
+ * End of a write to set z at entry e: report its size change since `before` (its
+ * memoryBytes() when the command started, 0 for a new set) for INFO used_memory and
+ * maxmemory, and delete the key if the set is now empty.
+ */
+export function endWrite(c: Client, z: ZSet, e: number, before: number): void {
+  const ks = c.server.keyspace;
+  const now = z.memoryBytes();
+  if (now !== before) ks.objectBytesChanged(now - before);
+  if (z.size === 0) ks.removeEntry(ks.db(c.db), e);
 }
 
 /** Store `z` under the key at argument i, replacing whatever is there; empty = delete. */
@@ -60,11 +72,12 @@ export function storeZ(c: Client, i: number, z: ZSet): void {
   const ks = c.server.keyspace;
   const t = ks.db(c.db);
   const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
-  if (e >= 0) t.remove(e);
+  if (e >= 0) ks.removeEntry(t, e);
   if (z.size === 0) return;
   z.convertIfSmall();
   const ne = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
   t.setObj(ne, z);
+  ks.objectBytesChanged(z.memoryBytes());
 }
 
 /** RESP3 answers (member, score) pairs as nested arrays; the others flatten them. */

@@ -10,7 +10,7 @@ import { type CommandSpec, command } from "./table.ts";
 import {
   copyRange,
   createZ,
-  dropIfEmpty,
+  endWrite,
   lastEntry,
   longArg,
   lookupZ,
@@ -39,8 +39,11 @@ import {
   parseScoreBound,
 } from "./zset-parse.ts";
 
-/** Bound on ZRANDMEMBER's negative count (elements with repetition in one reply). */
-export const RANDMEMBER_MAX = 10_000_000;
+/** Explicit bounds of the sorted set commands (mutable for tests). */
+export const zsetLimits = {
+  /** ZRANDMEMBER's negative count: elements (with repetition) in one reply. */
+  randMemberMax: 10_000_000,
+};
 
 // Scores of a ZADD are parsed before anything changes (all or nothing): scratch space.
 let scratch = new Float64Array(64);
@@ -134,6 +137,7 @@ function zaddGeneric(c: Client, flags: number): void {
   let z = lookupZ(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   let e = lastEntry;
+  let before = z === null ? 0 : z.memoryBytes();
   if (z === null) {
     if (flags & F_XX) return flags & F_INCR ? r.nil() : r.int(0);
     // Redis sizes the new set from the request (zsetTypeCreate(elements, maxelelen)).
@@ -141,6 +145,7 @@ function zaddGeneric(c: Client, flags: number): void {
     for (let j = 0; j < pairs; j++) maxLen = Math.max(maxLen, a.len(i + j * 2 + 1));
     z = createZ(c, 1, pairs <= ZSet.listpackEntries && maxLen <= ZSet.listpackValue);
     e = lastEntry;
+    before = 0;
   }
   let added = 0;
   let updated = 0;
@@ -150,12 +155,12 @@ function zaddGeneric(c: Client, flags: number): void {
     const k = i + j * 2 + 1;
     const len = a.len(k);
     if (z.find(a.buf, a.off(k), len) < 0 && z.wouldOverflow(len)) {
-      dropIfEmpty(c, z, e);
+      endWrite(c, z, e, before);
       return r.error(TOO_BIG);
     }
     const out = zaddOne(z, flags, scratch[j]!, a.buf, a.off(k), len);
     if (out === NAN) {
-      dropIfEmpty(c, z, e);
+      endWrite(c, z, e, before);
       return r.error(NAN_RESULT);
     }
     if (out === ADDED) added++;
@@ -165,7 +170,7 @@ function zaddGeneric(c: Client, flags: number): void {
       incrScore = newScore;
     }
   }
-  dropIfEmpty(c, z, e);
+  endWrite(c, z, e, before);
   if (flags & F_INCR) return processed > 0 ? r.double(incrScore) : r.nil();
   r.int(flags & F_CH ? added + updated : added);
 }
@@ -187,6 +192,7 @@ function zrem(c: Client): void {
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
   const e = lastEntry;
+  const before = z.memoryBytes();
   let n = 0;
   for (let i = 2; i < a.count; i++) {
     const id = z.find(a.buf, a.off(i), a.len(i));
@@ -196,7 +202,7 @@ function zrem(c: Client): void {
       if (z.size === 0) break;
     }
   }
-  dropIfEmpty(c, z, e);
+  endWrite(c, z, e, before);
   c.reply.int(n);
 }
 
@@ -446,6 +452,7 @@ function zremrangeGeneric(c: Client, type: number): void {
   if (z === undefined) return r.error(WRONGTYPE);
   if (z === null) return r.int(0);
   const e = lastEntry;
+  const before = z.memoryBytes();
   const size = z.size;
   if (type === BY_RANK) {
     if (start < 0) start += size;
@@ -460,7 +467,7 @@ function zremrangeGeneric(c: Client, type: number): void {
   const n = rhi - rlo;
   // Each delete is O(log n); the elements to remove always sit at rank rlo.
   for (let k = 0; k < n; k++) z.delete(z.idAt(rlo));
-  dropIfEmpty(c, z, e);
+  endWrite(c, z, e, before);
   r.int(n);
 }
 
@@ -493,6 +500,7 @@ function zpopGeneric(
   if (z === null) return emitKey ? r.nilArray() : r.array(0);
   if (count === 0) return r.array(0);
   const e = lastEntry;
+  const before = z.memoryBytes();
   const n = Math.min(count < 0 ? 1 : count, z.size);
   const nested = emitKey || (count >= 0 && pairsNested(r));
   if (emitKey) {
@@ -507,7 +515,7 @@ function zpopGeneric(
     r.double(z.score[id]!);
     z.delete(id);
   }
-  dropIfEmpty(c, z, e);
+  endWrite(c, z, e, before);
 }
 
 function zpopCommand(c: Client, max: boolean): void {
@@ -566,9 +574,8 @@ function zrandmember(c: Client): void {
   }
   const count = Number(big);
   // Our own explicit bound: a negative count is that many elements in one reply.
-  if (count < -RANDMEMBER_MAX) {
-    return r.error(`ERR count is out of range (at most ${RANDMEMBER_MAX} with repetition)`);
-  }
+  const max = zsetLimits.randMemberMax;
+  if (count < -max) return r.error(`ERR count is out of range (at most ${max} with repetition)`);
   const z = lookupZ(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   if (z === null || count === 0) return r.array(0);

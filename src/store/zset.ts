@@ -181,6 +181,32 @@ export class ZSet implements KeySource {
     if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
   }
 
+  /** A deep copy sharing nothing mutable (COPY). */
+  clone(): ZSet {
+    this.finishOrder();
+    const z = new ZSet(this.tree.leafCap, this.tree.nodeCap);
+    z.score = this.score.slice();
+    z.mOff = this.mOff.slice();
+    z.mLen = this.mLen.slice();
+    z.hash = this.hash.slice();
+    z.mem = this.mem.slice();
+    z.memEnd = this.memEnd;
+    z.memDead = this.memDead;
+    z.slots = this.slots.slice();
+    z.mask = this.mask;
+    z.idCap = this.idCap;
+    z.idHw = this.idHw;
+    z.freeIds = this.freeIds.slice();
+    z.listpack = this.listpack;
+    z.tree.copyFrom(this.tree);
+    return z;
+  }
+
+  /** OBJECT ENCODING: what Redis would answer for this set. */
+  get encoding(): string {
+    return this.listpack ? "listpack" : "skiplist";
+  }
+
   /** Redis's zsetConvertToListpackIfNeeded, for stored results of set operations. */
   convertIfSmall(): void {
     if (this.listpack || this.size > ZSet.listpackEntries) return;
