@@ -28,9 +28,10 @@ export class InProc {
       remotePort: 1,
       localAddress: "127.0.0.1",
       localPort: 2,
-      write(b: Uint8Array, off = 0, len = b.length - off) {
-        sink.push(b.slice(off, off + len));
-        return len;
+      // Same signature as Bun's socket.write(data, byteOffset, byteLength).
+      write(b: Uint8Array, offset = 0, length = b.length - offset) {
+        sink.push(b.slice(offset, offset + length));
+        return length;
       },
       pause() {},
       resume() {},
