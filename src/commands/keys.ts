@@ -70,9 +70,12 @@ function duplicate(
   const ne = dst.add(a.buf, a.off(ki), a.len(ki), type, vlen);
   copyBytes(src.page(e), src.valueOffset(e), dst.page(ne), dst.valueOffset(ne), vlen);
   if (type === TYPE_STRING) {
-    // the encoding marker, if any: RENAME keeps the object, COPY's dupStringObject the encoding
-    const enc = encodingMarker(src, e);
-    if (enc !== undefined) dst.setObj(ne, enc);
+    // RENAME keeps the object; COPY's dupStringObject keeps the encoding, but a copied integer
+    // is a new object, never a shared one (refcount 1)
+    const enc = clone ? stringEncoding(src, e) : encodingMarker(src, e);
+    if (enc !== undefined && (enc !== "embstr" || encodingMarker(src, e) !== undefined)) {
+      dst.setObj(ne, enc);
+    }
   } else {
     const obj = src.getObj(e);
     if (clone) {
@@ -461,7 +464,11 @@ function object(c: Client): void {
       return r.bulkStr(hook ? hook(t.getObj(e)) : "unknown");
     }
     case "refcount": {
-      if (type === TYPE_STRING && stringEncoding(t, e) === "int") {
+      if (
+        type === TYPE_STRING &&
+        encodingMarker(t, e) === undefined &&
+        stringEncoding(t, e) === "int"
+      ) {
         const v = parseLongOrNaN(t.page(e), t.valueOffset(e), t.valLen[e]!);
         const policy = server.config.get("maxmemory-policy");
         const noShared =

@@ -149,10 +149,11 @@ function overwrite(
 //
 // Redis's encoding of a string depends on how it was made, not only on its bytes: SET and
 // friends pick int / embstr / raw from the value (tryObjectEncoding), but APPEND and SETRANGE
-// leave a raw string and INCRBYFLOAT an embstr one (never int). Those two cases are marked in the
-// entry's object slot (unused by strings otherwise); no marker means "derive from the bytes".
+// leave a raw string and INCRBYFLOAT an embstr one (never int), and COPY of a shared integer
+// makes an unshared one (refcount 1). Those cases are marked in the entry's object slot (unused
+// by strings otherwise); no marker means "derive from the bytes".
 
-export type StringEncoding = "raw" | "embstr";
+export type StringEncoding = "raw" | "embstr" | "int";
 
 function markEncoding(t: Table, e: number, enc: StringEncoding | undefined): void {
   if (enc !== undefined) t.setObj(e, enc);

@@ -172,6 +172,12 @@ describe("OBJECT", () => {
     p.call("DEL", "s2");
     p.call("SET", "s2", "12"); // a reused entry starts without a marker
     expect(p.call("OBJECT", "ENCODING", "s2")).toBe("int");
+    expect(p.call("OBJECT", "REFCOUNT", "s2")).toBe(2147483647); // Redis's shared integer
+    p.call("COPY", "s2", "s4"); // a copy is a new object: int, but not shared
+    expect(p.call("OBJECT", "ENCODING", "s4")).toBe("int");
+    expect(p.call("OBJECT", "REFCOUNT", "s4")).toBe(1);
+    p.call("RENAME", "s2", "s5"); // RENAME moves the shared object itself
+    expect(p.call("OBJECT", "REFCOUNT", "s5")).toBe(2147483647);
   });
 
   test("ENCODING and REFCOUNT of strings", () => {
