@@ -1,8 +1,8 @@
 // Draw random commands from the families (by weight), over a small shared key space.
 
 import type { Prng } from "../helpers/prng.ts";
-import { families } from "./families/index.ts";
-import type { Arg, KeyPicker } from "./gen.ts";
+import { families as allFamilies } from "./families/index.ts";
+import type { Arg, Family, KeyPicker } from "./gen.ts";
 
 /** Keys collide on purpose: every family's commands hit the same few keys. */
 export const KEYS: Arg[] = [
@@ -24,7 +24,7 @@ export function keyPicker(r: Prng): KeyPicker {
 }
 
 /** A source of random commands: next() draws a family by weight, then one of its generators. */
-export function commandStream(r: Prng): { next(): Arg[] } {
+export function commandStream(r: Prng, families: Family[] = allFamilies): { next(): Arg[] } {
   const keys = keyPicker(r);
   const total = families.reduce((s, f) => s + f.weight, 0);
   return {
