@@ -202,11 +202,15 @@ async function piped(db: Client, raw: boolean, exitOnError: boolean): Promise<vo
   process.exit(exitOnError && sawError ? 1 : 0);
 }
 
-function historyFile(): string {
-  return process.env.IMDSCLI_HISTFILE || join(homedir(), ".imdscli_history");
+/** The history file; IMDSCLI_HISTFILE overrides, and set but empty means none. */
+function historyFile(): string | null {
+  const env = process.env.IMDSCLI_HISTFILE;
+  if (env !== undefined) return env === "" ? null : env;
+  return join(homedir(), ".imdscli_history");
 }
 
-function loadHistory(path: string): string[] {
+function loadHistory(path: string | null): string[] {
+  if (path === null) return [];
   try {
     const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
     return lines.slice(-1000).reverse(); // readline wants the newest first
@@ -240,7 +244,7 @@ async function repl(db: Client, o: Options, raw: boolean): Promise<void> {
       const name = nameOf(args[0]!);
       if (name === "quit" || name === "exit") break;
       // AUTH lines would put a password in the history file.
-      if (name !== "auth") {
+      if (name !== "auth" && histPath !== null) {
         try {
           appendFileSync(histPath, `${line}\n`);
         } catch {

@@ -97,11 +97,27 @@ test("options: --help, -v, bad option, -a sends AUTH first", async () => {
   expect((await cli(["get", "cli:auth"])).stdout).toBe("\n");
 });
 
+test("-n selects the database before the command", async () => {
+  const bad = await cli(["-n", "x", "get", "k"]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toBe("Invalid database number: 'x'\n");
+  const r = await cli(["-n", "3", "set", "cli:db", "three"]);
+  if (r.code !== 0) {
+    // SELECT not implemented yet: the CLI must stop with the error, not write to db 0.
+    expect(r.stderr).toMatch(/^\(error\) ERR unknown command/);
+    expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+    return;
+  }
+  expect(r.stdout).toBe("OK\n");
+  expect((await cli(["-n", "3", "get", "cli:db"])).stdout).toBe("three\n");
+  expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+});
+
 const hasScript = Bun.which("script") !== null;
 
 /** imds-cli on a pseudo terminal (util-linux `script`), typed into line by line. */
-function ptySession(hist: string) {
-  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${srv.port}`, "/dev/null"], {
+function ptySession(hist: string, port = srv.port) {
+  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${port}`, "/dev/null"], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -173,6 +189,32 @@ test.skipIf(!hasScript)(
       expect(await b.quit()).toBe(0);
     } finally {
       b.proc.kill(9);
+    }
+  },
+);
+
+test.skipIf(!hasScript)(
+  "interactive: server gone -> error line and 'not connected>', back -> reconnects",
+  async () => {
+    const port = freePort();
+    let own = await startImds(["--port", String(port)]);
+    const a = ptySession("", port);
+    try {
+      await a.waitFor(`127.0.0.1:${port}> `);
+      await a.type("set cli:r 1\n", "OK");
+      await own.stop();
+      await a.type(
+        "get cli:r\n",
+        `Error: Could not connect to imds at 127.0.0.1:${port}: Connection refused`,
+      );
+      await a.waitFor("not connected> ");
+      own = await startImds(["--port", String(port)]);
+      await a.type("get cli:r\n", "(nil)"); // a new, empty server
+      await a.type("set cli:r 2\n", "OK");
+      expect(await a.quit()).toBe(0);
+    } finally {
+      a.proc.kill(9);
+      await own.stop();
     }
   },
 );
