@@ -5,5 +5,6 @@ import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
 import { keysFamily } from "./keys.ts";
 import { stringsFamily } from "./strings.ts";
+import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [stringsFamily, keysFamily, expireFamily];
+export const families: Family[] = [stringsFamily, keysFamily, expireFamily, zsetFamily];
