@@ -5,9 +5,10 @@
 //   3. SET with maxmemory reached (allkeys-lru, then allkeys-lfu, allkeys-random): every write
 //      evicts
 //
-//   bun bench/expire-vs-redis.ts [requests=1000000] [pipeline=16] [clients=50]
+//   bun bench/expire-vs-redis.ts [requests=1000000] [pipeline=16] [clients=50] [rounds=3]
 //
-// Each server is started fresh per case on a free loopback port and stopped after it.
+// Each server is started fresh per case and round on a free loopback port and stopped after it;
+// rounds alternate which server goes first; the table shows medians (the machine is shared).
 
 import { type Running, startImds, startRedis } from "../test/helpers/servers.ts";
 import { parseInfo, RespConn } from "../test/integration/expire-resp-client.ts";
@@ -15,6 +16,13 @@ import { parseInfo, RespConn } from "../test/integration/expire-resp-client.ts";
 const N = Number(process.argv[2] ?? 1_000_000);
 const P = Number(process.argv[3] ?? 16);
 const C = Number(process.argv[4] ?? 50);
+const ROUNDS = Number(process.argv[5] ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 const KEYS = 100_000;
 const VALUE = "v".repeat(100);
 
@@ -75,30 +83,36 @@ const CASES: Case[] = [
 
 const rows: string[] = [];
 for (const c of CASES) {
-  const results: string[] = [];
-  for (const start of [startImds, startRedis] as const) {
-    const srv: Running = await start(c.flags);
-    try {
-      for (const p of c.prepare) await benchmark(srv.port, p);
-      const before = await info(srv.port);
-      const rps = await benchmark(srv.port, c.measure);
-      const after = await info(srv.port);
-      const evicted =
-        Number(after.get("evicted_keys") ?? Number.NaN) - Number(before.get("evicted_keys") ?? 0);
-      const used = after.get("used_memory_human") ?? "?";
-      results.push(
-        `${Math.round(rps).toLocaleString("en-US")} | ${Number.isNaN(evicted) ? "–" : evicted.toLocaleString("en-US")} | ${used}`,
-      );
-    } finally {
-      await srv.stop();
+  const rps: [number[], number[]] = [[], []];
+  const last: string[] = ["", ""];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const which of order) {
+      const srv: Running = await (which === 0 ? startImds : startRedis)(c.flags);
+      try {
+        for (const p of c.prepare) await benchmark(srv.port, p);
+        const before = await info(srv.port);
+        rps[which]!.push(await benchmark(srv.port, c.measure));
+        const after = await info(srv.port);
+        const evicted =
+          Number(after.get("evicted_keys") ?? Number.NaN) - Number(before.get("evicted_keys") ?? 0);
+        last[which] =
+          `${evicted.toLocaleString("en-US")} | ${after.get("used_memory_human") ?? "?"}`;
+      } finally {
+        await srv.stop();
+      }
     }
   }
-  const row = `| ${c.name} | ${results[0]} | ${results[1]} |`;
-  console.log(row);
+  const fmt = (x: number[]) => Math.round(median(x)).toLocaleString("en-US");
+  const row = `| ${c.name} | ${fmt(rps[0])} | ${last[0]} | ${fmt(rps[1])} | ${last[1]} |`;
+  console.log(
+    row,
+    `imds ${rps[0].map(Math.round).join(" ")} redis ${rps[1].map(Math.round).join(" ")}`,
+  );
   rows.push(row);
 }
 console.log(
-  `\nredis-benchmark -c ${C} -P ${P}, ${N.toLocaleString("en-US")} requests per case\n` +
+  `\nredis-benchmark -c ${C} -P ${P}, ${N.toLocaleString("en-US")} requests per case, median of ${ROUNDS}\n` +
     "| Case | imds req/s | imds evicted | imds used_memory | redis req/s | redis evicted | redis used_memory |\n" +
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
     rows.join("\n"),
