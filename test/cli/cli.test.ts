@@ -1,9 +1,10 @@
 // imds-cli end to end: the real CLI process against the real server.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { connect } from "../../src/client/index.ts";
 import { freePort, ROOT, type Running, startImds } from "../helpers/servers.ts";
 
 const CLI = resolve(ROOT, "src/cli/main.ts");
@@ -69,6 +70,45 @@ test("piped stdin: many commands pipelined, replies in order, quoting and binary
   text += "Invalid argument(s)\n\n";
   expected.push(new TextEncoder().encode(text));
   expect(r.out).toEqual(new Uint8Array(Buffer.concat(expected)));
+});
+
+test("a slow reader still gets every byte (1 MiB one-shot reply, piped replies)", async () => {
+  const db = await connect({ port: srv.port });
+  await db.set("cli:big", new Uint8Array(1 << 20).fill(97));
+  await db.close();
+  let input = "";
+  let expected = 0;
+  for (let i = 0; i < 10_000; i++) {
+    input += `get cli:big${i}\necho value-${i}\n`;
+    expected += 1 + `value-${i}\n`.length;
+  }
+  // A shell pipe whose reader sleeps first (a Bun.spawn pipe is drained eagerly by Bun).
+  const run = async (args: string[], stdin?: string) => {
+    const inFile = join(home, "slow-in.txt");
+    const outFile = join(home, "slow-out.bin");
+    writeFileSync(inFile, stdin ?? "");
+    const redirect = stdin === undefined ? "< /dev/null" : `< '${inFile}'`;
+    const cmd = `bun '${CLI}' -p ${srv.port} ${args.join(" ")} ${redirect} | (sleep 1; cat > '${outFile}')`;
+    const proc = Bun.spawn(["sh", "-c", cmd], {
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, HOME: home },
+    });
+    expect(await proc.exited).toBe(0);
+    return readFileSync(outFile).length;
+  };
+  expect(await run(["get", "cli:big"])).toBe((1 << 20) + 1);
+  const echo = await connect({ port: srv.port }).then(async (c) => {
+    const ok = await c.call("echo", "x").then(
+      () => true,
+      () => false,
+    );
+    await c.close();
+    return ok;
+  });
+  // ECHO may not exist yet: then each echo line is "ERR unknown command" (19 + 1 bytes).
+  if (!echo) expected = 10_000 * (1 + "ERR unknown command\n".length);
+  expect(await run([], input)).toBe(expected);
 });
 
 test("connection refused: one line on stderr, exit 1", async () => {
