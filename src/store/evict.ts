@@ -95,7 +95,7 @@ export class Evictor {
    * Evict until used memory <= maxmemory. False when still over the limit with nothing left
    * to evict (or the policy is noeviction): the caller rejects the command with OOM_ERROR.
    */
-  performEvictions(): boolean {
+  performEvictions(maxMs = Number.POSITIVE_INFINITY): boolean {
     const max = this.maxmemory;
     if (max === 0) return true;
     const ks = this.ks;
@@ -105,12 +105,18 @@ export class Evictor {
     if (this.policy === POLICY_NOEVICTION) return false;
     const start = performance.now();
     let ok = true;
+    let n = 0;
     // Each outer round evicts at least one key, so this ends. Inside, only the arena's live
     // bytes and objects are re-read per key; tables and free lists are re-read per round.
+    // With a time budget (the cron), stop after it and leave the rest to the next tick.
     for (let u = used; ok && u > max; u = this.usedBytes()) {
       const fixed = u - arena.liveBytes - ks.objectBytes;
       while (arena.liveBytes + ks.objectBytes + fixed > max) {
         if (!this.evictOne()) {
+          ok = false;
+          break;
+        }
+        if ((++n & 63) === 0 && performance.now() - start > maxMs) {
           ok = false;
           break;
         }
