@@ -6,7 +6,7 @@ import { parseInt64, parseInt64Big } from "../protocol/number.ts";
 import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { globMatch } from "../store/glob.ts";
-import { CLOCK_LFU, type Keyspace } from "../store/keyspace.ts";
+import { CLOCK_LFU } from "../store/keyspace.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import {
   type Table,
@@ -56,7 +56,6 @@ function sameArg(c: Client, i: number, j: number): boolean {
  * through the type's hook and starts a fresh clock (a new robj). Returns the new id.
  */
 function duplicate(
-  ks: Keyspace,
   c: Client,
   src: Table,
   e: number,
@@ -80,9 +79,7 @@ function duplicate(
     const obj = src.getObj(e);
     if (clone) {
       const copy = cloneObject.get(type)!(obj);
-      dst.setObj(ne, copy);
-      const sized = copy as { memoryBytes?: () => number };
-      if (typeof sized.memoryBytes === "function") ks.objectBytesChanged(sized.memoryBytes());
+      dst.setObj(ne, copy); // the table's hook adds its size to keyspace.objectBytes
     } else {
       dst.setObj(ne, obj);
     }
@@ -153,7 +150,7 @@ function renameGeneric(c: Client, nx: boolean): void {
     if (nx) return c.reply.int(0);
     ks.removeEntry(t, old);
   }
-  duplicate(ks, c, t, e, t, 2, false);
+  duplicate(c, t, e, t, 2, false);
   t.remove(e); // the object moved with the key: its bytes stay accounted
   if (nx) c.reply.int(1);
   else c.reply.ok();
@@ -209,7 +206,7 @@ function copy(c: Client): void {
     if (!replace) return c.reply.int(0);
     ks.removeEntry(dst, old);
   }
-  duplicate(ks, c, src, e, dst, 2, true);
+  duplicate(c, src, e, dst, 2, true);
   c.reply.int(1);
 }
 
