@@ -85,7 +85,7 @@ function duplicate(
     }
   }
   // columns may have been replaced by add(): index them afresh
-  dst.expireAt[ne] = src.expireAt[e]!;
+  dst.setExpireAt(ne, src.expireAt[e]!);
   if (!clone) dst.clock[ne] = src.clock[e]!;
   return ne;
 }

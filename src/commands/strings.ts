@@ -117,7 +117,7 @@ function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): num
   }
   t.setValue(e, kb, vo, vl);
   if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined; // encoding marker
-  if (!keepTtl) t.expireAt[e] = 0; // = ks.clearExpire(t, e), inlined on the SET hot path
+  if (!keepTtl && t.expireAt[e] !== 0) t.setExpireAt(e, 0); // a plain SET drops the TTL
   ks.touch(t, e); // Redis looks the key up for writing (LRU: now; LFU: keeps and bumps)
   return e;
 }

@@ -31,6 +31,8 @@ export class ActiveExpire {
   timeCapReached = 0;
   /** Total time spent in cycles (INFO expire_cycle_cpu_milliseconds). */
   cpuMs = 0;
+  /** Rows read by all sweeps so far (tests: a keyspace without TTLs costs no row reads). */
+  rowsVisited = 0;
   /** Longest single cycle, ms. */
   maxCycleMs = 0;
   /** Estimated % of TTL keys that are expired but not yet reclaimed (INFO expired_stale_perc). */
@@ -69,7 +71,11 @@ export class ActiveExpire {
     const dbs = ks.dbs;
     const ndb = dbs.length;
     let totalRows = 0;
-    for (let i = 0; i < ndb; i++) totalRows += dbs[i]!.highWater;
+    for (let i = 0; i < ndb; i++) {
+      const t = dbs[i]!;
+      if (t.ttlCount > 0) totalRows += t.highWater;
+      else if (t.count === 0) this.maybeReset(i); // an emptied table gives its columns back
+    }
     const base = Math.max(CHUNK_ROWS, Math.ceil(totalRows / (hz * LAP_SECONDS)));
     const now = ks.now;
     let visited = 0;
@@ -83,7 +89,8 @@ export class ActiveExpire {
       const hw = t.highWater;
       let c = this.cursors[d]!;
       if (c >= hw) c = 0;
-      if (hw === 0 || t.count === 0) {
+      // A table without TTL keys has nothing to reclaim: skip it without reading its rows.
+      if (hw === 0 || t.count === 0 || t.ttlCount === 0) {
         this.maybeReset(d);
         this.cursors[d] = 0;
         this.nextDb = (d + 1) % ndb;
@@ -122,6 +129,7 @@ export class ActiveExpire {
       // Past the base share, continue only while what we just swept was mostly stale.
       if (!lap && visited >= base && chunkStale * 100 <= chunkTtl * STALE_PERC) break;
     }
+    this.rowsVisited += visited;
     if (removed > 0) this.maybeResetArena();
     ks.expiredKeys += removed;
     this.expired += removed;

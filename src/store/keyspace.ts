@@ -158,12 +158,12 @@ export class Keyspace {
   /** Give entry e an absolute expiry time (unix ms, > 0). */
   setExpire(t: Table, e: number, ms: number): void {
     if (!(ms > 0)) throw new RangeError(`keyspace: bad expire time ${ms}`);
-    t.expireAt[e] = ms;
+    t.setExpireAt(e, ms);
   }
 
   /** Drop entry e's TTL (PERSIST, a plain SET). */
   clearExpire(t: Table, e: number): void {
-    t.expireAt[e] = 0;
+    t.setExpireAt(e, 0);
   }
 
   /** Entry id of a live, unexpired key, or -1. An expired key is removed on the way. */

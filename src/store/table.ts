@@ -118,6 +118,8 @@ export class Table {
   private entryCap = 0;
   private hw = 0;
   private n = 0;
+  /** Live entries with expireAt != 0: lets the expiry sweep skip tables without TTLs. */
+  private ttlN = 0;
   private freeIds: Int32Array = EMPTY_I32;
   private freeTop = 0;
 
@@ -290,12 +292,28 @@ export class Table {
     other.valLen[ne] = this.valLen[e]!;
     other.cap[ne] = this.cap[e]!;
     other.type[ne] = this.type[e]!;
-    other.expireAt[ne] = this.expireAt[e]!;
+    other.setExpireAt(ne, this.expireAt[e]!);
     other.clock[ne] = this.clock[e]!;
     if (e < this.objs.length && this.objs[e] !== undefined) other.setObj(ne, this.objs[e]);
     other.link(ne, h);
     this.unlink(e);
     return ne;
+  }
+
+  /**
+   * Set entry e's expiry (unix ms; 0 = none). Every write of the expireAt column goes through
+   * here so that `ttlCount` stays exact.
+   */
+  setExpireAt(e: number, ms: number): void {
+    const was = this.expireAt[e]! !== 0;
+    const now = ms !== 0;
+    if (was !== now) this.ttlN += now ? 1 : -1;
+    this.expireAt[e] = ms;
+  }
+
+  /** Live keys that have a TTL. */
+  get ttlCount(): number {
+    return this.ttlN;
   }
 
   setObj(e: number, obj: unknown): void {
@@ -398,6 +416,7 @@ export class Table {
     this.freeTop = 0;
     this.hw = 0;
     this.n = 0;
+    this.ttlN = 0;
     this.slotHash = new Uint32Array(MIN_SLOTS);
     this.slotEntry = new Int32Array(MIN_SLOTS);
     this.mask = MIN_SLOTS - 1;
@@ -462,6 +481,9 @@ export class Table {
       for (let e = 0; e < c; e++) if (type[e] !== TYPE_FREE) below++;
       if (inNew !== below) throw new Error(`table: new index ${inNew}, expected ${below}`);
     }
+    let ttl = 0;
+    for (let e = 0; e < this.hw; e++) if (type[e] !== TYPE_FREE && this.expireAt[e] !== 0) ttl++;
+    if (ttl !== this.ttlN) throw new Error(`table: ttlCount ${this.ttlN}, expected ${ttl}`);
     for (let e = 0; e < this.hw; e++) {
       if (type[e] === TYPE_FREE) continue;
       const page = this.page(e);
@@ -533,7 +555,7 @@ export class Table {
       indexDelete(this.newHash, this.newEntry, this.newMask, h, e);
     }
     this.type[e] = TYPE_FREE;
-    this.expireAt[e] = 0;
+    this.setExpireAt(e, 0);
     this.clock[e] = 0;
     this.addr[e] = 0;
     this.dropObj(e);

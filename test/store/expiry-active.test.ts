@@ -49,6 +49,29 @@ describe("active expiry", () => {
     ks.db(0).checkInvariants();
   });
 
+  test("tables without TTL keys cost no row reads; one TTL key brings its table back in", () => {
+    const ks = new Keyspace(2);
+    ks.setNow(T0);
+    fill(ks, 0, "p", 50_000, () => 0);
+    const ax = new ActiveExpire(ks);
+    for (let i = 0; i < 20; i++) ax.cycle(10);
+    expect(ax.rowsVisited).toBe(0);
+    const t = ks.db(0);
+    const k = enc.encode("p7");
+    ks.setExpire(t, t.find(k, 0, k.length), T0 + 10);
+    expect(t.ttlCount).toBe(1);
+    ks.setNow(T0 + 20);
+    let cycles = 0;
+    while (t.count === 50_000 && cycles < 50) {
+      ax.cycle(10);
+      cycles++;
+    }
+    expect(t.count).toBe(49_999);
+    expect(t.ttlCount).toBe(0);
+    expect(ax.rowsVisited).toBeGreaterThan(0);
+    t.checkInvariants();
+  });
+
   test("off switch (DEBUG SET-ACTIVE-EXPIRE 0) stops it; lazy expiry still hides keys", () => {
     const ks = new Keyspace(1);
     ks.setNow(T0);

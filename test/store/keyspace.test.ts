@@ -26,7 +26,7 @@ describe("keyspace", () => {
     const k = enc("ttl");
     const p = enc("persist");
     const e = t.upsertString(k, 0, 3, enc("v"), 0, 1);
-    t.expireAt[e] = ks.now + 100;
+    t.setExpireAt(e, ks.now + 100);
     t.upsertString(p, 0, 7, enc("v"), 0, 1);
     expect(ks.lookupRead(0, k, 0, 3)).toBe(e);
     expect(ks.lookupWrite(0, k, 0, 3)).toBe(e);
@@ -42,7 +42,7 @@ describe("keyspace", () => {
     // lookupWrite also removes
     const e2 = t.upsertString(k, 0, 3, enc("v2"), 0, 2);
     expect(t.expireAt[e2]).toBe(0); // remove cleared the column
-    t.expireAt[e2] = ks.now;
+    t.setExpireAt(e2, ks.now);
     expect(ks.lookupWrite(0, k, 0, 3)).toBe(-1);
     expect(t.count).toBe(1);
     t.checkInvariants();

@@ -283,7 +283,7 @@ describe("table", () => {
     const b = new Table(arena);
     const k = enc("moved");
     const e = a.upsertString(k, 0, 5, enc("value"), 0, 5);
-    a.expireAt[e] = 123456;
+    a.setExpireAt(e, 123456);
     a.clock[e] = 99;
     const addr = a.addr[e];
     const z = enc("z");
