@@ -26,8 +26,6 @@ const MAX_MULTIBULK = 2147483647;
 /** Before AUTH (requirepass set), Redis caps requests at 10 args of 16 KiB. */
 const UNAUTH_MAX_MULTIBULK = 10;
 const UNAUTH_MAX_BULK = 16384;
-/** Fewest bytes one more argument can take: "$0\r\n\r\n". */
-const MIN_ARG_BYTES = 6;
 
 export const ERR_MBULK_LEN = "ERR Protocol error: invalid multibulk length";
 export const ERR_BULK_LEN = "ERR Protocol error: invalid bulk length";
@@ -156,7 +154,9 @@ function decodeMultibulk(
     const data = hcr + 2;
     // The payload and its two trailing bytes (not checked, as in Redis).
     if (end - data < len + 2) {
-      return partial(args, n, i, p - pos, data + len + 2 - pos + (n - i - 1) * MIN_ARG_BYTES);
+      // The hint is this payload's end only: the connection sizes its carry
+      // buffer by it (as Redis pre-sizes its query buffer for a big argument).
+      return partial(args, n, i, p - pos, data + len + 2 - pos);
     }
     offs[i] = data - pos;
     lens[i] = len;

@@ -66,3 +66,22 @@ test("200k pipelined requests (multibulk and inline mixed), all replies in order
   expect(bad).toBe(0);
   c.close();
 });
+
+test("a huge declared count with small arguments allocates nothing big; the server stays up", async () => {
+  const c = await RespRawConn.open(srv.port);
+  const parts = ["*2147483647\r\n"];
+  for (let i = 0; i < 1000; i++) parts.push("$1\r\nx\r\n");
+  parts.push("$1\r\n"); // stop inside an argument: the decoder's hint path
+  await c.sendRaw(new TextEncoder().encode(parts.join("")));
+  await Bun.sleep(100);
+  const other = await RespRawConn.open(srv.port);
+  expect(await other.call(["PING"])).toEqual(["+PONG\r\n"]);
+  // The waiting client's input buffer (CLIENT LIST qbuf = carry capacity) stays small.
+  const [list] = await other.call(["CLIENT", "LIST"]);
+  const qbufs = [...list!.matchAll(/qbuf=(\d+)/g)].map((m) => Number(m[1]));
+  expect(Math.max(...qbufs)).toBeGreaterThan(0);
+  expect(Math.max(...qbufs)).toBeLessThan(1024 * 1024);
+  expect(c.closed).toBe(false); // still waiting for the rest, as redis-server does
+  other.close();
+  c.close();
+});

@@ -204,11 +204,15 @@ describe("multibulk", () => {
     expect(decode1("*11\r\n").r).toBe("need");
   });
 
-  test("need hint: a declared payload plus the fewest bytes of the remaining args", () => {
+  test("need hint: the end of the declared payload (never more: it sizes the carry buffer)", () => {
     const { r, need } = decode1("*3\r\n$3\r\nSET\r\n$100\r\n");
     expect(r).toBe("need");
-    // header 4 + SET 9 + "$100\r\n" 6 + 100 + 2, then one more arg of at least 6 bytes.
-    expect(need).toBe(4 + 9 + 6 + 102 + 6);
+    // header 4 + SET 9 + "$100\r\n" 6 + 100 + 2.
+    expect(need).toBe(4 + 9 + 6 + 102);
+    // A huge count with small arguments does not inflate the hint.
+    const huge = decode1("*2147483647\r\n$1\r\nx\r\n$1\r\n");
+    expect(huge.r).toBe("need");
+    expect(huge.need).toBe(13 + 7 + 4 + 3);
   });
 
   test("a partial request resumes after the carry moved, offsets rebased", () => {
