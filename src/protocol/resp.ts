@@ -268,9 +268,8 @@ function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boo
     if (out.length <= SCRATCH_KEEP_BYTES) scratch = out;
   }
   // The line as a C string: reading at or past its end (or at a NUL) gives 0.
-  let stop = to;
-  const z = buf.indexOf(0, from);
-  if (z >= 0 && z < to) stop = z;
+  let stop = from;
+  while (stop < to && buf[stop] !== 0) stop++;
   const at = (i: number): number => (i < stop ? buf[i]! : 0);
 
   let count = 0;
