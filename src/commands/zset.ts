@@ -1,5 +1,847 @@
-// Sorted set commands.
+// Sorted set commands (Redis 7.0 semantics, reply types and error texts). The structure is
+// src/store/zset.ts; set algebra and ZSCAN are in zset-ops.ts, parsing in zset-parse.ts.
+// Members go from the request bytes straight into the set's arena and from there straight
+// into the output buffer: no JS strings on these paths.
 
-import type { CommandSpec } from "./table.ts";
+import { parseInt64Big } from "../protocol/number.ts";
+import type { Client } from "../server/client.ts";
+import { ZSet } from "../store/zset.ts";
+import { type CommandSpec, command } from "./table.ts";
+import {
+  copyRange,
+  createZ,
+  endWrite,
+  lastEntry,
+  longArg,
+  lookupZ,
+  NAN_RESULT,
+  NOT_FLOAT,
+  NOT_INT,
+  pairsNested,
+  RANGE_NOT_FLOAT,
+  RANGE_NOT_LEX,
+  rangeHeader,
+  replyElement,
+  replyMember,
+  SYNTAX,
+  storeZ,
+  TOO_BIG,
+  WRONGTYPE,
+} from "./zset-common.ts";
+import { zsetOpCommands } from "./zset-ops.ts";
+import {
+  bound,
+  LEX_MAX,
+  LEX_MIN,
+  lex,
+  parseLexBound,
+  parseScore,
+  parseScoreBound,
+} from "./zset-parse.ts";
 
-export const zsetCommands: CommandSpec[] = [];
+/** Explicit bounds of the sorted set commands (mutable for tests). */
+export const zsetLimits = {
+  /** ZRANDMEMBER's negative count: elements (with repetition) in one reply. */
+  randMemberMax: 10_000_000,
+};
+
+// Scores of a ZADD are parsed before anything changes (all or nothing): scratch space.
+let scratch = new Float64Array(64);
+
+// --- ZADD / ZINCRBY ---------------------------------------------------------------------
+
+const F_NX = 1;
+const F_XX = 2;
+const F_GT = 4;
+const F_LT = 8;
+const F_CH = 16;
+const F_INCR = 32;
+
+// zaddOne's outcome.
+const ADDED = 1;
+const UPDATED = 2;
+const NOP = 3;
+const NAN = 4;
+const SAME = 5; // processed (counts for INCR's reply), score unchanged
+let newScore = 0;
+
+/** Redis's zsetAdd: one (score, member) with flags. Sets newScore unless NOP. */
+function zaddOne(
+  z: ZSet,
+  flags: number,
+  score: number,
+  buf: Uint8Array,
+  off: number,
+  len: number,
+): number {
+  const id = z.find(buf, off, len);
+  if (id >= 0) {
+    if (flags & F_NX) return NOP;
+    const cur = z.score[id]!;
+    if (flags & F_INCR) {
+      score += cur;
+      if (Number.isNaN(score)) return NAN;
+    }
+    if ((flags & F_LT && score >= cur) || (flags & F_GT && score <= cur)) return NOP;
+    newScore = score;
+    if (score !== cur) {
+      z.setScore(id, score);
+      return UPDATED;
+    }
+    return SAME;
+  }
+  if (flags & F_XX) return NOP;
+  z.insert(buf, off, len, score);
+  newScore = score;
+  return ADDED;
+}
+
+function zaddGeneric(c: Client, flags: number): void {
+  const a = c.argv;
+  const r = c.reply;
+  let i = 2;
+  if (!(flags & F_INCR)) {
+    for (; i < a.count; i++) {
+      if (a.is(i, "nx")) flags |= F_NX;
+      else if (a.is(i, "xx")) flags |= F_XX;
+      else if (a.is(i, "gt")) flags |= F_GT;
+      else if (a.is(i, "lt")) flags |= F_LT;
+      else if (a.is(i, "ch")) flags |= F_CH;
+      else if (a.is(i, "incr")) flags |= F_INCR;
+      else break;
+    }
+  }
+  const elements = a.count - i;
+  if (elements % 2 !== 0 || elements === 0) return r.error(SYNTAX);
+  const pairs = elements / 2;
+  if (flags & F_NX && flags & F_XX) {
+    return r.error("ERR XX and NX options at the same time are not compatible");
+  }
+  if (
+    (flags & F_GT && flags & F_NX) ||
+    (flags & F_LT && flags & F_NX) ||
+    (flags & F_GT && flags & F_LT)
+  ) {
+    return r.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+  }
+  if (flags & F_INCR && pairs > 1) {
+    return r.error("ERR INCR option supports a single increment-element pair");
+  }
+  if (scratch.length < pairs) scratch = new Float64Array(Math.max(pairs, scratch.length * 2));
+  for (let j = 0; j < pairs; j++) {
+    const k = i + j * 2;
+    const s = parseScore(a.buf, a.off(k), a.len(k));
+    if (Number.isNaN(s)) return r.error(NOT_FLOAT);
+    scratch[j] = s;
+  }
+  let z = lookupZ(c, 1);
+  if (z === undefined) return r.error(WRONGTYPE);
+  let e = lastEntry;
+  let before = z === null ? 0 : z.memoryBytes();
+  if (z === null) {
+    if (flags & F_XX) return flags & F_INCR ? r.nil() : r.int(0);
+    // Redis sizes the new set from the request (zsetTypeCreate(elements, maxelelen)).
+    let maxLen = 0;
+    for (let j = 0; j < pairs; j++) maxLen = Math.max(maxLen, a.len(i + j * 2 + 1));
+    z = createZ(c, 1, pairs <= ZSet.listpackEntries && maxLen <= ZSet.listpackValue);
+    e = lastEntry;
+    before = 0;
+  }
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let incrScore = 0;
+  for (let j = 0; j < pairs; j++) {
+    const k = i + j * 2 + 1;
+    const len = a.len(k);
+    if (z.find(a.buf, a.off(k), len) < 0 && z.wouldOverflow(len)) {
+      endWrite(c, z, e, before);
+      return r.error(TOO_BIG);
+    }
+    const out = zaddOne(z, flags, scratch[j]!, a.buf, a.off(k), len);
+    if (out === NAN) {
+      endWrite(c, z, e, before);
+      return r.error(NAN_RESULT);
+    }
+    if (out === ADDED) added++;
+    else if (out === UPDATED) updated++;
+    if (out !== NOP) {
+      processed++;
+      incrScore = newScore;
+    }
+  }
+  endWrite(c, z, e, before);
+  if (flags & F_INCR) return processed > 0 ? r.double(incrScore) : r.nil();
+  r.int(flags & F_CH ? added + updated : added);
+}
+
+function zadd(c: Client): void {
+  zaddGeneric(c, 0);
+}
+
+/** ZINCRBY key increment member: ZADD INCR with the pair in place. */
+function zincrby(c: Client): void {
+  zaddGeneric(c, F_INCR);
+}
+
+// --- simple reads and removals --------------------------------------------------------------
+
+function zrem(c: Client): void {
+  const a = c.argv;
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  if (z === null) return c.reply.int(0);
+  const e = lastEntry;
+  const before = z.memoryBytes();
+  let n = 0;
+  for (let i = 2; i < a.count; i++) {
+    const id = z.find(a.buf, a.off(i), a.len(i));
+    if (id >= 0) {
+      z.delete(id);
+      n++;
+      if (z.size === 0) break;
+    }
+  }
+  endWrite(c, z, e, before);
+  c.reply.int(n);
+}
+
+function zscore(c: Client): void {
+  const a = c.argv;
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  if (z === null) return c.reply.nil();
+  const id = z.find(a.buf, a.off(2), a.len(2));
+  if (id < 0) return c.reply.nil();
+  c.reply.double(z.score[id]!);
+}
+
+function zmscore(c: Client): void {
+  const a = c.argv;
+  const r = c.reply;
+  const z = lookupZ(c, 1);
+  if (z === undefined) return r.error(WRONGTYPE);
+  r.array(a.count - 2);
+  for (let i = 2; i < a.count; i++) {
+    const id = z === null ? -1 : z.find(a.buf, a.off(i), a.len(i));
+    if (id < 0) r.nil();
+    else r.double(z!.score[id]!);
+  }
+}
+
+function zcard(c: Client): void {
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  c.reply.int(z === null ? 0 : z.size);
+}
+
+function zrankGeneric(c: Client, rev: boolean): void {
+  const a = c.argv;
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  if (z === null) return c.reply.nil();
+  const id = z.find(a.buf, a.off(2), a.len(2));
+  if (id < 0) return c.reply.nil();
+  const rank = z.rank(id);
+  c.reply.int(rev ? z.size - 1 - rank : rank);
+}
+
+// --- ranges -----------------------------------------------------------------------------------
+
+// Parsed range, set by parseScoreRange / parseLexRange: [lo, hi) ranks once resolved on a set.
+const sr = { min: 0, minex: false, max: 0, maxex: false };
+const lr = {
+  minKind: 0,
+  minex: false,
+  minOff: 0,
+  minLen: 0,
+  maxKind: 0,
+  maxex: false,
+  maxOff: 0,
+  maxLen: 0,
+};
+
+function parseScoreRange(c: Client, minIdx: number, maxIdx: number): boolean {
+  const a = c.argv;
+  if (!parseScoreBound(a.buf, a.off(minIdx), a.len(minIdx))) return false;
+  sr.min = bound.value;
+  sr.minex = bound.excl;
+  if (!parseScoreBound(a.buf, a.off(maxIdx), a.len(maxIdx))) return false;
+  sr.max = bound.value;
+  sr.maxex = bound.excl;
+  return true;
+}
+
+function parseLexRange(c: Client, minIdx: number, maxIdx: number): boolean {
+  const a = c.argv;
+  if (!parseLexBound(a.buf, a.off(minIdx), a.len(minIdx))) return false;
+  lr.minKind = lex.kind;
+  lr.minex = lex.excl;
+  lr.minOff = lex.off;
+  lr.minLen = lex.len;
+  if (!parseLexBound(a.buf, a.off(maxIdx), a.len(maxIdx))) return false;
+  lr.maxKind = lex.kind;
+  lr.maxex = lex.excl;
+  lr.maxOff = lex.off;
+  lr.maxLen = lex.len;
+  return true;
+}
+
+// Resolved ranks [rlo, rhi) of the parsed range in a set.
+let rlo = 0;
+let rhi = 0;
+
+function resolveScore(z: ZSet): void {
+  rlo = z.scoreRank(sr.min, sr.minex);
+  rhi = z.scoreRank(sr.max, !sr.maxex);
+  if (rhi < rlo) rhi = rlo;
+}
+
+function resolveLex(c: Client, z: ZSet): void {
+  const buf = c.argv.buf;
+  if (lr.minKind === LEX_MIN) rlo = 0;
+  else if (lr.minKind === LEX_MAX) rlo = z.size;
+  else rlo = z.lexRank(buf, lr.minOff, lr.minLen, lr.minex);
+  if (lr.maxKind === LEX_MAX) rhi = z.size;
+  else if (lr.maxKind === LEX_MIN) rhi = 0;
+  else rhi = z.lexRank(buf, lr.maxOff, lr.maxLen, !lr.maxex);
+  if (rhi < rlo) rhi = rlo;
+}
+
+function zcount(c: Client): void {
+  if (!parseScoreRange(c, 2, 3)) return c.reply.error(RANGE_NOT_FLOAT);
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  if (z === null) return c.reply.int(0);
+  resolveScore(z);
+  c.reply.int(rhi - rlo);
+}
+
+function zlexcount(c: Client): void {
+  if (!parseLexRange(c, 2, 3)) return c.reply.error(RANGE_NOT_LEX);
+  const z = lookupZ(c, 1);
+  if (z === undefined) return c.reply.error(WRONGTYPE);
+  if (z === null) return c.reply.int(0);
+  resolveLex(c, z);
+  c.reply.int(rhi - rlo);
+}
+
+const BY_RANK = 0;
+const BY_SCORE = 1;
+const BY_LEX = 2;
+const AUTO = -1;
+
+/**
+ * Redis's zrangeGenericCommand: ZRANGE, ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX and
+ * ZRANGESTORE (store: argument 1 is the destination). type/rev of AUTO come from options.
+ */
+function zrangeGeneric(
+  c: Client,
+  argStart: number,
+  store: boolean,
+  type: number,
+  rev: number,
+): void {
+  const a = c.argv;
+  const r = c.reply;
+  let minIdx = argStart + 1;
+  let maxIdx = argStart + 2;
+  let withscores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = argStart + 3; j < a.count; j++) {
+    const left = a.count - j - 1;
+    if (!store && a.is(j, "withscores")) withscores = true;
+    else if (a.is(j, "limit") && left >= 2) {
+      offset = longArg(c, j + 1);
+      limit = longArg(c, j + 2);
+      if (Number.isNaN(offset) || Number.isNaN(limit)) return r.error(NOT_INT);
+      j += 2;
+    } else if (rev === AUTO && a.is(j, "rev")) rev = 1;
+    else if (type === AUTO && a.is(j, "bylex")) type = BY_LEX;
+    else if (type === AUTO && a.is(j, "byscore")) type = BY_SCORE;
+    else return r.error(SYNTAX);
+  }
+  if (rev === AUTO) rev = 0;
+  if (type === AUTO) type = BY_RANK;
+  if (limit !== -1 && type === BY_RANK) {
+    return r.error(
+      "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+    );
+  }
+  if (withscores && type === BY_LEX) {
+    return r.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+  }
+  if (rev === 1 && type !== BY_RANK) {
+    const t = maxIdx;
+    maxIdx = minIdx;
+    minIdx = t;
+  }
+  let start = 0;
+  let end = 0;
+  if (type === BY_RANK) {
+    start = longArg(c, minIdx);
+    end = longArg(c, maxIdx);
+    if (Number.isNaN(start) || Number.isNaN(end)) return r.error(NOT_INT);
+  } else if (type === BY_SCORE) {
+    if (!parseScoreRange(c, minIdx, maxIdx)) return r.error(RANGE_NOT_FLOAT);
+  } else if (!parseLexRange(c, minIdx, maxIdx)) {
+    return r.error(RANGE_NOT_LEX);
+  }
+  const z = lookupZ(c, argStart);
+  if (z === null) {
+    if (store) {
+      storeZ(c, 1, new ZSet());
+      return r.int(0);
+    }
+    return r.array(0);
+  }
+  if (z === undefined) return r.error(WRONGTYPE);
+  // Resolve to: `count` elements starting at rank `from`, walking down when rev.
+  let from = 0;
+  let count = 0;
+  const size = z.size;
+  if (type === BY_RANK) {
+    if (start < 0) start += size;
+    if (end < 0) end += size;
+    if (start < 0) start = 0;
+    if (!(start > end || start >= size)) {
+      if (end >= size) end = size - 1;
+      count = end - start + 1;
+      from = rev ? size - 1 - start : start;
+    }
+  } else {
+    if (type === BY_SCORE) resolveScore(z);
+    else resolveLex(c, z);
+    // Redis skips `offset` elements first; a negative offset skips to the end of the set.
+    let n = rhi - rlo;
+    if (offset < 0 || (offset > 0 && offset >= size)) n = 0;
+    else n = Math.max(0, n - offset);
+    if (limit >= 0 && limit < n) n = limit;
+    count = n;
+    from = rev ? rhi - 1 - offset : rlo + offset;
+  }
+  if (store) {
+    const out = copyRange(z, from, count, rev === 1);
+    storeZ(c, 1, out);
+    return r.int(out.size);
+  }
+  const scores = withscores;
+  rangeHeader(r, count, scores);
+  if (count === 0) return;
+  z.seek(from);
+  for (let k = 0; k < count; k++) replyElement(r, z, rev ? z.prevId() : z.nextId(), scores);
+}
+
+// --- removal by range --------------------------------------------------------------------------
+
+function zremrangeGeneric(c: Client, type: number): void {
+  const r = c.reply;
+  let start = 0;
+  let end = 0;
+  if (type === BY_RANK) {
+    start = longArg(c, 2);
+    end = longArg(c, 3);
+    if (Number.isNaN(start) || Number.isNaN(end)) return r.error(NOT_INT);
+  } else if (type === BY_SCORE) {
+    if (!parseScoreRange(c, 2, 3)) return r.error(RANGE_NOT_FLOAT);
+  } else if (!parseLexRange(c, 2, 3)) {
+    return r.error(RANGE_NOT_LEX);
+  }
+  const z = lookupZ(c, 1);
+  if (z === undefined) return r.error(WRONGTYPE);
+  if (z === null) return r.int(0);
+  const e = lastEntry;
+  const before = z.memoryBytes();
+  const size = z.size;
+  if (type === BY_RANK) {
+    if (start < 0) start += size;
+    if (end < 0) end += size;
+    if (start < 0) start = 0;
+    if (start > end || start >= size) return r.int(0);
+    if (end >= size) end = size - 1;
+    rlo = start;
+    rhi = end + 1;
+  } else if (type === BY_SCORE) resolveScore(z);
+  else resolveLex(c, z);
+  const n = rhi - rlo;
+  // Each delete is O(log n); the elements to remove always sit at rank rlo.
+  for (let k = 0; k < n; k++) z.delete(z.idAt(rlo));
+  endWrite(c, z, e, before);
+  r.int(n);
+}
+
+// --- pops and random members --------------------------------------------------------------
+
+/**
+ * Redis's genericZpopCommand over keys argv[first, first+nkeys). count -1 = the single-element
+ * form. emitKey: ZMPOP's [key, [[m, s], ...]] shape.
+ */
+function zpopGeneric(
+  c: Client,
+  first: number,
+  nkeys: number,
+  max: boolean,
+  count: number,
+  emitKey: boolean,
+): void {
+  const r = c.reply;
+  const a = c.argv;
+  let z: ZSet | null | undefined = null;
+  let keyIdx = -1;
+  for (let i = first; i < first + nkeys; i++) {
+    z = lookupZ(c, i);
+    if (z === undefined) return r.error(WRONGTYPE);
+    if (z !== null) {
+      keyIdx = i;
+      break;
+    }
+  }
+  if (z === null) return emitKey ? r.nilArray() : r.array(0);
+  if (count === 0) return r.array(0);
+  const e = lastEntry;
+  const before = z.memoryBytes();
+  const n = Math.min(count < 0 ? 1 : count, z.size);
+  const nested = emitKey || (count >= 0 && pairsNested(r));
+  if (emitKey) {
+    r.array(2);
+    r.bulk(a.buf, a.off(keyIdx), a.len(keyIdx));
+    r.array(n);
+  } else r.array(nested ? n : n * 2);
+  for (let k = 0; k < n; k++) {
+    const id = z.idAt(max ? z.size - 1 : 0);
+    if (nested) r.array(2);
+    replyMember(r, z, id);
+    r.double(z.score[id]!);
+    z.delete(id);
+  }
+  endWrite(c, z, e, before);
+}
+
+function zpopCommand(c: Client, max: boolean): void {
+  const a = c.argv;
+  if (a.count > 3) return c.reply.error(SYNTAX);
+  let count = -1;
+  if (a.count === 3) {
+    count = longArg(c, 2);
+    if (!(count >= 0)) return c.reply.error("ERR value is out of range, must be positive");
+  }
+  zpopGeneric(c, 1, 1, max, count, false);
+}
+
+function zmpop(c: Client): void {
+  const a = c.argv;
+  const r = c.reply;
+  const numkeys = longArg(c, 1);
+  if (!(numkeys >= 1)) return r.error("ERR numkeys should be greater than 0");
+  if (numkeys > a.count - 3) return r.error(SYNTAX);
+  const whereIdx = numkeys + 2;
+  let max: boolean;
+  if (a.is(whereIdx, "min")) max = false;
+  else if (a.is(whereIdx, "max")) max = true;
+  else return r.error(SYNTAX);
+  let count = -1;
+  for (let j = whereIdx + 1; j < a.count; j++) {
+    if (count === -1 && a.is(j, "count") && j + 1 < a.count) {
+      count = longArg(c, j + 1);
+      if (!(count >= 1)) return r.error("ERR count should be greater than 0");
+      j++;
+    } else return r.error(SYNTAX);
+  }
+  zpopGeneric(c, 2, numkeys, max, count === -1 ? 1 : count, true);
+}
+
+function zrandmember(c: Client): void {
+  const a = c.argv;
+  const r = c.reply;
+  if (a.count === 2) {
+    const z = lookupZ(c, 1);
+    if (z === undefined) return r.error(WRONGTYPE);
+    if (z === null || z.size === 0) return r.nil();
+    return replyMember(r, z, z.idAt(Math.floor(Math.random() * z.size)));
+  }
+  const big = parseInt64Big(a.buf, a.off(2), a.len(2));
+  if (big === null) return r.error(NOT_INT);
+  if (big < -9223372036854775807n) {
+    return r.error(
+      "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+    );
+  }
+  if (a.count > 4 || (a.count === 4 && !a.is(3, "withscores"))) return r.error(SYNTAX);
+  const withscores = a.count === 4;
+  if (withscores && (big < -4611686018427387903n || big > 4611686018427387903n)) {
+    return r.error("ERR value is out of range");
+  }
+  const count = Number(big);
+  // Our own explicit bound: a negative count is that many elements in one reply.
+  const max = zsetLimits.randMemberMax;
+  if (count < -max) return r.error(`ERR count is out of range (at most ${max} with repetition)`);
+  const z = lookupZ(c, 1);
+  if (z === undefined) return r.error(WRONGTYPE);
+  if (z === null || count === 0) return r.array(0);
+  const size = z.size;
+  if (count < 0) {
+    const n = -count;
+    rangeHeader(r, n, withscores);
+    for (let k = 0; k < n; k++)
+      replyElement(r, z, z.idAt(Math.floor(Math.random() * size)), withscores);
+    return;
+  }
+  if (count >= size) {
+    rangeHeader(r, size, withscores);
+    z.seek(0);
+    for (let k = 0; k < size; k++) replyElement(r, z, z.nextId(), withscores);
+    return;
+  }
+  // Distinct sample of `count` ranks: partial Fisher-Yates over a sparse map of swaps.
+  rangeHeader(r, count, withscores);
+  const swapped = new Map<number, number>();
+  for (let k = 0; k < count; k++) {
+    const j = k + Math.floor(Math.random() * (size - k));
+    const vj = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(k) ?? k);
+    replyElement(r, z, z.idAt(vj), withscores);
+  }
+}
+
+// --- the table -----------------------------------------------------------------------------
+
+const G = "sorted-set";
+const K1: [number, number, number] = [1, 1, 1];
+
+export const zsetCommands: CommandSpec[] = [
+  command(
+    "zadd",
+    -4,
+    "write denyoom fast",
+    K1,
+    G,
+    "Adds members to a sorted set, or updates their scores.",
+    zadd,
+    { since: "1.2.0" },
+  ),
+  command(
+    "zincrby",
+    4,
+    "write denyoom fast",
+    K1,
+    G,
+    "Increments the score of a member of a sorted set.",
+    zincrby,
+    { since: "1.2.0" },
+  ),
+  command("zrem", -3, "write fast", K1, G, "Removes members from a sorted set.", zrem, {
+    since: "1.2.0",
+  }),
+  command(
+    "zscore",
+    3,
+    "readonly fast",
+    K1,
+    G,
+    "Returns the score of a member of a sorted set.",
+    zscore,
+    { since: "1.2.0" },
+  ),
+  command(
+    "zmscore",
+    -3,
+    "readonly fast",
+    K1,
+    G,
+    "Returns the scores of members of a sorted set.",
+    zmscore,
+    { since: "6.2.0" },
+  ),
+  command(
+    "zcard",
+    2,
+    "readonly fast",
+    K1,
+    G,
+    "Returns the number of members in a sorted set.",
+    zcard,
+    { since: "1.2.0" },
+  ),
+  command(
+    "zcount",
+    4,
+    "readonly fast",
+    K1,
+    G,
+    "Counts the members with scores within a range.",
+    zcount,
+    { since: "2.0.0" },
+  ),
+  command(
+    "zlexcount",
+    4,
+    "readonly fast",
+    K1,
+    G,
+    "Counts the members within a lexicographical range.",
+    zlexcount,
+    { since: "2.8.9" },
+  ),
+  command(
+    "zrank",
+    3,
+    "readonly fast",
+    K1,
+    G,
+    "Returns the index of a member in ascending order of score.",
+    (c) => zrankGeneric(c, false),
+    { since: "2.0.0" },
+  ),
+  command(
+    "zrevrank",
+    3,
+    "readonly fast",
+    K1,
+    G,
+    "Returns the index of a member in descending order of score.",
+    (c) => zrankGeneric(c, true),
+    { since: "2.0.0" },
+  ),
+  command(
+    "zrange",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members in a range of indexes, scores or names.",
+    (c) => zrangeGeneric(c, 1, false, AUTO, AUTO),
+    { since: "1.2.0" },
+  ),
+  command(
+    "zrevrange",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members in a range of indexes, highest score first.",
+    (c) => zrangeGeneric(c, 1, false, BY_RANK, 1),
+    { since: "1.2.0" },
+  ),
+  command(
+    "zrangebyscore",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members within a range of scores.",
+    (c) => zrangeGeneric(c, 1, false, BY_SCORE, 0),
+    { since: "1.0.5" },
+  ),
+  command(
+    "zrevrangebyscore",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members within a range of scores, highest first.",
+    (c) => zrangeGeneric(c, 1, false, BY_SCORE, 1),
+    { since: "2.2.0" },
+  ),
+  command(
+    "zrangebylex",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members within a lexicographical range.",
+    (c) => zrangeGeneric(c, 1, false, BY_LEX, 0),
+    { since: "2.8.9" },
+  ),
+  command(
+    "zrevrangebylex",
+    -4,
+    "readonly",
+    K1,
+    G,
+    "Returns members within a lexicographical range, in reverse.",
+    (c) => zrangeGeneric(c, 1, false, BY_LEX, 1),
+    { since: "2.8.9" },
+  ),
+  command(
+    "zrangestore",
+    -5,
+    "write denyoom",
+    [1, 2, 1],
+    G,
+    "Stores a range of members of a sorted set in a key.",
+    (c) => zrangeGeneric(c, 2, true, AUTO, AUTO),
+    { since: "6.2.0" },
+  ),
+  command(
+    "zremrangebyrank",
+    4,
+    "write",
+    K1,
+    G,
+    "Removes members within a range of indexes.",
+    (c) => zremrangeGeneric(c, BY_RANK),
+    { since: "2.0.0" },
+  ),
+  command(
+    "zremrangebyscore",
+    4,
+    "write",
+    K1,
+    G,
+    "Removes members within a range of scores.",
+    (c) => zremrangeGeneric(c, BY_SCORE),
+    { since: "1.2.0" },
+  ),
+  command(
+    "zremrangebylex",
+    4,
+    "write",
+    K1,
+    G,
+    "Removes members within a lexicographical range.",
+    (c) => zremrangeGeneric(c, BY_LEX),
+    { since: "2.8.9" },
+  ),
+  command(
+    "zpopmin",
+    -2,
+    "write fast",
+    K1,
+    G,
+    "Removes and returns the members with the lowest scores.",
+    (c) => zpopCommand(c, false),
+    { since: "5.0.0" },
+  ),
+  command(
+    "zpopmax",
+    -2,
+    "write fast",
+    K1,
+    G,
+    "Removes and returns the members with the highest scores.",
+    (c) => zpopCommand(c, true),
+    { since: "5.0.0" },
+  ),
+  command(
+    "zmpop",
+    -4,
+    "write",
+    [0, 0, 0],
+    G,
+    "Pops members from the first non-empty sorted set.",
+    zmpop,
+    { since: "7.0.0" },
+  ),
+  command(
+    "zrandmember",
+    -2,
+    "readonly",
+    K1,
+    G,
+    "Returns random members of a sorted set.",
+    zrandmember,
+    { since: "6.2.0" },
+  ),
+  ...zsetOpCommands,
+];

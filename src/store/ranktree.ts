@@ -546,6 +546,32 @@ export class RankTree {
     this.nodeFree.push(x);
   }
 
+  /** Make this tree a deep copy of `o` (same shape; this tree's KeySource stays its own). */
+  copyFrom(o: RankTree): void {
+    if (o.leafCap !== this.leafCap || o.nodeCap !== this.nodeCap) {
+      throw new Error("ranktree: copyFrom needs equal capacities");
+    }
+    this.items = o.items.slice();
+    this.leafN = o.leafN.slice();
+    this.next = o.next.slice();
+    this.prev = o.prev.slice();
+    this.leafSlots = o.leafSlots;
+    this.leafHw = o.leafHw;
+    this.leafFree = o.leafFree.slice();
+    this.child = o.child.slice();
+    this.count = o.count.slice();
+    this.key = o.key.slice();
+    this.nodeN = o.nodeN.slice();
+    this.nodeSlots = o.nodeSlots;
+    this.nodeHw = o.nodeHw;
+    this.nodeFree = o.nodeFree.slice();
+    this.root = o.root;
+    this.height = o.height;
+    this.size = o.size;
+    this.head = o.head;
+    this.tail = o.tail;
+  }
+
   memoryBytes(): number {
     return (
       this.items.byteLength +

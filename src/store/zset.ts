@@ -49,6 +49,21 @@ export class ZSet implements KeySource {
   private freeIds: number[] = [];
 
   readonly tree: RankTree;
+  /**
+   * Whether Redis would hold this set as a listpack (<= 128 members of <= 64 bytes; once
+   * converted to a skiplist it never goes back, except for results of ZUNIONSTORE & co.).
+   * imds has one representation, but Redis's listpack shows through in replies: it stores
+   * -0 as 0, and ZSCAN returns a listpack set whole, in order, with integral scores as
+   * integers. Kept only to answer exactly as Redis does.
+   */
+  listpack = true;
+  static listpackEntries = 128;
+  static listpackValue = 64;
+  /**
+   * While true (a set being built by ZUNION & co.), insert() only indexes members by name and
+   * scores may be written directly; finishOrder() then builds the order index once.
+   */
+  private unordered = false;
 
   constructor(leafCap = 64, nodeCap = 64) {
     this.tree = new RankTree(this, leafCap, nodeCap);
@@ -96,6 +111,13 @@ export class ZSet implements KeySource {
   /** Add a member that is not present; returns its id. */
   insert(buf: Uint8Array, off: number, len: number, score: number): number {
     if (this.wouldOverflow(len)) throw new RangeError("zset: size limit");
+    if (
+      this.listpack &&
+      (len > ZSet.listpackValue || this.size + this.pending + 1 > ZSet.listpackEntries)
+    ) {
+      this.listpack = false;
+    }
+    if (this.listpack && score === 0) score = 0; // a listpack stores -0 as the integer 0
     const id = this.takeId();
     const at = this.reserveMem(len);
     copyBytes(buf, off, this.mem, at, len);
@@ -104,14 +126,40 @@ export class ZSet implements KeySource {
     this.mLen[id] = len;
     this.hash[id] = h;
     this.score[id] = score;
-    if ((this.tree.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    if ((this.tree.size + this.pending + 1) * 4 > this.slots.length * 3) {
+      this.rehash(this.slots.length * 2);
+    }
     slotInsert(this.slots, this.mask, h, id);
-    this.tree.insert(id);
+    if (this.unordered) this.pending++;
+    else this.tree.insert(id);
     return id;
+  }
+
+  private pending = 0;
+
+  /** Start building a set without order (see `unordered`). Only on an empty set. */
+  beginUnordered(): void {
+    if (this.size !== 0 || this.pending !== 0)
+      throw new Error("zset: beginUnordered on a non-empty set");
+    this.unordered = true;
+  }
+
+  /** Members added while unordered (size stays 0 until finishOrder). */
+  get pendingCount(): number {
+    return this.pending;
+  }
+
+  /** Insert every member into the order index. */
+  finishOrder(): void {
+    if (!this.unordered) return;
+    this.unordered = false;
+    this.pending = 0;
+    for (let id = 0; id < this.idHw; id++) if (this.mLen[id]! >= 0) this.tree.insert(id);
   }
 
   /** Change a member's score (moves it in the order). */
   setScore(id: number, score: number): void {
+    if (this.listpack && score === 0) score = 0;
     if (Object.is(this.score[id], score)) return;
     this.tree.remove(id);
     this.score[id] = score;
@@ -131,6 +179,41 @@ export class ZSet implements KeySource {
       this.rehash(target);
     }
     if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
+  }
+
+  /** A deep copy sharing nothing mutable (COPY). */
+  clone(): ZSet {
+    this.finishOrder();
+    const z = new ZSet(this.tree.leafCap, this.tree.nodeCap);
+    z.score = this.score.slice();
+    z.mOff = this.mOff.slice();
+    z.mLen = this.mLen.slice();
+    z.hash = this.hash.slice();
+    z.mem = this.mem.slice();
+    z.memEnd = this.memEnd;
+    z.memDead = this.memDead;
+    z.slots = this.slots.slice();
+    z.mask = this.mask;
+    z.idCap = this.idCap;
+    z.idHw = this.idHw;
+    z.freeIds = this.freeIds.slice();
+    z.listpack = this.listpack;
+    z.tree.copyFrom(this.tree);
+    return z;
+  }
+
+  /** OBJECT ENCODING: what Redis would answer for this set. */
+  get encoding(): string {
+    return this.listpack ? "listpack" : "skiplist";
+  }
+
+  /** Redis's zsetConvertToListpackIfNeeded, for stored results of set operations. */
+  convertIfSmall(): void {
+    if (this.listpack || this.size > ZSet.listpackEntries) return;
+    for (let id = 0; id < this.idHw; id++) if (this.mLen[id]! > ZSet.listpackValue) return;
+    this.listpack = true;
+    for (let id = 0; id < this.idHw; id++)
+      if (this.mLen[id]! >= 0 && this.score[id] === 0) this.score[id] = 0;
   }
 
   rank(id: number): number {

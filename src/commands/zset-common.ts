@@ -1,0 +1,124 @@
+// Shared pieces of the sorted set commands: key lookup with type checks, replies of members
+// and scores, and storing a computed set under a key.
+
+import { parseInt64Big } from "../protocol/number.ts";
+import { MODE_RESP3, type Reply } from "../protocol/reply.ts";
+import type { Client } from "../server/client.ts";
+import { cloneObject, objectEncoding } from "../store/objects.ts";
+import { TYPE_ZSET } from "../store/table.ts";
+import { ZSet } from "../store/zset.ts";
+
+// COPY and OBJECT ENCODING reach sorted sets through these hooks.
+cloneObject.set(TYPE_ZSET, (z) => (z as ZSet).clone());
+objectEncoding.set(TYPE_ZSET, (z) => (z as ZSet).encoding);
+
+export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+export const SYNTAX = "ERR syntax error";
+export const NOT_INT = "ERR value is not an integer or out of range";
+export const NOT_FLOAT = "ERR value is not a valid float";
+export const RANGE_NOT_FLOAT = "ERR min or max is not a float";
+export const RANGE_NOT_LEX = "ERR min or max not valid string range item";
+export const NAN_RESULT = "ERR resulting score is not a number (NaN)";
+export const TOO_BIG = "ERR sorted set size limit exceeded";
+
+/** Entry id of the key found by the last lookupZ (valid until the next keyspace change). */
+export let lastEntry = -1;
+
+/**
+ * The sorted set at argument i: the ZSet, null when the key is missing, or undefined when the
+ * key holds another type (the caller replies WRONGTYPE).
+ */
+export function lookupZ(c: Client, i: number): ZSet | null | undefined {
+  const a = c.argv;
+  const ks = c.server.keyspace;
+  const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+  lastEntry = e;
+  if (e < 0) return null;
+  const t = ks.db(c.db);
+  if (t.type[e] !== TYPE_ZSET) return undefined;
+  return t.getObj(e) as ZSet;
+}
+
+/**
+ * Create an empty sorted set under the key at argument i (the key must be absent). `listpack`:
+ * whether Redis would create it as a listpack (see ZSet.listpack).
+ */
+export function createZ(c: Client, i: number, listpack = true): ZSet {
+  const a = c.argv;
+  const t = c.server.keyspace.db(c.db);
+  const e = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
+  const z = new ZSet();
+  z.listpack = listpack;
+  t.setObj(e, z);
+  lastEntry = e;
+  return z;
+}
+
+/**
+ * End of a write to set z at entry e: report its size change since `before` (its
+ * memoryBytes() when the command started, 0 for a new set) for INFO used_memory and
+ * maxmemory, and delete the key if the set is now empty.
+ */
+export function endWrite(c: Client, z: ZSet, e: number, before: number): void {
+  const ks = c.server.keyspace;
+  const now = z.memoryBytes();
+  if (now !== before) ks.objectBytesChanged(now - before);
+  if (z.size === 0) ks.removeEntry(ks.db(c.db), e);
+}
+
+/** Store `z` under the key at argument i, replacing whatever is there; empty = delete. */
+export function storeZ(c: Client, i: number, z: ZSet): void {
+  const a = c.argv;
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
+  const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+  if (e >= 0) ks.removeEntry(t, e);
+  if (z.size === 0) return;
+  z.convertIfSmall();
+  const ne = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
+  t.setObj(ne, z);
+  ks.objectBytesChanged(z.memoryBytes());
+}
+
+/** RESP3 answers (member, score) pairs as nested arrays; the others flatten them. */
+export function pairsNested(r: Reply): boolean {
+  return r.mode === MODE_RESP3;
+}
+
+/** Array header for n members, with or without scores. */
+export function rangeHeader(r: Reply, n: number, withscores: boolean): void {
+  r.array(withscores && !pairsNested(r) ? n * 2 : n);
+}
+
+export function replyMember(r: Reply, z: ZSet, id: number): void {
+  r.bulk(z.mem, z.mOff[id]!, z.mLen[id]!);
+}
+
+/** One element of a range reply. */
+export function replyElement(r: Reply, z: ZSet, id: number, withscores: boolean): void {
+  if (!withscores) return replyMember(r, z, id);
+  if (pairsNested(r)) r.array(2);
+  r.bulk(z.mem, z.mOff[id]!, z.mLen[id]!);
+  r.double(z.score[id]!);
+}
+
+/** Copy members [from, from+n) (rev: from, from-1, ...) of src into a new set. */
+export function copyRange(src: ZSet, from: number, n: number, rev: boolean): ZSet {
+  const z = new ZSet();
+  if (n <= 0) return z;
+  src.seek(from);
+  for (let k = 0; k < n; k++) {
+    const id = rev ? src.prevId() : src.nextId();
+    z.insert(src.mem, src.mOff[id]!, src.mLen[id]!, src.score[id]!);
+  }
+  return z;
+}
+
+/** An int64 argument (Redis string2ll) as a number (beyond 2^53 rounded), NaN if invalid. */
+export function longArg(c: Client, i: number): number {
+  const a = c.argv;
+  const v = a.int(i);
+  if (!Number.isNaN(v)) return v;
+  const b = parseInt64Big(a.buf, a.off(i), a.len(i));
+  return b === null ? Number.NaN : Number(b);
+}

@@ -1,0 +1,369 @@
+// Sorted set algebra (ZUNION/ZINTER/ZDIFF, their STORE forms, ZINTERCARD) and ZSCAN.
+
+import { formatDouble } from "../protocol/number.ts";
+import type { Client } from "../server/client.ts";
+import { ZSet } from "../store/zset.ts";
+import { type CommandSpec, command } from "./table.ts";
+import {
+  longArg,
+  lookupZ,
+  rangeHeader,
+  replyElement,
+  replyMember,
+  SYNTAX,
+  storeZ,
+  WRONGTYPE,
+} from "./zset-common.ts";
+import { globMatch, parseCursor, parseScore } from "./zset-parse.ts";
+
+const UNION = 0;
+const INTER = 1;
+const DIFF = 2;
+
+const SUM = 0;
+const MIN = 1;
+const MAX = 2;
+
+interface Source {
+  z: ZSet | null;
+  weight: number;
+}
+
+function aggregate(target: number, val: number, how: number): number {
+  if (how === SUM) {
+    const s = target + val;
+    return Number.isNaN(s) ? 0 : s;
+  }
+  // Ternaries, not Math.min/max: C's comparison keeps the first of 0 and -0, as Redis does.
+  // biome-ignore lint/complexity/useMathMinMax: see above
+  if (how === MIN) return val < target ? val : target;
+  // biome-ignore lint/complexity/useMathMinMax: see above
+  return val > target ? val : target;
+}
+
+function weighted(score: number, weight: number): number {
+  const s = score * weight;
+  return Number.isNaN(s) ? 0 : s;
+}
+
+/**
+ * Redis's zunionInterDiffGenericCommand. dst: argument index of the destination (STORE forms)
+ * or -1; numkeysIdx: where numkeys is; cardOnly: ZINTERCARD.
+ */
+function zsetOp(
+  c: Client,
+  name: string,
+  dst: number,
+  numkeysIdx: number,
+  op: number,
+  cardOnly: boolean,
+): void {
+  const a = c.argv;
+  const r = c.reply;
+  const setnum = longArg(c, numkeysIdx);
+  if (Number.isNaN(setnum)) return r.error("ERR value is not an integer or out of range");
+  if (setnum < 1) return r.error(`ERR at least 1 input key is needed for '${name}' command`);
+  if (setnum > a.count - (numkeysIdx + 1)) return r.error(SYNTAX);
+  const src: Source[] = [];
+  let j = numkeysIdx + 1;
+  for (let i = 0; i < setnum; i++, j++) {
+    const z = lookupZ(c, j);
+    if (z === undefined) return r.error(WRONGTYPE);
+    src.push({ z, weight: 1 });
+  }
+  let how = SUM;
+  let withscores = false;
+  let limit = 0;
+  let remaining = a.count - j;
+  while (remaining > 0) {
+    if (op !== DIFF && !cardOnly && remaining >= setnum + 1 && a.is(j, "weights")) {
+      j++;
+      remaining--;
+      for (let i = 0; i < setnum; i++, j++, remaining--) {
+        const w = parseScore(a.buf, a.off(j), a.len(j));
+        if (Number.isNaN(w)) return r.error("ERR weight value is not a float");
+        src[i]!.weight = w;
+      }
+    } else if (op !== DIFF && !cardOnly && remaining >= 2 && a.is(j, "aggregate")) {
+      j++;
+      if (a.is(j, "sum")) how = SUM;
+      else if (a.is(j, "min")) how = MIN;
+      else if (a.is(j, "max")) how = MAX;
+      else return r.error(SYNTAX);
+      j++;
+      remaining -= 2;
+    } else if (remaining >= 1 && dst < 0 && !cardOnly && a.is(j, "withscores")) {
+      j++;
+      remaining--;
+      withscores = true;
+    } else if (cardOnly && remaining >= 2 && a.is(j, "limit")) {
+      limit = longArg(c, j + 1);
+      if (!(limit >= 0)) return r.error("ERR LIMIT can't be negative");
+      j += 2;
+      remaining -= 2;
+    } else return r.error(SYNTAX);
+  }
+  const size = (s: Source) => (s.z === null ? 0 : s.z.size);
+  if (op === DIFF) {
+    const rest = src.slice(1).sort((x, y) => size(y) - size(x));
+    src.length = 1;
+    src.push(...rest);
+  } else {
+    src.sort((x, y) => size(x) - size(y)); // stable, like glibc's merge-sort qsort
+  }
+  if (cardOnly) return r.int(interCard(src, limit));
+  const out = new ZSet();
+  out.listpack = false; // Redis builds the result as a skiplist (-0 survives until stored)
+  out.beginUnordered();
+  if (op === UNION) union(out, src, how);
+  else if (op === INTER) inter(out, src, how);
+  else diff(out, src);
+  out.finishOrder();
+  if (dst >= 0) {
+    storeZ(c, dst, out);
+    return r.int(out.size);
+  }
+  rangeHeader(r, out.size, withscores);
+  out.seek(0);
+  for (let k = 0; k < out.size; k++) replyElement(r, out, out.nextId(), withscores);
+}
+
+function union(out: ZSet, src: Source[], how: number): void {
+  for (const s of src) {
+    const z = s.z;
+    if (z === null || z.size === 0) continue;
+    z.seek(0);
+    for (let k = 0, n = z.size; k < n; k++) {
+      const id = z.nextId();
+      const score = weighted(z.score[id]!, s.weight);
+      const o = z.mOff[id]!;
+      const l = z.mLen[id]!;
+      const have = out.find(z.mem, o, l);
+      if (have < 0) out.insert(z.mem, o, l, score);
+      else out.score[have] = aggregate(out.score[have]!, score, how);
+    }
+  }
+}
+
+function inter(out: ZSet, src: Source[], how: number): void {
+  const first = src[0]!.z;
+  if (first === null || first.size === 0) return;
+  for (const s of src) if (s.z === null || s.z.size === 0) return;
+  first.seek(0);
+  for (let k = 0, n = first.size; k < n; k++) {
+    const id = first.nextId();
+    let score = weighted(first.score[id]!, src[0]!.weight);
+    const o = first.mOff[id]!;
+    const l = first.mLen[id]!;
+    let all = true;
+    for (let i = 1; i < src.length; i++) {
+      const z = src[i]!.z!;
+      const other = z.find(first.mem, o, l);
+      if (other < 0) {
+        all = false;
+        break;
+      }
+      // Unlike the first score, Redis does not zero a NaN product here (inf * 0): SUM turns
+      // the sum into 0, MIN/MAX keep the current score.
+      score = aggregate(score, z.score[other]! * src[i]!.weight, how);
+    }
+    // find() never moves the cursor, even when another source is this very set.
+    if (all) out.insert(first.mem, o, l, score);
+  }
+}
+
+function diff(out: ZSet, src: Source[]): void {
+  const first = src[0]!.z;
+  if (first === null || first.size === 0) return;
+  first.seek(0);
+  for (let k = 0, n = first.size; k < n; k++) {
+    const id = first.nextId();
+    const o = first.mOff[id]!;
+    const l = first.mLen[id]!;
+    let found = false;
+    for (let i = 1; i < src.length && !found; i++) {
+      const z = src[i]!.z;
+      if (z !== null && z.find(first.mem, o, l) >= 0) found = true;
+    }
+    if (!found) out.insert(first.mem, o, l, first.score[id]!);
+  }
+}
+
+function interCard(src: Source[], limit: number): number {
+  const first = src[0]!.z;
+  if (first === null || first.size === 0) return 0;
+  for (const s of src) if (s.z === null || s.z.size === 0) return 0;
+  let n = 0;
+  first.seek(0);
+  for (let k = 0, size = first.size; k < size; k++) {
+    const id = first.nextId();
+    let all = true;
+    for (let i = 1; i < src.length && all; i++) {
+      if (src[i]!.z!.find(first.mem, first.mOff[id]!, first.mLen[id]!) < 0) all = false;
+    }
+    if (all && ++n === limit) break;
+  }
+  return n;
+}
+
+// --- ZSCAN ---------------------------------------------------------------------------------------
+
+let found = new Int32Array(64);
+
+function zscan(c: Client): void {
+  const a = c.argv;
+  const r = c.reply;
+  const cursor = parseCursor(a.buf, a.off(2), a.len(2));
+  if (cursor < 0) return r.error("ERR invalid cursor");
+  const z = lookupZ(c, 1);
+  if (z === undefined) return r.error(WRONGTYPE);
+  if (z === null) {
+    r.array(2);
+    r.bulkStr("0");
+    return r.array(0);
+  }
+  let count = 10;
+  let pat = -1;
+  for (let i = 3; i < a.count; i += 2) {
+    const left = a.count - i;
+    if (a.is(i, "count") && left >= 2) {
+      count = longArg(c, i + 1);
+      if (Number.isNaN(count)) return r.error("ERR value is not an integer or out of range");
+      if (count < 1) return r.error(SYNTAX);
+    } else if (a.is(i, "match") && left >= 2) {
+      pat = i + 1;
+    } else return r.error(SYNTAX);
+  }
+  if (pat >= 0 && a.len(pat) === 1 && a.buf[a.off(pat)] === 42) pat = -1; // "*" matches all
+  const matches = (id: number) =>
+    pat < 0 || globMatch(a.buf, a.off(pat), a.len(pat), z.mem, z.mOff[id]!, z.mLen[id]!);
+  let n = 0;
+  let next = 0;
+  if (z.listpack) {
+    // Small sets answer everything at once, in order, whatever the cursor (as Redis's listpack).
+    if (found.length < z.size) found = new Int32Array(z.size);
+    z.seek(0);
+    for (let k = 0, size = z.size; k < size; k++) {
+      const id = z.nextId();
+      if (matches(id)) found[n++] = id;
+    }
+  } else {
+    // The cursor is a member id: ids are stable while a member lives, so a member present for
+    // the whole scan is returned at least once. Visit at most 10*count ids per call.
+    const hw = z.idHighWater;
+    let id = Math.min(cursor, hw);
+    let visited = 0;
+    let live = 0;
+    if (found.length < count) found = new Int32Array(Math.min(count, hw) + 16);
+    for (; id < hw && live < count && visited < count * 10; id++, visited++) {
+      if (!z.isLive(id)) continue;
+      live++;
+      if (matches(id)) {
+        if (n === found.length) {
+          const bigger = new Int32Array(n * 2);
+          bigger.set(found);
+          found = bigger;
+        }
+        found[n++] = id;
+      }
+    }
+    next = id >= hw ? 0 : id;
+  }
+  r.array(2);
+  r.bulkStr(String(next));
+  r.array(n * 2);
+  for (let k = 0; k < n; k++) {
+    const id = found[k]!;
+    replyMember(r, z, id);
+    const v = z.score[id]!;
+    // A listpack holds integral scores as integers, and ZSCAN shows them that way.
+    if (z.listpack && Number.isInteger(v) && Math.abs(v) < 2 ** 63) {
+      r.bulkStr(BigInt(v).toString());
+    } else r.bulkStr(formatDouble(v));
+  }
+}
+
+const G = "sorted-set";
+
+export const zsetOpCommands: CommandSpec[] = [
+  command(
+    "zunionstore",
+    -4,
+    "write denyoom",
+    [1, 1, 1],
+    G,
+    "Stores the union of sorted sets in a key.",
+    (c) => zsetOp(c, "zunionstore", 1, 2, UNION, false),
+    { since: "2.0.0" },
+  ),
+  command(
+    "zinterstore",
+    -4,
+    "write denyoom",
+    [1, 1, 1],
+    G,
+    "Stores the intersection of sorted sets in a key.",
+    (c) => zsetOp(c, "zinterstore", 1, 2, INTER, false),
+    { since: "2.0.0" },
+  ),
+  command(
+    "zdiffstore",
+    -4,
+    "write denyoom",
+    [1, 1, 1],
+    G,
+    "Stores the difference of sorted sets in a key.",
+    (c) => zsetOp(c, "zdiffstore", 1, 2, DIFF, false),
+    { since: "6.2.0" },
+  ),
+  command(
+    "zunion",
+    -3,
+    "readonly",
+    [0, 0, 0],
+    G,
+    "Returns the union of sorted sets.",
+    (c) => zsetOp(c, "zunion", -1, 1, UNION, false),
+    { since: "6.2.0" },
+  ),
+  command(
+    "zinter",
+    -3,
+    "readonly",
+    [0, 0, 0],
+    G,
+    "Returns the intersection of sorted sets.",
+    (c) => zsetOp(c, "zinter", -1, 1, INTER, false),
+    { since: "6.2.0" },
+  ),
+  command(
+    "zdiff",
+    -3,
+    "readonly",
+    [0, 0, 0],
+    G,
+    "Returns the difference of sorted sets.",
+    (c) => zsetOp(c, "zdiff", -1, 1, DIFF, false),
+    { since: "6.2.0" },
+  ),
+  command(
+    "zintercard",
+    -3,
+    "readonly",
+    [0, 0, 0],
+    G,
+    "Returns the number of members in the intersection of sorted sets.",
+    (c) => zsetOp(c, "zintercard", -1, 1, INTER, true),
+    { since: "7.0.0" },
+  ),
+  command(
+    "zscan",
+    -3,
+    "readonly",
+    [1, 1, 1],
+    G,
+    "Iterates over members and scores of a sorted set.",
+    zscan,
+    { since: "2.8.0" },
+  ),
+];
