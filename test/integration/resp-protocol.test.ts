@@ -64,8 +64,9 @@ async function exchange(
   }
   const deadline = Date.now() + settleMs;
   while (!closed && Date.now() < deadline) await Bun.sleep(10);
+  const closedByPeer = closed; // before our own end() (its close callback may run at once)
   s.end();
-  return { reply: Buffer.concat(got).toString("latin1"), closed };
+  return { reply: Buffer.concat(got).toString("latin1"), closed: closedByPeer };
 }
 
 const cases: [string, (string | Uint8Array)[]][] = [
@@ -119,6 +120,22 @@ describe.skipIf(skip)("RESP framing is Redis's", () => {
       expect(a).toEqual(b);
     });
   }
+
+  test("a NUL in a header or inline line: no reply, the connection waits (Redis's strchr)", async () => {
+    for (const input of ["PING\0\r\n", "*1\r\n\0x\r\n", "*1\0\r\n$4\r\nPING\r\n"]) {
+      const bufs = [enc.encode(input)];
+      const [a, b] = await Promise.all([
+        exchange(imds.port, bufs, 200),
+        exchange(redis.port, bufs, 200),
+      ]);
+      expect(b).toEqual({ reply: "", closed: false });
+      expect(a).toEqual(b);
+    }
+    const big = [enc.encode(`NOSUCH a\0${"x".repeat(70000)}\n`)];
+    const [a, b] = await Promise.all([exchange(imds.port, big), exchange(redis.port, big)]);
+    expect(b.reply).toBe("-ERR Protocol error: too big inline request\r\n");
+    expect(a).toEqual(b);
+  });
 
   test("before AUTH: Redis's unauthenticated limits", async () => {
     const [pi, pr] = await Promise.all([
