@@ -137,6 +137,26 @@ describe.skipIf(skip)("RESP framing is Redis's", () => {
     expect(a).toEqual(b);
   });
 
+  test("client-query-buffer-limit: closed without a reply, as redis-server", async () => {
+    const [pi, pr] = await Promise.all([
+      startImds(["--client-query-buffer-limit", "1mb"]),
+      startRedis(["--client-query-buffer-limit", "1mb"]),
+    ]);
+    try {
+      const head = enc.encode("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n");
+      const body = new Uint8Array(1536 * 1024).fill(120);
+      const bufs = [head, body];
+      const [a, b] = await Promise.all([
+        exchange(pi.port, bufs, 2000),
+        exchange(pr.port, bufs, 2000),
+      ]);
+      expect(b).toEqual({ reply: "", closed: true });
+      expect(a).toEqual(b);
+    } finally {
+      await Promise.all([pi.stop(), pr.stop()]);
+    }
+  });
+
   test("before AUTH: Redis's unauthenticated limits", async () => {
     const [pi, pr] = await Promise.all([
       startImds(["--requirepass", "pw"]),
