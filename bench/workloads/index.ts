@@ -2,8 +2,10 @@
 // create bench/workloads/<family>.ts exporting a Workload[] and list it here.
 
 import { coreWorkloads } from "./core.ts";
+import { expireWorkloads } from "./expire.ts";
+import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 
 export type { Workload } from "./types.ts";
 
-export const workloads: Workload[] = [...coreWorkloads];
+export const workloads: Workload[] = [...coreWorkloads, ...stringWorkloads, ...expireWorkloads];

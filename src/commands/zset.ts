@@ -145,7 +145,7 @@ function zaddGeneric(c: Client, flags: number): void {
     for (let j = 0; j < pairs; j++) maxLen = Math.max(maxLen, a.len(i + j * 2 + 1));
     z = createZ(c, 1, pairs <= ZSet.listpackEntries && maxLen <= ZSet.listpackValue);
     e = lastEntry;
-    before = 0;
+    before = z.memoryBytes(); // setObj already counted the new, empty set
   }
   let added = 0;
   let updated = 0;
