@@ -3,9 +3,9 @@
 // between the two servers (and which goes first) and each figure is the
 // median over the rounds. Prints ops/s, p50/p99 latency and imds/redis.
 //
-//   bun run bench:redis                 full run (5 rounds, ~3-4 min on 2 cores)
+//   bun run bench:redis                 every family, 3 rounds (~4-5 min on 2 cores)
 //   bun run bench:redis --quick         1 round, a quarter of the requests
-//   bun run bench:redis --rounds 3 --only GET
+//   bun run bench:redis --family core --rounds 5 --only GET
 //
 // Workloads come from bench/workloads/index.ts (one file per family).
 
@@ -22,16 +22,19 @@ interface Options {
   quick: boolean;
   rounds: number;
   only: string;
+  family: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, rounds: 5, only: "" };
+  const o: Options = { quick: false, rounds: 3, only: "", family: "" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") o.quick = true;
     else if (a === "--rounds") o.rounds = Math.max(1, Number(argv[++i]));
     else if (a === "--only") o.only = argv[++i] ?? "";
-    else throw new Error(`unknown option ${a} (use --quick, --rounds N, --only TEXT)`);
+    else if (a === "--family") o.family = argv[++i] ?? "";
+    else
+      throw new Error(`unknown option ${a} (use --quick, --rounds N, --only TEXT, --family NAME)`);
   }
   if (o.quick && !argv.includes("--rounds")) o.rounds = 1;
   return o;
@@ -113,7 +116,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const chosen = workloads.filter(
-    (w) => (opts.only === "" || w.name.includes(opts.only)) && !(opts.quick && w.slow),
+    (w) =>
+      (opts.only === "" || w.name.includes(opts.only)) &&
+      (opts.family === "" || w.family === opts.family) &&
+      !(opts.quick && w.slow),
   );
   const started = Date.now();
   const [imds, redis] = await Promise.all([startImds(["--loglevel", "warning"]), startRedis()]);

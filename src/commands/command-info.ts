@@ -3,8 +3,8 @@
 // is derived from the CommandSpec data (arity, flags, key positions, group).
 
 import type { Client } from "../server/client.ts";
+import { globMatchText } from "../store/glob.ts";
 import { ERR_SYNTAX } from "./connection.ts";
-import { globMatch } from "./glob.ts";
 import type { CommandSpec } from "./table.ts";
 
 // COMMAND INFO lists flags in Redis's bit order, and only these (e.g. not
@@ -262,7 +262,7 @@ export function commandList(c: Client): void {
     else if (a.is(3, "aclcat")) {
       const cat = `@${value.toLowerCase()}`;
       filter = (s) => aclCategories(s).includes(cat);
-    } else if (a.is(3, "pattern")) filter = (s) => globMatch(value, s.name, true);
+    } else if (a.is(3, "pattern")) filter = (s) => globMatchText(value, s.name, true);
     else return c.reply.error(ERR_SYNTAX);
   } else if (a.count !== 2) {
     return c.reply.error(ERR_SYNTAX);

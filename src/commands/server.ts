@@ -5,6 +5,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { ConfigError, findOption, OPTIONS } from "../config.ts";
 import type { Client } from "../server/client.ts";
 import { configFile, renderInfo } from "../server/info.ts";
+import { globMatchText } from "../store/glob.ts";
 import {
   COMMAND_HELP,
   commandAll,
@@ -16,7 +17,6 @@ import {
 } from "./command-info.ts";
 import { dbIndexArg, ERR_DB_RANGE, ERR_SYNTAX, helpReply, sub } from "./connection.ts";
 import { debugSetActiveExpire } from "./expire.ts";
-import { globMatch, isPlainName } from "./glob.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 const SERVER = "server";
@@ -123,6 +123,11 @@ function debug(c: Client): void {
 
 // ---- CONFIG -----------------------------------------------------------------------------
 
+/** True when the pattern has no glob characters (an exact name, aliases allowed). */
+function isPlainName(pattern: string): boolean {
+  return !/[*?[\\]/.test(pattern);
+}
+
 /** CONFIG GET pattern [pattern ...]: name/value pairs, each option once. */
 function configGet(c: Client): void {
   const a = c.argv;
@@ -136,7 +141,7 @@ function configGet(c: Client): void {
       continue;
     }
     for (const o of OPTIONS) {
-      if (globMatch(pattern, o.name, true)) found.set(o.name, config.get(o.name));
+      if (globMatchText(pattern, o.name, true)) found.set(o.name, config.get(o.name));
     }
   }
   c.reply.map(found.size);

@@ -26,8 +26,6 @@ const MAX_MULTIBULK = 2147483647;
 /** Before AUTH (requirepass set), Redis caps requests at 10 args of 16 KiB. */
 const UNAUTH_MAX_MULTIBULK = 10;
 const UNAUTH_MAX_BULK = 16384;
-/** Fewest bytes one more argument can take: "$0\r\n\r\n". */
-const MIN_ARG_BYTES = 6;
 
 export const ERR_MBULK_LEN = "ERR Protocol error: invalid multibulk length";
 export const ERR_BULK_LEN = "ERR Protocol error: invalid bulk length";
@@ -72,14 +70,18 @@ let resumeCount = 0; // the request's N
 let resumeDone = 0; // arguments already parsed
 let resumeRel = 0; // offset of the next argument header, relative to the request start
 
-/** Index of the first CR in buf[from, end), or -1 (Redis: strchr(p, '\r')). */
+/**
+ * Index of the first CR in buf[from, end), or -1. Redis finds it with
+ * strchr(p, '\r'), which stops at a NUL byte: a NUL before the CR means "no
+ * CR yet" (the request waits, and fails as too big past 64 KiB), here too.
+ */
 function findCR(buf: Uint8Array, from: number, end: number): number {
-  // Short header lines are the common case: a plain loop beats indexOf's call.
-  const stop = Math.min(from + 24, end);
-  for (let i = from; i < stop; i++) if (buf[i] === CR) return i;
-  if (stop === end) return -1;
-  const i = buf.indexOf(CR, stop);
-  return i < 0 || i >= end ? -1 : i;
+  for (let i = from; i < end; i++) {
+    const b = buf[i]!;
+    if (b === CR) return i;
+    if (b === 0) return -1;
+  }
+  return -1;
 }
 
 /** Parse decimal digits in buf[off, off+len) fast; NaN defers to the strict parser. */
@@ -156,7 +158,9 @@ function decodeMultibulk(
     const data = hcr + 2;
     // The payload and its two trailing bytes (not checked, as in Redis).
     if (end - data < len + 2) {
-      return partial(args, n, i, p - pos, data + len + 2 - pos + (n - i - 1) * MIN_ARG_BYTES);
+      // The hint is this payload's end only: the connection sizes its carry
+      // buffer by it (as Redis pre-sizes its query buffer for a big argument).
+      return partial(args, n, i, p - pos, data + len + 2 - pos);
     }
     offs[i] = data - pos;
     lens[i] = len;
@@ -179,11 +183,10 @@ function partial(args: Args, n: number, done: number, rel: number, need: number)
   return needMore(need);
 }
 
-/** Redis formats the byte with %c into an error line: CR/LF become spaces, NUL ends it. */
+/** Redis formats the byte with %c into an error line, where CR/LF become spaces. */
 function dollarGot(b: number): string {
-  if (b === CR || b === LF) return " ";
-  if (b === 0) return "";
-  return String.fromCharCode(b);
+  // (Never NUL: findCR stops there.)
+  return b === CR || b === LF ? " " : String.fromCharCode(b);
 }
 
 // ---- inline ----------------------------------------------------------------
@@ -201,8 +204,17 @@ function decodeInline(
   args: Args,
   limits: DecodeLimits,
 ): number {
-  const nl = buf.indexOf(LF, pos);
-  if (nl < 0 || nl >= end) {
+  // Redis: strchr(p, '\n'), which stops at a NUL byte (see findCR).
+  let nl = pos;
+  for (; nl < end; nl++) {
+    const b = buf[nl]!;
+    if (b === LF) break;
+    if (b === 0) {
+      nl = end;
+      break;
+    }
+  }
+  if (nl === end) {
     if (end - pos > limits.maxInlineLen) return fail(ERR_BIG_INLINE);
     return needMore(end - pos + 1);
   }
@@ -220,27 +232,26 @@ function isSpace(b: number): boolean {
 
 /**
  * Split a line without quotes into views of buf. False when the line has a
- * quote (sdssplitargs must unescape: the caller takes the slow path). Like
- * sdssplitargs on a C string, a NUL byte ends the line.
+ * quote (sdssplitargs must unescape: the caller takes the slow path). The line
+ * has no NUL byte (decodeInline waits at one, as Redis).
  */
 function splitPlain(buf: Uint8Array, from: number, to: number, args: Args): boolean {
   let count = 0;
   let p = from;
   for (;;) {
     while (p < to && isSpace(buf[p]!)) p++;
-    if (p >= to || buf[p] === 0) break;
+    if (p >= to) break;
     const start = p;
     for (; p < to; p++) {
       const b = buf[p]!;
       // Inside a word only these end it (not \v or \f), as in sdssplitargs.
-      if (b === 32 || b === LF || b === CR || b === 9 || b === 0) break;
+      if (b === 32 || b === LF || b === CR || b === 9) break;
       if (b === 34 || b === 39) return false;
     }
     if (count >= args.offs.length) args.reserve(count + 1);
     args.offs[count] = start;
     args.lens[count] = p - start;
     count++;
-    if (p < to && buf[p] === 0) break;
   }
   args.buf = buf;
   args.count = count;
@@ -267,10 +278,8 @@ function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boo
     out = new Uint8Array(to - from);
     if (out.length <= SCRATCH_KEEP_BYTES) scratch = out;
   }
-  // The line as a C string: reading at or past its end (or at a NUL) gives 0.
-  let stop = to;
-  const z = buf.indexOf(0, from);
-  if (z >= 0 && z < to) stop = z;
+  // The line as sdssplitargs sees it, a C string: reading at or past its end gives 0.
+  const stop = to;
   const at = (i: number): number => (i < stop ? buf[i]! : 0);
 
   let count = 0;

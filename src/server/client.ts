@@ -100,6 +100,12 @@ export class Client {
       this.consume(chunk, 0, chunk.length);
     } else {
       this.appendCarry(chunk);
+      // While a big argument arrives, no decode (and so no keepTail) runs:
+      // check client-query-buffer-limit here too, as Redis does on every read.
+      if (this.carryLen > this.server.config.int("client-query-buffer-limit")) {
+        this.overQueryLimit(this.carryLen);
+        return;
+      }
       if (this.carryLen >= this.needBytes) {
         const buf = this.carry;
         const len = this.carryLen;
@@ -150,20 +156,27 @@ export class Client {
     }
     const limit = this.server.config.int("client-query-buffer-limit");
     if (rest > limit) {
-      this.server.log.warn(
-        `Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${rest}`,
-      );
-      this.close();
+      this.overQueryLimit(rest);
       return;
     }
     this.needBytes = Math.max(rest + 1, decodeStatus.need);
     if (buf === this.carry) {
       if (pos > 0) this.carry.copyWithin(0, pos, end);
     } else {
-      this.reserveCarry(Math.max(rest, this.needBytes));
+      // Pre-size for a declared big argument, but never past the limit.
+      this.reserveCarry(Math.min(Math.max(rest, this.needBytes), limit + 1));
       this.carry.set(buf.subarray(pos, end), 0);
     }
     this.carryLen = rest;
+  }
+
+  /** client-query-buffer-limit: close without a reply, as Redis. */
+  private overQueryLimit(bytes: number): void {
+    this.server.log.warn(
+      `Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${bytes}`,
+    );
+    this.carryLen = 0;
+    this.close();
   }
 
   private appendCarry(chunk: Uint8Array): void {

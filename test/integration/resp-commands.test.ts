@@ -4,8 +4,11 @@
 // ports, clocks).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { RespRawConn } from "../helpers/resp-conn.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { ROOT, type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const skip = redisMissing("connection/server command differential tests");
 
@@ -231,6 +234,9 @@ const scripts: Script[] = [
       s("CONFIG GET maxmemory"),
       s("CONFIG GET maxmemory maxmemory MAXMEMORY"),
       s("CONFIG GET appendonly"),
+      s("CONFIG GET maxmemory-p*"),
+      s("CONFIG GET [h]z"),
+      s("CONFIG GET MAXMEMORY-POLIC?"),
       s("CONFIG SET"),
       s("CONFIG SET port"),
       s("CONFIG SET nosuch 1"),
@@ -532,4 +538,53 @@ describe.skipIf(skip)("imds-only checks", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
     c.close();
   });
+});
+
+test("CONFIG REWRITE rewrites the start-line config file, keeping comments", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imds-rewrite-"));
+  const conf = join(dir, "imds.conf");
+  writeFileSync(conf, "# my settings\nmaxclients 50\nhz 10\n\n# end\n");
+  const p = Bun.spawn(["bun", join(ROOT, "src/main.ts"), conf, "--port", "0"], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = p.stdout.getReader();
+    let text = "";
+    const deadline = Date.now() + 15_000;
+    let m: RegExpExecArray | null = null;
+    while (!m && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      m = /imds listening on \S+:(\d+)/.exec(text);
+    }
+    expect(m).not.toBeNull();
+    const c = await RespRawConn.open(Number(m![1]));
+    expect(
+      await c.call(
+        ["CONFIG", "SET", "maxclients", "60", "timeout", "5"],
+        ["CONFIG", "SET", "requirepass", "two words"],
+        ["CONFIG", "REWRITE"],
+      ),
+    ).toEqual(["+OK\r\n", "+OK\r\n", "+OK\r\n"]);
+    c.close();
+    const lines = readFileSync(conf, "utf8").split("\n");
+    expect(lines.slice(0, 2)).toEqual(["# my settings", "maxclients 60"]);
+    expect(lines).not.toContain("hz 10"); // back at its default: dropped, as Redis does
+    expect(lines).toContain("# end");
+    expect(lines).toContain("timeout 5");
+    expect(lines).toContain('requirepass "two words"');
+    expect(lines).toContain("port 0"); // the running value, from the start line
+    // The rewritten file parses: the only complaint is the bad flag, applied after the file.
+    const again = Bun.spawnSync(["bun", join(ROOT, "src/main.ts"), conf, "--port", "-1"], {
+      cwd: ROOT,
+    });
+    expect(again.stderr.toString()).toContain("Bad value for 'port'"); // parsed up to our flag
+  } finally {
+    p.kill("SIGTERM");
+    await p.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -64,8 +64,9 @@ async function exchange(
   }
   const deadline = Date.now() + settleMs;
   while (!closed && Date.now() < deadline) await Bun.sleep(10);
+  const closedByPeer = closed; // before our own end() (its close callback may run at once)
   s.end();
-  return { reply: Buffer.concat(got).toString("latin1"), closed };
+  return { reply: Buffer.concat(got).toString("latin1"), closed: closedByPeer };
 }
 
 const cases: [string, (string | Uint8Array)[]][] = [
@@ -119,6 +120,42 @@ describe.skipIf(skip)("RESP framing is Redis's", () => {
       expect(a).toEqual(b);
     });
   }
+
+  test("a NUL in a header or inline line: no reply, the connection waits (Redis's strchr)", async () => {
+    for (const input of ["PING\0\r\n", "*1\r\n\0x\r\n", "*1\0\r\n$4\r\nPING\r\n"]) {
+      const bufs = [enc.encode(input)];
+      const [a, b] = await Promise.all([
+        exchange(imds.port, bufs, 200),
+        exchange(redis.port, bufs, 200),
+      ]);
+      expect(b).toEqual({ reply: "", closed: false });
+      expect(a).toEqual(b);
+    }
+    const big = [enc.encode(`NOSUCH a\0${"x".repeat(70000)}\n`)];
+    const [a, b] = await Promise.all([exchange(imds.port, big), exchange(redis.port, big)]);
+    expect(b.reply).toBe("-ERR Protocol error: too big inline request\r\n");
+    expect(a).toEqual(b);
+  });
+
+  test("client-query-buffer-limit: closed without a reply, as redis-server", async () => {
+    const [pi, pr] = await Promise.all([
+      startImds(["--client-query-buffer-limit", "1mb"]),
+      startRedis(["--client-query-buffer-limit", "1mb"]),
+    ]);
+    try {
+      const head = enc.encode("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n");
+      const body = new Uint8Array(1536 * 1024).fill(120);
+      const bufs = [head, body];
+      const [a, b] = await Promise.all([
+        exchange(pi.port, bufs, 2000),
+        exchange(pr.port, bufs, 2000),
+      ]);
+      expect(b).toEqual({ reply: "", closed: true });
+      expect(a).toEqual(b);
+    } finally {
+      await Promise.all([pi.stop(), pr.stop()]);
+    }
+  });
 
   test("before AUTH: Redis's unauthenticated limits", async () => {
     const [pi, pr] = await Promise.all([

@@ -204,11 +204,15 @@ describe("multibulk", () => {
     expect(decode1("*11\r\n").r).toBe("need");
   });
 
-  test("need hint: a declared payload plus the fewest bytes of the remaining args", () => {
+  test("need hint: the end of the declared payload (never more: it sizes the carry buffer)", () => {
     const { r, need } = decode1("*3\r\n$3\r\nSET\r\n$100\r\n");
     expect(r).toBe("need");
-    // header 4 + SET 9 + "$100\r\n" 6 + 100 + 2, then one more arg of at least 6 bytes.
-    expect(need).toBe(4 + 9 + 6 + 102 + 6);
+    // header 4 + SET 9 + "$100\r\n" 6 + 100 + 2.
+    expect(need).toBe(4 + 9 + 6 + 102);
+    // A huge count with small arguments does not inflate the hint.
+    const huge = decode1("*2147483647\r\n$1\r\nx\r\n$1\r\n");
+    expect(huge.r).toBe("need");
+    expect(huge.need).toBe(13 + 7 + 4 + 3);
   });
 
   test("a partial request resumes after the carry moved, offsets rebased", () => {
@@ -269,7 +273,7 @@ describe("inline", () => {
     ["ECHO \"\" ''\n", { args: ["ECHO", "", ""] }],
     ['ECHO "x"\tPING\n', { args: ["ECHO", "x", "PING"] }],
     ['ECHO "x"\r\n', { args: ["ECHO", "x"] }],
-    ["A\x00B C\n", { args: ["A"] }], // a C string ends at NUL
+    ["A\x00B C\n", "need"], // Redis's strchr stops at the NUL: the line never ends
     ['ECHO "a"b\r\n', { error: "ERR Protocol error: unbalanced quotes in request" }],
     ['ECHO "abc\r\n', { error: "ERR Protocol error: unbalanced quotes in request" }],
     ["ECHO 'abc\n", { error: "ERR Protocol error: unbalanced quotes in request" }],
@@ -300,6 +304,20 @@ describe("inline", () => {
     const v = "y".repeat(200_000);
     const { r } = decode1(`SET k "${v}"\n`);
     expect(r).toEqual({ args: ["SET", "k", v] });
+  });
+
+  test("a NUL before the end of a line: waits, then too big past 64 KiB (Redis's strchr)", () => {
+    expect(decode1(`PING\0${"x".repeat(65500)}\r\n`).r).toBe("need");
+    expect(decode1(`PING\0${"x".repeat(65540)}\r\n`).r).toEqual({
+      error: "ERR Protocol error: too big inline request",
+    });
+    expect(decode1("*1\r\n\0x\r\n").r).toBe("need");
+    expect(decode1("*1\0\r\n").r).toBe("need");
+    expect(decode1(`*1\r\n$\0${"1".repeat(65540)}\r\n`).r).toEqual({
+      error: "ERR Protocol error: too big bulk count string",
+    });
+    // NUL inside a payload is just a byte.
+    expect(decode1("*1\r\n$3\r\n\0\0\0\r\n").r).toEqual({ args: ["\0\0\0"] });
   });
 
   test("unterminated line: 64 KiB waits, one byte more fails", () => {
