@@ -1,6 +1,7 @@
 // ZSet: one sorted set. Two indexes over the same member ids:
 //   - member -> id: open addressing (linear probing, backward-shift deletion, no tombstones),
-//     the same scheme as the keyspace Table, with each id's hash kept for rehashing;
+//     the same scheme as the keyspace Table, each slot's hash kept beside it (probes read
+//     one sequential array, not a random per-id column);
 //   - order: a RankTree (counted B+tree, ranktree.ts) over (score, member bytes).
 // Per id: score (Float64Array), member offset/length (Int32Array) in the set's own byte arena.
 //
@@ -36,12 +37,13 @@ export class ZSet implements KeySource {
   mOff = new Int32Array(MIN_IDS);
   /** -1 marks a free id. */
   mLen = new Int32Array(MIN_IDS).fill(-1);
-  hash = new Uint32Array(MIN_IDS);
   mem = new Uint8Array(MIN_MEM);
   private memEnd = 0;
   private memDead = 0;
 
-  private slots = new Int32Array(MIN_SLOTS);
+  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
+  private tab = new Uint32Array(2 * MIN_SLOTS);
+  private nslots = MIN_SLOTS;
   private mask = MIN_SLOTS - 1;
 
   private idCap = MIN_IDS;
@@ -85,20 +87,14 @@ export class ZSet implements KeySource {
   /** Id of a member, or -1. */
   find(buf: Uint8Array, off: number, len: number): number {
     const h = hashBytes(buf, off, len);
-    const slots = this.slots;
+    const tab = this.tab;
     const mask = this.mask;
-    const hash = this.hash;
-    const mLen = this.mLen;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const t = slots[i]!;
+      const t = tab[2 * i]!;
       if (t === 0) return -1;
-      const id = t - 1;
-      if (
-        hash[id] === h &&
-        mLen[id] === len &&
-        bytesEqual(this.mem, this.mOff[id]!, buf, off, len)
-      ) {
-        return id;
+      if (tab[2 * i + 1] === h) {
+        const id = t - 1;
+        if (this.mLen[id] === len && bytesEqual(this.mem, this.mOff[id]!, buf, off, len)) return id;
       }
     }
   }
@@ -124,12 +120,11 @@ export class ZSet implements KeySource {
     const h = hashBytes(this.mem, at, len);
     this.mOff[id] = at;
     this.mLen[id] = len;
-    this.hash[id] = h;
     this.score[id] = score;
-    if ((this.tree.size + this.pending + 1) * 4 > this.slots.length * 3) {
-      this.rehash(this.slots.length * 2);
+    if ((this.tree.size + this.pending + 1) * 4 > this.nslots * 3) {
+      this.rehash(this.nslots * 2);
     }
-    slotInsert(this.slots, this.mask, h, id);
+    slotInsert(this.tab, this.mask, h, id);
     if (this.unordered) this.pending++;
     else this.tree.insert(id);
     return id;
@@ -168,12 +163,13 @@ export class ZSet implements KeySource {
 
   delete(id: number): void {
     this.tree.remove(id);
-    slotDelete(this.slots, this.mask, this.hash, this.hash[id]!, id);
+    const h = hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!);
+    slotDelete(this.tab, this.mask, h, id);
     this.memDead += this.mLen[id]!;
     this.mLen[id] = -1;
     this.freeIds.push(id);
     const n = this.tree.size;
-    if (this.slots.length > MIN_SLOTS && n * 8 < this.slots.length) {
+    if (this.nslots > MIN_SLOTS && n * 8 < this.nslots) {
       let target = MIN_SLOTS;
       while (target * 3 < n * 4 * 2) target *= 2;
       this.rehash(target);
@@ -188,11 +184,11 @@ export class ZSet implements KeySource {
     z.score = this.score.slice();
     z.mOff = this.mOff.slice();
     z.mLen = this.mLen.slice();
-    z.hash = this.hash.slice();
     z.mem = this.mem.slice();
     z.memEnd = this.memEnd;
     z.memDead = this.memDead;
-    z.slots = this.slots.slice();
+    z.tab = this.tab.slice();
+    z.nslots = this.nslots;
     z.mask = this.mask;
     z.idCap = this.idCap;
     z.idHw = this.idHw;
@@ -262,9 +258,8 @@ export class ZSet implements KeySource {
       this.score.byteLength +
       this.mOff.byteLength +
       this.mLen.byteLength +
-      this.hash.byteLength +
       this.mem.byteLength +
-      this.slots.byteLength +
+      this.tab.byteLength +
       this.freeIds.length * 8 +
       this.tree.memoryBytes()
     );
@@ -280,7 +275,6 @@ export class ZSet implements KeySource {
       liveBytes += len;
       const o = this.mOff[id]!;
       if (o < 0 || o + len > this.memEnd) throw new Error(`zset: member ${id} out of arena`);
-      if (this.hash[id] !== hashBytes(this.mem, o, len)) throw new Error(`zset: stale hash ${id}`);
       if (this.find(this.mem, o, len) !== id) throw new Error(`zset: member ${id} not findable`);
       if (Number.isNaN(this.score[id])) throw new Error(`zset: NaN score at ${id}`);
     }
@@ -289,18 +283,21 @@ export class ZSet implements KeySource {
     if (liveBytes + this.memDead !== this.memEnd) throw new Error("zset: arena accounting");
     let inIndex = 0;
     const mask = this.mask;
-    for (let i = 0; i < this.slots.length; i++) {
-      const t = this.slots[i]!;
+    for (let i = 0; i < this.nslots; i++) {
+      const t = this.tab[2 * i]!;
       if (t === 0) continue;
       inIndex++;
       const id = t - 1;
       if (this.mLen[id]! < 0) throw new Error(`zset: slot ${i} -> free id ${id}`);
-      for (let k = this.hash[id]! & mask; k !== i; k = (k + 1) & mask) {
-        if (this.slots[k] === 0) throw new Error(`zset: hole before id ${id}`);
+      if (this.tab[2 * i + 1] !== hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!)) {
+        throw new Error(`zset: stale hash at slot ${i}`);
+      }
+      for (let k = this.tab[2 * i + 1]! & mask; k !== i; k = (k + 1) & mask) {
+        if (this.tab[2 * k] === 0) throw new Error(`zset: hole before id ${id}`);
       }
     }
     if (inIndex !== live) throw new Error(`zset: index holds ${inIndex}, live ${live}`);
-    if (live * 4 > this.slots.length * 3) throw new Error("zset: index too full");
+    if (live * 4 > this.nslots * 3) throw new Error("zset: index too full");
     this.tree.checkInvariants();
   }
 
@@ -320,9 +317,6 @@ export class ZSet implements KeySource {
       const mLen = new Int32Array(cap).fill(-1);
       mLen.set(this.mLen);
       this.mLen = mLen;
-      const hash = new Uint32Array(cap);
-      hash.set(this.hash);
-      this.hash = hash;
       this.idCap = cap;
     }
     return this.idHw++;
@@ -362,44 +356,43 @@ export class ZSet implements KeySource {
   }
 
   private rehash(size: number): void {
-    const slots = new Int32Array(size);
+    const tab = new Uint32Array(2 * size);
     const mask = size - 1;
-    const old = this.slots;
-    for (let i = 0; i < old.length; i++) {
-      const t = old[i]!;
-      if (t !== 0) slotInsert(slots, mask, this.hash[t - 1]!, t - 1);
+    const old = this.tab;
+    for (let i = 0; i < this.nslots; i++) {
+      const t = old[2 * i]!;
+      if (t !== 0) slotInsert(tab, mask, old[2 * i + 1]!, t - 1);
     }
-    this.slots = slots;
+    this.tab = tab;
+    this.nslots = size;
     this.mask = mask;
   }
 }
 
-function slotInsert(slots: Int32Array, mask: number, h: number, id: number): void {
+function slotInsert(tab: Uint32Array, mask: number, h: number, id: number): void {
   let i = h & mask;
-  while (slots[i] !== 0) i = (i + 1) & mask;
-  slots[i] = id + 1;
+  while (tab[2 * i] !== 0) i = (i + 1) & mask;
+  tab[2 * i] = id + 1;
+  tab[2 * i + 1] = h;
 }
 
-function slotDelete(
-  slots: Int32Array,
-  mask: number,
-  hash: Uint32Array,
-  h: number,
-  id: number,
-): void {
+/** Unlink id (hash h) and close the gap by shifting later cluster members back. */
+function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void {
   let i = h & mask;
-  while (slots[i] !== id + 1) i = (i + 1) & mask;
+  while (tab[2 * i] !== id + 1) i = (i + 1) & mask;
   let j = i;
   for (;;) {
     j = (j + 1) & mask;
-    const t = slots[j]!;
+    const t = tab[2 * j]!;
     if (t === 0) break;
-    const k = hash[t - 1]! & mask;
+    const k = tab[2 * j + 1]! & mask;
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
-      slots[i] = t;
+      tab[2 * i] = t;
+      tab[2 * i + 1] = tab[2 * j + 1]!;
       i = j;
     }
   }
-  slots[i] = 0;
+  tab[2 * i] = 0;
+  tab[2 * i + 1] = 0;
 }
