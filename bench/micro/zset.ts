@@ -10,6 +10,7 @@ import { ZSet } from "../../src/store/zset.ts";
 
 const BATCH = 1000;
 const SIZES = [1_000, 100_000, 1_000_000];
+const PICKS = 1 << 16;
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 
 /** Member i as 16 bytes written into buf at off. */
@@ -37,12 +38,21 @@ for (const n of SIZES) {
     member(i, members, i * 16);
     z.insert(members, i * 16, 16, rand() % 1_000_000_000);
   }
-  memoryRows.push(`${n} members: ${(z.memoryBytes() / n).toFixed(1)} bytes/member, tree height ${z.tree.height}`);
+  memoryRows.push(
+    `${n} members: ${(z.memoryBytes() / n).toFixed(1)} bytes/member, tree height ${z.tree.height}`,
+  );
   // Fresh members for insert+delete and random existing ones for the rest.
   const fresh = new Uint8Array(16 * BATCH);
   for (let i = 0; i < BATCH; i++) member(n + i, fresh, i * 16);
-  const picks = new Int32Array(BATCH);
-  for (let i = 0; i < BATCH; i++) picks[i] = rand() % n;
+  // Many more picks than one batch, walked round-robin, so repeated iterations do not keep
+  // hitting the same (then cache-resident) members.
+  const picks = new Int32Array(PICKS);
+  for (let i = 0; i < PICKS; i++) picks[i] = rand() % n;
+  let p = 0;
+  const pick = () => {
+    p = (p + 1) & (PICKS - 1);
+    return picks[p]!;
+  };
 
   group(`zset ${n}`, () => {
     summary(() => {
@@ -52,18 +62,18 @@ for (const n of SIZES) {
       });
       bench(`score update x${BATCH} @${n}`, () => {
         for (let i = 0; i < BATCH; i++) {
-          z.setScore(z.find(members, picks[i]! * 16, 16), rand() % 1_000_000_000);
+          z.setScore(z.find(members, pick() * 16, 16), rand() % 1_000_000_000);
         }
       });
       bench(`rank x${BATCH} @${n}`, () => {
         let s = 0;
-        for (let i = 0; i < BATCH; i++) s += z.rank(z.find(members, picks[i]! * 16, 16));
+        for (let i = 0; i < BATCH; i++) s += z.rank(z.find(members, pick() * 16, 16));
         do_not_optimize(s);
       });
       bench(`range 10 by rank x${BATCH} @${n}`, () => {
         let s = 0;
         for (let i = 0; i < BATCH; i++) {
-          z.seek(picks[i]! % (n - 10));
+          z.seek(pick() % (n - 10));
           for (let k = 0; k < 10; k++) s += z.nextId();
         }
         do_not_optimize(s);
