@@ -33,6 +33,11 @@ export const BY_LEX = 2; // member < k (or <= k when excl)
 
 const MAX_HEIGHT = 24;
 const EMPTY = new Int32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+// The path of the current descent. Shared by all trees: it lives only within one insert or
+// remove (single-threaded), and sparing two typed arrays per tree matters for small sets.
+const pNode = new Int32Array(MAX_HEIGHT);
+const pIdx = new Int32Array(MAX_HEIGHT);
 
 export class RankTree {
   readonly leafCap: number;
@@ -52,7 +57,7 @@ export class RankTree {
   child: Int32Array = EMPTY;
   count: Int32Array = EMPTY;
   key: Int32Array = EMPTY;
-  kscore: Float64Array = new Float64Array(0);
+  kscore: Float64Array = EMPTY_F64;
   nodeN: Int32Array = EMPTY;
   private nodeSlots = 0;
   private nodeHw = 0;
@@ -65,9 +70,6 @@ export class RankTree {
   head = 0;
   tail = 0;
 
-  // The last descent: pNode[d] / pIdx[d] for d in [0, height), then the leaf and position.
-  private readonly pNode = new Int32Array(MAX_HEIGHT);
-  private readonly pIdx = new Int32Array(MAX_HEIGHT);
   /** Cursor: leaf and position of the element found by the last seek (see seekRank). */
   curLeaf = 0;
   curPos = 0;
@@ -173,8 +175,8 @@ export class RankTree {
       }
       const idx = lo - 1;
       for (let i = 0; i < idx; i++) rank += this.count[base + i]!;
-      this.pNode[d] = node;
-      this.pIdx[d] = idx;
+      pNode[d] = node;
+      pIdx[d] = idx;
       node = this.child[base + idx]!;
     }
     const base = node * this.leafCap;
@@ -262,7 +264,7 @@ export class RankTree {
     const leaf = this.curLeaf;
     const pos = this.curPos;
     const nc = this.nodeCap;
-    for (let d = 0; d < this.height; d++) this.count[this.pNode[d]! * nc + this.pIdx[d]!]!++;
+    for (let d = 0; d < this.height; d++) this.count[pNode[d]! * nc + pIdx[d]!]!++;
     this.size++;
     const lc = this.leafCap;
     const base = leaf * lc;
@@ -316,7 +318,7 @@ export class RankTree {
     const leaf = this.curLeaf;
     const pos = this.curPos;
     const nc = this.nodeCap;
-    for (let d = 0; d < this.height; d++) this.count[this.pNode[d]! * nc + this.pIdx[d]!]!--;
+    for (let d = 0; d < this.height; d++) this.count[pNode[d]! * nc + pIdx[d]!]!--;
     this.size--;
     const base = leaf * this.leafCap;
     const n = this.leafN[leaf]! - 1;
@@ -333,8 +335,8 @@ export class RankTree {
   private setKeyUp(d: number, k: number): void {
     const nc = this.nodeCap;
     for (; d >= 0; d--) {
-      const idx = this.pIdx[d]!;
-      this.setKey(this.pNode[d]! * nc + idx, k);
+      const idx = pIdx[d]!;
+      this.setKey(pNode[d]! * nc + idx, k);
       if (idx !== 0) return;
     }
   }
@@ -367,8 +369,8 @@ export class RankTree {
       this.height++;
       return;
     }
-    const node = this.pNode[d]!;
-    const idx = this.pIdx[d]!;
+    const node = pNode[d]!;
+    const idx = pIdx[d]!;
     const base = node * nc;
     const n = this.nodeN[node]!;
     this.count[base + idx] = leftCount;
@@ -436,10 +438,10 @@ export class RankTree {
   /** The child at path level d (pIdx[d] of pNode[d]) is under its minimum: merge or borrow. */
   private rebalance(d: number): void {
     const nc = this.nodeCap;
-    const parent = this.pNode[d]!;
+    const parent = pNode[d]!;
     const pbase = parent * nc;
     const pn = this.nodeN[parent]!;
-    const idx = this.pIdx[d]!;
+    const idx = pIdx[d]!;
     const isLeaf = d === this.height - 1;
     const cap = isLeaf ? this.leafCap : nc;
     const li = idx > 0 ? idx - 1 : idx;
@@ -531,7 +533,7 @@ export class RankTree {
 
   /** Set key of child `idx` of pNode[d] to k, then propagate up while it is a first child. */
   private setKeyUpFrom(d: number, idx: number, k: number): void {
-    this.setKey(this.pNode[d]! * this.nodeCap + idx, k);
+    this.setKey(pNode[d]! * this.nodeCap + idx, k);
     if (idx === 0 && d > 0) this.setKeyUp(d - 1, k);
   }
 
