@@ -111,13 +111,31 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-const out = process.stdout;
+// Output is collected and written with Bun.write, whose promise settles once the
+// OS took every byte: exiting right after process.stdout.write can drop what a
+// slow reader on a pipe has not read yet.
+let outParts: (string | Uint8Array)[] = [];
+
+function emit(x: string | Uint8Array): void {
+  outParts.push(x);
+}
+
+async function flushOut(): Promise<void> {
+  if (outParts.length === 0) return;
+  const parts = outParts;
+  outParts = [];
+  await Bun.write(Bun.stdout, new Blob(parts));
+}
+
+async function finish(code: number): Promise<never> {
+  await flushOut();
+  process.exit(code);
+}
 
 function print(reply: Tagged, command: string, raw: boolean): void {
-  if (!raw) return void out.write(formatTTY(reply, command));
-  const r = formatRaw(reply);
-  out.write(r);
-  out.write("\n");
+  if (!raw) return emit(formatTTY(reply, command));
+  emit(formatRaw(reply));
+  emit("\n");
 }
 
 /** Send one command; an error reply comes back as a Tagged error, not a throw. */
@@ -160,7 +178,7 @@ async function main(): Promise<void> {
     const reply = await run(db, o.command);
     print(reply, nameOf(o.command[0]!), raw);
     await db.close();
-    process.exit(o.exitOnError && reply.type === "error" ? 1 : 0);
+    return finish(o.exitOnError && reply.type === "error" ? 1 : 0);
   }
   if (!interactive) return piped(db, raw, o.exitOnError);
   return repl(db, o, raw);
@@ -179,6 +197,7 @@ async function piped(db: Client, raw: boolean, exitOnError: boolean): Promise<vo
       print(r, b.name, raw);
     }
     batch = [];
+    await flushOut();
   };
   try {
     for await (const line of rl) {
@@ -199,14 +218,18 @@ async function piped(db: Client, raw: boolean, exitOnError: boolean): Promise<vo
     fail(`Error: ${(e as Error).message}`);
   }
   await db.close();
-  process.exit(exitOnError && sawError ? 1 : 0);
+  return finish(exitOnError && sawError ? 1 : 0);
 }
 
-function historyFile(): string {
-  return process.env.IMDSCLI_HISTFILE || join(homedir(), ".imdscli_history");
+/** The history file; IMDSCLI_HISTFILE overrides, and set but empty means none. */
+function historyFile(): string | null {
+  const env = process.env.IMDSCLI_HISTFILE;
+  if (env !== undefined) return env === "" ? null : env;
+  return join(homedir(), ".imdscli_history");
 }
 
-function loadHistory(path: string): string[] {
+function loadHistory(path: string | null): string[] {
+  if (path === null) return [];
   try {
     const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
     return lines.slice(-1000).reverse(); // readline wants the newest first
@@ -235,19 +258,19 @@ async function repl(db: Client, o: Options, raw: boolean): Promise<void> {
   for await (const line of rl) {
     const args = splitArgs(line);
     if (args === null) {
-      out.write("Invalid argument(s)\n");
+      emit("Invalid argument(s)\n");
     } else if (args.length > 0) {
       const name = nameOf(args[0]!);
       if (name === "quit" || name === "exit") break;
       // AUTH lines would put a password in the history file.
-      if (name !== "auth") {
+      if (name !== "auth" && histPath !== null) {
         try {
           appendFileSync(histPath, `${line}\n`);
         } catch {
           // no history file (read-only home): keep going with in-memory history
         }
       }
-      if (name === "clear") out.write("\x1b[H\x1b[2J");
+      if (name === "clear") emit("\x1b[H\x1b[2J");
       else {
         try {
           const reply = await run(db, args);
@@ -256,16 +279,17 @@ async function repl(db: Client, o: Options, raw: boolean): Promise<void> {
             dbIndex = Number(utf8.decode(args[1]!));
           }
         } catch (e) {
-          out.write(`Error: ${(e as Error).message}\n`);
+          emit(`Error: ${(e as Error).message}\n`);
         }
       }
     }
+    await flushOut();
     rl.setPrompt(prompt());
     rl.prompt();
   }
   rl.close();
   db.destroy();
-  process.exit(0);
+  return finish(0);
 }
 
 await main();

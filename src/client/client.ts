@@ -399,7 +399,7 @@ export class Client {
     const s = this.socket;
     if (s === null || this.wend === this.wstart) return;
     const n = s.write(this.wbuf.subarray(this.wstart, this.wend));
-    this.wstart += n;
+    if (n > 0) this.wstart += n; // -1 on a closed socket: `close` rejects what is pending
     if (this.wstart === this.wend) {
       this.wstart = this.wend = 0;
       if (this.wbuf.length > 1 << 20) this.wbuf = new Uint8Array(16 * 1024);

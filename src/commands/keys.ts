@@ -6,6 +6,7 @@ import { parseInt64, parseInt64Big } from "../protocol/number.ts";
 import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { globMatch } from "../store/glob.ts";
+import { CLOCK_LFU, type Keyspace } from "../store/keyspace.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import {
   type Table,
@@ -15,14 +16,7 @@ import {
   TYPE_STRING,
   TYPE_ZSET,
 } from "../store/table.ts";
-import {
-  idleSeconds,
-  lfuCounter,
-  lfuPolicy,
-  lookupRead,
-  lookupReadNoTouch,
-  lookupWrite,
-} from "./lookup.ts";
+import { lookupRead, lookupReadNoTouch, lookupWrite } from "./lookup.ts";
 import { arityError, intArg, NOT_INT, SYNTAX } from "./strings.ts";
 import { type CommandSpec, command } from "./table.ts";
 
@@ -57,10 +51,12 @@ function sameArg(c: Client, i: number, j: number): boolean {
 }
 
 /**
- * Add key argument ki to table dst holding entry e of src's value, TTL and clock. The structure
- * object is shared (RENAME, a move) or cloned through the type's hook (COPY). Returns the new id.
+ * Add key argument ki to table dst holding entry e of src's value and TTL. RENAME moves the
+ * structure object and keeps the access clock (Redis keeps the robj); COPY clones the object
+ * through the type's hook and starts a fresh clock (a new robj). Returns the new id.
  */
 function duplicate(
+  ks: Keyspace,
   c: Client,
   src: Table,
   e: number,
@@ -76,16 +72,17 @@ function duplicate(
   if (type !== TYPE_STRING) {
     const obj = src.getObj(e);
     if (clone) {
-      const hook = cloneObject.get(type);
-      if (hook === undefined) throw new Error(`no clone hook for ${typeName(type)} keys`);
-      dst.setObj(ne, hook(obj));
+      const copy = cloneObject.get(type)!(obj);
+      dst.setObj(ne, copy);
+      const sized = copy as { memoryBytes?: () => number };
+      if (typeof sized.memoryBytes === "function") ks.objectBytesChanged(sized.memoryBytes());
     } else {
       dst.setObj(ne, obj);
     }
   }
   // columns may have been replaced by add(): index them afresh
   dst.expireAt[ne] = src.expireAt[e]!;
-  dst.clock[ne] = src.clock[e]!;
+  if (!clone) dst.clock[ne] = src.clock[e]!;
   return ne;
 }
 
@@ -100,7 +97,7 @@ function del(c: Client): void {
   for (let i = 1; i < a.count; i++) {
     const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
     if (e >= 0) {
-      t.remove(e);
+      ks.removeEntry(t, e);
       n++;
     }
   }
@@ -114,7 +111,7 @@ function delV1(c: Client): void {
   const ks = c.server.keyspace;
   const e = ks.lookupWrite(c.db, a.buf, a.off(1), a.len(1));
   if (e < 0) return c.reply.nil();
-  ks.db(c.db).remove(e);
+  ks.removeEntry(ks.db(c.db), e);
   c.reply.ok();
 }
 
@@ -142,14 +139,15 @@ function renameGeneric(c: Client, nx: boolean): void {
   const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.error("ERR no such key");
   if (sameArg(c, 1, 2)) return nx ? c.reply.int(0) : c.reply.ok();
-  const t = c.server.keyspace.db(c.db);
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
   const old = lookupWrite(c, 2);
   if (old >= 0) {
     if (nx) return c.reply.int(0);
-    t.remove(old);
+    ks.removeEntry(t, old);
   }
-  duplicate(c, t, e, t, 2, false);
-  t.remove(e);
+  duplicate(ks, c, t, e, t, 2, false);
+  t.remove(e); // the object moved with the key: its bytes stay accounted
   if (nx) c.reply.int(1);
   else c.reply.ok();
 }
@@ -193,13 +191,18 @@ function copy(c: Client): void {
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.int(0);
   const src = ks.db(c.db);
+  const type = src.type[e]!;
+  if (type !== TYPE_STRING && !cloneObject.has(type)) {
+    // A data type without a clone hook: refuse rather than share a mutable object.
+    return c.reply.error(`ERR COPY of ${typeName(type)} keys is not supported: no clone hook`);
+  }
   const dst = ks.db(dbid);
   const old = ks.lookupWrite(dbid, a.buf, a.off(2), a.len(2));
   if (old >= 0) {
     if (!replace) return c.reply.int(0);
-    dst.remove(old);
+    ks.removeEntry(dst, old);
   }
-  duplicate(c, src, e, dst, 2, true);
+  duplicate(ks, c, src, e, dst, 2, true);
   c.reply.int(1);
 }
 
@@ -460,19 +463,19 @@ function object(c: Client): void {
       return r.int(1);
     }
     case "idletime":
-      if (lfuPolicy(server)) {
+      if (server.keyspace.clockMode === CLOCK_LFU) {
         return r.error(
           "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
       }
-      return r.int(idleSeconds(server, t.clock[e]!));
+      return r.int(Math.floor(server.keyspace.idleMs(t, e) / 1000));
     default: // freq
-      if (!lfuPolicy(server)) {
+      if (server.keyspace.clockMode !== CLOCK_LFU) {
         return r.error(
           "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
       }
-      return r.int(lfuCounter(server, t.clock[e]!));
+      return r.int(server.keyspace.lfuFreq(t, e));
   }
 }
 
@@ -587,11 +590,35 @@ export const keyCommands: CommandSpec[] = [
   command(
     "object",
     -2,
-    "readonly",
-    [2, 2, 1],
+    "",
+    [0, 0, 0],
     G,
     "A container for object introspection commands.",
     object,
-    { since: "2.2.3" },
+    {
+      since: "2.2.3",
+      // OBJECT dispatches its subcommands itself; these describe them (COMMAND INFO/DOCS).
+      subcommands: [
+        ["encoding", "Returns the internal encoding of a Redis object.", "2.2.3"],
+        ["freq", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"],
+        ["idletime", "Returns the time since the last access to a Redis object.", "2.2.3"],
+        ["refcount", "Returns the reference count of a value of a key.", "2.2.3"],
+      ]
+        .map(([sub, summary, since]) =>
+          command(`object|${sub}`, 3, "readonly", [2, 2, 1], G, summary!, object, { since }),
+        )
+        .concat(
+          command(
+            "object|help",
+            2,
+            "loading stale",
+            [0, 0, 0],
+            G,
+            "Returns helpful text about the different subcommands.",
+            object,
+            { since: "6.2.0" },
+          ),
+        ),
+    },
   ),
 ];

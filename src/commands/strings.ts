@@ -13,7 +13,7 @@ import { MODE_V1 } from "../protocol/reply.ts";
 import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { type Table, TYPE_STRING } from "../store/table.ts";
-import { lookupRead, lookupWrite, stampNew } from "./lookup.ts";
+import { lookupRead, lookupWrite } from "./lookup.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -91,13 +91,33 @@ const latin1Encoder = (s: string): Uint8Array => {
 
 // ---- shared write paths ----------------------------------------------------------------------
 
-/** setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. */
+/**
+ * setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. One hash
+ * lookup; a key of another type is removed first (its object's bytes leave the accounting).
+ */
 function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): number {
   const a = c.argv;
-  const t = c.server.keyspace.db(c.db);
-  const e = t.upsertString(a.buf, a.off(ki), a.len(ki), a.buf, a.off(vi), a.len(vi));
-  if (!keepTtl) t.expireAt[e] = 0;
-  stampNew(c.server, t, e);
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
+  const kb = a.buf;
+  const ko = a.off(ki);
+  const kl = a.len(ki);
+  const vo = a.off(vi);
+  const vl = a.len(vi);
+  let e = t.find(kb, ko, kl);
+  if (e >= 0 && t.type[e] !== TYPE_STRING) {
+    ks.removeEntry(t, e);
+    e = -1;
+  }
+  if (e < 0) {
+    // a new entry starts with no TTL and the keyspace's initial clock
+    e = t.add(kb, ko, kl, TYPE_STRING, vl);
+    copyBytes(kb, vo, t.page(e), t.valueOffset(e), vl);
+    return e;
+  }
+  t.setValue(e, kb, vo, vl);
+  if (!keepTtl) t.expireAt[e] = 0; // = ks.clearExpire(t, e), inlined on the SET hot path
+  ks.touch(t, e); // Redis looks the key up for writing (LRU: now; LFU: keeps and bumps)
   return e;
 }
 
@@ -108,8 +128,8 @@ function overwrite(c: Client, t: Table, e: number, ki: number, v: Uint8Array, vl
     return;
   }
   const a = c.argv;
-  const ne = t.upsertString(a.buf, a.off(ki), a.len(ki), v, 0, vlen);
-  stampNew(c.server, t, ne);
+  const ne = t.add(a.buf, a.off(ki), a.len(ki), TYPE_STRING, vlen);
+  copyBytes(v, 0, t.page(ne), t.valueOffset(ne), vlen);
 }
 
 // ---- SET and its options ---------------------------------------------------------------------
@@ -148,8 +168,11 @@ function optIs(c: Client, i: number, word: string): boolean {
 let optFlags = 0;
 let optExpireArg = -1;
 
-/** SET/GETEX options from argument `from` on. Replies with a syntax error and returns false. */
-function parseSetOptions(c: Client, from: number, isSet: boolean): boolean {
+/**
+ * SET/GETEX options from argument `from` on. Replies with `syntaxError` (Redis's syntax error,
+ * or the original protocol's arity error for untyped SET) and returns false.
+ */
+function parseSetOptions(c: Client, from: number, isSet: boolean, syntaxError = SYNTAX): boolean {
   const count = c.argv.count;
   let f = 0;
   optExpireArg = -1;
@@ -189,7 +212,7 @@ function parseSetOptions(c: Client, from: number, isSet: boolean): boolean {
       f |= F_PXAT;
       optExpireArg = ++j;
     } else {
-      c.reply.error(SYNTAX);
+      c.reply.error(syntaxError);
       return false;
     }
   }
@@ -271,7 +294,7 @@ function setGeneric(
     return;
   }
   const e = setKeyFromArg(c, 1, vi, (flags & F_KEEPTTL) !== 0);
-  if (expireArg >= 0) c.server.keyspace.db(c.db).expireAt[e] = at;
+  if (expireArg >= 0) c.server.keyspace.setExpire(c.server.keyspace.db(c.db), e, at);
   if (!(flags & F_GET)) {
     if (okInt) c.reply.int(1);
     else c.reply.ok();
@@ -292,6 +315,20 @@ function set(c: Client): void {
     return c.reply.ok();
   }
   if (!parseSetOptions(c, 3, true)) return;
+  setGeneric(c, optFlags, 2, optExpireArg, "set", false);
+}
+
+/**
+ * SET on an untyped v1 connection. The original server took exactly `set key value` and answered
+ * anything else with its arity error; Redis's options work here too, but arguments that are not
+ * valid options still get the original's answer, byte for byte.
+ */
+function setV1(c: Client): void {
+  if (c.argv.count === 3) {
+    setKeyFromArg(c, 1, 2, false);
+    return c.reply.ok();
+  }
+  if (!parseSetOptions(c, 3, true, "ERR wrong number of arguments")) return;
   setGeneric(c, optFlags, 2, optExpireArg, "set", false);
 }
 
@@ -321,9 +358,9 @@ function getex(c: Client): void {
     if (at < 0) return;
   }
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) t.remove(e);
-  else if (optExpireArg >= 0) t.expireAt[e] = at;
-  else if (flags & F_PERSIST) t.expireAt[e] = 0;
+  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) ks.removeEntry(t, e);
+  else if (optExpireArg >= 0) ks.setExpire(t, e, at);
+  else if (flags & F_PERSIST) ks.clearExpire(t, e);
 }
 
 function getset(c: Client): void {
@@ -337,7 +374,7 @@ function getdel(c: Client): void {
   const t = c.server.keyspace.db(c.db);
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  t.remove(e);
+  c.server.keyspace.removeEntry(t, e);
 }
 
 function mget(c: Client): void {
@@ -432,7 +469,6 @@ function setrange(c: Client): void {
     if (vlen === 0) return c.reply.int(0);
     if (offset + vlen > limit) return c.reply.error(TOO_BIG);
     const ne = t.add(a.buf, a.off(1), a.len(1), TYPE_STRING, offset + vlen);
-    stampNew(c.server, t, ne);
     const vo = t.valueOffset(ne);
     t.page(ne).fill(0, vo, vo + offset);
     copyBytes(a.buf, a.off(3), t.page(ne), vo + offset, vlen);
@@ -526,6 +562,134 @@ function incrbyfloat(c: Client): void {
   c.reply.bulkBytes(text);
 }
 
+// ---- LCS -------------------------------------------------------------------------------------
+
+/**
+ * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] (t_string.c lcsCommand): the
+ * classic O(n*m) table, bounded like Redis by proto-max-bulk-len bytes of 4-byte cells.
+ */
+function lcs(c: Client): void {
+  const a = c.argv;
+  const ks = c.server.keyspace;
+  const t = ks.db(c.db);
+  const ea = lookupRead(c, 1);
+  const eb = lookupRead(c, 2);
+  if ((ea >= 0 && t.type[ea] !== TYPE_STRING) || (eb >= 0 && t.type[eb] !== TYPE_STRING)) {
+    return c.reply.error("ERR The specified keys must contain string values");
+  }
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < a.count; j++) {
+    const more = a.count - 1 - j;
+    if (a.is(j, "idx")) getIdx = true;
+    else if (a.is(j, "len")) getLen = true;
+    else if (a.is(j, "withmatchlen")) withMatchLen = true;
+    else if (a.is(j, "minmatchlen") && more > 0) {
+      const n = intArg(c, j + 1);
+      if (Number.isNaN(n)) return c.reply.error(NOT_INT);
+      minMatchLen = Math.max(n, 0);
+      j++;
+    } else {
+      return c.reply.error(SYNTAX);
+    }
+  }
+  if (getIdx && getLen) {
+    return c.reply.error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  // copies: the table below may be large, and nothing else runs meanwhile, but keep it simple
+  const A = ea >= 0 ? t.valueBytes(ea) : new Uint8Array(0);
+  const B = eb >= 0 ? t.valueBytes(eb) : new Uint8Array(0);
+  const alen = A.length;
+  const blen = B.length;
+  const w = blen + 1;
+  const cells = (alen + 1) * w;
+  if (cells * 4 > c.server.limits.maxBulkLen) {
+    return c.reply.error(
+      "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+    );
+  }
+  let dp: Uint32Array;
+  try {
+    dp = new Uint32Array(cells);
+  } catch {
+    return c.reply.error("ERR Insufficient memory, failed allocating transient memory for LCS");
+  }
+  for (let i = 1; i <= alen; i++) {
+    const ai = A[i - 1];
+    const row = i * w;
+    const prev = row - w;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === B[j - 1]) dp[row + j] = dp[prev + j - 1]! + 1;
+      else {
+        const l1 = dp[prev + j]!;
+        const l2 = dp[row + j - 1]!;
+        dp[row + j] = Math.max(l1, l2);
+      }
+    }
+  }
+  const total = dp[alen * w + blen]!;
+  const r = c.reply;
+  if (getLen) return r.int(total);
+  // Walk back from the end, building the string and the match ranges (latest first).
+  const result = new Uint8Array(total);
+  const ranges: number[] = []; // aStart, aEnd, bStart, bEnd, len per range
+  let idx = total;
+  let i = alen;
+  let j = blen;
+  let as = alen; // alen: no range open
+  let ae = 0;
+  let bs = 0;
+  let be = 0;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (A[i - 1] === B[j - 1]) {
+      result[idx - 1] = A[i - 1]!;
+      if (as === alen) {
+        as = i - 1;
+        ae = i - 1;
+        bs = j - 1;
+        be = j - 1;
+      } else if (as === i && bs === j) {
+        as--;
+        bs--;
+      } else {
+        emit = true;
+      }
+      if (as === 0 || bs === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (dp[(i - 1) * w + j]! > dp[i * w + j - 1]!) i--;
+      else j--;
+      if (as !== alen) emit = true;
+    }
+    if (emit) {
+      const len = ae - as + 1;
+      if (minMatchLen === 0 || len >= minMatchLen) ranges.push(as, ae, bs, be, len);
+      as = alen;
+    }
+  }
+  if (!getIdx) return r.bulkBytes(result);
+  r.map(2);
+  r.bulkStr("matches");
+  r.array(ranges.length / 5);
+  for (let k = 0; k < ranges.length; k += 5) {
+    r.array(withMatchLen ? 3 : 2);
+    r.array(2);
+    r.int(ranges[k]!);
+    r.int(ranges[k + 1]!);
+    r.array(2);
+    r.int(ranges[k + 2]!);
+    r.int(ranges[k + 3]!);
+    if (withMatchLen) r.int(ranges[k + 4]!);
+  }
+  r.bulkStr("len");
+  r.int(total);
+}
+
 // ---- the table -------------------------------------------------------------------------------
 
 const S = "string";
@@ -543,6 +707,7 @@ export const stringCommands: CommandSpec[] = [
     set,
     {
       since: "1.0.0",
+      v1Handler: setV1,
     },
   ),
   command(
@@ -735,4 +900,7 @@ export const stringCommands: CommandSpec[] = [
     incrbyfloat,
     { since: "2.6.0" },
   ),
+  command("lcs", -3, "readonly", [1, 2, 1], S, "Finds the longest common substring.", lcs, {
+    since: "7.0.0",
+  }),
 ];

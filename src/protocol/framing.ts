@@ -31,7 +31,7 @@ export interface DecodeLimits {
    * RESP: the client must still AUTH (requirepass set). Redis 7.0 then refuses
    * requests of more than 10 arguments or 16 KiB strings.
    */
-  unauthenticated: boolean;
+  unauthenticated?: boolean;
 }
 
 export type Decoder = (

@@ -21,6 +21,12 @@ export const FRAMING_UNKNOWN = 0;
 export const FRAMING_V1 = 1;
 export const FRAMING_RESP = 2;
 
+/** CLIENT REPLY modes. SKIP_NEXT: set by CLIENT REPLY SKIP; SKIP: the command after it. */
+export const REPLY_ON = 0;
+export const REPLY_OFF = 1;
+export const REPLY_SKIP_NEXT = 2;
+export const REPLY_SKIP = 3;
+
 export interface SocketData {
   client: Client | null;
 }
@@ -44,8 +50,10 @@ export class Client {
   db = 0;
   name = "";
   authenticated = false;
-  /** CLIENT REPLY: on | off | skip. */
-  replyMode: "on" | "off" | "skip" = "on";
+  /** CLIENT REPLY state: REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT or REPLY_SKIP (see server.execute). */
+  replyMode = REPLY_ON;
+  /** Protocol version chosen by HELLO: 2 or 3 on RESP; 1 (untyped) or 2/3 (typed) on v1. */
+  protover = 2;
   noEvict = false;
   lastCommand = "NULL";
   libName = "";
@@ -86,6 +94,7 @@ export class Client {
       if (chunk.length === 0) return;
       this.framing = chunk[0] === 0 ? FRAMING_V1 : FRAMING_RESP;
       this.reply.mode = this.framing === FRAMING_V1 ? MODE_V1 : MODE_RESP2;
+      this.protover = this.framing === FRAMING_V1 ? 1 : 2;
     }
     if (this.carryLen === 0) {
       this.consume(chunk, 0, chunk.length);
@@ -227,8 +236,12 @@ export class Client {
     for (;;) {
       if (this.closed) return;
       if (out.pending > 0) {
-        const n = this.socket.write(out.buf.subarray(out.start, out.end));
-        if (n > 0) out.consumed(n);
+        // Offset + length form: no subarray object per flush.
+        const n = this.socket.write(out.buf, out.start, out.end - out.start);
+        if (n > 0) {
+          out.consumed(n);
+          this.server.stats.outputBytes += n;
+        }
         if (this.server.outputHardLimit > 0 && out.pending > this.server.outputHardLimit) {
           this.overOutputLimit();
           return;

@@ -3,7 +3,7 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import { registerAll } from "../commands/index.ts";
-import { CommandTable } from "../commands/table.ts";
+import { type CommandSpec, CommandTable } from "../commands/table.ts";
 import type { Config } from "../config.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
@@ -11,7 +11,16 @@ import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
-import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import {
+  Client,
+  FRAMING_V1,
+  REPLY_OFF,
+  REPLY_ON,
+  REPLY_SKIP,
+  REPLY_SKIP_NEXT,
+  type SocketData,
+} from "./client.ts";
+import { sampleStats } from "./info.ts";
 import { Log } from "./log.ts";
 
 export class ListenError extends Error {}
@@ -197,32 +206,49 @@ export class Server {
         reply.error(legacy ? "ERR unknown command" : "ERR empty request");
       return;
     }
-    const spec = this.commands.lookup(a.buf, a.off(0), a.len(0));
+    let spec = this.commands.lookup(a.buf, a.off(0), a.len(0));
     if (spec === undefined) {
       if (legacy) return reply.error("ERR unknown command");
       let quoted = "";
       for (let i = 1; i < a.count && quoted.length < UNKNOWN_ARGS_QUOTE; i++) {
         quoted += `'${a.latin1(i).slice(0, UNKNOWN_ARGS_QUOTE - quoted.length)}' `;
       }
-      return reply.error(
+      return this.reject(
+        c,
         `ERR unknown command '${a.latin1(0).slice(0, 128)}', with args beginning with: ${quoted}`,
       );
     }
     if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
       if (legacy) return reply.error("ERR wrong number of arguments");
-      return reply.error(`ERR wrong number of arguments for '${spec.name}' command`);
+      return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`);
+    }
+    // A container (CLIENT, CONFIG...) runs its subcommand's spec: arity, flags
+    // and name ("client|setname") are the subcommand's, as in Redis 7.0.
+    if (spec.subcommands !== undefined && a.count >= 2) {
+      const sub = findSubcommand(spec.subcommands, c);
+      if (sub === undefined) {
+        return this.reject(
+          c,
+          `ERR unknown subcommand '${a.latin1(1).slice(0, 128)}'. Try ${spec.name.toUpperCase()} HELP.`,
+        );
+      }
+      if ((sub.arity > 0 && a.count !== sub.arity) || a.count < -sub.arity) {
+        return this.reject(c, `ERR wrong number of arguments for '${sub.name}' command`);
+      }
+      spec = sub;
     }
     if (!c.authenticated && !spec.flags.includes("noauth")) {
-      return reply.error("NOAUTH Authentication required.");
+      return this.reject(c, "NOAUTH Authentication required.");
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
     if (this.evictor.maxmemory > 0 && spec.denyoom === true) {
-      if (!this.evictor.performEvictions()) return reply.error(OOM_ERROR);
+      if (!this.evictor.performEvictions()) return this.reject(c, OOM_ERROR);
     }
     this.stats.totalCommands++;
     c.lastCommand = spec.name;
     const out = c.out;
     const mark = out.pending;
+    const replyModeBefore = c.replyMode;
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(c);
       else spec.handler(c);
@@ -234,10 +260,13 @@ export class Server {
       this.log.warn(`Internal error in '${spec.name}': ${(e as Error).stack ?? msg}`);
       reply.error(`ERR internal error in '${spec.name}': ${msg}`);
     }
-    if (c.replyMode !== "on") {
-      if (c.replyMode === "skip") c.replyMode = "on";
-      if (spec.name !== "client" || c.replyMode === "off") out.end = out.start + mark;
-    }
+    if ((replyModeBefore | c.replyMode) !== REPLY_ON) applyReplyMode(c, replyModeBefore, mark);
+  }
+
+  /** An error before the command ran; CLIENT REPLY OFF/SKIP silence it too (no SKIP consumed). */
+  private reject(c: Client, msg: string): void {
+    if (c.replyMode === REPLY_OFF || c.replyMode === REPLY_SKIP) return;
+    c.reply.error(msg);
   }
 
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
@@ -251,6 +280,7 @@ export class Server {
   private serverCron(): void {
     this.now = Date.now();
     this.keyspace.setNow(this.now);
+    sampleStats(this);
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
@@ -269,5 +299,33 @@ export class Server {
         }
       }
     }
+  }
+}
+
+/** The subcommand named by argv[1] (case-insensitive), if the container has it. */
+function findSubcommand(subs: readonly CommandSpec[], c: Client): CommandSpec | undefined {
+  const a = c.argv;
+  for (const sub of subs) {
+    if (a.is(1, sub.name.slice(sub.name.indexOf("|") + 1))) return sub;
+  }
+  return undefined;
+}
+
+/**
+ * CLIENT REPLY, as Redis's CLIENT_REPLY_OFF / _SKIP_NEXT / _SKIP flags: drop the
+ * reply just written (from `mark`) when the command ran skipped or with
+ * replies off; CLIENT REPLY SKIP itself is silent and skips the next command.
+ */
+function applyReplyMode(c: Client, before: number, mark: number): void {
+  const out = c.out;
+  if (before === REPLY_SKIP) {
+    out.end = out.start + mark;
+    if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
+  }
+  if (c.replyMode === REPLY_SKIP_NEXT) {
+    out.end = out.start + mark;
+    c.replyMode = REPLY_SKIP;
+  } else if (c.replyMode === REPLY_OFF) {
+    out.end = out.start + mark;
   }
 }

@@ -199,7 +199,18 @@ export class Keyspace {
 
   /** Milliseconds since entry e was last accessed (LRU mode; wraps after 49.7 days). */
   idleMs(t: Table, e: number): number {
-    return (this.now % TWO32) - t.clock[e]! + (this.now % TWO32 >= t.clock[e]! ? 0 : TWO32);
+    return this.idleMsOf(t.clock[e]!);
+  }
+
+  /** Milliseconds since the access that wrote LRU clock word `clock`. */
+  idleMsOf(clock: number): number {
+    const now = this.now % TWO32;
+    return now >= clock ? now - clock : now + TWO32 - clock;
+  }
+
+  /** Clock word of a key just created or overwritten: accessed now / LFU_INIT_VAL. */
+  stampNew(t: Table, e: number): void {
+    t.clock[e] = this.clockMode === CLOCK_LFU ? lfuWord(this.now, LFU_INIT_VAL) : this.now % TWO32;
   }
 
   /** Entry e's LFU counter after decay (OBJECT FREQ; LFU mode). */

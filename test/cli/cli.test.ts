@@ -1,9 +1,10 @@
 // imds-cli end to end: the real CLI process against the real server.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { connect } from "../../src/client/index.ts";
 import { freePort, ROOT, type Running, startImds } from "../helpers/servers.ts";
 
 const CLI = resolve(ROOT, "src/cli/main.ts");
@@ -71,6 +72,45 @@ test("piped stdin: many commands pipelined, replies in order, quoting and binary
   expect(r.out).toEqual(new Uint8Array(Buffer.concat(expected)));
 });
 
+test("a slow reader still gets every byte (1 MiB one-shot reply, piped replies)", async () => {
+  const db = await connect({ port: srv.port });
+  await db.set("cli:big", new Uint8Array(1 << 20).fill(97));
+  await db.close();
+  let input = "";
+  let expected = 0;
+  for (let i = 0; i < 10_000; i++) {
+    input += `get cli:big${i}\necho value-${i}\n`;
+    expected += 1 + `value-${i}\n`.length;
+  }
+  // A shell pipe whose reader sleeps first (a Bun.spawn pipe is drained eagerly by Bun).
+  const run = async (args: string[], stdin?: string) => {
+    const inFile = join(home, "slow-in.txt");
+    const outFile = join(home, "slow-out.bin");
+    writeFileSync(inFile, stdin ?? "");
+    const redirect = stdin === undefined ? "< /dev/null" : `< '${inFile}'`;
+    const cmd = `bun '${CLI}' -p ${srv.port} ${args.join(" ")} ${redirect} | (sleep 1; cat > '${outFile}')`;
+    const proc = Bun.spawn(["sh", "-c", cmd], {
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, HOME: home },
+    });
+    expect(await proc.exited).toBe(0);
+    return readFileSync(outFile).length;
+  };
+  expect(await run(["get", "cli:big"])).toBe((1 << 20) + 1);
+  const echo = await connect({ port: srv.port }).then(async (c) => {
+    const ok = await c.call("echo", "x").then(
+      () => true,
+      () => false,
+    );
+    await c.close();
+    return ok;
+  });
+  // ECHO may not exist yet: then each echo line is "ERR unknown command" (19 + 1 bytes).
+  if (!echo) expected = 10_000 * (1 + "ERR unknown command\n".length);
+  expect(await run([], input)).toBe(expected);
+});
+
 test("connection refused: one line on stderr, exit 1", async () => {
   const port = freePort();
   const r = await cli(["get", "x"], undefined, port);
@@ -97,11 +137,27 @@ test("options: --help, -v, bad option, -a sends AUTH first", async () => {
   expect((await cli(["get", "cli:auth"])).stdout).toBe("\n");
 });
 
+test("-n selects the database before the command", async () => {
+  const bad = await cli(["-n", "x", "get", "k"]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toBe("Invalid database number: 'x'\n");
+  const r = await cli(["-n", "3", "set", "cli:db", "three"]);
+  if (r.code !== 0) {
+    // SELECT not implemented yet: the CLI must stop with the error, not write to db 0.
+    expect(r.stderr).toMatch(/^\(error\) ERR unknown command/);
+    expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+    return;
+  }
+  expect(r.stdout).toBe("OK\n");
+  expect((await cli(["-n", "3", "get", "cli:db"])).stdout).toBe("three\n");
+  expect((await cli(["get", "cli:db"])).stdout).toBe("\n");
+});
+
 const hasScript = Bun.which("script") !== null;
 
 /** imds-cli on a pseudo terminal (util-linux `script`), typed into line by line. */
-function ptySession(hist: string) {
-  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${srv.port}`, "/dev/null"], {
+function ptySession(hist: string, port = srv.port) {
+  const proc = Bun.spawn(["script", "-qec", `bun ${CLI} -p ${port}`, "/dev/null"], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -173,6 +229,32 @@ test.skipIf(!hasScript)(
       expect(await b.quit()).toBe(0);
     } finally {
       b.proc.kill(9);
+    }
+  },
+);
+
+test.skipIf(!hasScript)(
+  "interactive: server gone -> error line and 'not connected>', back -> reconnects",
+  async () => {
+    const port = freePort();
+    let own = await startImds(["--port", String(port)]);
+    const a = ptySession("", port);
+    try {
+      await a.waitFor(`127.0.0.1:${port}> `);
+      await a.type("set cli:r 1\n", "OK");
+      await own.stop();
+      await a.type(
+        "get cli:r\n",
+        `Error: Could not connect to imds at 127.0.0.1:${port}: Connection refused`,
+      );
+      await a.waitFor("not connected> ");
+      own = await startImds(["--port", String(port)]);
+      await a.type("get cli:r\n", "(nil)"); // a new, empty server
+      await a.type("set cli:r 2\n", "OK");
+      expect(await a.quit()).toBe(0);
+    } finally {
+      a.proc.kill(9);
+      await own.stop();
     }
   },
 );

@@ -205,7 +205,15 @@ describe("connection loss and reconnect", () => {
       // The loss is noticed, then the next call reconnects transparently.
       for (let i = 0; i < 200 && db.connected; i++) await Bun.sleep(10);
       expect(db.connected).toBe(false);
-      expect(await db.getString("c:r")).toBe("before");
+      // Calls made while reconnecting are held, then sent in order after the setup.
+      const calls: Promise<string | null>[] = [];
+      for (let i = 0; i < 100; i++) {
+        void db.set(`c:r${i}`, `v${i}`);
+        calls.push(db.getString(i === 0 ? "c:r" : `c:r${i - 1}`));
+      }
+      const got = await Promise.all(calls);
+      expect(got[0]).toBe("before");
+      for (let i = 1; i < 100; i++) expect(got[i]).toBe(`v${i - 1}`);
       expect(db.connected).toBe(true);
       await db.close();
     } finally {

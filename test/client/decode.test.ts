@@ -4,10 +4,12 @@
 import { describe, expect, test } from "bun:test";
 import {
   decodeFrame,
+  decodeTagged,
   frameSize,
   ProtocolError,
   PUSH,
   ReplyError,
+  type Tagged,
   type Value,
 } from "../../src/client/decode.ts";
 import { OutBuf } from "../../src/protocol/outbuf.ts";
@@ -207,6 +209,48 @@ describe("typed frames", () => {
       );
       expect(got).toEqual(trees.map(model) as Value[]);
     }
+  });
+
+  function taggedModel(t: Tree): unknown {
+    switch (t.k) {
+      case "str":
+        return { type: "string", value: t.b };
+      case "nil":
+        return { type: "nil" };
+      case "err":
+        return { type: "error", value: t.s };
+      case "int":
+        return { type: "int", value: Number.isSafeInteger(t.n) ? t.n : BigInt(t.n) };
+      case "dbl":
+        return { type: "double", value: t.d };
+      case "bool":
+        return { type: "bool", value: t.b };
+      case "arr":
+      case "set":
+        return { type: t.k === "arr" ? "array" : "set", value: t.xs.map(taggedModel) };
+      case "map":
+        return {
+          type: "map",
+          value: t.xs.flatMap(([k, x]) => [
+            { type: "string", value: new TextEncoder().encode(k) },
+            taggedModel(x),
+          ]),
+        };
+    }
+  }
+
+  test("decodeTagged keeps the wire type of every node", () => {
+    const p = new Prng(777);
+    for (let round = 0; round < 200; round++) {
+      const t = gen(p, 0);
+      const b = encode(MODE_V1_TYPED, (r) => write(r, t));
+      expect(decodeTagged(b, 0)).toEqual(taggedModel(t) as Tagged);
+    }
+    const d = decodeTagged(
+      encode(MODE_V1_TYPED, (r) => r.double(3)),
+      0,
+    );
+    expect(d).toEqual({ type: "double", value: 3 }); // not confused with an integer
   });
 });
 

@@ -21,6 +21,8 @@ import type { Arg, KeyPicker } from "./gen.ts";
 const N = Number(process.env.DIFF_N ?? 5000);
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
 const BATCH = 200;
+/** DIFF_STATS=1 prints how many replies per command were errors (to see what a run exercised). */
+const stats = process.env.DIFF_STATS ? new Map<string, number>() : null;
 /** Bound on SCAN calls for one full iteration (keys are few; this is a hang guard). */
 const MAX_SCAN_CALLS = 10000;
 
@@ -171,6 +173,10 @@ test.skipIf(skip)(
           b = sortedElements(rb[j]!);
         }
         if (a !== b) report(first + j, cmd, a, b, history.slice(0, first + j));
+        if (stats) {
+          const kind = `${name} ${ra[j]![0] === 45 ? "error" : "ok"}`;
+          stats.set(kind, (stats.get(kind) ?? 0) + 1);
+        }
         compared++;
       }
       first += batch.length;
@@ -222,6 +228,13 @@ test.skipIf(skip)(
       if (batch.length >= BATCH) await flush();
     }
     await flush();
+    if (stats)
+      console.log(
+        [...stats]
+          .sort()
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("\n"),
+      );
     expect(compared).toBe(N);
   },
   600_000,

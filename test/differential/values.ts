@@ -106,6 +106,13 @@ export function value(r: Prng): Arg {
 
 /** A Redis glob pattern over the shared key space (classes, escapes, stars). */
 export function pattern(r: Prng): string {
+  if (r.int(2) === 0) {
+    // random over the glob metacharacters and the key space's letters
+    const alphabet = "k0123*?[]^-\\b";
+    let p = "";
+    for (let n = 1 + r.int(6); n > 0; n--) p += alphabet[r.int(alphabet.length)];
+    return p;
+  }
   return pick(r, [
     "*",
     "k*",

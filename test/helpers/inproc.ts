@@ -28,9 +28,10 @@ export class InProc {
       remotePort: 1,
       localAddress: "127.0.0.1",
       localPort: 2,
-      write(b: Uint8Array) {
-        sink.push(b.slice());
-        return b.length;
+      // Same signature as Bun's socket.write(data, byteOffset, byteLength).
+      write(b: Uint8Array, offset = 0, length = b.length - offset) {
+        sink.push(b.slice(offset, offset + length));
+        return length;
       },
       pause() {},
       resume() {},

@@ -138,8 +138,17 @@ describe("maxmemory", () => {
     const freq = (k: string) => ks.lfuFreq(ks.db(0), ks.db(0).find(...keyBytes(k)));
     expect(freq("k1")).toBe(5); // LFU_INIT_VAL
     for (let r = 0; r < 20; r++) for (let i = 0; i < 400; i++) h.cmd("get", `k${i}`);
-    expect(freq("k1")).toBeGreaterThan(6);
-    expect(freq("k1")).toBeLessThan(20); // log factor 10: ~20 hits gain only a few steps
+    // Increments are random (probability 1/((c-5)*10+1)), so judge the 400 hot keys together:
+    // one key stays at 6 after 20 hits about 16% of the time, the mean of 400 never does.
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < 400; i++) {
+      const f = freq(`k${i}`);
+      sum += f;
+      max = Math.max(max, f);
+    }
+    expect(sum / 400).toBeGreaterThan(6.3);
+    expect(max).toBeLessThan(20); // log factor 10: ~20 hits gain only a few steps
     h.server.config.set("maxmemory", String(h.server.evictor.usedBytes()));
     for (let i = 0; i < n; i++) h.cmd("set", `new${i}`, val(200));
     let hotLeft = 0;

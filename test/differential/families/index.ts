@@ -2,8 +2,9 @@
 // module adds its own file here and one line below.
 
 import type { Family } from "../gen.ts";
+import { expireFamily } from "./expire.ts";
 import { keysFamily } from "./keys.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [stringsFamily, keysFamily, zsetFamily];
+export const families: Family[] = [stringsFamily, keysFamily, expireFamily, zsetFamily];

@@ -37,6 +37,19 @@ function expiry(r: Prng): Arg[] {
   }
 }
 
+function lcsOptions(r: Prng): Arg[] {
+  const out: Arg[] = [];
+  for (let n = r.int(4); n > 0; n--) {
+    const x = r.int(6);
+    if (x === 0) out.push("LEN");
+    else if (x <= 2) out.push("IDX");
+    else if (x === 3) out.push("WITHMATCHLEN");
+    else if (x === 4) out.push("MINMATCHLEN", pick(r, ["0", "1", "2", "4", "-1", "x"]));
+    else out.push(pick(r, ["MINMATCHLEN", "BOGUS"]));
+  }
+  return out;
+}
+
 function setOptions(r: Prng): Arg[] {
   const out: Arg[] = [];
   const n = r.int(4);
@@ -105,6 +118,8 @@ export const stringsFamily: Family = {
     (r, k) => [pick(r, ["INCR", "DECR"]), k.key()],
     (r, k) => [pick(r, ["INCRBY", "DECRBY"]), k.key(), intText(r)],
     (r, k) => ["INCRBYFLOAT", k.key(), floatText(r)],
+    (r, k) => ["SET", k.key(), pick(r, ["ohmytext", "mynewtext", "abcabcab", "xyz", "aaab", ""])],
+    (r, k) => ["LCS", k.key(), k.key(), ...lcsOptions(r)],
     (r, k) => ["SET", k.key(), intText(r, 0.05)],
     (r, k) => ["SET", k.key(), floatText(r)],
     // wrong arities
@@ -129,6 +144,7 @@ export const stringsFamily: Family = {
         ["INCRBY", k.key()],
         ["DECRBY", k.key(), "1", "2"],
         ["INCRBYFLOAT", k.key()],
+        ["LCS", k.key()],
       ]),
   ],
 };

@@ -1,0 +1,9 @@
+// Every family's side-by-side workloads, in the order they run. To add yours:
+// create bench/workloads/<family>.ts exporting a Workload[] and list it here.
+
+import { coreWorkloads } from "./core.ts";
+import type { Workload } from "./types.ts";
+
+export type { Workload } from "./types.ts";
+
+export const workloads: Workload[] = [...coreWorkloads];

@@ -1,0 +1,322 @@
+// INFO: a registry of sections, each a list of field providers, rendered in
+// Redis 7.0's order and format ("# Server\r\nfield:value\r\n...", sections
+// separated by an empty line). Other parts of imds add their own fields:
+//
+//   import { addInfoFields } from "../server/info.ts";
+//   addInfoFields("memory", (s) => [["used_memory_dataset", n], ...]);
+//
+// A later provider's field with the same name replaces the earlier one in
+// place, so a subsystem can refine a placeholder (e.g. persistence fields).
+
+import { arch, platform, release, totalmem } from "node:os";
+import { basename, resolve } from "node:path";
+import { bytesToHuman } from "../store/memory.ts";
+import type { Server } from "./server.ts";
+
+export type InfoValue = string | number;
+export type InfoFields = (server: Server) => [string, InfoValue][];
+
+interface Section {
+  name: string;
+  title: string;
+  /** Part of `INFO` / `INFO default` (else only `all` / `everything` / by name). */
+  inDefault: boolean;
+  /** Part of `INFO all` (`everything` has every section). */
+  inAll: boolean;
+  providers: InfoFields[];
+}
+
+const sections: Section[] = [];
+
+/** Declare a section; the order of declaration is the order of output. */
+export function defineInfoSection(
+  name: string,
+  title: string,
+  inDefault = true,
+  inAll = true,
+): void {
+  if (sections.some((s) => s.name === name)) throw new Error(`INFO section ${name} defined twice`);
+  sections.push({ name, title, inDefault, inAll, providers: [] });
+}
+
+export function addInfoFields(section: string, fields: InfoFields): void {
+  const s = sections.find((x) => x.name === section);
+  if (s === undefined) throw new Error(`INFO section ${section} is not defined`);
+  s.providers.push(fields);
+}
+
+/** The sections INFO prints for these (lowercase) arguments, in output order. */
+function selected(args: readonly string[]): Section[] {
+  if (args.length === 0) return sections.filter((s) => s.inDefault);
+  const want = new Set(args);
+  if (want.has("everything")) return sections;
+  return sections.filter(
+    (s) => want.has(s.name) || (want.has("all") && s.inAll) || (want.has("default") && s.inDefault),
+  );
+}
+
+/** The INFO text for the given section arguments (already lowercased). */
+export function renderInfo(server: Server, args: readonly string[]): string {
+  const parts: string[] = [];
+  for (const s of selected(args)) {
+    const fields = new Map<string, InfoValue>();
+    for (const p of s.providers) for (const [k, v] of p(server)) fields.set(k, v);
+    let text = `# ${s.title}\r\n`;
+    for (const [k, v] of fields) text += `${k}:${v}\r\n`;
+    parts.push(text);
+  }
+  return parts.join("\r\n");
+}
+
+function randomHex40(): string {
+  const b = new Uint8Array(20);
+  crypto.getRandomValues(b);
+  return Buffer.from(b).toString("hex");
+}
+
+/** Identity of this process, fixed at start (INFO server run_id, replication replid). */
+export const RUN_ID = randomHex40();
+const REPL_ID = randomHex40();
+
+/** The Redis version imds reports (HELLO, INFO): the release whose behaviour it follows. */
+export const REDIS_VERSION = "7.0.15";
+export const IMDS_VERSION = "0.1.0";
+
+// ---- ops/sec sampling (instantaneous_ops_per_sec), fed by the server cron ----
+
+const SAMPLES = 16;
+const opsSamples = new Float64Array(SAMPLES);
+const inSamples = new Float64Array(SAMPLES);
+const outSamples = new Float64Array(SAMPLES);
+let sampleAt = 0;
+let lastSampleMs = 0;
+let lastOps = 0;
+let lastIn = 0;
+let lastOut = 0;
+
+/** Called from serverCron; samples at most every 100 ms, as Redis. */
+export function sampleStats(server: Server): void {
+  const now = server.now;
+  if (now - lastSampleMs < 100) return;
+  const st = server.stats;
+  if (lastSampleMs !== 0) {
+    const secs = (now - lastSampleMs) / 1000;
+    const i = sampleAt++ % SAMPLES;
+    opsSamples[i] = Math.max(0, st.totalCommands - lastOps) / secs;
+    inSamples[i] = Math.max(0, st.inputBytes - lastIn) / secs;
+    outSamples[i] = Math.max(0, st.outputBytes - lastOut) / secs;
+  }
+  lastSampleMs = now;
+  lastOps = st.totalCommands;
+  lastIn = st.inputBytes;
+  lastOut = st.outputBytes;
+}
+
+function mean(a: Float64Array): number {
+  const n = Math.min(sampleAt, SAMPLES);
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += a[i]!;
+  return sum / n;
+}
+
+// ---- the core sections ------------------------------------------------------
+
+defineInfoSection("server", "Server");
+defineInfoSection("clients", "Clients");
+defineInfoSection("memory", "Memory");
+defineInfoSection("persistence", "Persistence");
+defineInfoSection("stats", "Stats");
+defineInfoSection("replication", "Replication");
+defineInfoSection("cpu", "CPU");
+defineInfoSection("modules", "Modules");
+defineInfoSection("errorstats", "Errorstats");
+defineInfoSection("cluster", "Cluster");
+defineInfoSection("keyspace", "Keyspace");
+
+addInfoFields("server", (s) => {
+  const now = Date.now();
+  const uptime = Math.floor((now - s.startedAt) / 1000);
+  return [
+    ["redis_version", REDIS_VERSION],
+    ["redis_git_sha1", "00000000"],
+    ["redis_git_dirty", 0],
+    ["redis_build_id", "0"],
+    ["redis_mode", "standalone"],
+    ["os", osName()],
+    ["arch_bits", 64],
+    ["monotonic_clock", "POSIX clock_gettime"],
+    ["multiplexing_api", platform() === "linux" ? "epoll" : "kqueue"],
+    ["atomicvar_api", "c11-builtin"],
+    ["gcc_version", "0.0.0"],
+    ["process_id", process.pid],
+    ["process_supervised", "no"],
+    ["run_id", RUN_ID],
+    ["tcp_port", s.port],
+    ["server_time_usec", Math.floor((performance.timeOrigin + performance.now()) * 1000)],
+    ["uptime_in_seconds", uptime],
+    ["uptime_in_days", Math.floor(uptime / 86400)],
+    ["hz", s.config.int("hz")],
+    ["configured_hz", s.config.int("hz")],
+    ["lru_clock", Math.floor(now / 1000) & ((1 << 24) - 1)],
+    ["executable", process.execPath],
+    ["config_file", configFile()],
+    ["io_threads_active", 0],
+    ["imds_version", IMDS_VERSION],
+    ["bun_version", Bun.version],
+  ];
+});
+
+addInfoFields("clients", (s) => {
+  let maxIn = 0;
+  let maxOut = 0;
+  for (const c of s.clients.values()) {
+    maxIn = Math.max(maxIn, c.queryBufferBytes);
+    maxOut = Math.max(maxOut, c.out.pending);
+  }
+  return [
+    ["connected_clients", s.clients.size],
+    ["cluster_connections", 0],
+    ["maxclients", s.config.int("maxclients")],
+    ["client_recent_max_input_buffer", maxIn],
+    ["client_recent_max_output_buffer", maxOut],
+    ["blocked_clients", 0],
+    ["tracking_clients", 0],
+    ["clients_in_timeout_table", 0],
+  ];
+});
+
+addInfoFields("memory", (s) => {
+  // used_memory is what counts against maxmemory (src/store/memory.ts, docs/EXPIRY.md).
+  const used = s.updateMemoryStats();
+  const dataset = s.keyspace.usedBytes();
+  const overhead = s.evictor.otherBytes;
+  const peak = s.usedMemoryPeak;
+  const rss = process.memoryUsage.rss();
+  const maxmemory = s.config.int("maxmemory");
+  return [
+    ["used_memory", used],
+    ["used_memory_human", bytesToHuman(used)],
+    ["used_memory_rss", rss],
+    ["used_memory_rss_human", bytesToHuman(rss)],
+    ["used_memory_peak", peak],
+    ["used_memory_peak_human", bytesToHuman(peak)],
+    ["used_memory_peak_perc", `${((used / Math.max(1, peak)) * 100).toFixed(2)}%`],
+    ["used_memory_overhead", overhead],
+    ["used_memory_dataset", dataset],
+    ["used_memory_dataset_perc", `${((dataset / Math.max(1, used)) * 100).toFixed(2)}%`],
+    ["total_system_memory", totalmem()],
+    ["total_system_memory_human", bytesToHuman(totalmem())],
+    ["maxmemory", maxmemory],
+    ["maxmemory_human", bytesToHuman(maxmemory)],
+    ["maxmemory_policy", s.config.get("maxmemory-policy")],
+    ["mem_fragmentation_ratio", (rss / Math.max(1, used)).toFixed(2)],
+    ["mem_allocator", "imds-arena"],
+    ["number_of_functions", 0],
+    ["number_of_libraries", 0],
+  ];
+});
+
+addInfoFields("persistence", (s) => [
+  ["loading", 0],
+  ["async_loading", 0],
+  ["rdb_changes_since_last_save", 0],
+  ["rdb_bgsave_in_progress", 0],
+  ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
+  ["rdb_last_bgsave_status", "ok"],
+  ["aof_enabled", s.config.bool("appendonly") ? 1 : 0],
+  ["aof_rewrite_in_progress", 0],
+  ["aof_last_write_status", "ok"],
+]);
+
+addInfoFields("stats", (s) => {
+  const st = s.stats;
+  return [
+    ["total_connections_received", st.totalConnections],
+    ["total_commands_processed", st.totalCommands],
+    ["instantaneous_ops_per_sec", Math.round(mean(opsSamples))],
+    ["total_net_input_bytes", st.inputBytes],
+    ["total_net_output_bytes", st.outputBytes],
+    ["instantaneous_input_kbps", (mean(inSamples) / 1024).toFixed(2)],
+    ["instantaneous_output_kbps", (mean(outSamples) / 1024).toFixed(2)],
+    ["rejected_connections", st.rejectedConnections],
+    ["expired_keys", s.keyspace.expiredKeys],
+    ["expired_stale_perc", s.expiry.stalePerc.toFixed(2)],
+    ["expired_time_cap_reached_count", s.expiry.timeCapReached],
+    ["expire_cycle_cpu_milliseconds", Math.round(s.expiry.cpuMs)],
+    ["evicted_keys", s.evictor.evictedKeys],
+    ["keyspace_hits", st.keyspaceHits],
+    ["keyspace_misses", st.keyspaceMisses],
+    ["pubsub_channels", 0],
+    ["pubsub_patterns", 0],
+    ["total_forks", 0],
+  ];
+});
+
+addInfoFields("replication", () => [
+  ["role", "master"],
+  ["connected_slaves", 0],
+  ["master_failover_state", "no-failover"],
+  ["master_replid", REPL_ID],
+  ["master_replid2", "0".repeat(40)],
+  ["master_repl_offset", 0],
+  ["second_repl_offset", -1],
+  ["repl_backlog_active", 0],
+  ["repl_backlog_size", 1048576],
+  ["repl_backlog_first_byte_offset", 0],
+  ["repl_backlog_histlen", 0],
+]);
+
+addInfoFields("cpu", () => {
+  const u = process.cpuUsage();
+  const sys = (u.system / 1e6).toFixed(6);
+  const user = (u.user / 1e6).toFixed(6);
+  return [
+    ["used_cpu_sys", sys],
+    ["used_cpu_user", user],
+    ["used_cpu_sys_children", "0.000000"],
+    ["used_cpu_user_children", "0.000000"],
+    ["used_cpu_sys_main_thread", sys],
+    ["used_cpu_user_main_thread", user],
+  ];
+});
+
+addInfoFields("cluster", () => [["cluster_enabled", 0]]);
+
+addInfoFields("keyspace", (s) => {
+  const out: [string, InfoValue][] = [];
+  const now = s.keyspace.now;
+  s.keyspace.dbs.forEach((t, i) => {
+    if (t.count === 0) return;
+    // One pass over the expiry column (typed array; ~1 ms per million keys).
+    let expires = 0;
+    let ttlSum = 0;
+    const at = t.expireAt;
+    for (let e = 0; e < t.highWater; e++) {
+      const x = at[e]!;
+      if (x !== 0 && t.type[e] !== 0) {
+        expires++;
+        if (x > now) ttlSum += x - now;
+      }
+    }
+    const avg = expires > 0 ? Math.floor(ttlSum / expires) : 0;
+    out.push([`db${i}`, `keys=${t.count},expires=${expires},avg_ttl=${avg}`]);
+  });
+  return out;
+});
+
+/** The config file given on the start line (`bun src/main.ts path.conf ...`), or "". */
+export function configFile(): string {
+  const entry = basename(process.argv[1] ?? "");
+  if (entry !== "main.ts" && entry !== "main.js") return ""; // not the server (e.g. a test)
+  const first = process.argv[2];
+  if (first === undefined || first.startsWith("--")) return "";
+  return resolve(first);
+}
+
+/** "Linux 6.1.0 x86_64", as uname gives it to Redis. */
+function osName(): string {
+  const sys = platform() === "linux" ? "Linux" : platform() === "darwin" ? "Darwin" : platform();
+  const machine = arch() === "x64" ? "x86_64" : arch() === "arm64" ? "aarch64" : arch();
+  return `${sys} ${release()} ${machine}`;
+}
