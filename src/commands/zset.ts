@@ -154,7 +154,7 @@ function zaddGeneric(c: Client, flags: number): void {
   for (let j = 0; j < pairs; j++) {
     const k = i + j * 2 + 1;
     const len = a.len(k);
-    if (z.find(a.buf, a.off(k), len) < 0 && z.wouldOverflow(len)) {
+    if (z.wouldOverflow(len) && z.find(a.buf, a.off(k), len) < 0) {
       endWrite(c, z, e, before);
       return r.error(TOO_BIG);
     }
