@@ -42,7 +42,7 @@ export function zsetBenches(sizes: readonly number[] = SIZES): string[] {
       z.insert(members, i * 16, 16, rand() % 1_000_000_000);
     }
     memoryRows.push(
-      `${n} members: ${(z.memoryBytes() / n).toFixed(1)} bytes/member, tree height ${z.tree.height}`,
+      `${n} members: ${(z.memoryBytes() / n).toFixed(1)} bytes/member, tree height ${z.height}`,
     );
     // Fresh members for insert+delete and random existing ones for the rest.
     const fresh = new Uint8Array(16 * BATCH);
