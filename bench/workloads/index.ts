@@ -3,7 +3,8 @@
 
 import { coreWorkloads } from "./core.ts";
 import type { Workload } from "./types.ts";
+import { zsetWorkloads } from "./zset.ts";
 
 export type { Workload } from "./types.ts";
 
-export const workloads: Workload[] = [...coreWorkloads];
+export const workloads: Workload[] = [...coreWorkloads, ...zsetWorkloads];
