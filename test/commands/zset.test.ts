@@ -223,6 +223,14 @@ describe("sorted set commands", () => {
     expect(h.resp2("ZRANK k2 new")).toBe(":9\r\n");
     fill(h, "big", 129);
     expect(h.resp2("OBJECT ENCODING big")).toBe("$8\r\nskiplist\r\n");
+    // As redis-server 7.0.15: a new key's encoding follows its first member only.
+    const dup = ["ZADD", "dup"];
+    for (let i = 1; i <= 130; i++) dup.push(String(i), "same");
+    h.run(dup);
+    expect(h.resp2("OBJECT ENCODING dup")).toBe("$8\r\nlistpack\r\n");
+    h.run(["ZADD", "long", "1", "x".repeat(65), "2", "a"]);
+    h.run(["ZREM", "long", "x".repeat(65)]);
+    expect(h.resp2("OBJECT ENCODING long")).toBe("$8\r\nskiplist\r\n");
   });
 
   test("set sizes are reported to the keyspace's memory accounting", () => {
