@@ -2,9 +2,16 @@
 // create bench/workloads/<family>.ts exporting a Workload[] and list it here.
 
 import { coreWorkloads } from "./core.ts";
+import { expireWorkloads } from "./expire.ts";
+import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 import { zsetWorkloads } from "./zset.ts";
 
 export type { Workload } from "./types.ts";
 
-export const workloads: Workload[] = [...coreWorkloads, ...zsetWorkloads];
+export const workloads: Workload[] = [
+  ...coreWorkloads,
+  ...stringWorkloads,
+  ...expireWorkloads,
+  ...zsetWorkloads,
+];

@@ -6,7 +6,7 @@ import { parseInt64, parseInt64Big } from "../protocol/number.ts";
 import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { globMatch } from "../store/glob.ts";
-import { CLOCK_LFU, type Keyspace } from "../store/keyspace.ts";
+import { CLOCK_LFU } from "../store/keyspace.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import {
   type Table,
@@ -17,7 +17,7 @@ import {
   TYPE_ZSET,
 } from "../store/table.ts";
 import { lookupRead, lookupReadNoTouch, lookupWrite } from "./lookup.ts";
-import { arityError, intArg, NOT_INT, SYNTAX } from "./strings.ts";
+import { arityError, encodingMarker, intArg, NOT_INT, SYNTAX } from "./strings.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 /** Redis's type names (TYPE, SCAN TYPE). */
@@ -56,7 +56,6 @@ function sameArg(c: Client, i: number, j: number): boolean {
  * through the type's hook and starts a fresh clock (a new robj). Returns the new id.
  */
 function duplicate(
-  ks: Keyspace,
   c: Client,
   src: Table,
   e: number,
@@ -69,13 +68,18 @@ function duplicate(
   const vlen = src.valLen[e]!;
   const ne = dst.add(a.buf, a.off(ki), a.len(ki), type, vlen);
   copyBytes(src.page(e), src.valueOffset(e), dst.page(ne), dst.valueOffset(ne), vlen);
-  if (type !== TYPE_STRING) {
+  if (type === TYPE_STRING) {
+    // RENAME keeps the object; COPY's dupStringObject keeps the encoding, but a copied integer
+    // is a new object, never a shared one (refcount 1)
+    const enc = clone ? stringEncoding(src, e) : encodingMarker(src, e);
+    if (enc !== undefined && (enc !== "embstr" || encodingMarker(src, e) !== undefined)) {
+      dst.setObj(ne, enc);
+    }
+  } else {
     const obj = src.getObj(e);
     if (clone) {
       const copy = cloneObject.get(type)!(obj);
-      dst.setObj(ne, copy);
-      const sized = copy as { memoryBytes?: () => number };
-      if (typeof sized.memoryBytes === "function") ks.objectBytesChanged(sized.memoryBytes());
+      dst.setObj(ne, copy); // the table's hook adds its size to keyspace.objectBytes
     } else {
       dst.setObj(ne, obj);
     }
@@ -146,7 +150,7 @@ function renameGeneric(c: Client, nx: boolean): void {
     if (nx) return c.reply.int(0);
     ks.removeEntry(t, old);
   }
-  duplicate(ks, c, t, e, t, 2, false);
+  duplicate(c, t, e, t, 2, false);
   t.remove(e); // the object moved with the key: its bytes stay accounted
   if (nx) c.reply.int(1);
   else c.reply.ok();
@@ -202,7 +206,7 @@ function copy(c: Client): void {
     if (!replace) return c.reply.int(0);
     ks.removeEntry(dst, old);
   }
-  duplicate(ks, c, src, e, dst, 2, true);
+  duplicate(c, src, e, dst, 2, true);
   c.reply.int(1);
 }
 
@@ -411,8 +415,13 @@ const OBJECT_HELP = [
 const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
 
-/** Redis's encoding of a string value (tryObjectEncoding): int, embstr (<= 44 bytes) or raw. */
+/**
+ * Redis's encoding of a string value: the marker APPEND/SETRANGE/INCRBYFLOAT left, else what
+ * tryObjectEncoding picks from the bytes: int, embstr (<= 44 bytes) or raw.
+ */
 function stringEncoding(t: Table, e: number): "int" | "embstr" | "raw" {
+  const marked = encodingMarker(t, e);
+  if (marked !== undefined) return marked;
   const len = t.valLen[e]!;
   if (len <= 20 && !Number.isNaN(parseLongOrNaN(t.page(e), t.valueOffset(e), len))) return "int";
   return len <= 44 ? "embstr" : "raw";
@@ -452,7 +461,11 @@ function object(c: Client): void {
       return r.bulkStr(hook ? hook(t.getObj(e)) : "unknown");
     }
     case "refcount": {
-      if (type === TYPE_STRING && stringEncoding(t, e) === "int") {
+      if (
+        type === TYPE_STRING &&
+        encodingMarker(t, e) === undefined &&
+        stringEncoding(t, e) === "int"
+      ) {
         const v = parseLongOrNaN(t.page(e), t.valueOffset(e), t.valLen[e]!);
         const policy = server.config.get("maxmemory-policy");
         const noShared =

@@ -116,20 +116,53 @@ function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): num
     return e;
   }
   t.setValue(e, kb, vo, vl);
+  if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined; // encoding marker
   if (!keepTtl) t.expireAt[e] = 0; // = ks.clearExpire(t, e), inlined on the SET hot path
   ks.touch(t, e); // Redis looks the key up for writing (LRU: now; LFU: keeps and bumps)
   return e;
 }
 
-/** Store bytes under argument ki, keeping the TTL of an existing entry e (dbOverwrite). */
-function overwrite(c: Client, t: Table, e: number, ki: number, v: Uint8Array, vlen: number): void {
-  if (e >= 0) {
+/**
+ * Store bytes under argument ki, keeping the TTL of an existing entry e (dbOverwrite); the
+ * value's encoding marker becomes `enc` (undefined: derived from the bytes).
+ */
+function overwrite(
+  c: Client,
+  t: Table,
+  e: number,
+  ki: number,
+  v: Uint8Array,
+  vlen: number,
+  enc: StringEncoding | undefined,
+): void {
+  if (e < 0) {
+    const a = c.argv;
+    e = t.add(a.buf, a.off(ki), a.len(ki), TYPE_STRING, vlen);
+    copyBytes(v, 0, t.page(e), t.valueOffset(e), vlen);
+  } else {
     t.setValue(e, v, 0, vlen);
-    return;
   }
-  const a = c.argv;
-  const ne = t.add(a.buf, a.off(ki), a.len(ki), TYPE_STRING, vlen);
-  copyBytes(v, 0, t.page(ne), t.valueOffset(ne), vlen);
+  markEncoding(t, e, enc);
+}
+
+// ---- OBJECT ENCODING of strings ------------------------------------------------------------
+//
+// Redis's encoding of a string depends on how it was made, not only on its bytes: SET and
+// friends pick int / embstr / raw from the value (tryObjectEncoding), but APPEND and SETRANGE
+// leave a raw string and INCRBYFLOAT an embstr one (never int), and COPY of a shared integer
+// makes an unshared one (refcount 1). Those cases are marked in the entry's object slot (unused
+// by strings otherwise); no marker means "derive from the bytes".
+
+export type StringEncoding = "raw" | "embstr" | "int";
+
+function markEncoding(t: Table, e: number, enc: StringEncoding | undefined): void {
+  if (enc !== undefined) t.setObj(e, enc);
+  else if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined;
+}
+
+/** The encoding marker of string entry e, if it has one. */
+export function encodingMarker(t: Table, e: number): StringEncoding | undefined {
+  return t.getObj(e) as StringEncoding | undefined;
 }
 
 // ---- SET and its options ---------------------------------------------------------------------
@@ -425,6 +458,7 @@ function append(c: Client): void {
     t.resizeValue(e, old + add);
     copyBytes(a.buf, a.off(2), t.page(e), t.valueOffset(e) + old, add);
   }
+  markEncoding(t, e, "raw"); // Redis unshares the value into a raw string, even for ""
   c.reply.int(old + add);
 }
 
@@ -472,6 +506,7 @@ function setrange(c: Client): void {
     const vo = t.valueOffset(ne);
     t.page(ne).fill(0, vo, vo + offset);
     copyBytes(a.buf, a.off(3), t.page(ne), vo + offset, vlen);
+    markEncoding(t, ne, "raw");
     return c.reply.int(offset + vlen);
   }
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
@@ -480,6 +515,7 @@ function setrange(c: Client): void {
   if (offset + vlen > limit) return c.reply.error(TOO_BIG);
   if (offset + vlen > old) t.resizeValue(e, offset + vlen);
   copyBytes(a.buf, a.off(3), t.page(e), t.valueOffset(e) + offset, vlen);
+  markEncoding(t, e, "raw");
   c.reply.int(t.valLen[e]!);
 }
 
@@ -500,7 +536,7 @@ function incrBy(c: Client, incr: number, incrBig: bigint): void {
   if (value !== BIG && incr !== BIG) {
     const r = value + incr;
     if (r >= -MAX_SAFE && r <= MAX_SAFE) {
-      overwrite(c, t, e, 1, digits, formatInt(r));
+      overwrite(c, t, e, 1, digits, formatInt(r), undefined);
       return c.reply.int(r);
     }
   }
@@ -512,7 +548,7 @@ function incrBy(c: Client, incr: number, incrBig: bigint): void {
   }
   const r = v + n;
   const text = latin1Encoder(r.toString());
-  overwrite(c, t, e, 1, text, text.length);
+  overwrite(c, t, e, 1, text, text.length, undefined);
   c.reply.intBig(r);
 }
 
@@ -558,7 +594,7 @@ function incrbyfloat(c: Client): void {
   const sum = addLongDouble(value, incr);
   if (sum === null) return c.reply.error("ERR increment would produce NaN or Infinity");
   const text = latin1Encoder(formatLongDoubleHuman(sum));
-  overwrite(c, t, e, 1, text, text.length);
+  overwrite(c, t, e, 1, text, text.length, text.length <= 44 ? "embstr" : "raw");
   c.reply.bulkBytes(text);
 }
 

@@ -56,8 +56,9 @@ export function createZ(c: Client, i: number, listpack = true): ZSet {
 
 /**
  * End of a write to set z at entry e: report its size change since `before` (its
- * memoryBytes() when the command started, 0 for a new set) for INFO used_memory and
- * maxmemory, and delete the key if the set is now empty.
+ * memoryBytes() when the command started, or right after createZ for a new set: setObj counted
+ * it then) for INFO used_memory and maxmemory, and delete the key if the set is now empty
+ * (the table's hook subtracts its size then).
  */
 export function endWrite(c: Client, z: ZSet, e: number, before: number): void {
   const ks = c.server.keyspace;
@@ -76,8 +77,7 @@ export function storeZ(c: Client, i: number, z: ZSet): void {
   if (z.size === 0) return;
   z.convertIfSmall();
   const ne = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
-  t.setObj(ne, z);
-  ks.objectBytesChanged(z.memoryBytes());
+  t.setObj(ne, z); // the table's hook adds its size to keyspace.objectBytes
 }
 
 /** RESP3 answers (member, score) pairs as nested arrays; the others flatten them. */

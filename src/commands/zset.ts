@@ -144,7 +144,7 @@ function zaddGeneric(c: Client, flags: number): void {
     // unless it is over zset-max-listpack-value); later inserts convert as usual.
     z = createZ(c, 1, a.len(i + 1) <= ZSet.listpackValue);
     e = lastEntry;
-    before = 0;
+    before = z.memoryBytes(); // setObj already counted the new, empty set
   }
   let added = 0;
   let updated = 0;

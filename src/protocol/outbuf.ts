@@ -94,8 +94,13 @@ export class OutBuf {
     this.end += r.written;
   }
 
-  /** Decimal digits of an integer (safe integer range), no allocation. */
+  /** Decimal digits of an integer-valued double; no allocation within the safe integer range. */
   int(x: number): void {
+    if (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER) {
+      // Beyond 2^53 the digit loop below would round; BigInt prints the double exactly.
+      this.ascii(BigInt(x).toString());
+      return;
+    }
     this.ensure(21);
     const b = this.buf;
     let p = this.end;

@@ -287,7 +287,7 @@ export class Server {
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
-      this.evictor.performEvictions();
+      this.evictor.performEvictions(250 / this.config.int("hz")); // 25% of the tick
     }
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {

@@ -95,7 +95,7 @@ export class Evictor {
    * Evict until used memory <= maxmemory. False when still over the limit with nothing left
    * to evict (or the policy is noeviction): the caller rejects the command with OOM_ERROR.
    */
-  performEvictions(): boolean {
+  performEvictions(maxMs = Number.POSITIVE_INFINITY): boolean {
     const max = this.maxmemory;
     if (max === 0) return true;
     const ks = this.ks;
@@ -105,12 +105,18 @@ export class Evictor {
     if (this.policy === POLICY_NOEVICTION) return false;
     const start = performance.now();
     let ok = true;
+    let n = 0;
     // Each outer round evicts at least one key, so this ends. Inside, only the arena's live
     // bytes and objects are re-read per key; tables and free lists are re-read per round.
+    // With a time budget (the cron), stop after it and leave the rest to the next tick.
     for (let u = used; ok && u > max; u = this.usedBytes()) {
       const fixed = u - arena.liveBytes - ks.objectBytes;
       while (arena.liveBytes + ks.objectBytes + fixed > max) {
         if (!this.evictOne()) {
+          ok = false;
+          break;
+        }
+        if ((++n & 63) === 0 && performance.now() - start > maxMs) {
           ok = false;
           break;
         }
@@ -167,7 +173,7 @@ export class Evictor {
       this.nextDb = (d + 1) % dbs.length;
       const t = dbs[d]!;
       if (t.count === 0) continue;
-      const e = volatile ? this.probeVolatile(t) : t.randomEntry();
+      const e = volatile ? this.probeVolatile(t) : this.sampleAny(t);
       if (e < 0) continue;
       this.evict(t, e);
       return true;
@@ -198,7 +204,7 @@ export class Evictor {
     const volatile = isVolatile(p);
     let n = 0;
     for (let s = 0; s < this.samples; s++) {
-      const e = volatile ? this.probeVolatile(t) : t.randomEntry();
+      const e = volatile ? this.probeVolatile(t) : this.sampleAny(t);
       if (e < 0) continue;
       n++;
       let score: number;
@@ -206,15 +212,32 @@ export class Evictor {
       else if (p === POLICY_ALLKEYS_LFU || p === POLICY_VOLATILE_LFU) {
         score = 255 - ks.lfuFreq(t, e);
       } else score = ks.idleMs(t, e);
-      this.poolInsert(d, e, t.hash[e]!, score);
+      this.poolInsert(d, t, e, score);
     }
     return n;
   }
 
+  /**
+   * A uniformly random live entry: random rows of the 1-byte type column (cache-resident, unlike
+   * the index) until a live one; after 16 misses (a table far sparser than its rows) the index.
+   */
+  private sampleAny(t: Table): number {
+    const hw = t.highWater;
+    const type = t.type;
+    for (let i = 0; i < 16; i++) {
+      const e = Math.floor(this.ks.random() * hw);
+      if (type[e] !== TYPE_FREE) return e;
+    }
+    return t.randomEntry();
+  }
+
   /** Insert keeping the pool sorted by score; when full, the worst (lowest) falls off. */
-  private poolInsert(d: number, e: number, h: number, score: number): void {
+  private poolInsert(d: number, t: Table, e: number, score: number): void {
     const sc = this.poolScore;
     let len = this.poolLen;
+    // Worse than everything in a full pool: done before touching the key's hash.
+    if (len === POOL_SIZE && score <= sc[0]!) return;
+    const h = t.hash[e]!;
     for (let i = 0; i < len; i++) {
       if (this.poolEnt[i] === e && this.poolDb[i] === d && this.poolHash[i] === h) {
         // Same key sampled again: refresh its score by re-inserting.

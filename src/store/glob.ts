@@ -7,7 +7,9 @@
 // - the pattern is read as if NUL-terminated (C reads one byte past the end in places);
 // - an unterminated `[` class ends at the end of the pattern;
 // - range bounds compare as *signed* chars (x86 `char`), so `[a-\xff]` is an empty-ish range;
-// - an empty string matches only the empty pattern (even `*` does not match it).
+// - an empty string matches only the empty pattern (even `*` does not match it);
+// - like Redis 7.0.15 ("protection against abusive patterns"), a match that has to pass more than
+//   1000 `*` groups (not counting a final one) fails.
 
 const STAR = 42;
 const QUESTION = 63;
@@ -16,6 +18,8 @@ const CLOSE = 93;
 const BACKSLASH = 92;
 const CARET = 94;
 const DASH = 45;
+/** Redis's recursion cap: stringmatchlen_impl gives up past this nesting of `*`. */
+const MAX_STAR_NESTING = 1000;
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -101,6 +105,7 @@ export function globMatch(
   let s = soff;
   let starP = -1; // pattern index just after the last star
   let starS = 0; // string index the last star's rest was tried from
+  let stars = 0; // star groups passed: Redis's recursion depth at this point
   for (;;) {
     if (s === send) {
       while (p < pend && pat[p] === STAR) p++;
@@ -110,6 +115,8 @@ export function globMatch(
       if (pat[p] === STAR) {
         while (p + 1 < pend && pat[p + 1] === STAR) p++;
         if (p === pend - 1) return true; // trailing star eats the rest
+        // Redis recurses here; past its cap every attempt fails, and with it the whole match.
+        if (++stars > MAX_STAR_NESTING) return false;
         starP = p + 1;
         starS = s;
         p = starP;

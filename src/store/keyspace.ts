@@ -38,8 +38,9 @@ export class Keyspace {
   /** Minutes per LFU counter decrement (0 = never decay). */
   lfuDecayTime = 1;
   /**
-   * Bytes held by structure objects (zsets ...), kept incrementally by the type code through
-   * objectBytesChanged(); subtracted when a key goes through removeEntry().
+   * Bytes held by structure objects (zsets ...), kept incrementally: an object's size is added
+   * when it enters a table and subtracted when it leaves (Table hooks), and the type code reports
+   * growth of an object in place through objectBytesChanged() (docs/EXPIRY.md).
    */
   objectBytes = 0;
   private rng = (Math.random() * 0x7fffffff) | 1;
@@ -51,7 +52,14 @@ export class Keyspace {
       throw new RangeError(`keyspace: databases must be 1..${MAX_DATABASES}`);
     }
     this.arena = new Arena(arenaOptions);
-    for (let i = 0; i < databases; i++) this.dbs.push(new Table(this.arena));
+    const onSet = (o: unknown) => this.objectBytesChanged(sizeOf(o));
+    const onDrop = (o: unknown) => this.objectBytesChanged(-sizeOf(o));
+    for (let i = 0; i < databases; i++) {
+      const t = new Table(this.arena);
+      t.onObjSet = onSet;
+      t.onObjDrop = onDrop;
+      this.dbs.push(t);
+    }
     this.setNow(this.now);
   }
 
@@ -123,19 +131,26 @@ export class Keyspace {
     return this.arena.liveBytes + this.arena.overheadBytes + this.tableBytes() + this.objectBytes;
   }
 
-  /** Type code reports growth/shrink of a structure object it holds (zset add/remove ...). */
+  /**
+   * Type code reports growth/shrink of a structure object already in a table (ZADD to an
+   * existing zset ...): before = obj.memoryBytes(); mutate; objectBytesChanged(after - before).
+   * Report before removing the key, since removal subtracts the object's size at that moment.
+   */
   objectBytesChanged(delta: number): void {
     this.objectBytes += delta;
     if (this.objectBytes < 0) this.objectBytes = 0;
   }
 
-  /** Remove a live key, taking its structure object's bytes out of objectBytes. */
+  /** Remove a live key (its structure object's bytes leave objectBytes through the hook). */
   removeEntry(t: Table, e: number): void {
-    const o = t.getObj(e) as Sized | undefined;
-    if (o !== undefined && typeof o.memoryBytes === "function") {
-      this.objectBytesChanged(-o.memoryBytes());
-    }
     t.remove(e);
+  }
+
+  /** Recount objectBytes by scanning every object (tests; O(keys)). */
+  recountObjectBytes(): number {
+    let n = 0;
+    for (const t of this.dbs) for (const o of t.objs) if (o !== undefined) n += sizeOf(o);
+    return n;
   }
 
   // ---- expiry ----------------------------------------------------------------------------
@@ -246,6 +261,11 @@ export class Keyspace {
     this.rng = x;
     return (x >>> 0) / TWO32;
   }
+}
+
+function sizeOf(o: unknown): number {
+  const m = (o as Sized).memoryBytes;
+  return typeof m === "function" ? m.call(o) : 0;
 }
 
 /** Minutes clock for LFU decay, 16 bits like Redis. */

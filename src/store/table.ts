@@ -104,6 +104,12 @@ export class Table {
   clock: Uint32Array = EMPTY_U32;
   /** Structure objects of non-string entries. Write through setObj() so it stays dense. */
   objs: unknown[] = [];
+  /**
+   * Memory accounting hooks (the keyspace sets them): a structure object entered or left the
+   * table (setObj, remove, overwrite by a string, clear). moveTo fires both, netting zero.
+   */
+  onObjSet: ((obj: unknown) => void) | null = null;
+  onObjDrop: ((obj: unknown) => void) | null = null;
   /** Bumped whenever a column or index array is replaced, so memoryBytes() can be cached. */
   memVersion = 0;
   /** clock[e] of a new entry: the keyspace keeps it at "accessed now" (LRU) or LFU's initial. */
@@ -259,7 +265,7 @@ export class Table {
     }
     if (this.type[e] !== TYPE_STRING) {
       this.type[e] = TYPE_STRING;
-      if (e < this.objs.length) this.objs[e] = undefined;
+      this.dropObj(e);
     }
     this.setValue(e, vbuf, voff, vlen);
     return e;
@@ -294,7 +300,20 @@ export class Table {
 
   setObj(e: number, obj: unknown): void {
     if (this.objs.length < this.entryCap) this.growObjs();
+    const old = this.objs[e];
+    if (old === obj) return;
+    if (old !== undefined) this.onObjDrop?.(old);
     this.objs[e] = obj;
+    if (obj !== undefined) this.onObjSet?.(obj);
+  }
+
+  /** Drop entry e's structure object (if any), telling the memory accounting. */
+  private dropObj(e: number): void {
+    if (e >= this.objs.length) return;
+    const o = this.objs[e];
+    if (o === undefined) return;
+    this.objs[e] = undefined;
+    this.onObjDrop?.(o);
   }
 
   getObj(e: number): unknown {
@@ -356,7 +375,9 @@ export class Table {
   clear(): void {
     const type = this.type;
     for (let e = 0; e < this.hw; e++) {
-      if (type[e] !== TYPE_FREE) this.arena.free(this.addr[e]!, this.cap[e]!);
+      if (type[e] === TYPE_FREE) continue;
+      this.arena.free(this.addr[e]!, this.cap[e]!);
+      this.dropObj(e);
     }
     this.reset();
   }
@@ -515,7 +536,7 @@ export class Table {
     this.expireAt[e] = 0;
     this.clock[e] = 0;
     this.addr[e] = 0;
-    if (e < this.objs.length) this.objs[e] = undefined;
+    this.dropObj(e);
     if (this.freeTop === this.freeIds.length) {
       // Sized by deletes, not by capacity: an insert-only table pays nothing for it.
       const bigger = new Int32Array(this.freeIds.length * 2);

@@ -151,6 +151,35 @@ describe("OBJECT", () => {
     );
   });
 
+  test("ENCODING remembers how a string was made, like Redis", () => {
+    const p = new InProc(MODE_RESP2);
+    p.call("SET", "k", "123");
+    p.call("APPEND", "k", ""); // unshared into a raw string, even when nothing is appended
+    expect(p.call("OBJECT", "ENCODING", "k")).toBe("raw");
+    expect(p.call("OBJECT", "REFCOUNT", "k")).toBe(1);
+    p.call("INCR", "k");
+    expect(p.call("OBJECT", "ENCODING", "k")).toBe("int");
+    p.call("INCRBYFLOAT", "f", "3");
+    expect(p.call("OBJECT", "ENCODING", "f")).toBe("embstr");
+    p.call("SETRANGE", "s", "0", "12");
+    expect(p.call("OBJECT", "ENCODING", "s")).toBe("raw");
+    p.call("COPY", "s", "s2");
+    p.call("RENAME", "s", "s3");
+    expect(p.call("OBJECT", "ENCODING", "s2")).toBe("raw");
+    expect(p.call("OBJECT", "ENCODING", "s3")).toBe("raw");
+    p.call("SET", "s3", "12");
+    expect(p.call("OBJECT", "ENCODING", "s3")).toBe("int");
+    p.call("DEL", "s2");
+    p.call("SET", "s2", "12"); // a reused entry starts without a marker
+    expect(p.call("OBJECT", "ENCODING", "s2")).toBe("int");
+    expect(p.call("OBJECT", "REFCOUNT", "s2")).toBe(2147483647); // Redis's shared integer
+    p.call("COPY", "s2", "s4"); // a copy is a new object: int, but not shared
+    expect(p.call("OBJECT", "ENCODING", "s4")).toBe("int");
+    expect(p.call("OBJECT", "REFCOUNT", "s4")).toBe(1);
+    p.call("RENAME", "s2", "s5"); // RENAME moves the shared object itself
+    expect(p.call("OBJECT", "REFCOUNT", "s5")).toBe(2147483647);
+  });
+
   test("ENCODING and REFCOUNT of strings", () => {
     const p = new InProc(MODE_RESP2);
     p.call("MSET", "i", "123", "j", "123456", "e", "hello", "r", "x".repeat(45));

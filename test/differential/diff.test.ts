@@ -2,7 +2,7 @@
 // imds and to a real redis-server; the raw reply bytes must be identical. Only what Redis itself
 // leaves unordered is normalised: a family's `unordered` commands compare as sorted elements,
 // SCAN from cursor 0 is run to the end on both sides and the key sets compared, RANDOMKEY only
-// has to name a key that exists.
+// has to name a key that exists. A second run does the same in RESP3 (after HELLO 3 on both).
 //
 //   DIFF_N=100000 DIFF_SEED=7 bun test test/differential/diff.test.ts
 //
@@ -16,7 +16,8 @@ import { Prng } from "../helpers/prng.ts";
 import { parseReply, RespConn, showBytes } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 import { families } from "./families/index.ts";
-import type { Arg, KeyPicker } from "./gen.ts";
+import type { Arg } from "./gen.ts";
+import { commandStream } from "./stream.ts";
 
 const N = Number(process.env.DIFF_N ?? 5000);
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
@@ -95,24 +96,6 @@ const latin1 = (b: Uint8Array) => {
 const argText = (a: Arg) => (typeof a === "string" ? a : latin1(a));
 const show = (cmd: Arg[]) => JSON.stringify(cmd.map(argText));
 
-const KEYS: Arg[] = [
-  "k0",
-  "k1",
-  "k2",
-  "k3",
-  "k4",
-  "k5",
-  "k10",
-  "k*",
-  "",
-  new Uint8Array([98, 0, 255]),
-  "b\r\nx",
-];
-
-function keyPicker(r: Prng): KeyPicker {
-  return { key: () => KEYS[r.int(KEYS.length)]! };
-}
-
 /** The elements of an array reply, sorted, as one comparable string. */
 function sortedElements(b: Uint8Array): string {
   const r = parseReply(b, 0, true);
@@ -148,94 +131,108 @@ async function fullScan(t: Target, opts: Arg[]): Promise<string> {
   throw new Error(`${t.name}: SCAN did not finish within ${MAX_SCAN_CALLS} calls`);
 }
 
+/** Replay `n` random commands from `seed` on A and B, comparing every reply. */
+async function runStream(seed: number, n: number): Promise<void> {
+  const r = new Prng(seed);
+  const stream = commandStream(r);
+  const unordered = new Set(families.flatMap((f) => f.unordered ?? []));
+  const history: Arg[][] = [];
+  let batch: Arg[][] = [];
+  let first = 0;
+  let compared = 0;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const [ra, rb] = await Promise.all([A.send(batch), B.send(batch)]);
+    for (let j = 0; j < batch.length; j++) {
+      const cmd = batch[j]!;
+      const name = argText(cmd[0]!).toLowerCase();
+      let a = latin1(ra[j]!);
+      let b = latin1(rb[j]!);
+      if (unordered.has(name)) {
+        a = sortedElements(ra[j]!);
+        b = sortedElements(rb[j]!);
+      }
+      if (a !== b) report(first + j, cmd, a, b, history.slice(0, first + j));
+      if (stats) {
+        const kind = `${name} ${ra[j]![0] === 45 ? "error" : "ok"}`;
+        stats.set(kind, (stats.get(kind) ?? 0) + 1);
+      }
+      compared++;
+    }
+    first += batch.length;
+    batch = [];
+  };
+
+  for (let i = 0; i < n; i++) {
+    const cmd = stream.next();
+    const name = argText(cmd[0]!).toLowerCase();
+    if (name === "scan" && cmd[1] === "0") {
+      await flush();
+      const [a, b] = await Promise.all([fullScan(A, cmd.slice(2)), fullScan(B, cmd.slice(2))]);
+      if (a !== b) report(i, cmd, a, b, history);
+      history.push(cmd);
+      first++;
+      compared++;
+      continue;
+    }
+    if (name === "randomkey" && cmd.length === 1) {
+      await flush();
+      const [[a], [b]] = await Promise.all([A.send([cmd]), B.send([cmd])]);
+      const va = parseReply(a!, 0, true)![0];
+      const vb = parseReply(b!, 0, true)![0];
+      if ((va === null) !== (vb === null)) report(i, cmd, latin1(a!), latin1(b!), history);
+      if (typeof vb === "string") {
+        // imds's pick must exist in redis (the key spaces are equal if all else matched)
+        const key = Uint8Array.from(vb, (ch) => ch.charCodeAt(0));
+        const [e] = await A.send([["EXISTS", key]]);
+        if (latin1(e!) !== ":1\r\n") {
+          report(i, cmd, latin1(a!), `${latin1(b!)} (not a key in redis)`, history);
+        }
+      }
+      history.push(cmd);
+      first++;
+      compared++;
+      continue;
+    }
+    batch.push(cmd);
+    history.push(cmd);
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  if (stats)
+    console.log(
+      [...stats]
+        .sort()
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("\n"),
+    );
+  expect(compared).toBe(n);
+}
+
 test.skipIf(skip)(
   `imds replies byte for byte as redis-server (N=${N}, seed=${SEED})`,
+  () => runStream(SEED, N),
+  600_000,
+);
+
+test.skipIf(skip)(
+  `...and in RESP3 after HELLO 3 (N=${Math.ceil(N / 2)}, seed=${SEED + 1})`,
   async () => {
-    const r = new Prng(SEED);
-    const keys = keyPicker(r);
-    const total = families.reduce((s, f) => s + f.weight, 0);
-    const unordered = new Set(families.flatMap((f) => f.unordered ?? []));
-    const history: Arg[][] = [];
-    let batch: Arg[][] = [];
-    let first = 0;
-    let compared = 0;
-
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const [ra, rb] = await Promise.all([A.send(batch), B.send(batch)]);
-      for (let j = 0; j < batch.length; j++) {
-        const cmd = batch[j]!;
-        const name = argText(cmd[0]!).toLowerCase();
-        let a = latin1(ra[j]!);
-        let b = latin1(rb[j]!);
-        if (unordered.has(name)) {
-          a = sortedElements(ra[j]!);
-          b = sortedElements(rb[j]!);
-        }
-        if (a !== b) report(first + j, cmd, a, b, history.slice(0, first + j));
-        if (stats) {
-          const kind = `${name} ${ra[j]![0] === 45 ? "error" : "ok"}`;
-          stats.set(kind, (stats.get(kind) ?? 0) + 1);
-        }
-        compared++;
-      }
-      first += batch.length;
-      batch = [];
-    };
-
-    for (let i = 0; i < N; i++) {
-      let x = r.int(total);
-      let fam = families[0]!;
-      for (const f of families) {
-        if (x < f.weight) {
-          fam = f;
-          break;
-        }
-        x -= f.weight;
-      }
-      const cmd = fam.gens[r.int(fam.gens.length)]!(r, keys);
-      const name = argText(cmd[0]!).toLowerCase();
-      if (name === "scan" && cmd[1] === "0") {
-        await flush();
-        const [a, b] = await Promise.all([fullScan(A, cmd.slice(2)), fullScan(B, cmd.slice(2))]);
-        if (a !== b) report(i, cmd, a, b, history);
-        history.push(cmd);
-        first++;
-        compared++;
-        continue;
-      }
-      if (name === "randomkey" && cmd.length === 1) {
-        await flush();
-        const [[a], [b]] = await Promise.all([A.send([cmd]), B.send([cmd])]);
-        const va = parseReply(a!, 0, true)![0];
-        const vb = parseReply(b!, 0, true)![0];
-        if ((va === null) !== (vb === null)) report(i, cmd, latin1(a!), latin1(b!), history);
-        if (typeof vb === "string") {
-          // imds's pick must exist in redis (the key spaces are equal if all else matched)
-          const key = Uint8Array.from(vb, (ch) => ch.charCodeAt(0));
-          const [e] = await A.send([["EXISTS", key]]);
-          if (latin1(e!) !== ":1\r\n") {
-            report(i, cmd, latin1(a!), `${latin1(b!)} (not a key in redis)`, history);
-          }
-        }
-        history.push(cmd);
-        first++;
-        compared++;
-        continue;
-      }
-      batch.push(cmd);
-      history.push(cmd);
-      if (batch.length >= BATCH) await flush();
-    }
-    await flush();
-    if (stats)
-      console.log(
-        [...stats]
-          .sort()
-          .map(([k, v]) => `${k}: ${v}`)
-          .join("\n"),
-      );
-    expect(compared).toBe(N);
+    // fresh data, new connections that switch to RESP3 first
+    const [conn3a, conn3b] = await Promise.all([
+      RespConn.open(redis!.port),
+      RespConn.open(imds!.port),
+    ]);
+    await Promise.all([
+      conn3a.pipeline([["FLUSHALL"], ["HELLO", "3"]]),
+      conn3b.pipeline([["FLUSHALL"], ["HELLO", "3"]]),
+    ]);
+    A.close();
+    B.close();
+    A = respTarget("redis (RESP3)", conn3a);
+    B = respTarget("imds (RESP3)", conn3b);
+    await runStream(SEED + 1, Math.ceil(N / 2));
   },
   600_000,
 );

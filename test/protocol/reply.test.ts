@@ -93,10 +93,22 @@ test("integers print like String(n) over the safe range", () => {
     out.int(n);
     expect(Buffer.from(out.buf.subarray(start, out.end)).toString()).toBe(String(n));
   }
-  for (const n of [0, 9, 10, 99, 100, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+  for (const n of [
+    0,
+    9,
+    10,
+    99,
+    100,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+    2 ** 62,
+    -(2 ** 63),
+    2 ** 53 + 2,
+    (2 ** 53 + 2) * 1024,
+  ]) {
     const start = out.end;
     out.int(n);
-    expect(Buffer.from(out.buf.subarray(start, out.end)).toString()).toBe(String(n));
+    expect(Buffer.from(out.buf.subarray(start, out.end)).toString()).toBe(BigInt(n).toString());
   }
 });
 

@@ -58,18 +58,53 @@ test("removing keys lowers used bytes by their blocks; large values give their p
   expect(reserved - ks.arena.reservedBytes).toBe(big.length + 3);
 });
 
-test("objectBytes follows objects through removeEntry and never goes negative", () => {
-  const ks = new Keyspace(1);
-  const t = ks.db(0);
-  const k = enc.encode("z");
-  const e = t.add(k, 0, 1, 2, 0);
-  t.setObj(e, { memoryBytes: () => 5000 });
-  ks.objectBytesChanged(5000);
-  const used = ks.usedBytes();
-  ks.removeEntry(t, e);
+test("objectBytes follows objects through every way in and out of a table", () => {
+  const ks = new Keyspace(2);
+  const obj = (n: number) => ({
+    size: n,
+    memoryBytes() {
+      return this.size;
+    },
+  });
+  const k = (s: string) => enc.encode(s);
+  const t0 = ks.db(0);
+  const t1 = ks.db(1);
+  const add = (t: typeof t0, key: string, n: number) => {
+    const b = k(key);
+    const e = t.add(b, 0, b.length, 2, 0);
+    t.setObj(e, obj(n));
+    return e;
+  };
+  const e1 = add(t0, "a", 1000);
+  add(t0, "b", 2000);
+  add(t1, "c", 300);
+  expect(ks.objectBytes).toBe(3300);
+  // growth in place, reported by the type code
+  const o = t0.getObj(e1) as { size: number };
+  const before = o.size;
+  o.size = 1500;
+  ks.objectBytesChanged(o.size - before);
+  expect(ks.objectBytes).toBe(3800);
+  // replaced object
+  t0.setObj(e1, obj(700));
+  expect(ks.objectBytes).toBe(3000);
+  // overwritten by a string value (SET over a zset)
+  const b = k("b");
+  t0.upsertString(b, 0, 1, b, 0, 1);
+  expect(ks.objectBytes).toBe(1000);
+  // moved between databases: no change
+  const m = t0.moveTo(e1, t1);
+  expect(ks.objectBytes).toBe(1000);
+  // DEL through the table directly
+  t1.remove(m);
+  expect(ks.objectBytes).toBe(300);
+  // FLUSHDB
+  add(t1, "d", 50);
+  t1.clear();
   expect(ks.objectBytes).toBe(0);
-  expect(used - ks.usedBytes()).toBeGreaterThanOrEqual(5000);
-  ks.objectBytesChanged(-10);
+  expect(ks.recountObjectBytes()).toBe(0);
+  add(t0, "e", 10);
+  ks.flushAll();
   expect(ks.objectBytes).toBe(0);
 });
 

@@ -165,3 +165,17 @@ function keyBytes(k: string): [Uint8Array, number, number] {
   const b = new TextEncoder().encode(k);
   return [b, 0, b.length];
 }
+
+test("a time budget (the cron's) bounds one eviction call; repeated calls reach the limit", () => {
+  const h = harness({ "maxmemory-policy": "allkeys-random" });
+  h.at(T0);
+  for (let i = 0; i < 60_000; i++) h.cmd("set", `k${i}`, "v".repeat(100));
+  const ev = h.server.evictor;
+  h.server.config.set("maxmemory", String(ev.usedBytes() - 5 * 1024 * 1024));
+  expect(ev.performEvictions(0)).toBe(false); // budget spent after the first 64 keys
+  expect(ev.evictedKeys).toBe(64);
+  let calls = 1;
+  while (!ev.performEvictions(0) && calls < 10_000) calls++;
+  expect(ev.usedBytes()).toBeLessThanOrEqual(ev.maxmemory);
+  expect(calls).toBeGreaterThan(100);
+});

@@ -55,11 +55,19 @@ export const keysFamily: Family = {
     (_r, k) => ["RENAMENX", k.key(), k.key()],
     (r, k) => ["COPY", k.key(), k.key(), ...copyOptions(r)],
     (r) => ["KEYS", pattern(r)],
+    // other databases: SELECT moves the rest of the stream there for a while
+    (r) => ["SELECT", pick(r, ["0", "0", "1", "2"])],
+    (r, k) => ["MOVE", k.key(), pick(r, ["0", "1", "2", "16", "-1", "x"])],
+    // (not DBSIZE: it counts expired keys not yet reclaimed, which depends on timing)
+    (r) => pick(r, [["FLUSHDB"], ["SWAPDB", "0", "1"], ["SWAPDB", "1", "2"]]),
     (r) => ["SCAN", "0", ...scanOptions(r)],
     () => ["RANDOMKEY"],
     (r, k) =>
       pick(r, [
         ["OBJECT", "FREQ", k.key()],
+        ["OBJECT", "ENCODING", k.key()],
+        ["OBJECT", "ENCODING", k.key()],
+        ["OBJECT", "REFCOUNT", k.key()],
         ["OBJECT", "HELP"],
         ["OBJECT", "NOPE", k.key()],
         ["OBJECT", "ENCODING"],

@@ -1,0 +1,84 @@
+// Keyspace statistics: after a random stream of string and key commands, INFO's keyspace_hits
+// and keyspace_misses must equal redis-server's, i.e. every read lookup is counted exactly as
+// Redis's lookupKeyRead counts it (and write lookups are not). Families join STATS_FAMILIES once
+// their commands count lookups the same way.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Prng } from "../helpers/prng.ts";
+import { parseReply, RespConn } from "../helpers/resp.ts";
+import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { keysFamily } from "./families/keys.ts";
+import { stringsFamily } from "./families/strings.ts";
+import type { Arg } from "./gen.ts";
+import { commandStream } from "./stream.ts";
+
+const STATS_FAMILIES = [stringsFamily, keysFamily];
+const N = Math.max(1000, Math.floor(Number(process.env.DIFF_N ?? 5000) / 2));
+const SEED = Number(process.env.DIFF_SEED ?? 20261125);
+const skip = redisMissing("the keyspace statistics comparison (test/differential/stats.test.ts)");
+
+let redis: Running | undefined;
+let imds: Running | undefined;
+let A: RespConn;
+let B: RespConn;
+beforeAll(async () => {
+  if (skip) return;
+  [redis, imds] = await Promise.all([startRedis(), startImds()]);
+  [A, B] = await Promise.all([RespConn.open(redis.port), RespConn.open(imds.port)]);
+});
+afterAll(async () => {
+  A?.close();
+  B?.close();
+  await redis?.stop();
+  await imds?.stop();
+});
+
+function counters(b: Uint8Array): string {
+  return Buffer.from(b)
+    .toString("latin1")
+    .split("\r\n")
+    .filter((l) => /^keyspace_(hits|misses):/.test(l))
+    .join(" ");
+}
+
+/** SCAN to the end (a single call visits a different set of keys on each server). */
+async function fullScan(c: RespConn, opts: Arg[]): Promise<void> {
+  let cursor = "0";
+  for (let calls = 0; calls < 10_000; calls++) {
+    const [r] = await c.pipeline([["SCAN", cursor, ...opts]]);
+    const v = parseReply(r!.bytes, 0, true)![0];
+    if (!Array.isArray(v)) return;
+    cursor = v[0] as string;
+    if (cursor === "0") return;
+  }
+  throw new Error("SCAN did not finish");
+}
+
+test.skipIf(skip)(`keyspace_hits/misses equal redis-server's (N=${N}, seed=${SEED})`, async () => {
+  const stream = commandStream(new Prng(SEED), STATS_FAMILIES);
+  let batch: Arg[][] = [];
+  const flush = async () => {
+    await Promise.all([A.pipeline(batch), B.pipeline(batch)]);
+    batch = [];
+  };
+  for (let i = 0; i < N; i++) {
+    const cmd = stream.next();
+    const name = String(cmd[0]).toLowerCase();
+    if (name === "randomkey") continue; // random picks delete different expired keys
+    if (name === "scan" && cmd[1] === "0") {
+      await flush();
+      await Promise.all([fullScan(A, cmd.slice(2)), fullScan(B, cmd.slice(2))]);
+      continue;
+    }
+    batch.push(cmd);
+    if (batch.length >= 200) await flush();
+  }
+  await flush();
+  const [[ia], [ib]] = await Promise.all([
+    A.pipeline([["INFO", "stats"]]),
+    B.pipeline([["INFO", "stats"]]),
+  ]);
+  const want = counters(ia!.bytes);
+  expect(want).toMatch(/^keyspace_hits:[1-9]\d* keyspace_misses:[1-9]\d*$/);
+  expect(counters(ib!.bytes)).toBe(want);
+});
