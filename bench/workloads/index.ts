@@ -5,7 +5,13 @@ import { coreWorkloads } from "./core.ts";
 import { expireWorkloads } from "./expire.ts";
 import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
+import { zsetWorkloads } from "./zset.ts";
 
 export type { Workload } from "./types.ts";
 
-export const workloads: Workload[] = [...coreWorkloads, ...stringWorkloads, ...expireWorkloads];
+export const workloads: Workload[] = [
+  ...coreWorkloads,
+  ...stringWorkloads,
+  ...expireWorkloads,
+  ...zsetWorkloads,
+];

@@ -48,7 +48,7 @@ export function createZ(c: Client, i: number, listpack = true): ZSet {
   const t = c.server.keyspace.db(c.db);
   const e = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
   const z = new ZSet();
-  z.listpack = listpack;
+  if (!listpack) z.toLarge();
   t.setObj(e, z);
   lastEntry = e;
   return z;

@@ -113,7 +113,7 @@ function zsetOp(
   }
   if (cardOnly) return r.int(interCard(src, limit));
   const out = new ZSet();
-  out.listpack = false; // Redis builds the result as a skiplist (-0 survives until stored)
+  // Redis builds the result as a skiplist (-0 survives until stored); beginUnordered converts.
   out.beginUnordered();
   if (op === UNION) union(out, src, how);
   else if (op === INTER) inter(out, src, how);

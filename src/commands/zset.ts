@@ -140,10 +140,9 @@ function zaddGeneric(c: Client, flags: number): void {
   let before = z === null ? 0 : z.memoryBytes();
   if (z === null) {
     if (flags & F_XX) return flags & F_INCR ? r.nil() : r.int(0);
-    // Redis sizes the new set from the request (zsetTypeCreate(elements, maxelelen)).
-    let maxLen = 0;
-    for (let j = 0; j < pairs; j++) maxLen = Math.max(maxLen, a.len(i + j * 2 + 1));
-    z = createZ(c, 1, pairs <= ZSet.listpackEntries && maxLen <= ZSet.listpackValue);
+    // Redis 7.0 picks the new set's encoding from the first member's length only (a listpack
+    // unless it is over zset-max-listpack-value); later inserts convert as usual.
+    z = createZ(c, 1, a.len(i + 1) <= ZSet.listpackValue);
     e = lastEntry;
     before = z.memoryBytes(); // setObj already counted the new, empty set
   }
@@ -154,7 +153,7 @@ function zaddGeneric(c: Client, flags: number): void {
   for (let j = 0; j < pairs; j++) {
     const k = i + j * 2 + 1;
     const len = a.len(k);
-    if (z.find(a.buf, a.off(k), len) < 0 && z.wouldOverflow(len)) {
+    if (z.wouldOverflow(len) && z.find(a.buf, a.off(k), len) < 0) {
       endWrite(c, z, e, before);
       return r.error(TOO_BIG);
     }

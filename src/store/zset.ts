@@ -1,6 +1,14 @@
-// ZSet: one sorted set. Two indexes over the same member ids:
+// ZSet: one sorted set, in one of two encodings (the same ones Redis picks between, so replies
+// that show the encoding match; see `listpack`):
+//
+// SMALL (<= 128 members of <= 64 bytes): the id columns below are kept in sorted order, so an
+// id is a rank; insert/delete shift the columns (O(n), n <= 128), find is a linear scan, ranges
+// are binary searches. No hash index and no tree: a small set costs a handful of arrays.
+//
+// LARGE: two indexes over the same member ids:
 //   - member -> id: open addressing (linear probing, backward-shift deletion, no tombstones),
-//     the same scheme as the keyspace Table, with each id's hash kept for rehashing;
+//     the same scheme as the keyspace Table, each slot's hash kept beside it (probes read
+//     one sequential array, not a random per-id column);
 //   - order: a RankTree (counted B+tree, ranktree.ts) over (score, member bytes).
 // Per id: score (Float64Array), member offset/length (Int32Array) in the set's own byte arena.
 //
@@ -12,12 +20,13 @@
 //
 // Ids are stable while a member lives (ZSCAN's cursor walks ids, like SCAN walks entry ids).
 
-import { bytesEqual, copyBytes, hashBytes } from "./bytes.ts";
+import { bytesEqual, compareBytes, copyBytes, hashBytes } from "./bytes.ts";
 import { BY_KEY, BY_LEX, BY_SCORE, type KeySource, RankTree } from "./ranktree.ts";
 
 export { BY_KEY, BY_LEX, BY_SCORE };
 
 const MIN_IDS = 4;
+const EMPTY_TAB = new Uint32Array(0);
 const MIN_SLOTS = 8;
 const MIN_MEM = 64;
 /** Compaction does not bother below this many dead bytes. */
@@ -36,27 +45,34 @@ export class ZSet implements KeySource {
   mOff = new Int32Array(MIN_IDS);
   /** -1 marks a free id. */
   mLen = new Int32Array(MIN_IDS).fill(-1);
-  hash = new Uint32Array(MIN_IDS);
   mem = new Uint8Array(MIN_MEM);
   private memEnd = 0;
   private memDead = 0;
 
-  private slots = new Int32Array(MIN_SLOTS);
-  private mask = MIN_SLOTS - 1;
+  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
+  private tab = EMPTY_TAB;
+  private nslots = 0;
+  private mask = 0;
 
   private idCap = MIN_IDS;
   private idHw = 0;
   private freeIds: number[] = [];
 
-  readonly tree: RankTree;
+  /** The order index, LARGE encoding only. */
+  private tr: RankTree | null = null;
+  private readonly leafCap: number;
+  private readonly nodeCap: number;
   /**
-   * Whether Redis would hold this set as a listpack (<= 128 members of <= 64 bytes; once
-   * converted to a skiplist it never goes back, except for results of ZUNIONSTORE & co.).
-   * imds has one representation, but Redis's listpack shows through in replies: it stores
-   * -0 as 0, and ZSCAN returns a listpack set whole, in order, with integral scores as
-   * integers. Kept only to answer exactly as Redis does.
+   * SMALL encoding, exactly when Redis would hold the set as a listpack (<= 128 members of
+   * <= 64 bytes; once converted it never goes back, except for results of ZUNIONSTORE & co.).
+   * Redis's listpack shows through in replies: it stores -0 as 0, and ZSCAN returns a listpack
+   * set whole, in order, with integral scores as integers.
    */
-  listpack = true;
+  private small = true;
+  /** Members, SMALL encoding. */
+  private n = 0;
+  /** Cursor (a rank), SMALL encoding. */
+  private cur = 0;
   static listpackEntries = 128;
   static listpackValue = 64;
   /**
@@ -66,39 +82,57 @@ export class ZSet implements KeySource {
   private unordered = false;
 
   constructor(leafCap = 64, nodeCap = 64) {
-    this.tree = new RankTree(this, leafCap, nodeCap);
+    this.leafCap = leafCap;
+    this.nodeCap = nodeCap;
   }
 
   get size(): number {
-    return this.tree.size;
+    return this.small ? this.n : this.tr!.size;
+  }
+
+  /** True while the set uses the SMALL encoding (what Redis calls a listpack). */
+  get listpack(): boolean {
+    return this.small;
+  }
+
+  /** The order index (LARGE encoding); converts a SMALL set first. */
+  get tree(): RankTree {
+    this.toLarge();
+    return this.tr!;
+  }
+
+  /** Levels of the order index above the leaves (0 for a SMALL set). */
+  get height(): number {
+    return this.tr === null ? 0 : this.tr.height;
   }
 
   /** Ids in [0, idHighWater) may be live (ZSCAN). */
   get idHighWater(): number {
-    return this.idHw;
+    return this.small ? this.n : this.idHw;
   }
 
   isLive(id: number): boolean {
-    return id < this.idHw && this.mLen[id]! >= 0;
+    return this.small ? id < this.n : id < this.idHw && this.mLen[id]! >= 0;
   }
 
   /** Id of a member, or -1. */
   find(buf: Uint8Array, off: number, len: number): number {
+    if (this.small) {
+      const mLen = this.mLen;
+      for (let i = 0; i < this.n; i++) {
+        if (mLen[i] === len && bytesEqual(this.mem, this.mOff[i]!, buf, off, len)) return i;
+      }
+      return -1;
+    }
     const h = hashBytes(buf, off, len);
-    const slots = this.slots;
+    const tab = this.tab;
     const mask = this.mask;
-    const hash = this.hash;
-    const mLen = this.mLen;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const t = slots[i]!;
+      const t = tab[2 * i]!;
       if (t === 0) return -1;
-      const id = t - 1;
-      if (
-        hash[id] === h &&
-        mLen[id] === len &&
-        bytesEqual(this.mem, this.mOff[id]!, buf, off, len)
-      ) {
-        return id;
+      if (tab[2 * i + 1] === h) {
+        const id = t - 1;
+        if (this.mLen[id] === len && bytesEqual(this.mem, this.mOff[id]!, buf, off, len)) return id;
       }
     }
   }
@@ -111,27 +145,28 @@ export class ZSet implements KeySource {
   /** Add a member that is not present; returns its id. */
   insert(buf: Uint8Array, off: number, len: number, score: number): number {
     if (this.wouldOverflow(len)) throw new RangeError("zset: size limit");
-    if (
-      this.listpack &&
-      (len > ZSet.listpackValue || this.size + this.pending + 1 > ZSet.listpackEntries)
-    ) {
-      this.listpack = false;
+    if (this.small && (len > ZSet.listpackValue || this.n + 1 > ZSet.listpackEntries)) {
+      this.toLarge();
     }
-    if (this.listpack && score === 0) score = 0; // a listpack stores -0 as the integer 0
+    if (this.small) {
+      if (score === 0) score = 0; // a listpack stores -0 as the integer 0
+      const at = this.reserveMem(len);
+      copyBytes(buf, off, this.mem, at, len);
+      return this.smallPlace(at, len, score);
+    }
     const id = this.takeId();
     const at = this.reserveMem(len);
     copyBytes(buf, off, this.mem, at, len);
     const h = hashBytes(this.mem, at, len);
     this.mOff[id] = at;
     this.mLen[id] = len;
-    this.hash[id] = h;
     this.score[id] = score;
-    if ((this.tree.size + this.pending + 1) * 4 > this.slots.length * 3) {
-      this.rehash(this.slots.length * 2);
+    if ((this.tr!.size + this.pending + 1) * 4 > this.nslots * 3) {
+      this.rehash(this.nslots * 2);
     }
-    slotInsert(this.slots, this.mask, h, id);
+    slotInsert(this.tab, this.mask, h, id);
     if (this.unordered) this.pending++;
-    else this.tree.insert(id);
+    else this.tr!.insert(id);
     return id;
   }
 
@@ -141,6 +176,7 @@ export class ZSet implements KeySource {
   beginUnordered(): void {
     if (this.size !== 0 || this.pending !== 0)
       throw new Error("zset: beginUnordered on a non-empty set");
+    this.toLarge();
     this.unordered = true;
   }
 
@@ -154,26 +190,40 @@ export class ZSet implements KeySource {
     if (!this.unordered) return;
     this.unordered = false;
     this.pending = 0;
-    for (let id = 0; id < this.idHw; id++) if (this.mLen[id]! >= 0) this.tree.insert(id);
+    for (let id = 0; id < this.idHw; id++) if (this.mLen[id]! >= 0) this.tr!.insert(id);
   }
 
-  /** Change a member's score (moves it in the order). */
+  /** Change a member's score (moves it in the order; a SMALL set's ids change). */
   setScore(id: number, score: number): void {
-    if (this.listpack && score === 0) score = 0;
+    if (this.small && score === 0) score = 0;
     if (Object.is(this.score[id], score)) return;
-    this.tree.remove(id);
+    if (this.small) {
+      const at = this.mOff[id]!;
+      const len = this.mLen[id]!;
+      this.smallRemove(id);
+      this.smallPlace(at, len, score);
+      return;
+    }
+    this.tr!.remove(id);
     this.score[id] = score;
-    this.tree.insert(id);
+    this.tr!.insert(id);
   }
 
   delete(id: number): void {
-    this.tree.remove(id);
-    slotDelete(this.slots, this.mask, this.hash, this.hash[id]!, id);
+    if (this.small) {
+      this.memDead += this.mLen[id]!;
+      this.smallRemove(id);
+      if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
+      return;
+    }
+    this.tr!.remove(id);
+    const h = hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!);
+    slotDelete(this.tab, this.mask, h, id);
     this.memDead += this.mLen[id]!;
     this.mLen[id] = -1;
     this.freeIds.push(id);
-    const n = this.tree.size;
-    if (this.slots.length > MIN_SLOTS && n * 8 < this.slots.length) {
+    const n = this.tr!.size;
+    if (this.nslots > MIN_SLOTS && n * 8 < this.nslots) {
       let target = MIN_SLOTS;
       while (target * 3 < n * 4 * 2) target *= 2;
       this.rehash(target);
@@ -184,21 +234,25 @@ export class ZSet implements KeySource {
   /** A deep copy sharing nothing mutable (COPY). */
   clone(): ZSet {
     this.finishOrder();
-    const z = new ZSet(this.tree.leafCap, this.tree.nodeCap);
+    const z = new ZSet(this.leafCap, this.nodeCap);
     z.score = this.score.slice();
     z.mOff = this.mOff.slice();
     z.mLen = this.mLen.slice();
-    z.hash = this.hash.slice();
     z.mem = this.mem.slice();
     z.memEnd = this.memEnd;
     z.memDead = this.memDead;
-    z.slots = this.slots.slice();
+    z.tab = this.tab.slice();
+    z.nslots = this.nslots;
     z.mask = this.mask;
     z.idCap = this.idCap;
     z.idHw = this.idHw;
     z.freeIds = this.freeIds.slice();
-    z.listpack = this.listpack;
-    z.tree.copyFrom(this.tree);
+    z.small = this.small;
+    z.n = this.n;
+    if (this.tr !== null) {
+      z.tr = new RankTree(z, this.leafCap, this.nodeCap);
+      z.tr.copyFrom(this.tr);
+    }
     return z;
   }
 
@@ -209,44 +263,121 @@ export class ZSet implements KeySource {
 
   /** Redis's zsetConvertToListpackIfNeeded, for stored results of set operations. */
   convertIfSmall(): void {
-    if (this.listpack || this.size > ZSet.listpackEntries) return;
+    this.finishOrder();
+    if (this.small || this.size > ZSet.listpackEntries) return;
     for (let id = 0; id < this.idHw; id++) if (this.mLen[id]! > ZSet.listpackValue) return;
-    this.listpack = true;
-    for (let id = 0; id < this.idHw; id++)
-      if (this.mLen[id]! >= 0 && this.score[id] === 0) this.score[id] = 0;
+    // Rebuild the columns in order (ids become ranks) and drop both indexes.
+    const n = this.tr!.size;
+    const cap = Math.max(MIN_IDS, n);
+    const score = new Float64Array(cap);
+    const mOff = new Int32Array(cap);
+    const mLen = new Int32Array(cap).fill(-1);
+    const mem = new Uint8Array(Math.max(MIN_MEM, this.memEnd - this.memDead));
+    let at = 0;
+    this.tr!.seekRank(0);
+    for (let r = 0; r < n; r++) {
+      const id = this.tr!.nextId();
+      const len = this.mLen[id]!;
+      copyBytes(this.mem, this.mOff[id]!, mem, at, len);
+      const s = this.score[id]!;
+      score[r] = s === 0 ? 0 : s; // -0 becomes 0 in a listpack
+      mOff[r] = at;
+      mLen[r] = len;
+      at += len;
+    }
+    this.score = score;
+    this.mOff = mOff;
+    this.mLen = mLen;
+    this.mem = mem;
+    this.memEnd = at;
+    this.memDead = 0;
+    this.idCap = cap;
+    this.idHw = 0;
+    this.freeIds = [];
+    this.tab = EMPTY_TAB;
+    this.nslots = 0;
+    this.mask = 0;
+    this.tr = null;
+    this.small = true;
+    this.n = n;
   }
 
   rank(id: number): number {
-    return this.tree.rankOf(id);
+    return this.small ? id : this.tr!.rankOf(id);
   }
 
   /** Elements before a score bound: score < s, or score <= s when excl (range starts). */
   scoreRank(s: number, excl: boolean): number {
-    return this.tree.lowerBound(BY_SCORE, s, this.mem, 0, 0, excl);
+    if (!this.small) return this.tr!.lowerBound(BY_SCORE, s, this.mem, 0, 0, excl);
+    let lo = 0;
+    let hi = this.n;
+    const score = this.score;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = score[mid]!;
+      if (excl ? x <= s : x < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Elements before a lex bound: member < k, or member <= k when excl. */
   lexRank(buf: Uint8Array, off: number, len: number, excl: boolean): number {
-    return this.tree.lowerBound(BY_LEX, 0, buf, off, len, excl);
+    if (!this.small) return this.tr!.lowerBound(BY_LEX, 0, buf, off, len, excl);
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, buf, off, len);
+      if (excl ? c <= 0 : c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Put the cursor on rank r; then nextId()/prevId() walk the order. */
   seek(r: number): void {
-    this.tree.seekRank(r);
+    if (this.small) this.cur = r;
+    else this.tr!.seekRank(r);
   }
 
   nextId(): number {
-    return this.tree.nextId();
+    return this.small ? this.cur++ : this.tr!.nextId();
   }
 
   prevId(): number {
-    return this.tree.prevId();
+    return this.small ? this.cur-- : this.tr!.prevId();
   }
 
   /** Id of the element of rank r. */
   idAt(r: number): number {
-    this.tree.seekRank(r);
-    return this.tree.nextId();
+    if (this.small) return r;
+    this.tr!.seekRank(r);
+    return this.tr!.nextId();
+  }
+
+  /**
+   * Leave the SMALL encoding (Redis: listpack -> skiplist): index the sorted columns by name
+   * and build the tree. Ids stay what they are (the current ranks).
+   */
+  toLarge(): void {
+    if (!this.small) return;
+    const n = this.n;
+    this.small = false;
+    this.idHw = n;
+    this.freeIds = [];
+    let slots = MIN_SLOTS;
+    while (slots * 3 < n * 4 * 2) slots *= 2;
+    this.tab = new Uint32Array(2 * slots);
+    this.nslots = slots;
+    this.mask = slots - 1;
+    const tr = new RankTree(this, this.leafCap, this.nodeCap);
+    this.tr = tr;
+    for (let id = 0; id < n; id++) {
+      slotInsert(this.tab, this.mask, hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!), id);
+      tr.insert(id);
+    }
+    this.n = 0;
   }
 
   /** A copy of a member's bytes (allocates; for tests and set operations). */
@@ -258,19 +389,19 @@ export class ZSet implements KeySource {
   /** Bytes held: columns, hash index, member arena, tree, plus a fixed object overhead. */
   memoryBytes(): number {
     return (
-      256 +
+      (this.small ? 160 : 400) +
       this.score.byteLength +
       this.mOff.byteLength +
       this.mLen.byteLength +
-      this.hash.byteLength +
       this.mem.byteLength +
-      this.slots.byteLength +
+      this.tab.byteLength +
       this.freeIds.length * 8 +
-      this.tree.memoryBytes()
+      (this.tr === null ? 0 : this.tr.memoryBytes())
     );
   }
 
   checkInvariants(): void {
+    if (this.small) return this.checkSmall();
     let live = 0;
     let liveBytes = 0;
     for (let id = 0; id < this.idHw; id++) {
@@ -280,51 +411,119 @@ export class ZSet implements KeySource {
       liveBytes += len;
       const o = this.mOff[id]!;
       if (o < 0 || o + len > this.memEnd) throw new Error(`zset: member ${id} out of arena`);
-      if (this.hash[id] !== hashBytes(this.mem, o, len)) throw new Error(`zset: stale hash ${id}`);
       if (this.find(this.mem, o, len) !== id) throw new Error(`zset: member ${id} not findable`);
       if (Number.isNaN(this.score[id])) throw new Error(`zset: NaN score at ${id}`);
     }
-    if (live !== this.tree.size) throw new Error(`zset: ${live} live ids, tree ${this.tree.size}`);
+    if (live !== this.tr!.size) throw new Error(`zset: ${live} live ids, tree ${this.tr!.size}`);
     if (live + this.freeIds.length !== this.idHw) throw new Error("zset: free id count");
     if (liveBytes + this.memDead !== this.memEnd) throw new Error("zset: arena accounting");
     let inIndex = 0;
     const mask = this.mask;
-    for (let i = 0; i < this.slots.length; i++) {
-      const t = this.slots[i]!;
+    for (let i = 0; i < this.nslots; i++) {
+      const t = this.tab[2 * i]!;
       if (t === 0) continue;
       inIndex++;
       const id = t - 1;
       if (this.mLen[id]! < 0) throw new Error(`zset: slot ${i} -> free id ${id}`);
-      for (let k = this.hash[id]! & mask; k !== i; k = (k + 1) & mask) {
-        if (this.slots[k] === 0) throw new Error(`zset: hole before id ${id}`);
+      if (this.tab[2 * i + 1] !== hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!)) {
+        throw new Error(`zset: stale hash at slot ${i}`);
+      }
+      for (let k = this.tab[2 * i + 1]! & mask; k !== i; k = (k + 1) & mask) {
+        if (this.tab[2 * k] === 0) throw new Error(`zset: hole before id ${id}`);
       }
     }
     if (inIndex !== live) throw new Error(`zset: index holds ${inIndex}, live ${live}`);
-    if (live * 4 > this.slots.length * 3) throw new Error("zset: index too full");
-    this.tree.checkInvariants();
+    if (live * 4 > this.nslots * 3) throw new Error("zset: index too full");
+    this.tr!.checkInvariants();
+  }
+
+  private checkSmall(): void {
+    if (this.tr !== null || this.nslots !== 0) throw new Error("zset: small set with indexes");
+    if (this.n > ZSet.listpackEntries) throw new Error("zset: small set too big");
+    let bytes = 0;
+    for (let i = 0; i < this.n; i++) {
+      const len = this.mLen[i]!;
+      const o = this.mOff[i]!;
+      if (len < 0 || len > ZSet.listpackValue) throw new Error(`zset: small member ${i} length`);
+      if (o < 0 || o + len > this.memEnd) throw new Error(`zset: member ${i} out of arena`);
+      if (Number.isNaN(this.score[i]) || Object.is(this.score[i], -0)) {
+        throw new Error(`zset: bad small score at ${i}`);
+      }
+      if (i > 0 && this.cmpIds(i - 1, i) >= 0) throw new Error(`zset: small set order at ${i}`);
+      bytes += len;
+    }
+    if (bytes + this.memDead !== this.memEnd) throw new Error("zset: arena accounting");
   }
 
   // --- internals -------------------------------------------------------------------------
 
+  private cmpIds(a: number, b: number): number {
+    const sa = this.score[a]!;
+    const sb = this.score[b]!;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    return compareBytes(
+      this.mem,
+      this.mOff[a]!,
+      this.mLen[a]!,
+      this.mem,
+      this.mOff[b]!,
+      this.mLen[b]!,
+    );
+  }
+
+  /** SMALL: put a member (bytes already at mem[at, at+len)) at its rank; returns the rank. */
+  private smallPlace(at: number, len: number, score: number): number {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.score[mid]!;
+      const before =
+        s !== score
+          ? s < score
+          : compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, this.mem, at, len) < 0;
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.n === this.idCap) this.growIds(this.idCap * 2);
+    const n = this.n;
+    this.score.copyWithin(lo + 1, lo, n);
+    this.mOff.copyWithin(lo + 1, lo, n);
+    this.mLen.copyWithin(lo + 1, lo, n);
+    this.score[lo] = score;
+    this.mOff[lo] = at;
+    this.mLen[lo] = len;
+    this.n = n + 1;
+    return lo;
+  }
+
+  /** SMALL: drop rank i from the columns (its bytes stay in the arena as a hole). */
+  private smallRemove(i: number): void {
+    const n = this.n;
+    this.score.copyWithin(i, i + 1, n);
+    this.mOff.copyWithin(i, i + 1, n);
+    this.mLen.copyWithin(i, i + 1, n);
+    this.mLen[n - 1] = -1;
+    this.n = n - 1;
+  }
+
+  private growIds(cap: number): void {
+    const score = new Float64Array(cap);
+    score.set(this.score);
+    this.score = score;
+    const mOff = new Int32Array(cap);
+    mOff.set(this.mOff);
+    this.mOff = mOff;
+    const mLen = new Int32Array(cap).fill(-1);
+    mLen.set(this.mLen);
+    this.mLen = mLen;
+    this.idCap = cap;
+  }
+
   private takeId(): number {
     const f = this.freeIds.pop();
     if (f !== undefined) return f;
-    if (this.idHw === this.idCap) {
-      const cap = this.idCap * 2;
-      const score = new Float64Array(cap);
-      score.set(this.score);
-      this.score = score;
-      const mOff = new Int32Array(cap);
-      mOff.set(this.mOff);
-      this.mOff = mOff;
-      const mLen = new Int32Array(cap).fill(-1);
-      mLen.set(this.mLen);
-      this.mLen = mLen;
-      const hash = new Uint32Array(cap);
-      hash.set(this.hash);
-      this.hash = hash;
-      this.idCap = cap;
-    }
+    if (this.idHw === this.idCap) this.growIds(this.idCap * 2);
     return this.idHw++;
   }
 
@@ -349,7 +548,8 @@ export class ZSet implements KeySource {
     const live = this.memEnd - this.memDead;
     const mem = new Uint8Array(Math.max(MIN_MEM, Math.floor((live + extra) * 1.25)));
     let at = 0;
-    for (let id = 0; id < this.idHw; id++) {
+    const hw = this.small ? this.n : this.idHw;
+    for (let id = 0; id < hw; id++) {
       const len = this.mLen[id]!;
       if (len < 0) continue;
       copyBytes(this.mem, this.mOff[id]!, mem, at, len);
@@ -362,44 +562,43 @@ export class ZSet implements KeySource {
   }
 
   private rehash(size: number): void {
-    const slots = new Int32Array(size);
+    const tab = new Uint32Array(2 * size);
     const mask = size - 1;
-    const old = this.slots;
-    for (let i = 0; i < old.length; i++) {
-      const t = old[i]!;
-      if (t !== 0) slotInsert(slots, mask, this.hash[t - 1]!, t - 1);
+    const old = this.tab;
+    for (let i = 0; i < this.nslots; i++) {
+      const t = old[2 * i]!;
+      if (t !== 0) slotInsert(tab, mask, old[2 * i + 1]!, t - 1);
     }
-    this.slots = slots;
+    this.tab = tab;
+    this.nslots = size;
     this.mask = mask;
   }
 }
 
-function slotInsert(slots: Int32Array, mask: number, h: number, id: number): void {
+function slotInsert(tab: Uint32Array, mask: number, h: number, id: number): void {
   let i = h & mask;
-  while (slots[i] !== 0) i = (i + 1) & mask;
-  slots[i] = id + 1;
+  while (tab[2 * i] !== 0) i = (i + 1) & mask;
+  tab[2 * i] = id + 1;
+  tab[2 * i + 1] = h;
 }
 
-function slotDelete(
-  slots: Int32Array,
-  mask: number,
-  hash: Uint32Array,
-  h: number,
-  id: number,
-): void {
+/** Unlink id (hash h) and close the gap by shifting later cluster members back. */
+function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void {
   let i = h & mask;
-  while (slots[i] !== id + 1) i = (i + 1) & mask;
+  while (tab[2 * i] !== id + 1) i = (i + 1) & mask;
   let j = i;
   for (;;) {
     j = (j + 1) & mask;
-    const t = slots[j]!;
+    const t = tab[2 * j]!;
     if (t === 0) break;
-    const k = hash[t - 1]! & mask;
+    const k = tab[2 * j + 1]! & mask;
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
-      slots[i] = t;
+      tab[2 * i] = t;
+      tab[2 * i + 1] = tab[2 * j + 1]!;
       i = j;
     }
   }
-  slots[i] = 0;
+  tab[2 * i] = 0;
+  tab[2 * i + 1] = 0;
 }

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
+import Redis from "ioredis";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
 import { RawConn } from "../helpers/raw.ts";
 import { RespConn } from "../helpers/resp.ts";
@@ -94,6 +95,37 @@ describe("sorted sets over the network", () => {
       await runLeaderboard(client, "game:bun");
     } finally {
       client.close();
+    }
+  });
+
+  test("leaderboard code written for ioredis runs unchanged (RESP2 and RESP3)", async () => {
+    for (const protocol of [2, 3] as const) {
+      const redis = new Redis({
+        host: "127.0.0.1",
+        port: imds.port,
+        protocol,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      try {
+        await redis.connect();
+        const key = `io:lb:${protocol}`;
+        // The usual leaderboard: ZADD, ZINCRBY, ZREVRANGE WITHSCORES, ZREVRANK, ZSCORE.
+        await redis.zadd(key, 100, "alice", 80, "bob", 120, "carol");
+        expect(await redis.zincrby(key, 50, "bob")).toBe("130");
+        const top = await redis.zrevrange(key, 0, 1, "WITHSCORES");
+        // RESP3 nests [member, score] pairs; either way the same members and scores.
+        expect(top.flat().map(String)).toEqual(["bob", "130", "carol", "120"]);
+        expect(await redis.zrevrank(key, "alice")).toBe(2);
+        expect(await redis.zrevrank(key, "nobody")).toBeNull();
+        expect(await redis.zscore(key, "carol")).toBe("120");
+        expect(await redis.zcard(key)).toBe(3);
+        expect(await redis.zrangebyscore(key, "(100", "+inf")).toEqual(["carol", "bob"]);
+        expect(await redis.type(key)).toBe("zset");
+      } finally {
+        redis.disconnect();
+      }
     }
   });
 

@@ -3,7 +3,9 @@
 
 import { describe, expect, test } from "bun:test";
 import { zsetLimits } from "../../src/commands/zset.ts";
+import { formatDouble, formatG } from "../../src/protocol/number.ts";
 import { ZSet } from "../../src/store/zset.ts";
+import { Prng } from "../helpers/prng.ts";
 import { Harness } from "./zset-harness.ts";
 import { replyEnd } from "./zset-resp.ts";
 
@@ -221,6 +223,14 @@ describe("sorted set commands", () => {
     expect(h.resp2("ZRANK k2 new")).toBe(":9\r\n");
     fill(h, "big", 129);
     expect(h.resp2("OBJECT ENCODING big")).toBe("$8\r\nskiplist\r\n");
+    // As redis-server 7.0.15: a new key's encoding follows its first member only.
+    const dup = ["ZADD", "dup"];
+    for (let i = 1; i <= 130; i++) dup.push(String(i), "same");
+    h.run(dup);
+    expect(h.resp2("OBJECT ENCODING dup")).toBe("$8\r\nlistpack\r\n");
+    h.run(["ZADD", "long", "1", "x".repeat(65), "2", "a"]);
+    h.run(["ZREM", "long", "x".repeat(65)]);
+    expect(h.resp2("OBJECT ENCODING long")).toBe("$8\r\nskiplist\r\n");
   });
 
   test("set sizes are reported to the keyspace's memory accounting", () => {
@@ -239,5 +249,30 @@ describe("sorted set commands", () => {
     h.resp2("ZPOPMIN k 100000");
     h.resp2("ZPOPMIN u 100000");
     expect(ks.objectBytes).toBe(base);
+  });
+
+  test("scores print as %.17g, including formatDouble's integer fast path", () => {
+    const r = new Prng(99);
+    const cases = [
+      1,
+      -1,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 53,
+      2 ** 53 + 2,
+      2 ** 60,
+      1e16,
+      1e17,
+      123456789012345680,
+      1e21,
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const big = r.u32() * 2 ** 21 + (r.u32() >>> 11);
+      cases.push(r.u32() - 2 ** 31, big, -big, r.u32() / 7);
+    }
+    for (const d of cases) expect(formatDouble(d)).toBe(formatG(d, 17));
+    expect(formatDouble(0)).toBe("0");
+    expect(formatDouble(-0)).toBe("-0");
+    expect(formatDouble(2 ** 60)).toBe("1.152921504606847e+18");
   });
 });

@@ -165,6 +165,28 @@ describe("ZSet model", () => {
     runModel(4, 8000, 2000, 4, 5, true);
     runModel(5, 8000, 4000, 64, 64, true);
   });
+  test("small encoding only (<= 128 members): sorted columns, ids are ranks", () => {
+    const z = runModel(6, 6000, 100, 64, 64);
+    expect(z.listpack).toBe(true);
+    expect(z.height).toBe(0);
+  });
+  test("small -> large at 129 members, and back for stored results", () => {
+    const z = runModel(7, 3000, 600, 4, 4);
+    expect(z.listpack).toBe(false);
+    // Shrink under the limit: stays large (Redis never converts back on removals)...
+    while (z.size > 50) z.delete(z.idAt(0));
+    expect(z.listpack).toBe(false);
+    z.checkInvariants();
+    const order: string[] = [];
+    z.seek(0);
+    for (let i = 0; i < z.size; i++) order.push(hex(z.memberBytes(z.nextId())));
+    // ...unless it is a stored result of a set operation.
+    z.convertIfSmall();
+    expect(z.listpack).toBe(true);
+    z.checkInvariants();
+    z.seek(0);
+    for (let i = 0; i < z.size; i++) expect(hex(z.memberBytes(z.nextId()))).toBe(order[i]!);
+  });
   test("odd node sizes (5/7)", () => {
     runModel(2, 12000, 1500, 5, 7);
   });
@@ -181,7 +203,7 @@ describe("ZSet model", () => {
     }
     model.sort(cmp);
     z.checkInvariants();
-    expect(z.tree.height).toBeGreaterThanOrEqual(2);
+    expect(z.height).toBeGreaterThanOrEqual(2);
     expect(members(z, 0, z.size)).toEqual(model.map((x) => hex(x.m)));
     for (let t = 0; t < 200; t++) {
       const i = r.int(model.length);
@@ -201,7 +223,7 @@ describe("ZSet model", () => {
     }
     z.checkInvariants();
     expect(z.size).toBe(0);
-    expect(z.tree.height).toBe(0);
+    expect(z.height).toBe(0);
   });
   test("default sizes, random churn", () => {
     runModel(3, 30000, 8000, 64, 64);
@@ -221,16 +243,21 @@ describe("ZSet details", () => {
       z.insert(b, 0, b.length, s);
     }
     const a = e.encode("a");
-    const id = z.find(a, 0, 1);
-    z.setScore(id, 0);
-    expect(z.rank(id)).toBe(0);
+    // A small set's ids are its ranks: look the member up again after each change.
+    const find = () => z.find(a, 0, 1);
+    z.setScore(find(), 0);
+    expect(z.rank(find())).toBe(0);
     expect(z.size).toBe(3);
     // A set Redis would hold as a listpack stores -0 as 0; a larger one keeps -0.
-    z.setScore(id, -0);
-    expect(Object.is(z.score[id], 0)).toBe(true);
-    z.listpack = false;
-    z.setScore(id, -0);
-    expect(Object.is(z.score[id], -0)).toBe(true);
+    z.setScore(find(), -0);
+    expect(Object.is(z.score[find()], 0)).toBe(true);
+    z.checkInvariants();
+    z.toLarge();
+    expect(z.listpack).toBe(false);
+    z.checkInvariants();
+    z.setScore(find(), -0);
+    expect(Object.is(z.score[find()], -0)).toBe(true);
+    expect(z.rank(find())).toBe(0);
     z.checkInvariants();
   });
   test("member byte limit is enforced at and past the bound", () => {

@@ -52,7 +52,16 @@ function bound(r: Prng): string {
 
 const MEMBERS = ["a", "b", "c", "d", "e", "f", "aa", "ab", "ba", "", "zz", "m:1", "m:2"];
 
-function member(r: Prng): string {
+/** Binary members: NUL, high bytes, a byte-order edge against "a". */
+const BINARY: Uint8Array[] = [
+  new Uint8Array([0]),
+  new Uint8Array([0xff]),
+  new Uint8Array([0x61, 0]),
+  new Uint8Array([0xc3, 0x28]),
+];
+
+function member(r: Prng): Arg {
+  if (r.int(15) === 0) return pick(r, BINARY);
   if (r.int(4) === 0) {
     let s = "";
     for (let i = 0, n = 1 + r.int(2); i < n; i++) s += String.fromCharCode(97 + r.int(5));
@@ -61,11 +70,17 @@ function member(r: Prng): string {
   return pick(r, MEMBERS);
 }
 
-function lexBound(r: Prng): string {
+function lexBound(r: Prng): Arg {
   const k = r.int(10);
   if (k === 0) return pick(r, ["-", "+"]);
   if (k === 1) return pick(r, ["a", "", "[", "(", "--", "++", "x"]);
-  return (r.int(2) === 0 ? "[" : "(") + member(r);
+  const prefix = r.int(2) === 0 ? 0x5b : 0x28; // '[' or '('
+  const m = member(r);
+  if (typeof m === "string") return String.fromCharCode(prefix) + m;
+  const b = new Uint8Array(m.length + 1);
+  b[0] = prefix;
+  b.set(m, 1);
+  return b;
 }
 
 function index(r: Prng): string {
