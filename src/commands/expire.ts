@@ -4,6 +4,7 @@
 
 import { parseInt64Big } from "../protocol/number.ts";
 import type { Client } from "../server/client.ts";
+import { lookupReadNoTouch } from "./lookup.ts";
 import { type CommandSpec, command } from "./table.ts";
 
 const NOT_INTEGER = "ERR value is not an integer or out of range";
@@ -99,9 +100,9 @@ function expireGeneric(c: Client, unitMs: number, relative: boolean): void {
 
 /** TTL family: -2 no key, -1 no TTL, else remaining (or absolute) time, rounded like Redis. */
 function ttlGeneric(c: Client, ms: boolean, absolute: boolean): void {
-  const a = c.argv;
   const ks = c.server.keyspace;
-  const e = ks.lookupNoTouch(c.db, a.buf, a.off(1), a.len(1));
+  // Redis: lookupKeyReadWithFlags(LOOKUP_NOTOUCH), which still counts a keyspace hit or miss.
+  const e = lookupReadNoTouch(c, 1);
   if (e < 0) return c.reply.int(-2);
   const at = ks.db(c.db).expireAt[e]!;
   if (at === 0) return c.reply.int(-1);

@@ -7,6 +7,7 @@ import type { Client } from "../server/client.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import { TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+import { lookupRead, lookupWrite } from "./lookup.ts";
 
 // COPY and OBJECT ENCODING reach sorted sets through these hooks.
 cloneObject.set(TYPE_ZSET, (z) => (z as ZSet).clone());
@@ -29,12 +30,21 @@ export let lastEntry = -1;
  * key holds another type (the caller replies WRONGTYPE).
  */
 export function lookupZ(c: Client, i: number): ZSet | null | undefined {
-  const a = c.argv;
-  const ks = c.server.keyspace;
-  const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+  return zsetAt(c, lookupWrite(c, i));
+}
+
+/**
+ * lookupZ for the read commands (Redis's lookupKeyRead): also counts a keyspace hit or miss,
+ * wrong type included, as Redis counts before its type check.
+ */
+export function lookupZRead(c: Client, i: number): ZSet | null | undefined {
+  return zsetAt(c, lookupRead(c, i));
+}
+
+function zsetAt(c: Client, e: number): ZSet | null | undefined {
   lastEntry = e;
   if (e < 0) return null;
-  const t = ks.db(c.db);
+  const t = c.server.keyspace.db(c.db);
   if (t.type[e] !== TYPE_ZSET) return undefined;
   return t.getObj(e) as ZSet;
 }

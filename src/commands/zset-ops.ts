@@ -6,7 +6,7 @@ import { ZSet } from "../store/zset.ts";
 import { type CommandSpec, command } from "./table.ts";
 import {
   longArg,
-  lookupZ,
+  lookupZRead,
   rangeHeader,
   replyElement,
   replyMember,
@@ -67,7 +67,7 @@ function zsetOp(
   const src: Source[] = [];
   let j = numkeysIdx + 1;
   for (let i = 0; i < setnum; i++, j++) {
-    const z = lookupZ(c, j);
+    const z = lookupZRead(c, j); // Redis 7.0: lookupKeyRead, STORE forms too
     if (z === undefined) return r.error(WRONGTYPE);
     src.push({ z, weight: 1 });
   }
@@ -215,7 +215,7 @@ function zscan(c: Client): void {
   const r = c.reply;
   const cursor = parseCursor(a.buf, a.off(2), a.len(2));
   if (cursor < 0) return r.error("ERR invalid cursor");
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   if (z === null) {
     r.array(2);

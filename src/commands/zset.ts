@@ -14,6 +14,7 @@ import {
   lastEntry,
   longArg,
   lookupZ,
+  lookupZRead,
   NAN_RESULT,
   NOT_FLOAT,
   NOT_INT,
@@ -207,7 +208,7 @@ function zrem(c: Client): void {
 
 function zscore(c: Client): void {
   const a = c.argv;
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.nil();
   const id = z.find(a.buf, a.off(2), a.len(2));
@@ -218,7 +219,7 @@ function zscore(c: Client): void {
 function zmscore(c: Client): void {
   const a = c.argv;
   const r = c.reply;
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   r.array(a.count - 2);
   for (let i = 2; i < a.count; i++) {
@@ -229,14 +230,14 @@ function zmscore(c: Client): void {
 }
 
 function zcard(c: Client): void {
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   c.reply.int(z === null ? 0 : z.size);
 }
 
 function zrankGeneric(c: Client, rev: boolean): void {
   const a = c.argv;
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.nil();
   const id = z.find(a.buf, a.off(2), a.len(2));
@@ -309,7 +310,7 @@ function resolveLex(c: Client, z: ZSet): void {
 
 function zcount(c: Client): void {
   if (!parseScoreRange(c, 2, 3)) return c.reply.error(RANGE_NOT_FLOAT);
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
   resolveScore(z);
@@ -318,7 +319,7 @@ function zcount(c: Client): void {
 
 function zlexcount(c: Client): void {
   if (!parseLexRange(c, 2, 3)) return c.reply.error(RANGE_NOT_LEX);
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
   resolveLex(c, z);
@@ -387,7 +388,7 @@ function zrangeGeneric(
   } else if (!parseLexRange(c, minIdx, maxIdx)) {
     return r.error(RANGE_NOT_LEX);
   }
-  const z = lookupZ(c, argStart);
+  const z = lookupZRead(c, argStart);
   if (z === null) {
     if (store) {
       storeZ(c, 1, new ZSet());
@@ -554,7 +555,7 @@ function zrandmember(c: Client): void {
   const a = c.argv;
   const r = c.reply;
   if (a.count === 2) {
-    const z = lookupZ(c, 1);
+    const z = lookupZRead(c, 1);
     if (z === undefined) return r.error(WRONGTYPE);
     if (z === null || z.size === 0) return r.nil();
     return replyMember(r, z, z.idAt(Math.floor(Math.random() * z.size)));
@@ -575,7 +576,7 @@ function zrandmember(c: Client): void {
   // Our own explicit bound: a negative count is that many elements in one reply.
   const max = zsetLimits.randMemberMax;
   if (count < -max) return r.error(`ERR count is out of range (at most ${max} with repetition)`);
-  const z = lookupZ(c, 1);
+  const z = lookupZRead(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   if (z === null || count === 0) return r.array(0);
   const size = z.size;

@@ -1,4 +1,4 @@
-// Keyspace statistics: after a random stream of string and key commands, INFO's keyspace_hits
+// Keyspace statistics: after a random stream of string, key, expiry and sorted set commands, INFO's keyspace_hits
 // and keyspace_misses must equal redis-server's, i.e. every read lookup is counted exactly as
 // Redis's lookupKeyRead counts it (and write lookups are not). Families join STATS_FAMILIES once
 // their commands count lookups the same way.
@@ -7,12 +7,27 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Prng } from "../helpers/prng.ts";
 import { parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { expireFamily } from "./families/expire.ts";
 import { keysFamily } from "./families/keys.ts";
 import { stringsFamily } from "./families/strings.ts";
-import type { Arg } from "./gen.ts";
+import { zsetFamily } from "./families/zset.ts";
+import type { Arg, Family } from "./gen.ts";
 import { commandStream } from "./stream.ts";
 
-const STATS_FAMILIES = [stringsFamily, keysFamily];
+/**
+ * Read commands whose replies differ between the servers (relative TTLs, random members), so
+ * the reply comparison (diff.test.ts) leaves them out; only their lookups are counted here.
+ */
+const countedOnly: Family = {
+  name: "counted-only",
+  weight: 1,
+  gens: [
+    (r, k) => [r.int(2) === 0 ? "ttl" : "pttl", k.key()],
+    (r, k) => ["zrandmember", k.key(), ...(r.int(2) === 0 ? [] : [String(r.int(7) - 3)])],
+    (r, k) => ["zrandmember", k.key(), String(r.int(7) - 3), "withscores"],
+  ],
+};
+const STATS_FAMILIES = [stringsFamily, keysFamily, expireFamily, zsetFamily, countedOnly];
 const N = Math.max(1000, Math.floor(Number(process.env.DIFF_N ?? 5000) / 2));
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
 const skip = redisMissing("the keyspace statistics comparison (test/differential/stats.test.ts)");
