@@ -87,15 +87,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "maxmemory-policy",
     kind: "enum",
     default: "noeviction",
+    // Redis 7.0's maxmemory_policy_enum order: CONFIG SET's error lists the words in it.
     values: [
-      "noeviction",
-      "allkeys-lru",
       "volatile-lru",
-      "allkeys-lfu",
       "volatile-lfu",
-      "allkeys-random",
       "volatile-random",
       "volatile-ttl",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "noeviction",
     ],
     mutable: true,
   },
@@ -108,7 +109,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "appendfsync",
     kind: "enum",
     default: "everysec",
-    values: ["always", "everysec", "no"],
+    values: ["everysec", "always", "no"], // Redis 7.0's order
     mutable: true,
   },
   { name: "save", kind: "special", default: "3600 1 300 100 60 10000", mutable: true, multi: true },
@@ -118,7 +119,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "loglevel",
     kind: "enum",
     default: "notice",
-    values: ["debug", "verbose", "notice", "warning", "nothing"],
+    values: ["debug", "verbose", "notice", "warning"], // 7.0 (7.2 added "nothing")
     mutable: true,
   },
   { name: "logfile", kind: "string", default: "", mutable: false },

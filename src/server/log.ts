@@ -3,7 +3,7 @@
 
 import { appendFileSync } from "node:fs";
 
-const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3 } as const;
 type Level = keyof typeof LEVELS;
 const MARKS = [".", "-", "*", "#"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
