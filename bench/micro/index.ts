@@ -6,6 +6,8 @@
 //   arena    alloc/free of mixed small blocks
 //   reply    reply encoding (Reply) in RESP2, V1 and V1 typed
 //   client   the client's reply decoder
+//   zset     sorted set insert/update/rank/ranges at 1k, 100k and 1M members (bench/micro/zset.ts;
+//            BENCH_ZSET_SIZES=1000,100000 picks the sizes (each >= 100), building 1M takes ~2 s)
 //
 // Each benchmark processes a batch of BATCH items per iteration; the table at
 // the end turns mitata's time per iteration into items/s and MB/s. Groups
@@ -27,6 +29,7 @@ import { decodeResp } from "../../src/protocol/resp.ts";
 import { decodeV1, encodeV1Request } from "../../src/protocol/v1.ts";
 import { Arena } from "../../src/store/arena.ts";
 import { Table } from "../../src/store/table.ts";
+import { zsetBenches } from "./zset.ts";
 
 const BATCH = 1000;
 const KEYS = 100_000;
@@ -247,6 +250,13 @@ group("client: decode 1000 replies", () => {
   });
 });
 
+// ---- sorted sets (bench/micro/zset.ts) --------------------------------------------
+
+const zsetSizes = process.env.BENCH_ZSET_SIZES?.split(",")
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n >= 100);
+const zsetMemory = zsetBenches(zsetSizes);
+
 // ---- run and summarise ----------------------------------------------------------
 
 const result = await run({ filter, colors: process.stdout.isTTY === true });
@@ -273,5 +283,7 @@ for (const r of rows)
   console.log(
     r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join("  "),
   );
+console.log("\nSorted set memory (memoryBytes() / members, 16-byte members):");
+for (const row of zsetMemory) console.log(`  ${row}`);
 if (!respReady)
   console.log("\n(RESP decoder not available yet: src/protocol/resp.ts is a placeholder)");
