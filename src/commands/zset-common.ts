@@ -2,7 +2,7 @@
 // and scores, and storing a computed set under a key.
 
 import { parseInt64Big } from "../protocol/number.ts";
-import { MODE_RESP3, type Reply } from "../protocol/reply.ts";
+import { MODE_RESP3, MODE_V1_TYPED, type Reply } from "../protocol/reply.ts";
 import type { Client } from "../server/client.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import { TYPE_ZSET } from "../store/table.ts";
@@ -90,14 +90,19 @@ export function storeZ(c: Client, i: number, z: ZSet): void {
   t.setObj(ne, z); // the table's hook adds its size to keyspace.objectBytes
 }
 
-/** RESP3 answers (member, score) pairs as nested arrays; the others flatten them. */
-export function pairsNested(r: Reply): boolean {
-  return r.mode === MODE_RESP3;
+/**
+ * (member, score) pairs nest as [member, score] arrays for clients that asked for protocol 3:
+ * RESP3, and typed v1 after HELLO 3 (typed v1 after HELLO 2 gets RESP2's flat list, with typed
+ * doubles). The reply mode alone cannot tell: both HELLOs give MODE_V1_TYPED.
+ */
+export function pairsNested(c: Client): boolean {
+  const mode = c.reply.mode;
+  return mode === MODE_RESP3 || (mode === MODE_V1_TYPED && c.protover === 3);
 }
 
 /** Array header for n members, with or without scores. */
-export function rangeHeader(r: Reply, n: number, withscores: boolean): void {
-  r.array(withscores && !pairsNested(r) ? n * 2 : n);
+export function rangeHeader(c: Client, n: number, withscores: boolean): void {
+  c.reply.array(withscores && !pairsNested(c) ? n * 2 : n);
 }
 
 export function replyMember(r: Reply, z: ZSet, id: number): void {
@@ -105,9 +110,10 @@ export function replyMember(r: Reply, z: ZSet, id: number): void {
 }
 
 /** One element of a range reply. */
-export function replyElement(r: Reply, z: ZSet, id: number, withscores: boolean): void {
+export function replyElement(c: Client, z: ZSet, id: number, withscores: boolean): void {
+  const r = c.reply;
   if (!withscores) return replyMember(r, z, id);
-  if (pairsNested(r)) r.array(2);
+  if (pairsNested(c)) r.array(2);
   r.bulk(z.mem, z.mOff[id]!, z.mLen[id]!);
   r.double(z.score[id]!);
 }

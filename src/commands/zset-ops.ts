@@ -123,9 +123,9 @@ function zsetOp(
     storeZ(c, dst, out);
     return r.int(out.size);
   }
-  rangeHeader(r, out.size, withscores);
+  rangeHeader(c, out.size, withscores);
   out.seek(0);
-  for (let k = 0; k < out.size; k++) replyElement(r, out, out.nextId(), withscores);
+  for (let k = 0; k < out.size; k++) replyElement(c, out, out.nextId(), withscores);
 }
 
 function union(out: ZSet, src: Source[], how: number): void {

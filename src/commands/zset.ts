@@ -427,10 +427,10 @@ function zrangeGeneric(
     return r.int(out.size);
   }
   const scores = withscores;
-  rangeHeader(r, count, scores);
+  rangeHeader(c, count, scores);
   if (count === 0) return;
   z.seek(from);
-  for (let k = 0; k < count; k++) replyElement(r, z, rev ? z.prevId() : z.nextId(), scores);
+  for (let k = 0; k < count; k++) replyElement(c, z, rev ? z.prevId() : z.nextId(), scores);
 }
 
 // --- removal by range --------------------------------------------------------------------------
@@ -502,7 +502,7 @@ function zpopGeneric(
   const e = lastEntry;
   const before = z.memoryBytes();
   const n = Math.min(count < 0 ? 1 : count, z.size);
-  const nested = emitKey || (count >= 0 && pairsNested(r));
+  const nested = emitKey || (count >= 0 && pairsNested(c));
   if (emitKey) {
     r.array(2);
     r.bulk(a.buf, a.off(keyIdx), a.len(keyIdx));
@@ -582,25 +582,25 @@ function zrandmember(c: Client): void {
   const size = z.size;
   if (count < 0) {
     const n = -count;
-    rangeHeader(r, n, withscores);
+    rangeHeader(c, n, withscores);
     for (let k = 0; k < n; k++)
-      replyElement(r, z, z.idAt(Math.floor(Math.random() * size)), withscores);
+      replyElement(c, z, z.idAt(Math.floor(Math.random() * size)), withscores);
     return;
   }
   if (count >= size) {
-    rangeHeader(r, size, withscores);
+    rangeHeader(c, size, withscores);
     z.seek(0);
-    for (let k = 0; k < size; k++) replyElement(r, z, z.nextId(), withscores);
+    for (let k = 0; k < size; k++) replyElement(c, z, z.nextId(), withscores);
     return;
   }
   // Distinct sample of `count` ranks: partial Fisher-Yates over a sparse map of swaps.
-  rangeHeader(r, count, withscores);
+  rangeHeader(c, count, withscores);
   const swapped = new Map<number, number>();
   for (let k = 0; k < count; k++) {
     const j = k + Math.floor(Math.random() * (size - k));
     const vj = swapped.get(j) ?? j;
     swapped.set(j, swapped.get(k) ?? k);
-    replyElement(r, z, z.idAt(vj), withscores);
+    replyElement(c, z, z.idAt(vj), withscores);
   }
 }
 

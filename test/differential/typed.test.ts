@@ -1,6 +1,6 @@
-// Typed binary replies carry the same values as RESP3: the string and key streams run through two
-// in-process servers, one answering RESP3 and one typed v1 (docs/PROTOCOL.md), and every reply
-// must decode to the same value. Together with diff.test.ts (RESP vs redis-server) this pins the
+// Typed binary replies carry the same values as RESP3: the string, key and sorted set streams run
+// through two in-process servers, one answering RESP3 and one typed v1 after HELLO 3
+// (docs/PROTOCOL.md), and every reply must decode to the same value. Together with diff.test.ts (RESP vs redis-server) this pins the
 // typed protocol to Redis's replies for every command the families generate.
 
 import { expect, test } from "bun:test";
@@ -11,11 +11,11 @@ import { parseReply, RespError, type RespValue } from "../helpers/resp.ts";
 import { type Typed, typedWhole } from "../helpers/v1typed.ts";
 import { keysFamily } from "./families/keys.ts";
 import { stringsFamily } from "./families/strings.ts";
+import { zsetFamily } from "./families/zset.ts";
 import { commandStream } from "./stream.ts";
 
-// Families whose replies have one shape in RESP2 and RESP3 (apart from the types themselves).
-// Sorted-set replies nest WITHSCORES pairs in RESP3 only, so they are not compared here.
-const FAMILIES = [stringsFamily, keysFamily];
+// Sorted sets nest WITHSCORES pairs in RESP3: typed v1 does too after HELLO 3 (not after HELLO 2).
+const FAMILIES = [stringsFamily, keysFamily, zsetFamily];
 
 const N = Number(process.env.DIFF_N ?? 5000);
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
@@ -41,6 +41,8 @@ function asTyped(v: RespValue): Typed {
 test(`typed v1 replies decode to the RESP3 values (N=${N}, seed=${SEED})`, () => {
   const resp = new InProc(MODE_RESP3);
   const typed = new InProc(MODE_V1_TYPED);
+  typed.exec("HELLO", "3"); // the protocol version decides the shapes, as for a real client
+  expect(typed.client.protover).toBe(3);
   const stream = commandStream(new Prng(SEED), FAMILIES);
   let compared = 0;
   for (let i = 0; i < N; i++) {
@@ -61,4 +63,43 @@ test(`typed v1 replies decode to the RESP3 values (N=${N}, seed=${SEED})`, () =>
     compared++;
   }
   expect(compared).toBeGreaterThan(N * 0.9);
+});
+
+/** Shapes of a typed value: "s" for a string, "d" for a double, [..] for arrays. */
+function shape(t: Typed): unknown {
+  if (t.s === "array") return t.v.map(shape);
+  return t.s === "double" ? "d" : t.s === "str" ? "s" : t.s;
+}
+
+test("typed v1 sorted set replies: nested pairs after HELLO 3, flat after HELLO 2", () => {
+  const typed = new InProc(MODE_V1_TYPED);
+  typed.exec("ZADD", "z", "1", "a", "2.5", "b", "3", "c");
+  typed.exec("ZADD", "y", "1", "a");
+  const cmds = [
+    ["ZRANGE", "z", "0", "1", "WITHSCORES"],
+    ["ZRANGEBYSCORE", "z", "-inf", "2.5", "WITHSCORES"],
+    ["ZREVRANGE", "z", "0", "1", "WITHSCORES"],
+    ["ZDIFF", "2", "z", "y", "WITHSCORES"],
+    ["ZRANDMEMBER", "z", "-2", "WITHSCORES"],
+  ];
+  const shapes = () => cmds.map((c) => shape(typedWhole(typed.exec(...c))));
+  const pops = () => {
+    typed.exec("ZADD", "p", "1", "a", "2", "b");
+    return shape(typedWhole(typed.exec("ZPOPMIN", "p", "2")));
+  };
+  const flat = ["s", "d", "s", "d"];
+  const nested = [
+    ["s", "d"],
+    ["s", "d"],
+  ];
+  typed.exec("HELLO", "2");
+  expect(shapes()).toEqual(cmds.map(() => flat));
+  expect(pops()).toEqual(flat);
+  typed.exec("HELLO", "3");
+  expect(shapes()).toEqual(cmds.map(() => nested));
+  expect(pops()).toEqual(nested);
+  // ZMPOP nests in both (as in Redis's RESP2 too).
+  typed.exec("HELLO", "2");
+  typed.exec("ZADD", "p", "1", "a");
+  expect(shape(typedWhole(typed.exec("ZMPOP", "1", "p", "MIN")))).toEqual(["s", [["s", "d"]]]);
 });
