@@ -186,6 +186,7 @@ function configSet(c: Client): void {
 function configResetstat(c: Client): void {
   const server = c.server;
   server.stats.reset();
+  server.commands.stats.reset();
   server.keyspace.expiredKeys = 0;
   server.evictor.evictedKeys = 0;
   server.expiry.timeCapReached = 0;

@@ -40,6 +40,8 @@ const CRLF1 = 10;
 
 export class Reply {
   mode: ReplyMode = MODE_RESP2;
+  /** Error replies written so far (INFO commandstats failed_calls compares it around a call). */
+  errors = 0;
   readonly out: OutBuf;
   // v1 only: open aggregates. remaining[d] = elements still to come at depth d,
   // frameAt[d] = position of that aggregate's u32 total (typed) or of the top frame.
@@ -152,6 +154,7 @@ export class Reply {
    * them back exactly, as Redis does.
    */
   error(msg: string): void {
+    this.errors++;
     if (this.mode >= MODE_RESP2) {
       const o = this.out;
       o.byte(45); // '-'

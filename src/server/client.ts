@@ -113,6 +113,7 @@ export class Client {
         this.consume(buf, 0, len);
       }
     }
+    this.server.commands.stats.endBatch(); // INFO commandstats usec of this read's commands
     this.flush();
   }
 
@@ -233,6 +234,7 @@ export class Client {
       const len = this.carryLen;
       this.carryLen = 0;
       this.consume(buf, 0, len);
+      this.server.commands.stats.endBatch();
     }
     if (!this.paused && !this.closed) this.socket.resume();
   }

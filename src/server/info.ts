@@ -130,9 +130,12 @@ defineInfoSection("stats", "Stats");
 defineInfoSection("replication", "Replication");
 defineInfoSection("cpu", "CPU");
 defineInfoSection("modules", "Modules");
+defineInfoSection("commandstats", "Commandstats", false);
 defineInfoSection("errorstats", "Errorstats");
 defineInfoSection("cluster", "Cluster");
 defineInfoSection("keyspace", "Keyspace");
+
+addInfoFields("commandstats", (s) => s.commands.statLines());
 
 addInfoFields("server", (s) => {
   const now = Date.now();

@@ -218,7 +218,9 @@ export class Server {
         `ERR unknown command '${a.latin1(0).slice(0, 128)}', with args beginning with: ${quoted}`,
       );
     }
+    const stats = this.commands.stats;
     if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
+      stats.rejected[spec.statId!]!++;
       if (legacy) return reply.error("ERR wrong number of arguments");
       return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`);
     }
@@ -233,22 +235,29 @@ export class Server {
         );
       }
       if ((sub.arity > 0 && a.count !== sub.arity) || a.count < -sub.arity) {
+        stats.rejected[sub.statId!]!++;
         return this.reject(c, `ERR wrong number of arguments for '${sub.name}' command`);
       }
       spec = sub;
     }
     if (!c.authenticated && !spec.flags.includes("noauth")) {
+      stats.rejected[spec.statId!]!++;
       return this.reject(c, "NOAUTH Authentication required.");
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
     if (this.evictor.maxmemory > 0 && spec.denyoom === true) {
-      if (!this.evictor.performEvictions()) return this.reject(c, OOM_ERROR);
+      if (!this.evictor.performEvictions()) {
+        stats.rejected[spec.statId!]!++;
+        return this.reject(c, OOM_ERROR);
+      }
     }
     this.stats.totalCommands++;
     c.lastCommand = spec.name;
     const out = c.out;
     const mark = out.pending;
     const replyModeBefore = c.replyMode;
+    const errorsBefore = reply.errors;
+    stats.begin();
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(c);
       else spec.handler(c);
@@ -260,6 +269,10 @@ export class Server {
       this.log.warn(`Internal error in '${spec.name}': ${(e as Error).stack ?? msg}`);
       reply.error(`ERR internal error in '${spec.name}': ${msg}`);
     }
+    const id = spec.statId!;
+    stats.calls[id]!++;
+    if (reply.errors !== errorsBefore) stats.failed[id]!++;
+    stats.record(id);
     if ((replyModeBefore | c.replyMode) !== REPLY_ON) applyReplyMode(c, replyModeBefore, mark);
   }
 

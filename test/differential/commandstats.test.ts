@@ -1,0 +1,117 @@
+// INFO commandstats: after fixed edge cases (arity errors, a failing command, subcommands,
+// unknown commands and subcommands, CONFIG RESETSTAT) and a random stream of every family,
+// calls, rejected_calls and failed_calls per command equal redis-server's (usec is timing:
+// only its format and usec_per_call = usec / calls are checked).
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Prng } from "../helpers/prng.ts";
+import { RespConn } from "../helpers/resp.ts";
+import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { families } from "./families/index.ts";
+import type { Arg } from "./gen.ts";
+import { commandStream } from "./stream.ts";
+
+const N = Math.max(500, Math.floor(Number(process.env.DIFF_N ?? 5000) / 5));
+const SEED = Number(process.env.DIFF_SEED ?? 20261125);
+const skip = redisMissing(
+  "the INFO commandstats comparison (test/differential/commandstats.test.ts)",
+);
+
+let redis: Running | undefined;
+let imds: Running | undefined;
+let A: RespConn;
+let B: RespConn;
+beforeAll(async () => {
+  if (skip) return;
+  [redis, imds] = await Promise.all([startRedis(), startImds()]);
+  [A, B] = await Promise.all([RespConn.open(redis.port), RespConn.open(imds.port)]);
+});
+afterAll(async () => {
+  A?.close();
+  B?.close();
+  await redis?.stop();
+  await imds?.stop();
+});
+
+const LINE =
+  /^cmdstat_([a-z|-]+):calls=(\d+),usec=(\d+),usec_per_call=(\d+\.\d\d),rejected_calls=(\d+),failed_calls=(\d+)$/;
+
+/** name -> "calls/rejected/failed", in name order; checks each line's format and average. */
+async function commandstats(c: RespConn): Promise<string> {
+  const [r] = await c.pipeline([["INFO", "commandstats"]]);
+  const lines = Buffer.from(r!.bytes).toString("latin1").split("\r\n").slice(1, -1);
+  expect(lines[0]).toBe("# Commandstats");
+  const rows: string[] = [];
+  for (const l of lines.slice(1)) {
+    if (l === "") continue;
+    const m = LINE.exec(l);
+    if (m === null) throw new Error(`bad commandstats line: ${JSON.stringify(l)}`);
+    const [, name, calls, usec, per, rejected, failed] = m;
+    const expected = Number(calls) === 0 ? 0 : Number(usec) / Number(calls);
+    expect(Math.abs(Number(per) - expected)).toBeLessThanOrEqual(0.005 + 1e-9);
+    rows.push(`${name} ${calls}/${rejected}/${failed}`);
+  }
+  return rows.sort().join("\n");
+}
+
+async function both(cmds: Arg[][]): Promise<void> {
+  await Promise.all([A.pipeline(cmds), B.pipeline(cmds)]);
+}
+
+const s = (line: string): Arg[] => line.split(" ");
+
+test.skipIf(skip)("INFO commandstats: edge cases and CONFIG RESETSTAT", async () => {
+  // Commands not used since the last reset are not listed.
+  await both([s("CONFIG RESETSTAT")]);
+  await both(
+    [
+      "SET a 1",
+      "GET a",
+      "INCR a",
+      "SET a x",
+      "INCR a", // failed
+      "GET", // rejected (arity)
+      "CONFIG GET maxmemory", // config|get
+      "CONFIG GET", // rejected config|get
+      "CONFIG", // rejected config
+      "CONFIG NOSUCH", // unknown subcommand: not counted
+      "NOSUCHCMD x", // unknown command: not counted
+      "ZADD z 1 m",
+      "ZADD z nan m", // failed
+      "ZADD z x", // rejected
+      "ZSCORE z m",
+      "ZRANGE z 0 -1 WITHSCORES",
+      "CLIENT SETNAME x y", // rejected client|setname
+      "CLIENT REPLY", // rejected client|reply
+      "INCR a", // failed
+    ].map(s),
+  );
+  const want = await commandstats(A);
+  expect(want).toContain("incr 3/0/2");
+  expect(want).toContain("get 1/1/0");
+  expect(want).toContain("config 0/1/0");
+  expect(await commandstats(B)).toBe(want);
+  // RESETSTAT clears everything; the reset itself is then counted, as in Redis.
+  await both([s("CONFIG RESETSTAT")]);
+  const after = await commandstats(A);
+  expect(after).toBe("config|resetstat 1/0/0");
+  expect(await commandstats(B)).toBe(after);
+});
+
+test.skipIf(skip)(`INFO commandstats after a random stream (N=${N}, seed=${SEED})`, async () => {
+  await both([s("CONFIG RESETSTAT")]);
+  const stream = commandStream(new Prng(SEED), families);
+  let batch: Arg[][] = [];
+  for (let i = 0; i < N; i++) {
+    batch.push(stream.next());
+    if (batch.length >= 200) {
+      await both(batch);
+      batch = [];
+    }
+  }
+  await both(batch);
+  const want = await commandstats(A);
+  expect(want.split("\n").length).toBeGreaterThan(20);
+  expect(want).toMatch(/\/[1-9]\d*$/m); // some failed calls
+  expect(await commandstats(B)).toBe(want);
+});
