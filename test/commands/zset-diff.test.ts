@@ -10,8 +10,8 @@ import { zsetFamily } from "../differential/families/zset.ts";
 import type { Arg, KeyPicker } from "../differential/gen.ts";
 import { InProc } from "../helpers/inproc.ts";
 import { Prng } from "../helpers/prng.ts";
+import { RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
-import { RespConn } from "./zset-resp.ts";
 
 /** In-process server; big ZADDs need more than the default v1-max-args (1024). */
 const zsetInProc = () => new InProc(MODE_RESP2, { "v1-max-args": String(1 << 20) });
@@ -32,8 +32,8 @@ const show = (parts: Arg[]) =>
 async function runStream(seed: number, n: number, resp3: boolean): Promise<number> {
   const conn = await RespConn.open(redis!.port);
   try {
-    await conn.call(["FLUSHALL"]);
-    if (resp3) await conn.call(["HELLO", "3"]);
+    await conn.raw("FLUSHALL");
+    if (resp3) await conn.raw("HELLO", "3");
     const h = zsetInProc();
     const mode = resp3 ? MODE_RESP3 : MODE_RESP2;
     const r = new Prng(seed);
@@ -46,7 +46,7 @@ async function runStream(seed: number, n: number, resp3: boolean): Promise<numbe
       else if (roll === 1) cmds.push(["SET", "str", "x"]);
       else cmds.push(zsetFamily.gens[r.int(zsetFamily.gens.length)]!(r, keys));
     }
-    const wants = await conn.callMany(cmds);
+    const wants = await conn.raws(cmds, 30000);
     let compared = 0;
     for (let i = 0; i < n; i++) {
       const cmd = cmds[i]!;
@@ -81,7 +81,7 @@ describe.skipIf(skip)("sorted sets vs redis-server", () => {
 async function runLarge(seed: number, n: number): Promise<number> {
   const conn = await RespConn.open(redis!.port);
   try {
-    await conn.call(["FLUSHALL"]);
+    await conn.raw("FLUSHALL");
     const h = zsetInProc();
     const r = new Prng(seed);
     // Preload two big sets with many ties on score so member order matters too.
@@ -106,7 +106,7 @@ async function runLarge(seed: number, n: number): Promise<number> {
       if (cmd[0] === "ZREMRANGEBYRANK" && r.int(3) !== 0) continue; // keep the sets big
       cmds.push(cmd);
     }
-    const wants = await conn.callMany(cmds);
+    const wants = await conn.raws(cmds, 30000);
     let compared = 0;
     for (let i = 0; i < cmds.length; i++) {
       const got = h.text(cmds[i]!, MODE_RESP2);

@@ -8,23 +8,17 @@ import { MODE_RESP2, MODE_RESP3, MODE_V1 } from "../../src/protocol/reply.ts";
 import { ZSet } from "../../src/store/zset.ts";
 import { InProc } from "../helpers/inproc.ts";
 import { Prng } from "../helpers/prng.ts";
-import { replyEnd } from "./zset-resp.ts";
+import { parseReply } from "../helpers/resp.ts";
 
 /** In-process server; big ZADDs need more than the default v1-max-args (1024). */
 const zsetInProc = () => new InProc(MODE_RESP2, { "v1-max-args": String(1 << 20) });
 
 /** Split a RESP2 flat array of bulk strings into its elements. */
 function bulks(reply: string): string[] {
-  const out: string[] = [];
-  let i = reply.indexOf("\r\n") + 2;
   if (!reply.startsWith("*")) throw new Error(`not an array: ${reply}`);
-  while (i < reply.length) {
-    const end = replyEnd(reply, i);
-    const head = reply.indexOf("\r\n", i);
-    out.push(reply.slice(head + 2, end - 2));
-    i = end;
-  }
-  return out;
+  const r = parseReply(Buffer.from(reply, "latin1"), 0, true);
+  if (r === null || r[1] !== reply.length) throw new Error(`not one whole reply: ${reply}`);
+  return r[0] as string[];
 }
 
 function fill(h: InProc, key: string, n: number): void {
