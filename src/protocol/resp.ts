@@ -269,9 +269,10 @@ function hexValue(b: number): number {
  * sdssplitargs for a line with quotes: "..." with \xHH, \n \r \t \b \a and
  * \<any>; '...' with \' only; a closing quote must be followed by a space or
  * the end; a quote inside a word opens a quoted part of the same word. The
- * arguments are written to the scratch buffer. False = unbalanced quotes.
+ * arguments are written to the scratch buffer (valid until the next call).
+ * False = unbalanced quotes. imds-cli splits its input lines with it too.
  */
-function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boolean {
+export function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boolean {
   // Unescaping never lengthens the line.
   let out = scratch;
   if (to - from > out.length) {
