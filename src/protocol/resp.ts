@@ -230,6 +230,9 @@ function isSpace(b: number): boolean {
   return b === 32 || (b >= 9 && b <= 13);
 }
 
+// splitPlain (the fast path, views of buf) and splitQuoted (unescaping into scratch) record each
+// argument with the same few lines, inline on purpose: splitPlain runs per inline request.
+
 /**
  * Split a line without quotes into views of buf. False when the line has a
  * quote (sdssplitargs must unescape: the caller takes the slow path). The line
