@@ -9,6 +9,7 @@ import type { ReplyMode } from "../../src/protocol/reply.ts";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
 import { Client, FRAMING_V1 } from "../../src/server/client.ts";
 import { Server } from "../../src/server/server.ts";
+import { concatBytes } from "./bytes.ts";
 import { type Arg, parseReply, type RespValue } from "./resp.ts";
 
 const enc = new TextEncoder();
@@ -69,15 +70,7 @@ export class InProc {
     this.setNow(this.pinnedNow >= 0 ? this.pinnedNow : Date.now());
     this.written.length = 0;
     this.client.onData(encodeV1Request(parts));
-    let size = 0;
-    for (const w of this.written) size += w.length;
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const w of this.written) {
-      out.set(w, at);
-      at += w.length;
-    }
-    return out;
+    return concatBytes(this.written);
   }
 
   /** Run one command in a RESP mode; its parsed reply. */

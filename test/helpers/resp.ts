@@ -3,6 +3,7 @@
 // RESP2 and RESP3 replies. Every wait is bounded. (resp-conn.ts: a raw connection on the same
 // encoder and framing, for split writes and closes.)
 
+import { concatBytes } from "./bytes.ts";
 import { RawConn } from "./raw.ts";
 
 export type Arg = string | Uint8Array | number;
@@ -170,16 +171,7 @@ export class RespConn {
 
   /** Send commands back to back, then read exactly one reply per command. */
   async pipeline(cmds: readonly (readonly Arg[])[], timeoutMs = 20000): Promise<RawReply[]> {
-    const parts = cmds.map(encodeCommand);
-    let size = 0;
-    for (const p of parts) size += p.length;
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    await this.conn.send(all);
+    await this.conn.send(concatBytes(cmds.map(encodeCommand)));
     const out: RawReply[] = [];
     const deadline = Date.now() + timeoutMs;
     let pos = 0;
