@@ -11,7 +11,7 @@
 // rounds alternate which server goes first; the table shows medians (the machine is shared).
 
 import { type Running, startImds, startRedis } from "../test/helpers/servers.ts";
-import { parseInfo, RespConn } from "../test/integration/expire-resp-client.ts";
+import { parseInfo, RespConn } from "../test/helpers/resp.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const P = Number(process.argv[3] ?? 16);
