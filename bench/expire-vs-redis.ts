@@ -10,8 +10,8 @@
 // Each server is started fresh per case and round on a free loopback port and stopped after it;
 // rounds alternate which server goes first; the table shows medians (the machine is shared).
 
+import { parseInfo, RespConn } from "../test/helpers/resp.ts";
 import { type Running, startImds, startRedis } from "../test/helpers/servers.ts";
-import { parseInfo, RespConn } from "../test/integration/expire-resp-client.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const P = Number(process.argv[3] ?? 16);

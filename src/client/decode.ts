@@ -77,11 +77,64 @@ export function frameSize(buf: Uint8Array, pos: number, end: number): number {
  * copied, so `buf` may be reused afterwards.
  */
 export function decodeFrame(buf: Uint8Array, pos: number): Value {
+  return whole(buf, pos, frame);
+}
+
+/** Decode the one top-level frame at `pos` with `read`; it must fill its length exactly. */
+function whole<T>(
+  buf: Uint8Array,
+  pos: number,
+  read: (b: Uint8Array, st: { at: number }, limit: number, depth: number) => T,
+): T {
   const end = pos + 4 + u32(buf, pos);
   const st = { at: pos };
-  const v = frame(buf, st, end, 0);
+  const v = read(buf, st, end, 0);
   if (st.at !== end) throw new ProtocolError(`frame has ${end - st.at} trailing bytes`);
   return v;
+}
+
+// Body bounds of the frame last read by frameHeader (decoding is synchronous; callers copy them
+// to locals before recursing).
+let bodyAt = 0;
+let bodyEnd = 0;
+
+/** Check the frame header at st.at within `limit`, move st.at past the frame; its status. */
+function frameHeader(b: Uint8Array, st: { at: number }, limit: number): number {
+  const at = st.at;
+  if (limit - at < 8) throw new ProtocolError("truncated frame header");
+  const total = u32(b, at);
+  const end = at + 4 + total;
+  if (total < 4 || end > limit) throw new ProtocolError(`bad frame length ${total}`);
+  bodyAt = at + 8;
+  bodyEnd = end;
+  st.at = end;
+  return u32(b, at + 4);
+}
+
+/**
+ * Check an aggregate body at [p, end) (depth, count, room for its elements) and move st.at to
+ * its first element; its count (pairs, for a map).
+ */
+function aggregateCount(
+  b: Uint8Array,
+  st: { at: number },
+  status: number,
+  p: number,
+  end: number,
+  depth: number,
+): number {
+  if (depth >= MAX_DEPTH) throw new ProtocolError("reply nested too deeply");
+  if (end - p < 4) throw new ProtocolError("aggregate frame without a count");
+  const n = u32(b, p);
+  st.at = p + 4;
+  // Each element takes at least 8 bytes: reject counts the frame cannot hold.
+  const elems = status === STATUS_MAP ? n * 2 : n;
+  if (elems * 8 > end - st.at) throw new ProtocolError(`bad element count ${n}`);
+  return n;
+}
+
+function aggregateEnd(st: { at: number }, end: number): void {
+  if (st.at !== end) throw new ProtocolError("aggregate length does not match its elements");
 }
 
 /** The status of the frame at `pos` (to route push frames). */
@@ -90,14 +143,9 @@ export function frameStatus(buf: Uint8Array, pos: number): number {
 }
 
 function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number): Value {
-  const at = st.at;
-  if (limit - at < 8) throw new ProtocolError("truncated frame header");
-  const total = u32(b, at);
-  const end = at + 4 + total;
-  if (total < 4 || end > limit) throw new ProtocolError(`bad frame length ${total}`);
-  const status = u32(b, at + 4);
-  const p = at + 8;
-  st.at = end;
+  const status = frameHeader(b, st, limit);
+  const p = bodyAt;
+  const end = bodyEnd;
   switch (status) {
     case STATUS_STRING:
       return b.slice(p, end);
@@ -115,13 +163,7 @@ function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number):
     case STATUS_SET:
     case STATUS_PUSH:
     case STATUS_MAP: {
-      if (depth >= MAX_DEPTH) throw new ProtocolError("reply nested too deeply");
-      if (end - p < 4) throw new ProtocolError("aggregate frame without a count");
-      const n = u32(b, p);
-      st.at = p + 4;
-      // Each element takes at least 8 bytes: reject counts the frame cannot hold.
-      const elems = status === STATUS_MAP ? n * 2 : n;
-      if (elems * 8 > end - st.at) throw new ProtocolError(`bad element count ${n}`);
+      const n = aggregateCount(b, st, status, p, end, depth);
       let out: Value;
       if (status === STATUS_MAP) {
         const m = new Map<MapKey, Value>();
@@ -136,7 +178,7 @@ function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number):
         if (status === STATUS_PUSH) arr[PUSH] = true;
         out = arr;
       }
-      if (st.at !== end) throw new ProtocolError("aggregate length does not match its elements");
+      aggregateEnd(st, end);
       return out;
     }
     default:
@@ -180,22 +222,13 @@ const AGGREGATE_NAMES = ["", "", "", "", "", "array", "map", "set", "", "push"] 
 
 /** Like decodeFrame, but every node says its wire type. */
 export function decodeTagged(buf: Uint8Array, pos: number): Tagged {
-  const end = pos + 4 + u32(buf, pos);
-  const st = { at: pos };
-  const v = tagged(buf, st, end, 0);
-  if (st.at !== end) throw new ProtocolError(`frame has ${end - st.at} trailing bytes`);
-  return v;
+  return whole(buf, pos, tagged);
 }
 
 function tagged(b: Uint8Array, st: { at: number }, limit: number, depth: number): Tagged {
-  const at = st.at;
-  if (limit - at < 8) throw new ProtocolError("truncated frame header");
-  const total = u32(b, at);
-  const end = at + 4 + total;
-  if (total < 4 || end > limit) throw new ProtocolError(`bad frame length ${total}`);
-  const status = u32(b, at + 4);
-  const p = at + 8;
-  st.at = end;
+  const status = frameHeader(b, st, limit);
+  const p = bodyAt;
+  const end = bodyEnd;
   switch (status) {
     case STATUS_STRING:
       return { type: "string", value: b.slice(p, end) };
@@ -213,15 +246,11 @@ function tagged(b: Uint8Array, st: { at: number }, limit: number, depth: number)
     case STATUS_SET:
     case STATUS_PUSH:
     case STATUS_MAP: {
-      if (depth >= MAX_DEPTH) throw new ProtocolError("reply nested too deeply");
-      if (end - p < 4) throw new ProtocolError("aggregate frame without a count");
-      const n = u32(b, p);
-      st.at = p + 4;
+      const n = aggregateCount(b, st, status, p, end, depth);
       const elems = status === STATUS_MAP ? n * 2 : n;
-      if (elems * 8 > end - st.at) throw new ProtocolError(`bad element count ${n}`);
       const xs: Tagged[] = new Array(elems);
       for (let i = 0; i < elems; i++) xs[i] = tagged(b, st, end, depth + 1);
-      if (st.at !== end) throw new ProtocolError("aggregate length does not match its elements");
+      aggregateEnd(st, end);
       return { type: AGGREGATE_NAMES[status] as "array", value: xs };
     }
     default:

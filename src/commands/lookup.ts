@@ -8,20 +8,20 @@ import type { Client } from "../server/client.ts";
 /** lookupKeyRead: entry id or -1; counts a keyspace hit or miss; touches the key. */
 export function lookupRead(c: Client, i: number): number {
   const a = c.argv;
-  const server = c.server;
-  const e = server.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i));
-  if (e < 0) server.stats.keyspaceMisses++;
-  else server.stats.keyspaceHits++;
-  return e;
+  return counted(c, c.server.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i)));
 }
 
 /** lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the clock alone. */
 export function lookupReadNoTouch(c: Client, i: number): number {
   const a = c.argv;
-  const server = c.server;
-  const e = server.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i));
-  if (e < 0) server.stats.keyspaceMisses++;
-  else server.stats.keyspaceHits++;
+  return counted(c, c.server.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
+}
+
+/** Count a read lookup's hit or miss; passes the entry id through. */
+function counted(c: Client, e: number): number {
+  const stats = c.server.stats;
+  if (e < 0) stats.keyspaceMisses++;
+  else stats.keyspaceHits++;
   return e;
 }
 

@@ -2,6 +2,7 @@
 
 import { formatDouble } from "../protocol/number.ts";
 import type { Client } from "../server/client.ts";
+import { globMatch } from "../store/glob.ts";
 import { ZSet } from "../store/zset.ts";
 import { type CommandSpec, command } from "./table.ts";
 import {
@@ -14,7 +15,7 @@ import {
   storeZ,
   WRONGTYPE,
 } from "./zset-common.ts";
-import { globMatch, parseCursor, parseScore } from "./zset-parse.ts";
+import { parseCursor, parseScore } from "./zset-parse.ts";
 
 const UNION = 0;
 const INTER = 1;

@@ -1,5 +1,5 @@
 // Parsing for the sorted set commands, on argument bytes: scores as Redis reads them (C strtod
-// rules), score and lex range bounds, SCAN cursors and glob patterns.
+// rules), score and lex range bounds and SCAN cursors (glob patterns: src/store/glob.ts).
 
 import { latin1 } from "../protocol/number.ts";
 
@@ -133,77 +133,4 @@ export function parseCursor(buf: Uint8Array, off: number, len: number): number {
   // A negative cursor wraps around (strtoul); it is past any real cursor either way.
   if (neg && b !== 0n) return Number.MAX_SAFE_INTEGER;
   return b > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(b);
-}
-
-/** Redis's stringmatchlen: glob with * ? [set] [^set] [a-z] and \ escapes. */
-export function globMatch(
-  p: Uint8Array,
-  po: number,
-  pl: number,
-  s: Uint8Array,
-  so: number,
-  sl: number,
-  depth = 0,
-): boolean {
-  if (depth > 1000) return false; // bound the recursion on hostile patterns (as Redis's nesting)
-  const pend = po + pl;
-  const send = so + sl;
-  while (po < pend && so <= send) {
-    const c = p[po]!;
-    if (c === 42) {
-      // '*': collapse runs, then try every suffix
-      while (po + 1 < pend && p[po + 1] === 42) po++;
-      if (po + 1 === pend) return true;
-      for (let k = so; k <= send; k++) {
-        if (globMatch(p, po + 1, pend - po - 1, s, k, send - k, depth + 1)) return true;
-      }
-      return false;
-    }
-    if (so === send) return false;
-    if (c === 63) {
-      so++;
-      po++;
-      continue;
-    }
-    if (c === 91) {
-      po++;
-      const not = po < pend && p[po] === 94;
-      if (not) po++;
-      let match = false;
-      for (;;) {
-        if (po >= pend) {
-          po = pend - 1; // unterminated set: Redis treats the end as ']'
-          break;
-        }
-        const pc = p[po]!;
-        if (pc === 92 && po + 1 < pend) {
-          po++;
-          if (p[po] === s[so]) match = true;
-        } else if (pc === 93) {
-          break;
-        } else if (po + 2 < pend && p[po + 1] === 45) {
-          let lo = pc;
-          let hi = p[po + 2]!;
-          if (lo > hi) [lo, hi] = [hi, lo];
-          const ch = s[so]!;
-          if (ch >= lo && ch <= hi) match = true;
-          po += 2;
-        } else if (pc === s[so]) {
-          match = true;
-        }
-        po++;
-      }
-      if (not) match = !match;
-      if (!match) return false;
-      so++;
-      po++;
-      continue;
-    }
-    if (c === 92 && po + 1 < pend) po++;
-    if (p[po] !== s[so]) return false;
-    so++;
-    po++;
-  }
-  while (po < pend && p[po] === 42) po++;
-  return po === pend && so === send;
 }

@@ -38,6 +38,8 @@ const MAX_DEPTH = 32;
 const CRLF0 = 13;
 const CRLF1 = 10;
 
+// Each reply method writes its own RESP header and CRLF bytes inline rather than through a shared
+// helper: these run once per reply on the hot path, and the repetition is deliberate.
 export class Reply {
   mode: ReplyMode = MODE_RESP2;
   /** Error replies written so far (INFO commandstats failed_calls compares it around a call). */

@@ -230,6 +230,9 @@ function isSpace(b: number): boolean {
   return b === 32 || (b >= 9 && b <= 13);
 }
 
+// splitPlain (the fast path, views of buf) and splitQuoted (unescaping into scratch) record each
+// argument with the same few lines, inline on purpose: splitPlain runs per inline request.
+
 /**
  * Split a line without quotes into views of buf. False when the line has a
  * quote (sdssplitargs must unescape: the caller takes the slow path). The line
@@ -269,9 +272,10 @@ function hexValue(b: number): number {
  * sdssplitargs for a line with quotes: "..." with \xHH, \n \r \t \b \a and
  * \<any>; '...' with \' only; a closing quote must be followed by a space or
  * the end; a quote inside a word opens a quoted part of the same word. The
- * arguments are written to the scratch buffer. False = unbalanced quotes.
+ * arguments are written to the scratch buffer (valid until the next call).
+ * False = unbalanced quotes. imds-cli splits its input lines with it too.
  */
-function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boolean {
+export function splitQuoted(buf: Uint8Array, from: number, to: number, args: Args): boolean {
   // Unescaping never lengthens the line.
   let out = scratch;
   if (to - from > out.length) {

@@ -542,9 +542,7 @@ export class RankTree {
     if (f !== undefined) return f;
     if (this.leafHw === this.leafSlots) {
       const slots = Math.max(1, this.leafSlots * 2);
-      const items = new Int32Array(slots * this.leafCap);
-      items.set(this.items);
-      this.items = items;
+      this.items = grow(this.items, slots * this.leafCap);
       this.leafN = grow(this.leafN, slots);
       this.next = grow(this.next, slots);
       this.prev = grow(this.prev, slots);
@@ -571,9 +569,7 @@ export class RankTree {
       this.child = grow(this.child, n);
       this.count = grow(this.count, n);
       this.key = grow(this.key, n);
-      const ks = new Float64Array(n);
-      ks.set(this.kscore);
-      this.kscore = ks;
+      this.kscore = grow(this.kscore, n);
       this.nodeN = grow(this.nodeN, slots);
       this.nodeSlots = slots;
     }
@@ -691,8 +687,9 @@ export class RankTree {
   }
 }
 
-function grow(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
+/** A copy of column `a` with room for n values (same array type). */
+function grow<T extends Int32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
   b.set(a);
   return b;
 }

@@ -36,3 +36,8 @@ test("quotes may start inside a word; a closing quote must end the word", () => 
   expect(split("'unterminated")).toBeNull();
   expect(split('"ends with backslash\\')).toBeNull();
 });
+
+test("inside a word only space, tab, CR, LF end it (\\v and \\f do not), as in sdssplitargs", () => {
+  expect(split("a\vb\fc d")).toEqual(["a\vb\fc", "d"]);
+  expect(split("\v\fa")).toEqual(["a"]); // leading: any isspace() is skipped
+});

@@ -2,7 +2,7 @@
 // its stdin (RESP2 and RESP3 output formatting), and `--pipe` mass insertion.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { encodeCommand } from "../helpers/resp-conn.ts";
+import { encodeCommand } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const skip = redisMissing("redis-cli tests") || Bun.which("redis-cli") === null;

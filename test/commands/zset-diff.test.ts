@@ -1,6 +1,6 @@
 // Differential test of the sorted set commands against a real redis-server: the same random
 // command stream (test/differential/families/zset.ts) goes to redis-server over RESP and to an
-// in-process imds server (zset-harness.ts); raw replies must match byte for byte, in RESP2 and
+// in-process imds server (test/helpers/inproc.ts); raw replies must match byte for byte, in RESP2 and
 // RESP3. Skips loudly when redis-server is not installed.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -8,10 +8,13 @@ import { MODE_RESP2, MODE_RESP3 } from "../../src/protocol/reply.ts";
 import type { ZSet } from "../../src/store/zset.ts";
 import { zsetFamily } from "../differential/families/zset.ts";
 import type { Arg, KeyPicker } from "../differential/gen.ts";
+import { InProc } from "../helpers/inproc.ts";
 import { Prng } from "../helpers/prng.ts";
+import { RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
-import { Harness } from "./zset-harness.ts";
-import { RespConn } from "./zset-resp.ts";
+
+/** In-process server; big ZADDs need more than the default v1-max-args (1024). */
+const zsetInProc = () => new InProc(MODE_RESP2, { "v1-max-args": String(1 << 20) });
 
 const skip = redisMissing("the sorted set differential test");
 let redis: Running | null = null;
@@ -29,9 +32,9 @@ const show = (parts: Arg[]) =>
 async function runStream(seed: number, n: number, resp3: boolean): Promise<number> {
   const conn = await RespConn.open(redis!.port);
   try {
-    await conn.call(["FLUSHALL"]);
-    if (resp3) await conn.call(["HELLO", "3"]);
-    const h = new Harness();
+    await conn.raw("FLUSHALL");
+    if (resp3) await conn.raw("HELLO", "3");
+    const h = zsetInProc();
     const mode = resp3 ? MODE_RESP3 : MODE_RESP2;
     const r = new Prng(seed);
     const keyNames = ["z1", "z2", "z3", "str"];
@@ -43,12 +46,12 @@ async function runStream(seed: number, n: number, resp3: boolean): Promise<numbe
       else if (roll === 1) cmds.push(["SET", "str", "x"]);
       else cmds.push(zsetFamily.gens[r.int(zsetFamily.gens.length)]!(r, keys));
     }
-    const wants = await conn.callMany(cmds);
+    const wants = await conn.raws(cmds, 30000);
     let compared = 0;
     for (let i = 0; i < n; i++) {
       const cmd = cmds[i]!;
       const want = wants[i]!;
-      const got = h.run(cmd, mode);
+      const got = h.text(cmd, mode);
       if (got !== want) {
         throw new Error(
           `seed ${seed} step ${i} (${resp3 ? "RESP3" : "RESP2"}): ${show(cmd)}\n  redis: ${JSON.stringify(want)}\n  imds:  ${JSON.stringify(got)}`,
@@ -78,8 +81,8 @@ describe.skipIf(skip)("sorted sets vs redis-server", () => {
 async function runLarge(seed: number, n: number): Promise<number> {
   const conn = await RespConn.open(redis!.port);
   try {
-    await conn.call(["FLUSHALL"]);
-    const h = new Harness();
+    await conn.raw("FLUSHALL");
+    const h = zsetInProc();
     const r = new Prng(seed);
     // Preload two big sets with many ties on score so member order matters too.
     const setup: Arg[][] = [];
@@ -103,10 +106,10 @@ async function runLarge(seed: number, n: number): Promise<number> {
       if (cmd[0] === "ZREMRANGEBYRANK" && r.int(3) !== 0) continue; // keep the sets big
       cmds.push(cmd);
     }
-    const wants = await conn.callMany(cmds);
+    const wants = await conn.raws(cmds, 30000);
     let compared = 0;
     for (let i = 0; i < cmds.length; i++) {
-      const got = h.run(cmds[i]!, MODE_RESP2);
+      const got = h.text(cmds[i]!, MODE_RESP2);
       if (got !== wants[i]) {
         throw new Error(
           `large seed ${seed} step ${i}: ${show(cmds[i]!)}\n  redis: ${JSON.stringify(wants[i]!.slice(0, 300))}\n  imds:  ${JSON.stringify(got.slice(0, 300))}`,

@@ -1,13 +1,15 @@
 // An imds Server in this process, driven without sockets: each command goes through the real
 // decoder, command table and reply encoder, and its reply bytes come back synchronously. For
 // unit tests of command semantics in any reply mode (RESP2/RESP3/v1/v1-typed) and for checking
-// server-side state (stats, clocks) directly.
+// server-side state (stats, clocks) directly. The clock follows Date.now() per command until
+// at(ms) pins it (expiry/eviction tests).
 
 import { Config } from "../../src/config.ts";
 import type { ReplyMode } from "../../src/protocol/reply.ts";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
 import { Client, FRAMING_V1 } from "../../src/server/client.ts";
 import { Server } from "../../src/server/server.ts";
+import { concatBytes } from "./bytes.ts";
 import { type Arg, parseReply, type RespValue } from "./resp.ts";
 
 const enc = new TextEncoder();
@@ -16,10 +18,13 @@ export class InProc {
   readonly server: Server;
   readonly client: Client;
   private written: Uint8Array[] = [];
+  private pinnedNow = -1;
 
-  constructor(mode: ReplyMode, configure: (c: Config) => void = () => {}) {
+  /** `configure` edits the Config, or lists startup options (name -> value) to set. */
+  constructor(mode: ReplyMode, configure: ((c: Config) => void) | Record<string, string> = {}) {
     const config = new Config();
-    configure(config);
+    if (typeof configure === "function") configure(config);
+    else for (const [k, v] of Object.entries(configure)) config.set(k, v, true);
     this.server = new Server(config);
     const sink = this.written;
     const socket = {
@@ -41,28 +46,31 @@ export class InProc {
     this.client = new Client(1, this.server, socket as any);
     this.client.framing = FRAMING_V1;
     this.client.reply.mode = mode;
+    this.server.clients.set(1, this.client);
   }
 
   set mode(m: ReplyMode) {
     this.client.reply.mode = m;
   }
 
+  /** Pin the clock at unix ms `ms` (as the server sets it per event-loop tick). */
+  at(ms: number): void {
+    this.pinnedNow = ms;
+    this.setNow(ms);
+  }
+
+  private setNow(ms: number): void {
+    this.server.now = ms;
+    this.server.keyspace.setNow(ms);
+  }
+
   /** Run one command; its reply bytes. */
   exec(...args: Arg[]): Uint8Array {
     const parts = args.map((a) => (typeof a === "number" ? enc.encode(String(a)) : a));
-    this.server.now = Date.now();
-    this.server.keyspace.now = this.server.now;
+    this.setNow(this.pinnedNow >= 0 ? this.pinnedNow : Date.now());
     this.written.length = 0;
     this.client.onData(encodeV1Request(parts));
-    let size = 0;
-    for (const w of this.written) size += w.length;
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const w of this.written) {
-      out.set(w, at);
-      at += w.length;
-    }
-    return out;
+    return concatBytes(this.written);
   }
 
   /** Run one command in a RESP mode; its parsed reply. */
@@ -78,5 +86,19 @@ export class InProc {
     let s = "";
     for (const x of b) s += String.fromCharCode(x);
     return s;
+  }
+
+  /**
+   * Run one command (words split on spaces, or the arguments) in `mode` (default: the current
+   * one, which is restored after); its reply bytes as a latin1 string.
+   */
+  text(cmd: string | Arg[], mode?: ReplyMode): string {
+    const before = this.client.reply.mode;
+    if (mode !== undefined) this.client.reply.mode = mode;
+    try {
+      return this.raw(...(typeof cmd === "string" ? cmd.split(" ") : cmd));
+    } finally {
+      this.client.reply.mode = before;
+    }
   }
 }

@@ -1,61 +1,9 @@
 // Raw RESP connection for tests: send multibulk commands and collect whole
 // replies as their exact bytes (latin1 text) for byte-exact comparisons with
-// redis-server. (test/helpers/resp.ts has the parsing client.)
+// redis-server, plus raw writes (split requests) and waiting for the peer to close.
+// (test/helpers/resp.ts has the encoder, the framing and the parsing client.)
 
-const enc = new TextEncoder();
-
-export function encodeCommand(parts: readonly (string | Uint8Array)[]): Uint8Array {
-  const chunks: Uint8Array[] = [enc.encode(`*${parts.length}\r\n`)];
-  for (const p of parts) {
-    const b = typeof p === "string" ? enc.encode(p) : p;
-    chunks.push(enc.encode(`$${b.length}\r\n`), b, enc.encode("\r\n"));
-  }
-  return Buffer.concat(chunks);
-}
-
-/** End offset of the RESP2/RESP3 reply starting at `pos`, or -1 if incomplete. */
-export function replyEnd(buf: Uint8Array, pos: number): number {
-  if (pos >= buf.length) return -1;
-  const cr = buf.indexOf(13, pos);
-  if (cr < 0 || cr + 1 >= buf.length) return -1;
-  const type = String.fromCharCode(buf[pos]!);
-  const line = Buffer.from(buf.subarray(pos + 1, cr)).toString("latin1");
-  const next = cr + 2;
-  switch (type) {
-    case "+":
-    case "-":
-    case ":":
-    case ",":
-    case "#":
-    case "_":
-    case "(":
-      return next;
-    case "$":
-    case "=":
-    case "!": {
-      const n = Number(line);
-      if (n < 0) return next;
-      return next + n + 2 <= buf.length ? next + n + 2 : -1;
-    }
-    case "*":
-    case "~":
-    case ">":
-    case "%":
-    case "|": {
-      let n = Number(line);
-      if (n < 0) return next;
-      if (type === "%" || type === "|") n *= 2;
-      let p = next;
-      for (let i = 0; i < n; i++) {
-        p = replyEnd(buf, p);
-        if (p < 0) return -1;
-      }
-      return p;
-    }
-    default:
-      throw new Error(`not a RESP reply at ${pos}: ${JSON.stringify(line)}`);
-  }
-}
+import { encodeCommand, replyEnd } from "./resp.ts";
 
 export class RespRawConn {
   private buf = new Uint8Array(0);

@@ -1,7 +1,9 @@
 // A tiny RESP client for tests: encodes commands, and splits the reply stream into raw reply
 // byte strings (for byte-exact comparison) and parsed values (for readable assertions). Speaks
-// RESP2 and RESP3 replies. Every wait is bounded.
+// RESP2 and RESP3 replies. Every wait is bounded. (resp-conn.ts: a raw connection on the same
+// encoder and framing, for split writes and closes.)
 
+import { concatBytes } from "./bytes.ts";
 import { RawConn } from "./raw.ts";
 
 export type Arg = string | Uint8Array | number;
@@ -82,6 +84,12 @@ export function parseReply(buf: Uint8Array, pos: number, raw = false): [RespValu
       return [line, next];
     case 45: // -
       return [new RespError(line), next];
+    case 33: {
+      // ! blob error
+      const len = Number(line);
+      if (buf.length < next + len + 2) return null;
+      return [new RespError(asciiSlice(buf, next, next + len)), next + len + 2];
+    }
     case 58: {
       // :
       const n = BigInt(line);
@@ -141,6 +149,12 @@ export function parseReply(buf: Uint8Array, pos: number, raw = false): [RespValu
   }
 }
 
+/** End offset of the whole reply starting at buf[pos], or -1 if it is incomplete. */
+export function replyEnd(buf: Uint8Array, pos: number): number {
+  const r = parseReply(buf, pos, true);
+  return r === null ? -1 : r[1];
+}
+
 export interface RawReply {
   bytes: Uint8Array;
   value: RespValue;
@@ -157,16 +171,7 @@ export class RespConn {
 
   /** Send commands back to back, then read exactly one reply per command. */
   async pipeline(cmds: readonly (readonly Arg[])[], timeoutMs = 20000): Promise<RawReply[]> {
-    const parts = cmds.map(encodeCommand);
-    let size = 0;
-    for (const p of parts) size += p.length;
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    await this.conn.send(all);
+    await this.conn.send(concatBytes(cmds.map(encodeCommand)));
     const out: RawReply[] = [];
     const deadline = Date.now() + timeoutMs;
     let pos = 0;
@@ -197,6 +202,18 @@ export class RespConn {
     return parseReply(r!.bytes, 0, false)![0];
   }
 
+  /** Pipelined commands; their parsed replies (bulk strings as latin1 text, one char a byte). */
+  async values(cmds: readonly (readonly Arg[])[], timeoutMs?: number): Promise<RespValue[]> {
+    return (await this.pipeline(cmds, timeoutMs)).map((r) => r.value);
+  }
+
+  /** Pipelined commands; their raw reply bytes as latin1 strings. */
+  async raws(cmds: readonly (readonly Arg[])[], timeoutMs?: number): Promise<string[]> {
+    return (await this.pipeline(cmds, timeoutMs)).map((r) =>
+      asciiSlice(r.bytes, 0, r.bytes.length),
+    );
+  }
+
   /** One command; its raw reply bytes as a latin1 string (easy to compare and print). */
   async raw(...args: Arg[]): Promise<string> {
     const [r] = await this.pipeline([args]);
@@ -212,4 +229,14 @@ export class RespConn {
 export function showBytes(b: Uint8Array | string): string {
   const s = typeof b === "string" ? b : asciiSlice(b, 0, b.length);
   return JSON.stringify(s);
+}
+
+/** INFO text -> field map. */
+export function parseInfo(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0 && !line.startsWith("#")) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
 }

@@ -3,8 +3,8 @@
 // the same settings (allkeys-lru, maxmemory-samples 5); imds must do at least about as well.
 
 import { afterAll, expect, test } from "bun:test";
+import { RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
-import { RespConn } from "./expire-resp-client.ts";
 
 const skip = redisMissing("the LRU quality comparison (test/integration/eviction-lru.test.ts)");
 const running: Running[] = [];
@@ -26,7 +26,7 @@ const BATCH = 500;
 async function exists(c: RespConn, keys: string[]): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let i = 0; i < keys.length; i += BATCH) {
-    const r = await c.pipeline(keys.slice(i, i + BATCH).map((k) => ["exists", k]));
+    const r = await c.values(keys.slice(i, i + BATCH).map((k) => ["exists", k]));
     for (const x of r) out.push(x === 1);
   }
   return out;
@@ -40,7 +40,7 @@ async function hotSurvival(port: number): Promise<{ survived: number; capacity: 
   for (let round = 0; round < 100; round++) {
     const cmds: string[][] = [];
     for (let i = 0; i < BATCH; i++) cmds.push(["set", `k${n++}`, VALUE]);
-    await c.pipeline(cmds);
+    await c.values(cmds);
     const first = await exists(c, ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]);
     if (first.includes(false)) break;
   }
@@ -52,12 +52,12 @@ async function hotSurvival(port: number): Promise<{ survived: number; capacity: 
   await Bun.sleep(1100);
   const hot = present.filter((_, i) => i % 10 === 0);
   for (let i = 0; i < hot.length; i += BATCH) {
-    await c.pipeline(hot.slice(i, i + BATCH).map((k) => ["get", k]));
+    await c.values(hot.slice(i, i + BATCH).map((k) => ["get", k]));
   }
   await Bun.sleep(1100);
   const fresh: string[][] = [];
   for (let i = 0; i < capacity / 2; i++) fresh.push(["set", `new${i}`, VALUE]);
-  for (let i = 0; i < fresh.length; i += BATCH) await c.pipeline(fresh.slice(i, i + BATCH));
+  for (let i = 0; i < fresh.length; i += BATCH) await c.values(fresh.slice(i, i + BATCH));
   const after = await exists(c, hot);
   c.close();
   return { survived: after.filter(Boolean).length / hot.length, capacity };

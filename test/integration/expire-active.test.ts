@@ -2,8 +2,8 @@
 // shows keys, expires, expired_keys and used_memory), and DEBUG SET-ACTIVE-EXPIRE 0 stops it.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { parseInfo, RespConn } from "../helpers/resp.ts";
 import { type Running, startImds } from "../helpers/servers.ts";
-import { parseInfo, RespConn } from "./expire-resp-client.ts";
 
 let srv: Running;
 let c: RespConn;
@@ -37,9 +37,9 @@ test("untouched expired keys are reclaimed; DEBUG SET-ACTIVE-EXPIRE 0|1 stops an
   for (let i = 0; i < n; i += 1000) {
     const cmds: (string | number)[][] = [];
     for (let j = i; j < i + 1000; j++) cmds.push(["set", `k${j}`, value, "px", 100 + (j % 100)]);
-    await c.pipeline(cmds);
+    await c.values(cmds);
   }
-  await c.pipeline(Array.from({ length: 100 }, (_, i) => ["set", `keep${i}`, value]));
+  await c.values(Array.from({ length: 100 }, (_, i) => ["set", `keep${i}`, value]));
   const filled = await info();
   expect(filled.get("db0")).toBe(
     `keys=${n + 100},expires=${n},avg_ttl=${filled.get("db0")!.match(/avg_ttl=(\d+)/)![1]}`,

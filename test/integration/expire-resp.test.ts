@@ -2,8 +2,8 @@
 // both, replies equal, or within a range where they depend on elapsed time.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { RespConn, type RespValue } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
-import { RespConn, type RespReply } from "./expire-resp-client.ts";
 
 const skip = redisMissing("the TTL comparison (test/integration/expire-resp.test.ts)");
 let imds: Running;
@@ -17,13 +17,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-type Check = RespReply | ((r: RespReply) => boolean);
-const within = (lo: number, hi: number) => (r: RespReply) =>
+type Check = RespValue | ((r: RespValue) => boolean);
+const within = (lo: number, hi: number) => (r: RespValue) =>
   typeof r === "number" && r >= lo && r <= hi;
 
-async function script(port: number): Promise<RespReply[]> {
+async function script(port: number): Promise<RespValue[]> {
   const c = await RespConn.open(port);
-  const out: RespReply[] = [];
+  const out: RespValue[] = [];
   const run = async (...args: (string | number)[]) => out.push(await c.call(...args));
   await run("set", "a", "1");
   await run("expire", "a", 100);
@@ -78,7 +78,7 @@ const expected = (): Check[] => [
   null,
 ];
 
-function check(got: RespReply[], want: Check[]): void {
+function check(got: RespValue[], want: Check[]): void {
   expect(got.length).toBe(want.length);
   got.forEach((g, i) => {
     const w = want[i]!;

@@ -3,7 +3,8 @@
 // inline and multibulk requests.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { encodeCommand, RespRawConn } from "../helpers/resp-conn.ts";
+import { encodeCommand } from "../helpers/resp.ts";
+import { RespRawConn } from "../helpers/resp-conn.ts";
 import { type Running, startImds } from "../helpers/servers.ts";
 
 let srv: Running;

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 import { RawConn } from "../helpers/raw.ts";
 import { type Running, startImds } from "../helpers/servers.ts";
 
@@ -15,16 +16,6 @@ afterAll(async () => {
 });
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 test("100 concurrent clients each see their own writes", async () => {
   const clients = await Promise.all(Array.from({ length: 100 }, () => RawConn.open(srv.port)));
@@ -51,7 +42,7 @@ test("10,000 pipelined requests in one write come back in order", async () => {
     else if (i % 3 === 1) reqs.push(encodeV1Request(["get", `p:${(i - 1) % 100}`]));
     else reqs.push(encodeV1Request(["del", `nokey:${i}`]));
   }
-  await c.send(concat(reqs));
+  await c.send(concatBytes(reqs));
   for (let i = 0; i < 10000; i++) {
     const r = await c.readV1();
     if (i % 3 === 0) expect(text(r.payload)).toBe("OK");
@@ -63,7 +54,10 @@ test("10,000 pipelined requests in one write come back in order", async () => {
 
 test("a request arriving one byte per write is answered once complete", async () => {
   const c = await RawConn.open(srv.port);
-  const wire = concat([encodeV1Request(["set", "slow", "drip"]), encodeV1Request(["get", "slow"])]);
+  const wire = concatBytes([
+    encodeV1Request(["set", "slow", "drip"]),
+    encodeV1Request(["get", "slow"]),
+  ]);
   for (const byte of wire) {
     await c.send(new Uint8Array([byte]));
     await Bun.sleep(1);
@@ -96,7 +90,7 @@ test("a client that sends but never reads is paused, then served in full", async
   // Stop reading: 400 GETs ask for 25 MiB of replies, far past the 1 MiB pause threshold.
   c.socket.pause();
   const n = 400;
-  await c.send(concat(Array.from({ length: n }, () => encodeV1Request(["get", "big"]))));
+  await c.send(concatBytes(Array.from({ length: n }, () => encodeV1Request(["get", "big"]))));
   const deadline = Date.now() + 10000;
   while (!srv.output().includes("Pausing reads") && Date.now() < deadline) await Bun.sleep(20);
   expect(srv.output()).toContain("Pausing reads");
@@ -149,7 +143,7 @@ test("an oversized string is refused from its header, then close", async () => {
 test("garbage after a valid request: the valid one is answered, then error and close", async () => {
   const c = await RawConn.open(srv.port);
   await c.send(
-    concat([encodeV1Request(["get", "nothing"]), new Uint8Array([0x7f, 1, 2, 3, 4, 5])]),
+    concatBytes([encodeV1Request(["get", "nothing"]), new Uint8Array([0x7f, 1, 2, 3, 4, 5])]),
   );
   expect((await c.readV1()).status).toBe(1);
   const r = await c.readV1();

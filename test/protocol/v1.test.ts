@@ -7,6 +7,7 @@ import {
   PROTOCOL_ERROR,
 } from "../../src/protocol/framing.ts";
 import { decodeV1, encodeV1Request } from "../../src/protocol/v1.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 import { Prng } from "../helpers/prng.ts";
 
 const limits: DecodeLimits = {
@@ -15,16 +16,6 @@ const limits: DecodeLimits = {
   maxInlineLen: 65536,
   unauthenticated: false,
 };
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Decode everything in buf; returns the argument lists, or null if the last request is incomplete. */
 function decodeAll(buf: Uint8Array): { reqs: string[][]; rest: number } {
@@ -47,7 +38,7 @@ test("a request split at every byte boundary decodes only when complete", () => 
     ["get", ""],
     ["del", "k\u0000ey"],
   ];
-  const wire = concat(reqs.map((r) => encodeV1Request(r)));
+  const wire = concatBytes(reqs.map((r) => encodeV1Request(r)));
   const ends: number[] = [];
   let at = 0;
   for (const r of reqs) {
@@ -62,7 +53,7 @@ test("a request split at every byte boundary decodes only when complete", () => 
     // And the two halves in sequence (as the connection does with its carry) give all of them.
     const first = decodeAll(wire.subarray(0, split));
     const carry = wire.subarray(split - first.rest, split);
-    const second = decodeAll(concat([carry, wire.subarray(split)]));
+    const second = decodeAll(concatBytes([carry, wire.subarray(split)]));
     expect([...first.reqs, ...second.reqs]).toEqual(reqs);
     expect(second.rest).toBe(0);
   }
@@ -86,7 +77,7 @@ test("thousands of requests in one chunk", () => {
   const r = new Prng(7);
   const reqs: string[][] = [];
   for (let i = 0; i < 5000; i++) reqs.push(["set", `k${r.int(100)}`, "v".repeat(r.int(50))]);
-  const { reqs: got, rest } = decodeAll(concat(reqs.map((q) => encodeV1Request(q))));
+  const { reqs: got, rest } = decodeAll(concatBytes(reqs.map((q) => encodeV1Request(q))));
   expect(rest).toBe(0);
   expect(got).toEqual(reqs);
 });

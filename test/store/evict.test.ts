@@ -1,13 +1,15 @@
 // Eviction under maxmemory: limits hold, each policy evicts what it should.
 
 import { describe, expect, test } from "bun:test";
+import { MODE_RESP2 } from "../../src/protocol/reply.ts";
 import { OOM_ERROR } from "../../src/store/evict.ts";
-import { harness } from "./expiry-harness.ts";
+import { InProc } from "../helpers/inproc.ts";
+import { RespError } from "../helpers/resp.ts";
 
 const T0 = 1_700_000_000_000;
 const val = (n: number) => "x".repeat(n);
 
-function count(h: ReturnType<typeof harness>): number {
+function count(h: InProc): number {
   let n = 0;
   for (const t of h.server.keyspace.dbs) n += t.count;
   return n;
@@ -15,24 +17,24 @@ function count(h: ReturnType<typeof harness>): number {
 
 describe("maxmemory", () => {
   test("noeviction: denyoom writes get OOM, reads/deletes/non-denyoom writes still work", () => {
-    const h = harness();
+    const h = new InProc(MODE_RESP2);
     h.at(T0);
-    for (let i = 0; i < 100; i++) h.cmd("set", `k${i}`, val(100));
+    for (let i = 0; i < 100; i++) h.call("set", `k${i}`, val(100));
     const used = h.server.evictor.usedBytes();
     h.server.config.set("maxmemory", String(used - 1));
-    expect(h.cmd("set", "new", "v")).toEqual({ err: OOM_ERROR });
-    expect(h.cmd("get", "k1")).toBe(val(100));
-    expect(h.cmd("expire", "k1", "100")).toBe(1);
-    expect(h.cmd("del", "k2", "k3")).toBe(2);
-    expect(h.cmd("set", "new", "v")).toBe("OK"); // back under the limit
+    expect(h.call("set", "new", "v")).toEqual(new RespError(OOM_ERROR));
+    expect(h.call("get", "k1")).toBe(val(100));
+    expect(h.call("expire", "k1", "100")).toBe(1);
+    expect(h.call("del", "k2", "k3")).toBe(2);
+    expect(h.call("set", "new", "v")).toBe("OK"); // back under the limit
     expect(h.server.evictor.evictedKeys).toBe(0);
     h.server.config.set("maxmemory", "0");
-    for (let i = 0; i < 50; i++) expect(h.cmd("set", `more${i}`, val(100))).toBe("OK");
+    for (let i = 0; i < 50; i++) expect(h.call("set", `more${i}`, val(100))).toBe("OK");
   });
 
   for (const policy of ["allkeys-lru", "allkeys-lfu", "allkeys-random"]) {
     test(`${policy}: writing 10x the limit keeps used memory within one value of it`, () => {
-      const h = harness({ "maxmemory-policy": policy });
+      const h = new InProc(MODE_RESP2, { "maxmemory-policy": policy });
       h.at(T0);
       const ev = h.server.evictor;
       const limit = 2 * 1024 * 1024 + ev.usedBytes();
@@ -42,7 +44,7 @@ describe("maxmemory", () => {
       let written = 0;
       for (let i = 0; written < 10 * limit; i++) {
         if (i % 100 === 0) h.at(T0 + i); // clocks move
-        expect(h.cmd("set", `key:${i}`, val(size))).toBe("OK");
+        expect(h.call("set", `key:${i}`, val(size))).toBe("OK");
         written += size;
         const over = ev.usedBytes() - limit;
         if (ev.evictedKeys > 0 && over > worst) worst = over;
@@ -56,41 +58,44 @@ describe("maxmemory", () => {
 
   for (const policy of ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"]) {
     test(`${policy}: only keys with a TTL go; OOM once none is left`, () => {
-      const h = harness({ "maxmemory-policy": policy });
+      const h = new InProc(MODE_RESP2, { "maxmemory-policy": policy });
       h.at(T0);
-      for (let i = 0; i < 300; i++) h.cmd("set", `p${i}`, val(500));
+      for (let i = 0; i < 300; i++) h.call("set", `p${i}`, val(500));
       for (let i = 0; i < 300; i++) {
-        h.cmd("set", `v${i}`, val(500));
-        h.cmd("expire", `v${i}`, String(1000 + i));
+        h.call("set", `v${i}`, val(500));
+        h.call("expire", `v${i}`, String(1000 + i));
       }
       h.server.config.set("maxmemory", String(h.server.evictor.usedBytes()));
       let oom = 0;
       for (let i = 0; i < 600; i++) {
-        const r = h.cmd("set", `n${i}`, val(500));
+        const r = h.call("set", `n${i}`, val(500));
         if (typeof r === "object" && r !== null) {
-          expect(r).toEqual({ err: OOM_ERROR });
+          expect(r).toEqual(new RespError(OOM_ERROR));
           oom++;
         }
       }
-      for (let i = 0; i < 300; i++) expect(h.cmd("get", `p${i}`)).toBe(val(500));
+      for (let i = 0; i < 300; i++) expect(h.call("get", `p${i}`)).toBe(val(500));
       let ttlLeft = 0;
-      for (let i = 0; i < 300; i++) if (h.cmd("get", `v${i}`) !== null) ttlLeft++;
+      for (let i = 0; i < 300; i++) if (h.call("get", `v${i}`) !== null) ttlLeft++;
       expect(ttlLeft).toBe(0);
       expect(oom).toBeGreaterThan(250); // new keys have no TTL: once the v* are gone, OOM
     });
   }
 
   test("volatile-ttl evicts the nearest expiry first", () => {
-    const h = harness({ "maxmemory-policy": "volatile-ttl", "maxmemory-samples": "10" });
+    const h = new InProc(MODE_RESP2, {
+      "maxmemory-policy": "volatile-ttl",
+      "maxmemory-samples": "10",
+    });
     h.at(T0);
     for (let i = 0; i < 1000; i++) {
-      h.cmd("set", `v${i}`, val(200));
-      h.cmd("pexpire", `v${i}`, String(100_000 + i * 1000));
+      h.call("set", `v${i}`, val(200));
+      h.call("pexpire", `v${i}`, String(100_000 + i * 1000));
     }
     h.server.config.set("maxmemory", String(h.server.evictor.usedBytes()));
     for (let i = 0; i < 500; i++) {
-      const r = h.cmd("set", `n${i}`, val(200));
-      h.cmd("expire", `n${i}`, "100000000"); // far: never the nearest
+      const r = h.call("set", `n${i}`, val(200));
+      h.call("expire", `n${i}`, "100000000"); // far: never the nearest
       expect(r).toBe("OK");
     }
     let nearGone = 0;
@@ -106,21 +111,21 @@ describe("maxmemory", () => {
   });
 
   test("allkeys-lru keeps a recently used hot set (LRU quality)", () => {
-    const h = harness({ "maxmemory-policy": "allkeys-lru" });
+    const h = new InProc(MODE_RESP2, { "maxmemory-policy": "allkeys-lru" });
     h.at(T0);
     const n = 5000;
-    for (let i = 0; i < n; i++) h.cmd("set", `k${i}`, val(200));
+    for (let i = 0; i < n; i++) h.call("set", `k${i}`, val(200));
     h.server.config.set("maxmemory", String(h.server.evictor.usedBytes()));
     h.at(T0 + 1000);
     const hot = 500;
-    for (let i = 0; i < hot; i++) h.cmd("get", `k${i * 10}`);
+    for (let i = 0; i < hot; i++) h.call("get", `k${i * 10}`);
     h.at(T0 + 2000);
     for (let i = 0; i < n / 2; i++) {
       if (i % 50 === 0) h.at(T0 + 2000 + i);
-      expect(h.cmd("set", `new${i}`, val(200))).toBe("OK");
+      expect(h.call("set", `new${i}`, val(200))).toBe("OK");
     }
     let hotLeft = 0;
-    for (let i = 0; i < hot; i++) if (h.cmd("get", `k${i * 10}`) !== null) hotLeft++;
+    for (let i = 0; i < hot; i++) if (h.call("get", `k${i * 10}`) !== null) hotLeft++;
     let newLeft = 0;
     for (let i = 0; i < n / 2; i++)
       if (h.server.keyspace.db(0).find(...keyBytes(`new${i}`)) >= 0) newLeft++;
@@ -130,14 +135,14 @@ describe("maxmemory", () => {
   });
 
   test("allkeys-lfu keeps frequently used keys; counters grow logarithmically and decay", () => {
-    const h = harness({ "maxmemory-policy": "allkeys-lfu" });
+    const h = new InProc(MODE_RESP2, { "maxmemory-policy": "allkeys-lfu" });
     h.at(T0);
     const ks = h.server.keyspace;
     const n = 4000;
-    for (let i = 0; i < n; i++) h.cmd("set", `k${i}`, val(200));
+    for (let i = 0; i < n; i++) h.call("set", `k${i}`, val(200));
     const freq = (k: string) => ks.lfuFreq(ks.db(0), ks.db(0).find(...keyBytes(k)));
     expect(freq("k1")).toBe(5); // LFU_INIT_VAL
-    for (let r = 0; r < 20; r++) for (let i = 0; i < 400; i++) h.cmd("get", `k${i}`);
+    for (let r = 0; r < 20; r++) for (let i = 0; i < 400; i++) h.call("get", `k${i}`);
     // Increments are random (probability 1/((c-5)*10+1)), so judge the 400 hot keys together:
     // one key stays at 6 after 20 hits about 16% of the time, the mean of 400 never does.
     let sum = 0;
@@ -150,7 +155,7 @@ describe("maxmemory", () => {
     expect(sum / 400).toBeGreaterThan(6.3);
     expect(max).toBeLessThan(20); // log factor 10: ~20 hits gain only a few steps
     h.server.config.set("maxmemory", String(h.server.evictor.usedBytes()));
-    for (let i = 0; i < n; i++) h.cmd("set", `new${i}`, val(200));
+    for (let i = 0; i < n; i++) h.call("set", `new${i}`, val(200));
     let hotLeft = 0;
     for (let i = 0; i < 400; i++) if (ks.db(0).find(...keyBytes(`k${i}`)) >= 0) hotLeft++;
     expect(hotLeft / 400).toBeGreaterThan(0.9);
@@ -167,9 +172,9 @@ function keyBytes(k: string): [Uint8Array, number, number] {
 }
 
 test("a time budget (the cron's) bounds one eviction call; repeated calls reach the limit", () => {
-  const h = harness({ "maxmemory-policy": "allkeys-random" });
+  const h = new InProc(MODE_RESP2, { "maxmemory-policy": "allkeys-random" });
   h.at(T0);
-  for (let i = 0; i < 60_000; i++) h.cmd("set", `k${i}`, "v".repeat(100));
+  for (let i = 0; i < 60_000; i++) h.call("set", `k${i}`, "v".repeat(100));
   const ev = h.server.evictor;
   h.server.config.set("maxmemory", String(ev.usedBytes() - 5 * 1024 * 1024));
   expect(ev.performEvictions(0)).toBe(false); // budget spent after the first 64 keys
