@@ -115,3 +115,24 @@ test.skipIf(skip)(`INFO commandstats after a random stream (N=${N}, seed=${SEED}
   expect(want).toMatch(/\/[1-9]\d*$/m); // some failed calls
   expect(await commandstats(B)).toBe(want);
 });
+
+test.skipIf(skip)(
+  "INFO commandstats: NOAUTH is a rejected call, a wrong AUTH a failed one",
+  async () => {
+    await both([s("CONFIG RESETSTAT"), s("CONFIG SET requirepass pw")]);
+    const [a2, b2] = await Promise.all([RespConn.open(redis!.port), RespConn.open(imds!.port)]);
+    try {
+      const cmds = ["GET a", "ZCARD z", "AUTH nope", "AUTH pw", "GET a"].map(s);
+      await Promise.all([a2.pipeline(cmds), b2.pipeline(cmds)]);
+    } finally {
+      a2.close();
+      b2.close();
+    }
+    await both([s("AUTH pw"), s("CONFIG SET requirepass ''")]);
+    await both([["CONFIG", "SET", "requirepass", ""]]);
+    const want = await commandstats(A);
+    expect(want).toContain("get 1/1/0");
+    expect(want).toContain("auth 3/0/1");
+    expect(await commandstats(B)).toBe(want);
+  },
+);
