@@ -112,7 +112,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     values: ["everysec", "always", "no"], // Redis 7.0's order
     mutable: true,
   },
-  { name: "save", kind: "special", default: "3600 1 300 100 60 10000", mutable: true, multi: true },
+  // Persistence is not implemented yet: `save ""` (the default here) and `appendonly no` are the
+  // only accepted values, so no configuration silently promises durability it does not get.
+  { name: "save", kind: "special", default: "", mutable: true, multi: true },
   { name: "dbfilename", kind: "string", default: "dump.rdb", mutable: true },
   { name: "requirepass", kind: "string", default: "", mutable: true },
   {
@@ -212,6 +214,8 @@ export class Config {
   }
 }
 
+const IN_MEMORY_ONLY = "imds keeps data in memory only, persistence is not implemented yet";
+
 function validate(o: OptionSpec, raw: string): string {
   const bad = (why: string) =>
     new ConfigError(`CONFIG SET failed (possibly related to argument '${o.name}') - ${why}`);
@@ -235,6 +239,8 @@ function validate(o: OptionSpec, raw: string): string {
     case "bool": {
       const v = raw.toLowerCase();
       if (v !== "yes" && v !== "no") throw bad("argument must be 'yes' or 'no'");
+      if (o.name === "appendonly" && v === "yes")
+        throw bad(`appendonly yes is not supported: ${IN_MEMORY_ONLY}`);
       return v;
     }
     case "enum": {
@@ -245,6 +251,9 @@ function validate(o: OptionSpec, raw: string): string {
     }
     case "special":
       if (o.name === "client-output-buffer-limit") return validateOutputLimit(raw, bad);
+      if (o.name === "save" && raw.trim() !== "") {
+        throw bad(`save points are not supported (use save ""): ${IN_MEMORY_ONLY}`);
+      }
       return raw.trim();
     default:
       return raw;

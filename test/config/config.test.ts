@@ -31,6 +31,12 @@ test("set validates like CONFIG SET", () => {
   expect(() => c.set("port", "1234")).toThrow("can't set immutable config");
   expect(() => c.set("hz", "0")).toThrow("argument must be between 1 and 500 inclusive");
   expect(() => c.set("appendonly", "maybe")).toThrow("yes");
+  // No persistence yet: settings that would promise it are refused, not silently ignored.
+  expect(() => c.set("appendonly", "yes")).toThrow("persistence is not implemented yet");
+  expect(() => c.set("save", "900 1")).toThrow("persistence is not implemented yet");
+  c.set("appendonly", "no");
+  c.set("save", "");
+  expect(c.get("save")).toBe("");
   c.set("client-output-buffer-limit", "normal 1mb 0 0");
   expect(c.get("client-output-buffer-limit")).toBe(
     "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
@@ -38,10 +44,27 @@ test("set validates like CONFIG SET", () => {
 });
 
 test("start line: file then flags; multi-word values; quotes", () => {
-  const files: Record<string, string> = { "/x.conf": 'port 7000\nsave 900 1\nrequirepass "a b"\n' };
-  const c = loadConfig(["/x.conf", "--port", "7001", "--save", ""], (p) => files[p]!);
+  const files: Record<string, string> = {
+    "/x.conf": 'port 7000\nclient-output-buffer-limit normal 1mb 0 0\nrequirepass "a b"\n',
+  };
+  const c = loadConfig(
+    [
+      "/x.conf",
+      "--port",
+      "7001",
+      "--save",
+      "",
+      "--client-output-buffer-limit",
+      "normal",
+      "2mb",
+      "0",
+      "0",
+    ],
+    (p) => files[p]!,
+  );
   expect(c.int("port")).toBe(7001);
   expect(c.get("save")).toBe("");
+  expect(c.get("client-output-buffer-limit").startsWith("normal 2097152 0 0 ")).toBe(true);
   expect(c.get("requirepass")).toBe("a b");
   expect(splitConfigLine(`bind "127.0.0.1" '::1'`)).toEqual(["bind", "127.0.0.1", "::1"]);
 });

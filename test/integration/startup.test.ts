@@ -78,6 +78,8 @@ test("bad start lines fail with one clear line and exit 1", async () => {
     [["--maxmemory", "lots"], "Bad value for 'maxmemory'"],
     [["/nonexistent/imds.conf"], "can't open config file"],
     [["--port"], "needs a value"],
+    [["--appendonly", "yes"], "persistence is not implemented yet"],
+    [["--save", "900", "1"], "persistence is not implemented yet"],
   ] as [string[], string][]) {
     const r = await runToExit(args);
     expect(r.code).toBe(1);
