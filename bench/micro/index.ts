@@ -28,6 +28,7 @@ import {
 import { decodeResp } from "../../src/protocol/resp.ts";
 import { decodeV1, encodeV1Request } from "../../src/protocol/v1.ts";
 import { Arena } from "../../src/store/arena.ts";
+import { concatBytes } from "../../src/store/bytes.ts";
 import { Table } from "../../src/store/table.ts";
 import { zsetBenches } from "./zset.ts";
 
@@ -47,17 +48,7 @@ const te = new TextEncoder();
 const keyStr = (i: number) => `key:${String(i).padStart(8, "0")}`;
 const value = new Uint8Array(VALUE_BYTES).fill(0x78);
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 // ---- decode ---------------------------------------------------------------------
 

@@ -108,3 +108,16 @@ export function copyBytes(
   // Different views of one buffer may overlap: set() on a view handles it like memmove.
   dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
+
+/** One Uint8Array holding `parts` back to back (tests, benchmarks, clients; not a hot path). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

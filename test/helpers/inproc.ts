@@ -9,7 +9,7 @@ import type { ReplyMode } from "../../src/protocol/reply.ts";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
 import { Client, FRAMING_V1 } from "../../src/server/client.ts";
 import { Server } from "../../src/server/server.ts";
-import { concatBytes } from "./bytes.ts";
+import { concatBytes } from "../../src/store/bytes.ts";
 import { type Arg, parseReply, type RespValue } from "./resp.ts";
 
 const enc = new TextEncoder();

@@ -3,7 +3,7 @@
 // RESP2 and RESP3 replies. Every wait is bounded. (resp-conn.ts: a raw connection on the same
 // encoder and framing, for split writes and closes.)
 
-import { concatBytes } from "./bytes.ts";
+import { concatBytes } from "../../src/store/bytes.ts";
 import { RawConn } from "./raw.ts";
 
 export type Arg = string | Uint8Array | number;

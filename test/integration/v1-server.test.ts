@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { encodeV1Request } from "../../src/protocol/v1.ts";
-import { concatBytes } from "../helpers/bytes.ts";
+import { concatBytes } from "../../src/store/bytes.ts";
 import { RawConn } from "../helpers/raw.ts";
 import { type Running, startImds } from "../helpers/servers.ts";
 

@@ -7,7 +7,7 @@ import {
   PROTOCOL_ERROR,
 } from "../../src/protocol/framing.ts";
 import { decodeV1, encodeV1Request } from "../../src/protocol/v1.ts";
-import { concatBytes } from "../helpers/bytes.ts";
+import { concatBytes } from "../../src/store/bytes.ts";
 import { Prng } from "../helpers/prng.ts";
 
 const limits: DecodeLimits = {
