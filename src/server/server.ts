@@ -179,6 +179,11 @@ export class Server {
   private onOpen(socket: Socket<SocketData>): void {
     // Bun shares the listener's `data` object between sockets: give each its own.
     socket.data = { client: null };
+    // As Redis does for every client: replies go out at once (no Nagle delay), and dead peers
+    // are found by TCP keepalive (tcp-keepalive seconds; 0 = off).
+    socket.setNoDelay(true);
+    const keepalive = this.config.int("tcp-keepalive");
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     if (this.clients.size >= this.config.int("maxclients")) {
       this.stats.rejectedConnections++;
       socket.write("-ERR max number of clients reached\r\n");
