@@ -44,6 +44,8 @@ export class Reply {
   mode: ReplyMode = MODE_RESP2;
   /** Error replies written so far (INFO commandstats failed_calls compares it around a call). */
   errors = 0;
+  /** Called with every error reply's text (the server counts them for INFO errorstats). */
+  onError: ((msg: string) => void) | null = null;
   readonly out: OutBuf;
   // v1 only: open aggregates. remaining[d] = elements still to come at depth d,
   // frameAt[d] = position of that aggregate's u32 total (typed) or of the top frame.
@@ -157,6 +159,7 @@ export class Reply {
    */
   error(msg: string): void {
     this.errors++;
+    this.onError?.(msg);
     if (this.mode >= MODE_RESP2) {
       const o = this.out;
       o.byte(45); // '-'

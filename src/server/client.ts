@@ -75,6 +75,7 @@ export class Client {
     this.server = server;
     this.socket = socket;
     this.reply = new Reply(this.out);
+    this.reply.onError = (msg) => server.stats.countError(msg);
     this.addr = `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? server.host}:${socket.localPort ?? server.port}`;
     this.authenticated = server.config.get("requirepass") === "";

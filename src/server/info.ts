@@ -253,8 +253,16 @@ addInfoFields("stats", (s) => {
     ["pubsub_channels", 0],
     ["pubsub_patterns", 0],
     ["total_forks", 0],
+    ["total_error_replies", st.errorReplies],
   ];
 });
+
+// Redis lists error codes in lexicographic order (its errors table is a radix tree).
+addInfoFields("errorstats", (s) =>
+  [...s.stats.errorCodes.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, n]): [string, string] => [`errorstat_${code}`, `count=${n}`]),
+);
 
 addInfoFields("replication", () => [
   ["role", "master"],

@@ -26,6 +26,10 @@ import { Log } from "./log.ts";
 export class ListenError extends Error {}
 
 /** Counters reported by INFO stats. */
+// Redis 7.0 tracks at most this many distinct error codes (ERROR_STATS_NUMBER); errors with
+// new codes past it are still counted in total_error_replies.
+const MAX_ERROR_CODES = 128;
+
 export class Stats {
   totalConnections = 0;
   rejectedConnections = 0;
@@ -34,7 +38,21 @@ export class Stats {
   keyspaceMisses = 0;
   inputBytes = 0;
   outputBytes = 0;
+  /** Error replies sent (INFO total_error_replies) and per error code (INFO errorstats). */
+  errorReplies = 0;
+  readonly errorCodes = new Map<string, number>();
+  /** Count one error reply by its code, the first word of the message ("ERR", "WRONGTYPE"...). */
+  countError(msg: string): void {
+    this.errorReplies++;
+    const sp = msg.indexOf(" ");
+    const code = sp < 0 ? msg : msg.slice(0, sp);
+    const n = this.errorCodes.get(code);
+    if (n !== undefined) this.errorCodes.set(code, n + 1);
+    else if (this.errorCodes.size < MAX_ERROR_CODES) this.errorCodes.set(code, 1);
+  }
   reset(): void {
+    this.errorReplies = 0;
+    this.errorCodes.clear();
     this.totalConnections = 0;
     this.rejectedConnections = 0;
     this.totalCommands = 0;

@@ -136,3 +136,54 @@ test.skipIf(skip)(
     expect(await commandstats(B)).toBe(want);
   },
 );
+
+/** The Errorstats section's lines and total_error_replies, as one comparable string. */
+async function errorstats(c: RespConn): Promise<string> {
+  const [r, st] = await c.pipeline([
+    ["INFO", "errorstats"],
+    ["INFO", "stats"],
+  ]);
+  const lines = Buffer.from(r!.bytes).toString("latin1").split("\r\n").slice(1, -1);
+  expect(lines[0]).toBe("# Errorstats");
+  const total = /total_error_replies:(\d+)/.exec(Buffer.from(st!.bytes).toString("latin1"));
+  expect(total).not.toBeNull();
+  return [...lines.slice(1).filter((l) => l !== ""), `total=${total![1]}`].join("\n");
+}
+
+test.skipIf(skip)(
+  "INFO errorstats and total_error_replies count error replies by code",
+  async () => {
+    await both([s("CONFIG RESETSTAT")]);
+    await both(
+      [
+        "SET a x",
+        "INCR a", // ERR
+        "GET", // ERR (arity, rejected before running)
+        "NOSUCHCMD x", // ERR (unknown command)
+        "ZADD a 1 m", // WRONGTYPE
+        "CONFIG NOSUCH", // ERR unknown subcommand
+        "ZADD z nan m", // ERR not a valid float
+        "GET a",
+      ].map(s),
+    );
+    const want = await errorstats(A);
+    expect(want).toContain("errorstat_ERR:count=");
+    expect(want).toContain("errorstat_WRONGTYPE:count=1");
+    expect(await errorstats(B)).toBe(want);
+    // And after a random stream of every family.
+    await both([s("CONFIG RESETSTAT")]);
+    const stream = commandStream(new Prng(SEED + 1), families);
+    let batch: Arg[][] = [];
+    for (let i = 0; i < N; i++) {
+      batch.push(stream.next());
+      if (batch.length >= 200) {
+        await both(batch);
+        batch = [];
+      }
+    }
+    await both(batch);
+    const after = await errorstats(A);
+    expect(after).toMatch(/errorstat_ERR:count=[1-9]/);
+    expect(await errorstats(B)).toBe(after);
+  },
+);
