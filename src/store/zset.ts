@@ -20,13 +20,20 @@
 //
 // Ids are stable while a member lives (ZSCAN's cursor walks ids, like SCAN walks entry ids).
 
-import { bytesEqual, compareBytes, copyBytes, hashBytes } from "./bytes.ts";
+import { bytesEqual, compareBytes, hashBytes } from "./bytes.ts";
 import { BY_KEY, BY_LEX, BY_SCORE, type KeySource, RankTree } from "./ranktree.ts";
 
 export { BY_KEY, BY_LEX, BY_SCORE };
 
-const MIN_IDS = 4;
+/** Columns start at one member and double: a 3-member set holds 4 slots, not 8. */
+const MIN_IDS = 1;
 const EMPTY_TAB = new Uint32Array(0);
+/** mOff/mLen of every SMALL set (its member refs live in `score`, see there). */
+const EMPTY_I32 = new Int32Array(0);
+/** Shared by every empty arena; reserveMem replaces it on the first member (never written). */
+const EMPTY_MEM = new Uint8Array(0);
+/** Shared by every SMALL set; toLarge gives the set its own free list (never pushed to). */
+const NO_FREE_IDS: number[] = [];
 const MIN_SLOTS = 8;
 const MIN_MEM = 64;
 /** Compaction does not bother below this many dead bytes. */
@@ -41,11 +48,18 @@ export class ZSet implements KeySource {
   /** Limit on members in one set (Int32 ids, Int32 tree counts). */
   static maxMembers = 0x3fffffff;
 
-  score = new Float64Array(MIN_IDS);
-  mOff = new Int32Array(MIN_IDS);
-  /** -1 marks a free id. */
-  mLen = new Int32Array(MIN_IDS).fill(-1);
-  mem = new Uint8Array(MIN_MEM);
+  /**
+   * LARGE: the score per id (length idCap). SMALL: 2 * idCap doubles, the scores at [0, idCap)
+   * and each member's ref at [idCap, 2 * idCap), ref = offset * 128 + length (members are
+   * <= 64 bytes): one array instead of three, since each typed array costs ~60 bytes of
+   * object before its data. Read members through off(id)/len(id).
+   */
+  score = new Float64Array(2 * MIN_IDS);
+  /** LARGE only (SMALL: empty, see `score`). */
+  mOff = EMPTY_I32;
+  /** LARGE only; -1 marks a free id. */
+  mLen = EMPTY_I32;
+  mem = EMPTY_MEM;
   private memEnd = 0;
   private memDead = 0;
 
@@ -56,7 +70,7 @@ export class ZSet implements KeySource {
 
   private idCap = MIN_IDS;
   private idHw = 0;
-  private freeIds: number[] = [];
+  private freeIds: number[] = NO_FREE_IDS;
 
   /** The order index, LARGE encoding only. */
   private tr: RankTree | null = null;
@@ -118,9 +132,11 @@ export class ZSet implements KeySource {
   /** Id of a member, or -1. */
   find(buf: Uint8Array, off: number, len: number): number {
     if (this.small) {
-      const mLen = this.mLen;
+      const score = this.score;
+      const cap = this.idCap;
       for (let i = 0; i < this.n; i++) {
-        if (mLen[i] === len && bytesEqual(this.mem, this.mOff[i]!, buf, off, len)) return i;
+        const ref = score[cap + i]!;
+        if ((ref & 127) === len && bytesEqual(this.mem, ref >>> 7, buf, off, len)) return i;
       }
       return -1;
     }
@@ -151,12 +167,12 @@ export class ZSet implements KeySource {
     if (this.small) {
       if (score === 0) score = 0; // a listpack stores -0 as the integer 0
       const at = this.reserveMem(len);
-      copyBytes(buf, off, this.mem, at, len);
+      copyMember(buf, off, this.mem, at, len);
       return this.smallPlace(at, len, score);
     }
     const id = this.takeId();
     const at = this.reserveMem(len);
-    copyBytes(buf, off, this.mem, at, len);
+    copyMember(buf, off, this.mem, at, len);
     const h = hashBytes(this.mem, at, len);
     this.mOff[id] = at;
     this.mLen[id] = len;
@@ -198,8 +214,8 @@ export class ZSet implements KeySource {
     if (this.small && score === 0) score = 0;
     if (Object.is(this.score[id], score)) return;
     if (this.small) {
-      const at = this.mOff[id]!;
-      const len = this.mLen[id]!;
+      const at = this.off(id);
+      const len = this.len(id);
       this.smallRemove(id);
       this.smallPlace(at, len, score);
       return;
@@ -211,7 +227,7 @@ export class ZSet implements KeySource {
 
   delete(id: number): void {
     if (this.small) {
-      this.memDead += this.mLen[id]!;
+      this.memDead += this.len(id);
       this.smallRemove(id);
       if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
       return;
@@ -236,8 +252,8 @@ export class ZSet implements KeySource {
     this.finishOrder();
     const z = new ZSet(this.leafCap, this.nodeCap);
     z.score = this.score.slice();
-    z.mOff = this.mOff.slice();
-    z.mLen = this.mLen.slice();
+    z.mOff = this.small ? EMPTY_I32 : this.mOff.slice();
+    z.mLen = this.small ? EMPTY_I32 : this.mLen.slice();
     z.mem = this.mem.slice();
     z.memEnd = this.memEnd;
     z.memDead = this.memDead;
@@ -246,7 +262,7 @@ export class ZSet implements KeySource {
     z.mask = this.mask;
     z.idCap = this.idCap;
     z.idHw = this.idHw;
-    z.freeIds = this.freeIds.slice();
+    z.freeIds = this.small ? NO_FREE_IDS : this.freeIds.slice();
     z.small = this.small;
     z.n = this.n;
     if (this.tr !== null) {
@@ -269,31 +285,28 @@ export class ZSet implements KeySource {
     // Rebuild the columns in order (ids become ranks) and drop both indexes.
     const n = this.tr!.size;
     const cap = Math.max(MIN_IDS, n);
-    const score = new Float64Array(cap);
-    const mOff = new Int32Array(cap);
-    const mLen = new Int32Array(cap).fill(-1);
-    const mem = new Uint8Array(Math.max(MIN_MEM, this.memEnd - this.memDead));
+    const score = new Float64Array(2 * cap);
+    const mem = new Uint8Array(this.memEnd - this.memDead);
     let at = 0;
     this.tr!.seekRank(0);
     for (let r = 0; r < n; r++) {
       const id = this.tr!.nextId();
       const len = this.mLen[id]!;
-      copyBytes(this.mem, this.mOff[id]!, mem, at, len);
+      copyMember(this.mem, this.mOff[id]!, mem, at, len);
       const s = this.score[id]!;
       score[r] = s === 0 ? 0 : s; // -0 becomes 0 in a listpack
-      mOff[r] = at;
-      mLen[r] = len;
+      score[cap + r] = at * 128 + len;
       at += len;
     }
     this.score = score;
-    this.mOff = mOff;
-    this.mLen = mLen;
+    this.mOff = EMPTY_I32;
+    this.mLen = EMPTY_I32;
     this.mem = mem;
     this.memEnd = at;
     this.memDead = 0;
     this.idCap = cap;
     this.idHw = 0;
-    this.freeIds = [];
+    this.freeIds = NO_FREE_IDS;
     this.tab = EMPTY_TAB;
     this.nslots = 0;
     this.mask = 0;
@@ -328,7 +341,7 @@ export class ZSet implements KeySource {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, buf, off, len);
+      const c = compareBytes(this.mem, this.off(mid), this.len(mid), buf, off, len);
       if (excl ? c <= 0 : c < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -363,6 +376,20 @@ export class ZSet implements KeySource {
   toLarge(): void {
     if (!this.small) return;
     const n = this.n;
+    const cap = this.idCap;
+    const old = this.score;
+    const score = new Float64Array(cap);
+    score.set(old.subarray(0, n));
+    const mOff = new Int32Array(cap);
+    const mLen = new Int32Array(cap).fill(-1);
+    for (let id = 0; id < n; id++) {
+      const ref = old[cap + id]!;
+      mOff[id] = ref >>> 7;
+      mLen[id] = ref & 127;
+    }
+    this.score = score;
+    this.mOff = mOff;
+    this.mLen = mLen;
     this.small = false;
     this.idHw = n;
     this.freeIds = [];
@@ -380,10 +407,20 @@ export class ZSet implements KeySource {
     this.n = 0;
   }
 
+  /** Offset of a live member's bytes in `mem`. */
+  off(id: number): number {
+    return this.small ? this.score[this.idCap + id]! >>> 7 : this.mOff[id]!;
+  }
+
+  /** Length of a live member's bytes. */
+  len(id: number): number {
+    return this.small ? this.score[this.idCap + id]! & 127 : this.mLen[id]!;
+  }
+
   /** A copy of a member's bytes (allocates; for tests and set operations). */
   memberBytes(id: number): Uint8Array {
-    const o = this.mOff[id]!;
-    return this.mem.slice(o, o + this.mLen[id]!);
+    const o = this.off(id);
+    return this.mem.slice(o, o + this.len(id));
   }
 
   /** Bytes held: columns, hash index, member arena, tree, plus a fixed object overhead. */
@@ -439,11 +476,15 @@ export class ZSet implements KeySource {
 
   private checkSmall(): void {
     if (this.tr !== null || this.nslots !== 0) throw new Error("zset: small set with indexes");
+    if (this.mOff.length !== 0 || this.mLen.length !== 0 || this.freeIds.length !== 0) {
+      throw new Error("zset: small set with large columns");
+    }
+    if (this.score.length !== 2 * this.idCap) throw new Error("zset: small score column size");
     if (this.n > ZSet.listpackEntries) throw new Error("zset: small set too big");
     let bytes = 0;
     for (let i = 0; i < this.n; i++) {
-      const len = this.mLen[i]!;
-      const o = this.mOff[i]!;
+      const len = this.len(i);
+      const o = this.off(i);
       if (len < 0 || len > ZSet.listpackValue) throw new Error(`zset: small member ${i} length`);
       if (o < 0 || o + len > this.memEnd) throw new Error(`zset: member ${i} out of arena`);
       if (Number.isNaN(this.score[i]) || Object.is(this.score[i], -0)) {
@@ -461,14 +502,7 @@ export class ZSet implements KeySource {
     const sa = this.score[a]!;
     const sb = this.score[b]!;
     if (sa !== sb) return sa < sb ? -1 : 1;
-    return compareBytes(
-      this.mem,
-      this.mOff[a]!,
-      this.mLen[a]!,
-      this.mem,
-      this.mOff[b]!,
-      this.mLen[b]!,
-    );
+    return compareBytes(this.mem, this.off(a), this.len(a), this.mem, this.off(b), this.len(b));
   }
 
   /** SMALL: put a member (bytes already at mem[at, at+len)) at its rank; returns the rank. */
@@ -481,18 +515,18 @@ export class ZSet implements KeySource {
       const before =
         s !== score
           ? s < score
-          : compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, this.mem, at, len) < 0;
+          : compareBytes(this.mem, this.off(mid), this.len(mid), this.mem, at, len) < 0;
       if (before) lo = mid + 1;
       else hi = mid;
     }
     if (this.n === this.idCap) this.growIds(this.idCap * 2);
     const n = this.n;
-    this.score.copyWithin(lo + 1, lo, n);
-    this.mOff.copyWithin(lo + 1, lo, n);
-    this.mLen.copyWithin(lo + 1, lo, n);
-    this.score[lo] = score;
-    this.mOff[lo] = at;
-    this.mLen[lo] = len;
+    const cap = this.idCap;
+    const col = this.score;
+    col.copyWithin(lo + 1, lo, n);
+    col.copyWithin(cap + lo + 1, cap + lo, cap + n);
+    col[lo] = score;
+    col[cap + lo] = at * 128 + len;
     this.n = n + 1;
     return lo;
   }
@@ -500,14 +534,22 @@ export class ZSet implements KeySource {
   /** SMALL: drop rank i from the columns (its bytes stay in the arena as a hole). */
   private smallRemove(i: number): void {
     const n = this.n;
+    const cap = this.idCap;
     this.score.copyWithin(i, i + 1, n);
-    this.mOff.copyWithin(i, i + 1, n);
-    this.mLen.copyWithin(i, i + 1, n);
-    this.mLen[n - 1] = -1;
+    this.score.copyWithin(cap + i, cap + i + 1, cap + n);
     this.n = n - 1;
   }
 
   private growIds(cap: number): void {
+    if (this.small) {
+      const old = this.score;
+      const score = new Float64Array(2 * cap);
+      score.set(old.subarray(0, this.n));
+      score.set(old.subarray(this.idCap, this.idCap + this.n), cap);
+      this.score = score;
+      this.idCap = cap;
+      return;
+    }
     const score = new Float64Array(cap);
     score.set(this.score);
     this.score = score;
@@ -548,11 +590,25 @@ export class ZSet implements KeySource {
     const live = this.memEnd - this.memDead;
     const mem = new Uint8Array(Math.max(MIN_MEM, Math.floor((live + extra) * 1.25)));
     let at = 0;
-    const hw = this.small ? this.n : this.idHw;
+    if (this.small) {
+      const score = this.score;
+      const cap = this.idCap;
+      for (let id = 0; id < this.n; id++) {
+        const len = this.len(id);
+        copyMember(this.mem, this.off(id), mem, at, len);
+        score[cap + id] = at * 128 + len;
+        at += len;
+      }
+      this.mem = mem;
+      this.memEnd = at;
+      this.memDead = 0;
+      return;
+    }
+    const hw = this.idHw;
     for (let id = 0; id < hw; id++) {
       const len = this.mLen[id]!;
       if (len < 0) continue;
-      copyBytes(this.mem, this.mOff[id]!, mem, at, len);
+      copyMember(this.mem, this.mOff[id]!, mem, at, len);
       this.mOff[id] = at;
       at += len;
     }
@@ -601,4 +657,16 @@ function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void
   }
   tab[2 * i] = 0;
   tab[2 * i + 1] = 0;
+}
+
+/**
+ * Copy member bytes into or out of a set's arena. Unlike bytes.ts copyBytes it never reads
+ * `.buffer` or takes a subarray of a short array: in Bun that gives a small typed array its own
+ * ArrayBuffer object (~200 bytes), more than a small set's whole arena. An arena is never a
+ * view of another array's buffer, so distinct arrays cannot overlap.
+ */
+function copyMember(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number) {
+  if (src === dst) dst.copyWithin(dstOff, srcOff, srcOff + len);
+  else if (len <= 64) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
