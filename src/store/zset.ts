@@ -25,8 +25,8 @@ import { BY_KEY, BY_LEX, BY_SCORE, type KeySource, RankTree } from "./ranktree.t
 
 export { BY_KEY, BY_LEX, BY_SCORE };
 
-/** Columns start at one member and double: a 3-member set holds 4 slots, not 8. */
-const MIN_IDS = 1;
+/** Columns start at two members and double: a 3-member set holds 4 slots, not 8. */
+const MIN_IDS = 2;
 const EMPTY_TAB = new Uint32Array(0);
 /** mOff/mLen of every SMALL set (its member refs live in `score`, see there). */
 const EMPTY_I32 = new Int32Array(0);
@@ -63,41 +63,88 @@ export class ZSet implements KeySource {
   private memEnd = 0;
   private memDead = 0;
 
-  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
-  private tab = EMPTY_TAB;
-  private nslots = 0;
-  private mask = 0;
-
   private idCap = MIN_IDS;
-  private idHw = 0;
-  private freeIds: number[] = NO_FREE_IDS;
-
-  /** The order index, LARGE encoding only. */
-  private tr: RankTree | null = null;
-  private readonly leafCap: number;
-  private readonly nodeCap: number;
+  /** RankTree node capacities, leafCap * 65536 + nodeCap (one field: see `lg`). */
+  private readonly caps: number;
   /**
-   * SMALL encoding, exactly when Redis would hold the set as a listpack (<= 128 members of
-   * <= 64 bytes; once converted it never goes back, except for results of ZUNIONSTORE & co.).
-   * Redis's listpack shows through in replies: it stores -0 as 0, and ZSCAN returns a listpack
-   * set whole, in order, with integral scores as integers.
+   * The LARGE encoding's state (indexes, free ids), null while SMALL: a SMALL set's object
+   * then has a dozen fields instead of twenty (~100 bytes less per set). The accessors below
+   * read it as if the fields were here; while SMALL they read as empty.
    */
-  private small = true;
+  private lg: Large | null = null;
   /** Members, SMALL encoding. */
   private n = 0;
   /** Cursor (a rank), SMALL encoding. */
   private cur = 0;
   static listpackEntries = 128;
   static listpackValue = 64;
-  /**
-   * While true (a set being built by ZUNION & co.), insert() only indexes members by name and
-   * scores may be written directly; finishOrder() then builds the order index once.
-   */
-  private unordered = false;
 
   constructor(leafCap = 64, nodeCap = 64) {
-    this.leafCap = leafCap;
-    this.nodeCap = nodeCap;
+    this.caps = leafCap * 65536 + nodeCap;
+  }
+
+  private get leafCap(): number {
+    return Math.floor(this.caps / 65536);
+  }
+  private get nodeCap(): number {
+    return this.caps % 65536;
+  }
+  /**
+   * SMALL encoding, exactly when Redis would hold the set as a listpack (<= 128 members of
+   * <= 64 bytes; once converted it never goes back, except for results of ZUNIONSTORE & co.).
+   * Redis's listpack shows through in replies: it stores -0 as 0, and ZSCAN returns a listpack
+   * set whole, in order, with integral scores as integers.
+   */
+  private get small(): boolean {
+    return this.lg === null;
+  }
+  private get tab(): Uint32Array {
+    return this.lg === null ? EMPTY_TAB : this.lg.tab;
+  }
+  private set tab(v: Uint32Array) {
+    this.lg!.tab = v;
+  }
+  private get nslots(): number {
+    return this.lg === null ? 0 : this.lg.nslots;
+  }
+  private set nslots(v: number) {
+    this.lg!.nslots = v;
+  }
+  private get mask(): number {
+    return this.lg === null ? 0 : this.lg.mask;
+  }
+  private set mask(v: number) {
+    this.lg!.mask = v;
+  }
+  private get idHw(): number {
+    return this.lg === null ? 0 : this.lg.idHw;
+  }
+  private set idHw(v: number) {
+    this.lg!.idHw = v;
+  }
+  private get freeIds(): number[] {
+    return this.lg === null ? NO_FREE_IDS : this.lg.freeIds;
+  }
+  private set freeIds(v: number[]) {
+    this.lg!.freeIds = v;
+  }
+  private get tr(): RankTree | null {
+    return this.lg === null ? null : this.lg.tr;
+  }
+  private set tr(v: RankTree | null) {
+    this.lg!.tr = v;
+  }
+  private get pending(): number {
+    return this.lg === null ? 0 : this.lg.pending;
+  }
+  private set pending(v: number) {
+    this.lg!.pending = v;
+  }
+  private get unordered(): boolean {
+    return this.lg === null ? false : this.lg.unordered;
+  }
+  private set unordered(v: boolean) {
+    this.lg!.unordered = v;
   }
 
   get size(): number {
@@ -186,8 +233,6 @@ export class ZSet implements KeySource {
     return id;
   }
 
-  private pending = 0;
-
   /** Start building a set without order (see `unordered`). Only on an empty set. */
   beginUnordered(): void {
     if (this.size !== 0 || this.pending !== 0)
@@ -257,17 +302,17 @@ export class ZSet implements KeySource {
     z.mem = this.mem.slice();
     z.memEnd = this.memEnd;
     z.memDead = this.memDead;
-    z.tab = this.tab.slice();
-    z.nslots = this.nslots;
-    z.mask = this.mask;
     z.idCap = this.idCap;
-    z.idHw = this.idHw;
-    z.freeIds = this.small ? NO_FREE_IDS : this.freeIds.slice();
-    z.small = this.small;
     z.n = this.n;
-    if (this.tr !== null) {
+    if (this.lg !== null) {
+      z.lg = new Large();
+      z.tab = this.tab.slice();
+      z.nslots = this.nslots;
+      z.mask = this.mask;
+      z.idHw = this.idHw;
+      z.freeIds = this.freeIds.slice();
       z.tr = new RankTree(z, this.leafCap, this.nodeCap);
-      z.tr.copyFrom(this.tr);
+      z.tr.copyFrom(this.tr!);
     }
     return z;
   }
@@ -305,13 +350,7 @@ export class ZSet implements KeySource {
     this.memEnd = at;
     this.memDead = 0;
     this.idCap = cap;
-    this.idHw = 0;
-    this.freeIds = NO_FREE_IDS;
-    this.tab = EMPTY_TAB;
-    this.nslots = 0;
-    this.mask = 0;
-    this.tr = null;
-    this.small = true;
+    this.lg = null;
     this.n = n;
   }
 
@@ -379,7 +418,7 @@ export class ZSet implements KeySource {
     const cap = this.idCap;
     const old = this.score;
     const score = new Float64Array(cap);
-    score.set(old.subarray(0, n));
+    for (let i = 0; i < n; i++) score[i] = old[i]!;
     const mOff = new Int32Array(cap);
     const mLen = new Int32Array(cap).fill(-1);
     for (let id = 0; id < n; id++) {
@@ -390,7 +429,7 @@ export class ZSet implements KeySource {
     this.score = score;
     this.mOff = mOff;
     this.mLen = mLen;
-    this.small = false;
+    this.lg = new Large();
     this.idHw = n;
     this.freeIds = [];
     let slots = MIN_SLOTS;
@@ -423,10 +462,15 @@ export class ZSet implements KeySource {
     return this.mem.slice(o, o + this.len(id));
   }
 
-  /** Bytes held: columns, hash index, member arena, tree, plus a fixed object overhead. */
+  /**
+   * Bytes held: columns, hash index, member arena, tree, plus the JS objects around them. A
+   * SMALL set is its ZSet object (~112 bytes in Bun) and two typed arrays (score/refs and the
+   * arena, ~56 bytes of object each before the data): 3 members of 8 bytes measure ~320 bytes
+   * of JS heap and count 328 here (test/store/zset-memory.test.ts checks both).
+   */
   memoryBytes(): number {
     return (
-      (this.small ? 160 : 400) +
+      (this.small ? 112 + 2 * 56 : 400) +
       this.score.byteLength +
       this.mOff.byteLength +
       this.mLen.byteLength +
@@ -544,8 +588,12 @@ export class ZSet implements KeySource {
     if (this.small) {
       const old = this.score;
       const score = new Float64Array(2 * cap);
-      score.set(old.subarray(0, this.n));
-      score.set(old.subarray(this.idCap, this.idCap + this.n), cap);
+      const n = this.n;
+      const oldCap = this.idCap;
+      for (let i = 0; i < n; i++) {
+        score[i] = old[i]!;
+        score[cap + i] = old[oldCap + i]!;
+      }
       this.score = score;
       this.idCap = cap;
       return;
@@ -576,7 +624,7 @@ export class ZSet implements KeySource {
       else {
         const want = Math.max(this.memEnd + len, Math.floor(this.mem.length * 1.5) + 16);
         const mem = new Uint8Array(Math.min(want, Math.max(ZSet.maxMemBytes, this.memEnd + len)));
-        mem.set(this.mem.subarray(0, this.memEnd));
+        copyMember(this.mem, 0, mem, 0, this.memEnd);
         this.mem = mem;
       }
     }
@@ -661,12 +709,32 @@ function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void
 
 /**
  * Copy member bytes into or out of a set's arena. Unlike bytes.ts copyBytes it never reads
- * `.buffer` or takes a subarray of a short array: in Bun that gives a small typed array its own
+ * `.buffer` or takes a subarray of a short (<= 256 bytes) array: in Bun that gives a small typed array its own
  * ArrayBuffer object (~200 bytes), more than a small set's whole arena. An arena is never a
  * view of another array's buffer, so distinct arrays cannot overlap.
  */
 function copyMember(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number) {
   if (src === dst) dst.copyWithin(dstOff, srcOff, srcOff + len);
-  else if (len <= 64) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  else if (len <= 256) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
   else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+}
+
+/** The LARGE encoding's fields (ZSet.lg). */
+class Large {
+  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
+  tab: Uint32Array = EMPTY_TAB;
+  nslots = 0;
+  mask = 0;
+  /** Ids in [0, idHw) have been handed out. */
+  idHw = 0;
+  freeIds: number[] = [];
+  /** The order index. */
+  tr: RankTree | null = null;
+  /** Members inserted while unordered, not yet in `tr`. */
+  pending = 0;
+  /**
+   * While true (a set being built by ZUNION & co.), insert() only indexes members by name and
+   * scores may be written directly; finishOrder() then builds the order index once.
+   */
+  unordered = false;
 }
