@@ -465,8 +465,8 @@ export class ZSet implements KeySource {
   /**
    * Bytes held: columns, hash index, member arena, tree, plus the JS objects around them. A
    * SMALL set is its ZSet object (~112 bytes in Bun) and two typed arrays (score/refs and the
-   * arena, ~56 bytes of object each before the data): 3 members of 8 bytes measure ~320 bytes
-   * of JS heap and count 328 here (test/store/zset-memory.test.ts checks both).
+   * arena, ~56 bytes of object each before the data): 3 members of 8 bytes measure ~305 bytes
+   * of JS heap and count 312 here (test/store/zset-memory.test.ts checks both).
    */
   memoryBytes(): number {
     return (
@@ -622,7 +622,9 @@ export class ZSet implements KeySource {
     if (this.memEnd + len > this.mem.length) {
       if (this.memDead * 2 > this.memEnd) this.compact(len);
       else {
-        const want = Math.max(this.memEnd + len, Math.floor(this.mem.length * 1.5) + 16);
+        // SMALL arenas grow without the fixed slack (3 members of 8 bytes: an arena of 24).
+        const slack = this.lg === null ? 0 : 16;
+        const want = Math.max(this.memEnd + len, Math.floor(this.mem.length * 1.5) + slack);
         const mem = new Uint8Array(Math.min(want, Math.max(ZSet.maxMemBytes, this.memEnd + len)));
         copyMember(this.mem, 0, mem, 0, this.memEnd);
         this.mem = mem;

@@ -15,7 +15,7 @@ describe("small sorted set footprint", () => {
     const z = new ZSet();
     for (let i = 1; i <= 3; i++) z.insert(enc.encode(`member0${i}`), 0, 8, i);
     expect(z.listpack).toBe(true);
-    // Object + two typed arrays (~224) + 8 doubles (64) + a 40-byte arena. Was 288 counted
+    // Object + two typed arrays (~224) + 8 doubles (64) + a 24-byte arena. Was 288 counted
     // for ~760 bytes really held (four typed arrays, a free list, a 64-byte arena).
     expect(z.memoryBytes()).toBeLessThanOrEqual(340);
   });
@@ -35,8 +35,8 @@ describe("small sorted set footprint", () => {
     Bun.gc(true);
     const heapPer = (process.memoryUsage().heapUsed - heap0) / SETS;
     const usedPer = (ks.usedBytes() - used0) / SETS;
-    // Measured: used_memory ~424 B and heap ~430 B per set (key entry included); before the
-    // compact layout the heap cost was ~920 B. Generous bounds, so only a regression fails.
+    // Measured: used_memory ~408 B and heap ~416 B per set (key entry included); before the
+    // compact layout the heap cost was ~860 B. Generous bounds, so only a regression fails.
     expect(usedPer).toBeLessThan(480);
     expect(heapPer).toBeLessThan(650);
     // The accounting stays honest: it does not claim far less than the heap really holds.
