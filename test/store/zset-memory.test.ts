@@ -51,6 +51,24 @@ describe("small sorted set footprint", () => {
       "3",
     ]);
   });
+
+  test("reading small sets does not grow them (no ArrayBuffer materialized by replies)", () => {
+    const SETS = 10_000;
+    const big = "y".repeat(64); // the largest small-set member: the edge of the reply copy loop
+    const h = new InProc(MODE_RESP2);
+    for (let i = 0; i < SETS; i++) h.exec("ZADD", `zs:${i}`, 1, "member01", 2, big);
+    h.exec("ZRANGEBYLEX", "zs:0", "-", "+"); // compile the paths before the baseline
+    Bun.gc(true);
+    const heap0 = process.memoryUsage().heapUsed;
+    for (let i = 0; i < SETS; i++) {
+      h.exec("ZRANGEBYLEX", `zs:${i}`, "-", "+");
+      h.exec("ZRANDMEMBER", `zs:${i}`, -2);
+    }
+    Bun.gc(true);
+    // A reply that took a subarray of a set's arena added ~110 B per set for good.
+    expect((process.memoryUsage().heapUsed - heap0) / SETS).toBeLessThan(50);
+    expect(h.call("ZRANGE", "zs:9", 0, -1)).toEqual(["member01", big]);
+  });
 });
 
 interface Item {
