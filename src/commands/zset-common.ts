@@ -106,7 +106,7 @@ export function rangeHeader(c: Client, n: number, withscores: boolean): void {
 }
 
 export function replyMember(r: Reply, z: ZSet, id: number): void {
-  r.bulk(z.mem, z.mOff[id]!, z.mLen[id]!);
+  r.bulk(z.mem, z.off(id), z.len(id));
 }
 
 /** One element of a range reply. */
@@ -114,7 +114,7 @@ export function replyElement(c: Client, z: ZSet, id: number, withscores: boolean
   const r = c.reply;
   if (!withscores) return replyMember(r, z, id);
   if (pairsNested(c)) r.array(2);
-  r.bulk(z.mem, z.mOff[id]!, z.mLen[id]!);
+  r.bulk(z.mem, z.off(id), z.len(id));
   r.double(z.score[id]!);
 }
 
@@ -125,7 +125,7 @@ export function copyRange(src: ZSet, from: number, n: number, rev: boolean): ZSe
   src.seek(from);
   for (let k = 0; k < n; k++) {
     const id = rev ? src.prevId() : src.nextId();
-    z.insert(src.mem, src.mOff[id]!, src.mLen[id]!, src.score[id]!);
+    z.insert(src.mem, src.off(id), src.len(id), src.score[id]!);
   }
   return z;
 }

@@ -137,8 +137,8 @@ function union(out: ZSet, src: Source[], how: number): void {
     for (let k = 0, n = z.size; k < n; k++) {
       const id = z.nextId();
       const score = weighted(z.score[id]!, s.weight);
-      const o = z.mOff[id]!;
-      const l = z.mLen[id]!;
+      const o = z.off(id);
+      const l = z.len(id);
       const have = out.find(z.mem, o, l);
       if (have < 0) out.insert(z.mem, o, l, score);
       else out.score[have] = aggregate(out.score[have]!, score, how);
@@ -154,8 +154,8 @@ function inter(out: ZSet, src: Source[], how: number): void {
   for (let k = 0, n = first.size; k < n; k++) {
     const id = first.nextId();
     let score = weighted(first.score[id]!, src[0]!.weight);
-    const o = first.mOff[id]!;
-    const l = first.mLen[id]!;
+    const o = first.off(id);
+    const l = first.len(id);
     let all = true;
     for (let i = 1; i < src.length; i++) {
       const z = src[i]!.z!;
@@ -179,8 +179,8 @@ function diff(out: ZSet, src: Source[]): void {
   first.seek(0);
   for (let k = 0, n = first.size; k < n; k++) {
     const id = first.nextId();
-    const o = first.mOff[id]!;
-    const l = first.mLen[id]!;
+    const o = first.off(id);
+    const l = first.len(id);
     let found = false;
     for (let i = 1; i < src.length && !found; i++) {
       const z = src[i]!.z;
@@ -200,7 +200,7 @@ function interCard(src: Source[], limit: number): number {
     const id = first.nextId();
     let all = true;
     for (let i = 1; i < src.length && all; i++) {
-      if (src[i]!.z!.find(first.mem, first.mOff[id]!, first.mLen[id]!) < 0) all = false;
+      if (src[i]!.z!.find(first.mem, first.off(id), first.len(id)) < 0) all = false;
     }
     if (all && ++n === limit) break;
   }
@@ -237,7 +237,7 @@ function zscan(c: Client): void {
   }
   if (pat >= 0 && a.len(pat) === 1 && a.buf[a.off(pat)] === 42) pat = -1; // "*" matches all
   const matches = (id: number) =>
-    pat < 0 || globMatch(a.buf, a.off(pat), a.len(pat), z.mem, z.mOff[id]!, z.mLen[id]!);
+    pat < 0 || globMatch(a.buf, a.off(pat), a.len(pat), z.mem, z.off(id), z.len(id));
   let n = 0;
   let next = 0;
   if (z.listpack) {

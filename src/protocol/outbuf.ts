@@ -56,7 +56,9 @@ export class OutBuf {
 
   bytes(src: Uint8Array, off: number, len: number): void {
     this.ensure(len);
-    if (len < 64) {
+    // <= 64: a small sorted set's members are at most 64 bytes, and a subarray of its short
+    // arena would give it its own ArrayBuffer object (~200 bytes) for good (docs/STORE.md).
+    if (len <= 64) {
       const b = this.buf;
       let p = this.end;
       for (let i = 0; i < len; i++) b[p++] = src[off + i]!;

@@ -20,13 +20,20 @@
 //
 // Ids are stable while a member lives (ZSCAN's cursor walks ids, like SCAN walks entry ids).
 
-import { bytesEqual, compareBytes, copyBytes, hashBytes } from "./bytes.ts";
+import { bytesEqual, compareBytes, hashBytes } from "./bytes.ts";
 import { BY_KEY, BY_LEX, BY_SCORE, type KeySource, RankTree } from "./ranktree.ts";
 
 export { BY_KEY, BY_LEX, BY_SCORE };
 
-const MIN_IDS = 4;
+/** Columns start at two members and double: a 3-member set holds 4 slots, not 8. */
+const MIN_IDS = 2;
 const EMPTY_TAB = new Uint32Array(0);
+/** mOff/mLen of every SMALL set (its member refs live in `score`, see there). */
+const EMPTY_I32 = new Int32Array(0);
+/** Shared by every empty arena; reserveMem replaces it on the first member (never written). */
+const EMPTY_MEM = new Uint8Array(0);
+/** Shared by every SMALL set; toLarge gives the set its own free list (never pushed to). */
+const NO_FREE_IDS: number[] = [];
 const MIN_SLOTS = 8;
 const MIN_MEM = 64;
 /** Compaction does not bother below this many dead bytes. */
@@ -41,49 +48,103 @@ export class ZSet implements KeySource {
   /** Limit on members in one set (Int32 ids, Int32 tree counts). */
   static maxMembers = 0x3fffffff;
 
-  score = new Float64Array(MIN_IDS);
-  mOff = new Int32Array(MIN_IDS);
-  /** -1 marks a free id. */
-  mLen = new Int32Array(MIN_IDS).fill(-1);
-  mem = new Uint8Array(MIN_MEM);
+  /**
+   * LARGE: the score per id (length idCap). SMALL: 2 * idCap doubles, the scores at [0, idCap)
+   * and each member's ref at [idCap, 2 * idCap), ref = offset * 128 + length (members are
+   * <= 64 bytes): one array instead of three, since each typed array costs ~60 bytes of
+   * object before its data. Read members through off(id)/len(id).
+   */
+  score = new Float64Array(2 * MIN_IDS);
+  /** LARGE only (SMALL: empty, see `score`). */
+  mOff = EMPTY_I32;
+  /** LARGE only; -1 marks a free id. */
+  mLen = EMPTY_I32;
+  mem = EMPTY_MEM;
   private memEnd = 0;
   private memDead = 0;
 
-  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
-  private tab = EMPTY_TAB;
-  private nslots = 0;
-  private mask = 0;
-
   private idCap = MIN_IDS;
-  private idHw = 0;
-  private freeIds: number[] = [];
-
-  /** The order index, LARGE encoding only. */
-  private tr: RankTree | null = null;
-  private readonly leafCap: number;
-  private readonly nodeCap: number;
+  /** RankTree node capacities, leafCap * 65536 + nodeCap (one field: see `lg`). */
+  private readonly caps: number;
   /**
-   * SMALL encoding, exactly when Redis would hold the set as a listpack (<= 128 members of
-   * <= 64 bytes; once converted it never goes back, except for results of ZUNIONSTORE & co.).
-   * Redis's listpack shows through in replies: it stores -0 as 0, and ZSCAN returns a listpack
-   * set whole, in order, with integral scores as integers.
+   * The LARGE encoding's state (indexes, free ids), null while SMALL: a SMALL set's object
+   * then has a dozen fields instead of twenty (~100 bytes less per set). The accessors below
+   * read it as if the fields were here; while SMALL they read as empty.
    */
-  private small = true;
+  private lg: Large | null = null;
   /** Members, SMALL encoding. */
   private n = 0;
   /** Cursor (a rank), SMALL encoding. */
   private cur = 0;
   static listpackEntries = 128;
   static listpackValue = 64;
-  /**
-   * While true (a set being built by ZUNION & co.), insert() only indexes members by name and
-   * scores may be written directly; finishOrder() then builds the order index once.
-   */
-  private unordered = false;
 
   constructor(leafCap = 64, nodeCap = 64) {
-    this.leafCap = leafCap;
-    this.nodeCap = nodeCap;
+    this.caps = leafCap * 65536 + nodeCap;
+  }
+
+  private get leafCap(): number {
+    return Math.floor(this.caps / 65536);
+  }
+  private get nodeCap(): number {
+    return this.caps % 65536;
+  }
+  /**
+   * SMALL encoding, exactly when Redis would hold the set as a listpack (<= 128 members of
+   * <= 64 bytes; once converted it never goes back, except for results of ZUNIONSTORE & co.).
+   * Redis's listpack shows through in replies: it stores -0 as 0, and ZSCAN returns a listpack
+   * set whole, in order, with integral scores as integers.
+   */
+  private get small(): boolean {
+    return this.lg === null;
+  }
+  private get tab(): Uint32Array {
+    return this.lg === null ? EMPTY_TAB : this.lg.tab;
+  }
+  private set tab(v: Uint32Array) {
+    this.lg!.tab = v;
+  }
+  private get nslots(): number {
+    return this.lg === null ? 0 : this.lg.nslots;
+  }
+  private set nslots(v: number) {
+    this.lg!.nslots = v;
+  }
+  private get mask(): number {
+    return this.lg === null ? 0 : this.lg.mask;
+  }
+  private set mask(v: number) {
+    this.lg!.mask = v;
+  }
+  private get idHw(): number {
+    return this.lg === null ? 0 : this.lg.idHw;
+  }
+  private set idHw(v: number) {
+    this.lg!.idHw = v;
+  }
+  private get freeIds(): number[] {
+    return this.lg === null ? NO_FREE_IDS : this.lg.freeIds;
+  }
+  private set freeIds(v: number[]) {
+    this.lg!.freeIds = v;
+  }
+  private get tr(): RankTree | null {
+    return this.lg === null ? null : this.lg.tr;
+  }
+  private set tr(v: RankTree | null) {
+    this.lg!.tr = v;
+  }
+  private get pending(): number {
+    return this.lg === null ? 0 : this.lg.pending;
+  }
+  private set pending(v: number) {
+    this.lg!.pending = v;
+  }
+  private get unordered(): boolean {
+    return this.lg === null ? false : this.lg.unordered;
+  }
+  private set unordered(v: boolean) {
+    this.lg!.unordered = v;
   }
 
   get size(): number {
@@ -118,9 +179,11 @@ export class ZSet implements KeySource {
   /** Id of a member, or -1. */
   find(buf: Uint8Array, off: number, len: number): number {
     if (this.small) {
-      const mLen = this.mLen;
+      const score = this.score;
+      const cap = this.idCap;
       for (let i = 0; i < this.n; i++) {
-        if (mLen[i] === len && bytesEqual(this.mem, this.mOff[i]!, buf, off, len)) return i;
+        const ref = score[cap + i]!;
+        if ((ref & 127) === len && bytesEqual(this.mem, ref >>> 7, buf, off, len)) return i;
       }
       return -1;
     }
@@ -151,12 +214,12 @@ export class ZSet implements KeySource {
     if (this.small) {
       if (score === 0) score = 0; // a listpack stores -0 as the integer 0
       const at = this.reserveMem(len);
-      copyBytes(buf, off, this.mem, at, len);
+      copyMember(buf, off, this.mem, at, len);
       return this.smallPlace(at, len, score);
     }
     const id = this.takeId();
     const at = this.reserveMem(len);
-    copyBytes(buf, off, this.mem, at, len);
+    copyMember(buf, off, this.mem, at, len);
     const h = hashBytes(this.mem, at, len);
     this.mOff[id] = at;
     this.mLen[id] = len;
@@ -169,8 +232,6 @@ export class ZSet implements KeySource {
     else this.tr!.insert(id);
     return id;
   }
-
-  private pending = 0;
 
   /** Start building a set without order (see `unordered`). Only on an empty set. */
   beginUnordered(): void {
@@ -198,8 +259,8 @@ export class ZSet implements KeySource {
     if (this.small && score === 0) score = 0;
     if (Object.is(this.score[id], score)) return;
     if (this.small) {
-      const at = this.mOff[id]!;
-      const len = this.mLen[id]!;
+      const at = this.off(id);
+      const len = this.len(id);
       this.smallRemove(id);
       this.smallPlace(at, len, score);
       return;
@@ -211,7 +272,7 @@ export class ZSet implements KeySource {
 
   delete(id: number): void {
     if (this.small) {
-      this.memDead += this.mLen[id]!;
+      this.memDead += this.len(id);
       this.smallRemove(id);
       if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
       return;
@@ -236,22 +297,22 @@ export class ZSet implements KeySource {
     this.finishOrder();
     const z = new ZSet(this.leafCap, this.nodeCap);
     z.score = this.score.slice();
-    z.mOff = this.mOff.slice();
-    z.mLen = this.mLen.slice();
+    z.mOff = this.small ? EMPTY_I32 : this.mOff.slice();
+    z.mLen = this.small ? EMPTY_I32 : this.mLen.slice();
     z.mem = this.mem.slice();
     z.memEnd = this.memEnd;
     z.memDead = this.memDead;
-    z.tab = this.tab.slice();
-    z.nslots = this.nslots;
-    z.mask = this.mask;
     z.idCap = this.idCap;
-    z.idHw = this.idHw;
-    z.freeIds = this.freeIds.slice();
-    z.small = this.small;
     z.n = this.n;
-    if (this.tr !== null) {
+    if (this.lg !== null) {
+      z.lg = new Large();
+      z.tab = this.tab.slice();
+      z.nslots = this.nslots;
+      z.mask = this.mask;
+      z.idHw = this.idHw;
+      z.freeIds = this.freeIds.slice();
       z.tr = new RankTree(z, this.leafCap, this.nodeCap);
-      z.tr.copyFrom(this.tr);
+      z.tr.copyFrom(this.tr!);
     }
     return z;
   }
@@ -269,36 +330,27 @@ export class ZSet implements KeySource {
     // Rebuild the columns in order (ids become ranks) and drop both indexes.
     const n = this.tr!.size;
     const cap = Math.max(MIN_IDS, n);
-    const score = new Float64Array(cap);
-    const mOff = new Int32Array(cap);
-    const mLen = new Int32Array(cap).fill(-1);
-    const mem = new Uint8Array(Math.max(MIN_MEM, this.memEnd - this.memDead));
+    const score = new Float64Array(2 * cap);
+    const mem = new Uint8Array(this.memEnd - this.memDead);
     let at = 0;
     this.tr!.seekRank(0);
     for (let r = 0; r < n; r++) {
       const id = this.tr!.nextId();
       const len = this.mLen[id]!;
-      copyBytes(this.mem, this.mOff[id]!, mem, at, len);
+      copyMember(this.mem, this.mOff[id]!, mem, at, len);
       const s = this.score[id]!;
       score[r] = s === 0 ? 0 : s; // -0 becomes 0 in a listpack
-      mOff[r] = at;
-      mLen[r] = len;
+      score[cap + r] = at * 128 + len;
       at += len;
     }
     this.score = score;
-    this.mOff = mOff;
-    this.mLen = mLen;
+    this.mOff = EMPTY_I32;
+    this.mLen = EMPTY_I32;
     this.mem = mem;
     this.memEnd = at;
     this.memDead = 0;
     this.idCap = cap;
-    this.idHw = 0;
-    this.freeIds = [];
-    this.tab = EMPTY_TAB;
-    this.nslots = 0;
-    this.mask = 0;
-    this.tr = null;
-    this.small = true;
+    this.lg = null;
     this.n = n;
   }
 
@@ -328,7 +380,7 @@ export class ZSet implements KeySource {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, buf, off, len);
+      const c = compareBytes(this.mem, this.off(mid), this.len(mid), buf, off, len);
       if (excl ? c <= 0 : c < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -363,7 +415,21 @@ export class ZSet implements KeySource {
   toLarge(): void {
     if (!this.small) return;
     const n = this.n;
-    this.small = false;
+    const cap = this.idCap;
+    const old = this.score;
+    const score = new Float64Array(cap);
+    for (let i = 0; i < n; i++) score[i] = old[i]!;
+    const mOff = new Int32Array(cap);
+    const mLen = new Int32Array(cap).fill(-1);
+    for (let id = 0; id < n; id++) {
+      const ref = old[cap + id]!;
+      mOff[id] = ref >>> 7;
+      mLen[id] = ref & 127;
+    }
+    this.score = score;
+    this.mOff = mOff;
+    this.mLen = mLen;
+    this.lg = new Large();
     this.idHw = n;
     this.freeIds = [];
     let slots = MIN_SLOTS;
@@ -380,16 +446,31 @@ export class ZSet implements KeySource {
     this.n = 0;
   }
 
-  /** A copy of a member's bytes (allocates; for tests and set operations). */
-  memberBytes(id: number): Uint8Array {
-    const o = this.mOff[id]!;
-    return this.mem.slice(o, o + this.mLen[id]!);
+  /** Offset of a live member's bytes in `mem`. */
+  off(id: number): number {
+    return this.small ? this.score[this.idCap + id]! >>> 7 : this.mOff[id]!;
   }
 
-  /** Bytes held: columns, hash index, member arena, tree, plus a fixed object overhead. */
+  /** Length of a live member's bytes. */
+  len(id: number): number {
+    return this.small ? this.score[this.idCap + id]! & 127 : this.mLen[id]!;
+  }
+
+  /** A copy of a member's bytes (allocates; for tests and set operations). */
+  memberBytes(id: number): Uint8Array {
+    const o = this.off(id);
+    return this.mem.slice(o, o + this.len(id));
+  }
+
+  /**
+   * Bytes held: columns, hash index, member arena, tree, plus the JS objects around them. A
+   * SMALL set is its ZSet object (~112 bytes in Bun) and two typed arrays (score/refs and the
+   * arena, ~56 bytes of object each before the data): 3 members of 8 bytes measure ~305 bytes
+   * of JS heap and count 312 here (test/store/zset-memory.test.ts checks both).
+   */
   memoryBytes(): number {
     return (
-      (this.small ? 160 : 400) +
+      (this.small ? 112 + 2 * 56 : 400) +
       this.score.byteLength +
       this.mOff.byteLength +
       this.mLen.byteLength +
@@ -439,11 +520,15 @@ export class ZSet implements KeySource {
 
   private checkSmall(): void {
     if (this.tr !== null || this.nslots !== 0) throw new Error("zset: small set with indexes");
+    if (this.mOff.length !== 0 || this.mLen.length !== 0 || this.freeIds.length !== 0) {
+      throw new Error("zset: small set with large columns");
+    }
+    if (this.score.length !== 2 * this.idCap) throw new Error("zset: small score column size");
     if (this.n > ZSet.listpackEntries) throw new Error("zset: small set too big");
     let bytes = 0;
     for (let i = 0; i < this.n; i++) {
-      const len = this.mLen[i]!;
-      const o = this.mOff[i]!;
+      const len = this.len(i);
+      const o = this.off(i);
       if (len < 0 || len > ZSet.listpackValue) throw new Error(`zset: small member ${i} length`);
       if (o < 0 || o + len > this.memEnd) throw new Error(`zset: member ${i} out of arena`);
       if (Number.isNaN(this.score[i]) || Object.is(this.score[i], -0)) {
@@ -461,14 +546,7 @@ export class ZSet implements KeySource {
     const sa = this.score[a]!;
     const sb = this.score[b]!;
     if (sa !== sb) return sa < sb ? -1 : 1;
-    return compareBytes(
-      this.mem,
-      this.mOff[a]!,
-      this.mLen[a]!,
-      this.mem,
-      this.mOff[b]!,
-      this.mLen[b]!,
-    );
+    return compareBytes(this.mem, this.off(a), this.len(a), this.mem, this.off(b), this.len(b));
   }
 
   /** SMALL: put a member (bytes already at mem[at, at+len)) at its rank; returns the rank. */
@@ -481,18 +559,18 @@ export class ZSet implements KeySource {
       const before =
         s !== score
           ? s < score
-          : compareBytes(this.mem, this.mOff[mid]!, this.mLen[mid]!, this.mem, at, len) < 0;
+          : compareBytes(this.mem, this.off(mid), this.len(mid), this.mem, at, len) < 0;
       if (before) lo = mid + 1;
       else hi = mid;
     }
     if (this.n === this.idCap) this.growIds(this.idCap * 2);
     const n = this.n;
-    this.score.copyWithin(lo + 1, lo, n);
-    this.mOff.copyWithin(lo + 1, lo, n);
-    this.mLen.copyWithin(lo + 1, lo, n);
-    this.score[lo] = score;
-    this.mOff[lo] = at;
-    this.mLen[lo] = len;
+    const cap = this.idCap;
+    const col = this.score;
+    col.copyWithin(lo + 1, lo, n);
+    col.copyWithin(cap + lo + 1, cap + lo, cap + n);
+    col[lo] = score;
+    col[cap + lo] = at * 128 + len;
     this.n = n + 1;
     return lo;
   }
@@ -500,14 +578,26 @@ export class ZSet implements KeySource {
   /** SMALL: drop rank i from the columns (its bytes stay in the arena as a hole). */
   private smallRemove(i: number): void {
     const n = this.n;
+    const cap = this.idCap;
     this.score.copyWithin(i, i + 1, n);
-    this.mOff.copyWithin(i, i + 1, n);
-    this.mLen.copyWithin(i, i + 1, n);
-    this.mLen[n - 1] = -1;
+    this.score.copyWithin(cap + i, cap + i + 1, cap + n);
     this.n = n - 1;
   }
 
   private growIds(cap: number): void {
+    if (this.small) {
+      const old = this.score;
+      const score = new Float64Array(2 * cap);
+      const n = this.n;
+      const oldCap = this.idCap;
+      for (let i = 0; i < n; i++) {
+        score[i] = old[i]!;
+        score[cap + i] = old[oldCap + i]!;
+      }
+      this.score = score;
+      this.idCap = cap;
+      return;
+    }
     const score = new Float64Array(cap);
     score.set(this.score);
     this.score = score;
@@ -532,9 +622,11 @@ export class ZSet implements KeySource {
     if (this.memEnd + len > this.mem.length) {
       if (this.memDead * 2 > this.memEnd) this.compact(len);
       else {
-        const want = Math.max(this.memEnd + len, Math.floor(this.mem.length * 1.5) + 16);
+        // SMALL arenas grow without the fixed slack (3 members of 8 bytes: an arena of 24).
+        const slack = this.lg === null ? 0 : 16;
+        const want = Math.max(this.memEnd + len, Math.floor(this.mem.length * 1.5) + slack);
         const mem = new Uint8Array(Math.min(want, Math.max(ZSet.maxMemBytes, this.memEnd + len)));
-        mem.set(this.mem.subarray(0, this.memEnd));
+        copyMember(this.mem, 0, mem, 0, this.memEnd);
         this.mem = mem;
       }
     }
@@ -548,11 +640,25 @@ export class ZSet implements KeySource {
     const live = this.memEnd - this.memDead;
     const mem = new Uint8Array(Math.max(MIN_MEM, Math.floor((live + extra) * 1.25)));
     let at = 0;
-    const hw = this.small ? this.n : this.idHw;
+    if (this.small) {
+      const score = this.score;
+      const cap = this.idCap;
+      for (let id = 0; id < this.n; id++) {
+        const len = this.len(id);
+        copyMember(this.mem, this.off(id), mem, at, len);
+        score[cap + id] = at * 128 + len;
+        at += len;
+      }
+      this.mem = mem;
+      this.memEnd = at;
+      this.memDead = 0;
+      return;
+    }
+    const hw = this.idHw;
     for (let id = 0; id < hw; id++) {
       const len = this.mLen[id]!;
       if (len < 0) continue;
-      copyBytes(this.mem, this.mOff[id]!, mem, at, len);
+      copyMember(this.mem, this.mOff[id]!, mem, at, len);
       this.mOff[id] = at;
       at += len;
     }
@@ -601,4 +707,36 @@ function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void
   }
   tab[2 * i] = 0;
   tab[2 * i + 1] = 0;
+}
+
+/**
+ * Copy member bytes into or out of a set's arena. Unlike bytes.ts copyBytes it never reads
+ * `.buffer` or takes a subarray of a short (<= 256 bytes) array: in Bun that gives a small typed array its own
+ * ArrayBuffer object (~200 bytes), more than a small set's whole arena. An arena is never a
+ * view of another array's buffer, so distinct arrays cannot overlap.
+ */
+function copyMember(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number) {
+  if (src === dst) dst.copyWithin(dstOff, srcOff, srcOff + len);
+  else if (len <= 256) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+}
+
+/** The LARGE encoding's fields (ZSet.lg). */
+class Large {
+  /** Slot i: tab[2i] = id + 1 (0 = empty), tab[2i+1] = the member's hash: one cache line. */
+  tab: Uint32Array = EMPTY_TAB;
+  nslots = 0;
+  mask = 0;
+  /** Ids in [0, idHw) have been handed out. */
+  idHw = 0;
+  freeIds: number[] = [];
+  /** The order index. */
+  tr: RankTree | null = null;
+  /** Members inserted while unordered, not yet in `tr`. */
+  pending = 0;
+  /**
+   * While true (a set being built by ZUNION & co.), insert() only indexes members by name and
+   * scores may be written directly; finishOrder() then builds the order index once.
+   */
+  unordered = false;
 }
