@@ -89,13 +89,6 @@ export class OutBuf {
     this.end = p;
   }
 
-  /** UTF-8 text of any kind (error messages may quote user input). */
-  text(s: string): void {
-    this.ensure(s.length * 3);
-    const r = encoder.encodeInto(s, this.buf.subarray(this.end));
-    this.end += r.written;
-  }
-
   /** Decimal digits of an integer-valued double; no allocation within the safe integer range. */
   int(x: number): void {
     if (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER) {
@@ -130,16 +123,4 @@ export class OutBuf {
   bigint(x: bigint): void {
     this.ascii(x.toString());
   }
-}
-
-const encoder = new TextEncoder();
-
-/** Number of decimal characters `OutBuf.int` writes for a non-negative integer. */
-export function decimalLength(x: number): number {
-  let n = 1;
-  while (x >= 10) {
-    x = Math.floor(x / 10);
-    n++;
-  }
-  return n;
 }
