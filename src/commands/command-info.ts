@@ -1,258 +1,132 @@
-// COMMAND, COMMAND INFO / DOCS / COUNT / LIST / GETKEYS: the command table as
-// Redis 7.0 describes it, for redis-cli hints and client libraries. Everything
-// is derived from the CommandSpec data (arity, flags, key positions, group).
+// COMMAND, COMMAND INFO / DOCS / COUNT / LIST / GETKEYS: the command table as Redis 7.0
+// describes it, for redis-cli hints, client libraries, proxies and cluster clients. Everything
+// is served from the registered CommandSpec records (Redis's own metadata, src/commands/table.ts);
+// a container lists only the subcommands imds implements.
 
-import type { Client } from "../server/client.ts";
+import type { Reply } from "../protocol/reply.ts";
 import { globMatchText } from "../store/glob.ts";
-import { ERR_SYNTAX } from "./connection.ts";
-import type { CommandSpec } from "./table.ts";
+import type { SessionContext } from "./context.ts";
+import { SYNTAX } from "./errors.ts";
+import { CMD_NO_MANDATORY_KEYS, type CommandSpec, type KeySpec, keyPositions } from "./table.ts";
 
-// COMMAND INFO lists flags in Redis's bit order, and only these (e.g. not
-// "sentinel"); imds's internal "noauth" is Redis's "no_auth".
-const FLAG_ORDER = [
-  "write",
-  "readonly",
-  "denyoom",
-  "module",
-  "admin",
-  "pubsub",
-  "noscript",
-  "blocking",
-  "loading",
-  "stale",
-  "skip_monitor",
-  "skip_slowlog",
-  "asking",
-  "fast",
-  "no_auth",
-  "may_replicate",
-  "no_mandatory_keys",
-  "no_multi",
-  "allow_busy",
-  "movablekeys",
-];
-
-function infoFlags(spec: CommandSpec): string[] {
-  const have = new Set(spec.flags.map((f) => (f === "noauth" ? "no_auth" : f)));
-  return FLAG_ORDER.filter((f) => have.has(f));
+function statusSet(r: Reply, items: readonly string[]): void {
+  r.set(items.length);
+  for (const s of items) r.status(s);
 }
 
-/**
- * What Redis's command JSON declares beyond what the flags imply, for the
- * commands of this family: extra ACL categories and command tips.
- */
-const EXTRA: Record<string, { acl?: string[]; tips?: string[] }> = {
-  ping: { tips: ["request_policy:all_shards", "response_policy:all_succeeded"] },
-  dbsize: { acl: ["keyspace"], tips: ["request_policy:all_shards", "response_policy:agg_sum"] },
-  flushdb: {
-    acl: ["keyspace", "dangerous"],
-    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
-  },
-  flushall: {
-    acl: ["keyspace", "dangerous"],
-    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
-  },
-  swapdb: { acl: ["keyspace", "dangerous"] },
-  info: {
-    acl: ["dangerous"],
-    tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
-  },
-  time: { tips: ["nondeterministic_output"] },
-  command: { acl: ["connection"], tips: ["nondeterministic_output_order"] },
-  "command|count": { acl: ["connection"] },
-  "command|docs": { acl: ["connection"], tips: ["nondeterministic_output_order"] },
-  "command|info": { acl: ["connection"], tips: ["nondeterministic_output_order"] },
-  "command|list": { acl: ["connection"], tips: ["nondeterministic_output_order"] },
-  "command|getkeys": { acl: ["connection"] },
-  "command|help": { acl: ["connection"] },
-  "client|list": { tips: ["nondeterministic_output"] },
-  "client|info": { tips: ["nondeterministic_output"] },
-  "client|id": {},
-  "config|get": {},
-  "config|set": { tips: ["request_policy:all_nodes", "response_policy:all_succeeded"] },
-  "config|resetstat": { tips: ["request_policy:all_nodes", "response_policy:all_succeeded"] },
-  "function|list": { tips: ["nondeterministic_output_order"] },
-  "function|flush": { tips: ["request_policy:all_shards", "response_policy:all_succeeded"] },
-};
-
-// Redis lists a command's ACL categories in the order of their flag bits.
-const CATEGORY_ORDER = [
-  "keyspace",
-  "read",
-  "write",
-  "set",
-  "sortedset",
-  "list",
-  "hash",
-  "string",
-  "bitmap",
-  "hyperloglog",
-  "geo",
-  "stream",
-  "pubsub",
-  "admin",
-  "fast",
-  "slow",
-  "blocking",
-  "dangerous",
-  "connection",
-  "transaction",
-  "scripting",
-];
-
-/** ACL categories, derived as Redis assigns them: data type, read/write, fast/slow, admin. */
-export function aclCategories(spec: CommandSpec): string[] {
-  const has = (f: string) => spec.flags.includes(f);
-  const cats = new Set<string>();
-  // A container (CLIENT, CONFIG...) is only @slow; its subcommands carry the rest.
-  if (spec.subcommands !== undefined && spec.name !== "command") return ["@slow"];
-  for (const extra of EXTRA[spec.name]?.acl ?? []) cats.add(extra);
-  if (has("write")) cats.add("write");
-  if (has("readonly")) cats.add("read");
-  const group =
-    spec.group === "generic"
-      ? "keyspace"
-      : spec.group === "sorted-set"
-        ? "sortedset"
-        : spec.group === "transactions"
-          ? "transaction"
-          : spec.group;
-  if (CATEGORY_ORDER.includes(group) && group !== "admin" && group !== "connection") {
-    cats.add(group);
+/** A JSON value from the records as Redis replies it: maps, arrays, bulk strings, integers. */
+function value(r: Reply, v: unknown, key = ""): void {
+  if (typeof v === "number") return r.int(v);
+  if (typeof v === "string") return r.bulkStr(v);
+  if (Array.isArray(v)) {
+    // Flag lists are sets of status replies (addReplyFlagsForArg, addReplyDocFlagsForCommand).
+    if (key === "flags" || key === "doc_flags") return statusSet(r, v as string[]);
+    if (key === "history") r.set(v.length);
+    else r.array(v.length);
+    for (const x of v) value(r, x);
+    return;
   }
-  // Connection commands are @connection, but not the admin ones (CLIENT LIST, KILL...).
-  if (group === "connection" && !has("admin")) cats.add("connection");
-  if (has("admin")) cats.add("admin").add("dangerous");
-  cats.add(has("fast") ? "fast" : "slow");
-  return CATEGORY_ORDER.filter((c) => cats.has(c)).map((c) => `@${c}`);
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  r.map(keys.length);
+  for (const k of keys) {
+    r.bulkStr(k);
+    value(r, o[k], k);
+  }
 }
 
-function statusSet(c: Client, items: readonly string[]): void {
-  c.reply.set(items.length);
-  for (const s of items) c.reply.status(s);
-}
-
-function keySpecs(c: Client, spec: CommandSpec): void {
-  const r = c.reply;
-  if (spec.firstKey <= 0) return r.set(0);
-  r.set(1);
-  r.map(3);
+function keySpec(r: Reply, ks: KeySpec): void {
+  r.map(ks.notes !== undefined ? 4 : 3);
+  if (ks.notes !== undefined) {
+    r.bulkStr("notes");
+    r.bulkStr(ks.notes);
+  }
   r.bulkStr("flags");
-  if (spec.flags.includes("write")) statusSet(c, ["RW", "update"]);
-  else if (spec.flags.includes("readonly")) statusSet(c, ["RO", "access"]);
-  else statusSet(c, []);
+  statusSet(r, ks.flags);
   r.bulkStr("begin_search");
-  r.map(2);
-  r.bulkStr("type");
-  r.bulkStr("index");
-  r.bulkStr("spec");
-  r.map(1);
-  r.bulkStr("index");
-  r.int(spec.firstKey);
+  value(r, ks.begin_search);
   r.bulkStr("find_keys");
-  r.map(2);
-  r.bulkStr("type");
-  r.bulkStr("range");
-  r.bulkStr("spec");
-  r.map(3);
-  r.bulkStr("lastkey");
-  r.int(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
-  r.bulkStr("keystep");
-  r.int(spec.step);
-  r.bulkStr("limit");
-  r.int(0);
+  value(r, ks.find_keys);
 }
 
 /** One COMMAND INFO entry: the 10-element array of Redis 7.0. */
-export function commandInfo(c: Client, spec: CommandSpec): void {
-  const r = c.reply;
+function commandInfo(r: Reply, spec: CommandSpec): void {
   r.array(10);
   r.bulkStr(spec.name);
   r.int(spec.arity);
-  statusSet(c, infoFlags(spec));
+  statusSet(r, spec.flagNames);
   r.int(spec.firstKey);
   r.int(spec.lastKey);
   r.int(spec.step);
-  statusSet(c, aclCategories(spec));
-  const tips = EXTRA[spec.name]?.tips ?? [];
-  r.set(tips.length);
-  for (const t of tips) r.bulkStr(t);
-  keySpecs(c, spec);
+  statusSet(r, spec.acl);
+  r.set(spec.tips.length);
+  for (const t of spec.tips) r.bulkStr(t);
+  r.set(spec.keySpecs.length);
+  for (const ks of spec.keySpecs) keySpec(r, ks);
   const subs = spec.subcommands ?? [];
   r.set(subs.length);
-  for (const s of subs) commandInfo(c, s);
+  for (const s of subs) commandInfo(r, s);
 }
 
-/** One COMMAND DOCS value: summary, since, group (and subcommands for containers). */
-function commandDocs(c: Client, spec: CommandSpec): void {
-  const r = c.reply;
+/** One COMMAND DOCS value: Redis's doc record, and the subcommands imds implements. */
+function commandDocs(r: Reply, spec: CommandSpec): void {
   const subs = spec.subcommands ?? [];
-  r.map(subs.length > 0 ? 4 : 3);
-  r.bulkStr("summary");
-  r.bulkStr(spec.summary);
-  r.bulkStr("since");
-  r.bulkStr(spec.since ?? "1.0.0");
-  r.bulkStr("group");
-  r.bulkStr(spec.group);
+  const keys = Object.keys(spec.docs);
+  r.map(keys.length + (subs.length > 0 ? 1 : 0));
+  for (const k of keys) {
+    r.bulkStr(k);
+    value(r, spec.docs[k], k);
+  }
   if (subs.length > 0) {
     r.bulkStr("subcommands");
     r.map(subs.length);
     for (const s of subs) {
       r.bulkStr(s.name);
-      commandDocs(c, s);
+      commandDocs(r, s);
     }
   }
 }
 
-/** Find a command or "container|sub" by name. */
-function findSpec(c: Client, name: string): CommandSpec | undefined {
-  const lower = name.toLowerCase();
-  const bar = lower.indexOf("|");
-  const top = c.server.commands.get(bar < 0 ? lower : lower.slice(0, bar));
-  if (top === undefined || bar < 0) return top;
-  return top.subcommands?.find((s) => s.name === lower);
-}
-
-export function commandAll(c: Client): void {
+export function commandAll(c: SessionContext): void {
   const all = c.server.commands.all;
   c.reply.array(all.length);
-  for (const spec of all) commandInfo(c, spec);
+  for (const spec of all) commandInfo(c.reply, spec);
 }
 
-export function commandCount(c: Client): void {
+export function commandCount(c: SessionContext): void {
   c.reply.int(c.server.commands.size);
 }
 
-export function commandInfoCmd(c: Client): void {
+export function commandInfoCmd(c: SessionContext): void {
   const a = c.argv;
   if (a.count === 2) return commandAll(c);
   c.reply.array(a.count - 2);
   for (let i = 2; i < a.count; i++) {
-    const spec = findSpec(c, a.str(i));
+    const spec = c.server.commands.find(a.str(i));
     if (spec === undefined) c.reply.nil();
-    else commandInfo(c, spec);
+    else commandInfo(c.reply, spec);
   }
 }
 
-export function commandDocsCmd(c: Client): void {
+export function commandDocsCmd(c: SessionContext): void {
   const a = c.argv;
   const specs: CommandSpec[] = [];
   if (a.count === 2) specs.push(...c.server.commands.all);
   else {
     for (let i = 2; i < a.count; i++) {
-      const spec = findSpec(c, a.str(i));
+      const spec = c.server.commands.find(a.str(i));
       if (spec !== undefined) specs.push(spec);
     }
   }
   c.reply.map(specs.length);
   for (const spec of specs) {
     c.reply.bulkStr(spec.name);
-    commandDocs(c, spec);
+    commandDocs(c.reply, spec);
   }
 }
 
 /** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]. */
-export function commandList(c: Client): void {
+export function commandList(c: SessionContext): void {
   const a = c.argv;
   let filter: (s: CommandSpec) => boolean = () => true;
   if (a.count === 5 && a.is(2, "filterby")) {
@@ -261,11 +135,11 @@ export function commandList(c: Client): void {
       filter = () => false; // no modules
     else if (a.is(3, "aclcat")) {
       const cat = `@${value.toLowerCase()}`;
-      filter = (s) => aclCategories(s).includes(cat);
+      filter = (s) => s.acl.includes(cat);
     } else if (a.is(3, "pattern")) filter = (s) => globMatchText(value, s.name, true);
-    else return c.reply.error(ERR_SYNTAX);
+    else return c.reply.error(SYNTAX);
   } else if (a.count !== 2) {
-    return c.reply.error(ERR_SYNTAX);
+    return c.reply.error(SYNTAX);
   }
   const names: string[] = [];
   for (const spec of c.server.commands.all) {
@@ -276,21 +150,37 @@ export function commandList(c: Client): void {
   for (const n of names) c.reply.bulkStr(n);
 }
 
-/** COMMAND GETKEYS command arg ...: the key arguments, from the key positions. */
-export function commandGetkeys(c: Client): void {
+/** A command has keys if one of its key specs is not a "fake" key (doesCommandHaveKeys). */
+function hasKeys(spec: CommandSpec): boolean {
+  return spec.keySpecs.some((ks) => !ks.flags.includes("not_key"));
+}
+
+/** COMMAND GETKEYS command arg ...: the key arguments, found through the key specs. */
+export function commandGetkeys(c: SessionContext): void {
   const a = c.argv;
-  const spec = findSpec(c, a.str(2));
+  let spec = c.server.commands.find(a.str(2));
+  // A container's keys are its subcommand's (OBJECT ENCODING key), as Redis's lookupCommand.
+  if (spec?.subcommands !== undefined && a.count > 3) {
+    spec = c.server.commands.find(`${a.str(2)}|${a.str(3)}`) ?? spec;
+  }
   if (spec === undefined) return c.reply.error("ERR Invalid command specified");
   const argc = a.count - 2;
-  if (spec.firstKey <= 0) return c.reply.error("ERR The command has no key arguments");
+  if (!hasKeys(spec)) return c.reply.error("ERR The command has no key arguments");
   if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) {
     return c.reply.error("ERR Invalid number of arguments specified for command");
   }
-  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
-  const keys: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < argc; i += spec.step) keys.push(i + 2);
+  const keys = keyPositions(
+    spec,
+    argc,
+    (i, w) => a.is(i + 2, w),
+    (i) => a.int(i + 2),
+  );
+  if (keys === null || keys.length === 0) {
+    if (spec.flags & CMD_NO_MANDATORY_KEYS) return c.reply.array(0);
+    return c.reply.error("ERR Invalid arguments specified for command");
+  }
   c.reply.array(keys.length);
-  for (const i of keys) c.reply.bulk(a.buf, a.off(i), a.len(i));
+  for (const i of keys) c.reply.bulk(a.buf, a.off(i + 2), a.len(i + 2));
 }
 
 export const COMMAND_HELP = [

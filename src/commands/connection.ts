@@ -4,13 +4,18 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { MODE_RESP2, MODE_RESP3, MODE_V1, MODE_V1_TYPED } from "../protocol/reply.ts";
-import { type Client, FRAMING_V1, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT } from "../server/client.ts";
-import { REDIS_VERSION } from "../server/info.ts";
-import { type CommandSpec, command } from "./table.ts";
+import { REDIS_VERSION } from "../version.ts";
+import {
+  type ClientSession,
+  type CommandContext,
+  REPLY_OFF,
+  REPLY_ON,
+  REPLY_SKIP_NEXT,
+  type SessionContext,
+} from "./context.ts";
+import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.ts";
+import { type CommandDef, cmd } from "./table.ts";
 
-export const ERR_NOT_INTEGER = "ERR value is not an integer or out of range";
-export const ERR_DB_RANGE = "ERR DB index is out of range";
-export const ERR_SYNTAX = "ERR syntax error";
 const ERR_WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const ERR_NOPASS =
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
@@ -18,38 +23,38 @@ const ERR_NAME = "ERR Client names cannot contain spaces, newlines or special ch
 
 // ---- PING ECHO QUIT SELECT ----------------------------------------------------
 
-function ping(c: Client): void {
+function ping(c: SessionContext): void {
   const a = c.argv;
   if (a.count > 2) return c.reply.error("ERR wrong number of arguments for 'ping' command");
   if (a.count === 1) return c.reply.status("PONG");
   c.reply.bulk(a.buf, a.off(1), a.len(1));
 }
 
-function echo(c: Client): void {
+function echo(c: SessionContext): void {
   const a = c.argv;
   c.reply.bulk(a.buf, a.off(1), a.len(1));
 }
 
-function quit(c: Client): void {
+function quit(c: SessionContext): void {
   c.reply.ok();
-  c.closeAfterFlush = true;
+  c.client.closeAfterFlush = true;
 }
 
 /** A database index argument, or -1 after replying with Redis's error. */
-export function dbIndexArg(c: Client, i: number): number {
+export function dbIndexArg(c: CommandContext, i: number): number {
   const n = c.argv.int(i);
   if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
-    c.reply.error(ERR_NOT_INTEGER);
+    c.reply.error(NOT_INT);
     return -1;
   }
-  if (n < 0 || n >= c.server.keyspace.databases) {
-    c.reply.error(ERR_DB_RANGE);
+  if (n < 0 || n >= c.keyspace.databases) {
+    c.reply.error(DB_RANGE);
     return -1;
   }
   return n;
 }
 
-function select(c: Client): void {
+function select(c: SessionContext): void {
   const db = dbIndexArg(c, 1);
   if (db < 0) return;
   c.db = db;
@@ -66,7 +71,7 @@ function digest(b: Uint8Array | string): Buffer {
  * Check credentials for the only user, "default" (requirepass). With no
  * password configured the default user is "nopass": any password works.
  */
-function credentialsOk(c: Client, user: string | null, passArg: number): boolean {
+function credentialsOk(c: SessionContext, user: string | null, passArg: number): boolean {
   if (user !== null && user !== "default") return false;
   const required = c.server.config.get("requirepass");
   if (required === "") return true;
@@ -74,23 +79,23 @@ function credentialsOk(c: Client, user: string | null, passArg: number): boolean
   return timingSafeEqual(digest(c.argv.bytes(passArg)), digest(required));
 }
 
-function auth(c: Client): void {
+function auth(c: SessionContext): void {
   const a = c.argv;
-  if (a.count > 3) return c.reply.error(ERR_SYNTAX);
+  if (a.count > 3) return c.reply.error(SYNTAX);
   if (a.count === 2 && c.server.config.get("requirepass") === "") {
     return c.reply.error(ERR_NOPASS);
   }
   const user = a.count === 3 ? a.str(1) : null;
   if (!credentialsOk(c, user, a.count - 1)) {
-    c.server.log.verbose(`AUTH failed for client id=${c.id} addr=${c.addr}`);
+    c.server.logLine("verbose", `AUTH failed for client id=${c.client.id} addr=${c.client.addr}`);
     return c.reply.error(ERR_WRONGPASS);
   }
-  c.authenticated = true;
+  c.client.authenticated = true;
   c.reply.ok();
 }
 
 /** Redis's validateClientName: bytes '!'..'~' only (an empty name clears it). */
-function validName(c: Client, i: number): boolean {
+function validName(c: SessionContext, i: number): boolean {
   const a = c.argv;
   const o = a.off(i);
   for (let k = 0; k < a.len(i); k++) {
@@ -100,9 +105,9 @@ function validName(c: Client, i: number): boolean {
   return true;
 }
 
-function hello(c: Client): void {
+function hello(c: SessionContext): void {
   const a = c.argv;
-  const v1 = c.framing === FRAMING_V1;
+  const v1 = c.client.isV1;
   let ver = 0;
   if (a.count >= 2) {
     ver = a.int(1);
@@ -129,14 +134,14 @@ function hello(c: Client): void {
   }
   if (userArg >= 0) {
     if (!credentialsOk(c, a.str(userArg), userArg + 1)) return c.reply.error(ERR_WRONGPASS);
-    c.authenticated = true;
+    c.client.authenticated = true;
   }
-  if (!c.authenticated) {
+  if (!c.client.authenticated) {
     return c.reply.error(
       "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
     );
   }
-  if (nameArg >= 0) c.name = a.str(nameArg);
+  if (nameArg >= 0) c.client.name = a.str(nameArg);
   if (ver !== 0) {
     c.protover = ver;
     if (v1) c.reply.mode = ver === 1 ? MODE_V1 : MODE_V1_TYPED;
@@ -151,7 +156,7 @@ function hello(c: Client): void {
   r.bulkStr("proto");
   r.int(c.protover);
   r.bulkStr("id");
-  r.int(c.id);
+  r.int(c.client.id);
   r.bulkStr("mode");
   r.bulkStr("standalone");
   r.bulkStr("role");
@@ -161,13 +166,14 @@ function hello(c: Client): void {
 }
 
 /** RESET: the connection as new (db 0, RESP2 / untyped v1, no name, not authenticated). */
-function reset(c: Client): void {
+function reset(c: SessionContext): void {
   c.db = 0;
-  c.name = "";
-  c.replyMode = REPLY_ON;
-  c.noEvict = false;
-  c.authenticated = c.server.config.get("requirepass") === "";
-  if (c.framing === FRAMING_V1) {
+  c.client.reset();
+  c.client.name = "";
+  c.client.replyMode = REPLY_ON;
+  c.client.noEvict = false;
+  c.client.authenticated = c.server.config.get("requirepass") === "";
+  if (c.client.isV1) {
     c.protover = 1;
     c.reply.mode = MODE_V1;
   } else {
@@ -179,35 +185,17 @@ function reset(c: Client): void {
 
 // ---- CLIENT -----------------------------------------------------------------------
 
-/** One CLIENT LIST line, with Redis 7.0's fields. */
-export function clientInfoLine(c: Client): string {
-  const now = c.server.now;
-  let argvMem = 0;
-  const a = c.argv;
-  for (let i = 0; i < a.count; i++) argvMem += a.len(i);
-  const flags = c.closeAfterFlush ? "c" : "N";
-  const omem = c.out.pending;
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} ` +
-    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${flags} db=${c.db} sub=0 psub=0 ssub=0 multi=-1 qbuf=${c.queryBufferBytes} qbuf-free=0 ` +
-    `argv-mem=${argvMem} multi-mem=0 rbs=${c.out.capacity} rbp=${c.out.capacity} obl=0 oll=0 ` +
-    `omem=${omem} tot-mem=${c.out.capacity + c.queryBufferBytes} events=${omem > 0 ? "rw" : "r"} ` +
-    `cmd=${c.lastCommand} user=default redir=-1 resp=${c.protover}`
-  );
+function clientId(c: SessionContext): void {
+  c.reply.int(c.client.id);
 }
 
-function clientId(c: Client): void {
-  c.reply.int(c.id);
-}
-
-function clientInfo(c: Client): void {
-  c.reply.verbatim(`${clientInfoLine(c)}\n`);
+function clientInfo(c: SessionContext): void {
+  c.reply.verbatim(`${c.client.describe(c.now)}\n`);
 }
 
 const CLIENT_TYPES = ["normal", "master", "replica", "slave", "pubsub"];
 
-function clientList(c: Client): void {
+function clientList(c: SessionContext): void {
   const a = c.argv;
   let ids: Set<number> | null = null;
   let type = "";
@@ -226,58 +214,58 @@ function clientList(c: Client): void {
         ids.add(id);
       }
     } else {
-      return c.reply.error(ERR_SYNTAX);
+      return c.reply.error(SYNTAX);
     }
   }
   let text = "";
   // Every client is a normal one: there are no replicas and no pubsub yet.
   if (type === "" || type === "normal") {
-    for (const other of c.server.clients.values()) {
-      if (ids === null || ids.has(other.id)) text += `${clientInfoLine(other)}\n`;
+    for (const other of c.server.clientList()) {
+      if (ids === null || ids.has(other.id)) text += `${other.describe(c.now)}\n`;
     }
   }
   c.reply.verbatim(text);
 }
 
-function clientGetname(c: Client): void {
-  if (c.name === "") return c.reply.nil();
-  c.reply.bulkStr(c.name);
+function clientGetname(c: SessionContext): void {
+  if (c.client.name === "") return c.reply.nil();
+  c.reply.bulkStr(c.client.name);
 }
 
-function clientSetname(c: Client): void {
+function clientSetname(c: SessionContext): void {
   if (!validName(c, 2)) return c.reply.error(ERR_NAME);
-  c.name = c.argv.str(2);
+  c.client.name = c.argv.str(2);
   c.reply.ok();
 }
 
-function clientReply(c: Client): void {
+function clientReply(c: SessionContext): void {
   const a = c.argv;
-  if (a.is(2, "on")) c.replyMode = REPLY_ON;
-  else if (a.is(2, "off")) c.replyMode = REPLY_OFF;
-  else if (a.is(2, "skip")) c.replyMode = REPLY_SKIP_NEXT;
-  else return c.reply.error(ERR_SYNTAX);
+  if (a.is(2, "on")) c.client.replyMode = REPLY_ON;
+  else if (a.is(2, "off")) c.client.replyMode = REPLY_OFF;
+  else if (a.is(2, "skip")) c.client.replyMode = REPLY_SKIP_NEXT;
+  else return c.reply.error(SYNTAX);
   c.reply.ok(); // dropped by server.execute for OFF and SKIP
 }
 
-function clientNoEvict(c: Client): void {
+function clientNoEvict(c: SessionContext): void {
   const a = c.argv;
-  if (a.is(2, "on")) c.noEvict = true;
-  else if (a.is(2, "off")) c.noEvict = false;
-  else return c.reply.error(ERR_SYNTAX);
+  if (a.is(2, "on")) c.client.noEvict = true;
+  else if (a.is(2, "off")) c.client.noEvict = false;
+  else return c.reply.error(SYNTAX);
   c.reply.ok();
 }
 
 /** CLIENT KILL <ip:port> | CLIENT KILL <filter> <value> ... (ID ADDR LADDR TYPE USER SKIPME MAXAGE). */
-function clientKill(c: Client): void {
+function clientKill(c: SessionContext): void {
   const a = c.argv;
   const server = c.server;
   if (a.count === 3) {
     // Old form: by address, may kill the caller itself; replies OK or an error.
     const addr = a.str(2);
-    for (const other of server.clients.values()) {
+    for (const other of server.clientList()) {
       if (other.addr === addr) {
         c.reply.ok();
-        kill(c, other);
+        kill(c.client, other);
         return;
       }
     }
@@ -290,7 +278,7 @@ function clientKill(c: Client): void {
   let user: string | null = null;
   let skipme = true;
   let maxAge = 0;
-  if ((a.count - 2) % 2 !== 0) return c.reply.error(ERR_SYNTAX);
+  if ((a.count - 2) % 2 !== 0) return c.reply.error(SYNTAX);
   for (let i = 2; i < a.count; i += 2) {
     if (a.is(i, "id")) {
       id = a.int(i + 1);
@@ -308,34 +296,34 @@ function clientKill(c: Client): void {
     } else if (a.is(i, "skipme")) {
       if (a.is(i + 1, "yes")) skipme = true;
       else if (a.is(i + 1, "no")) skipme = false;
-      else return c.reply.error(ERR_SYNTAX);
+      else return c.reply.error(SYNTAX);
     } else if (a.is(i, "maxage")) {
       maxAge = a.int(i + 1);
-      if (!Number.isInteger(maxAge)) return c.reply.error(ERR_NOT_INTEGER);
-    } else return c.reply.error(ERR_SYNTAX);
+      if (!Number.isInteger(maxAge)) return c.reply.error(NOT_INT);
+    } else return c.reply.error(SYNTAX);
   }
-  const victims: Client[] = [];
-  const now = server.now;
-  for (const other of server.clients.values()) {
+  const victims: ClientSession[] = [];
+  const now = c.now;
+  for (const other of server.clientList()) {
     if (id !== 0 && other.id !== id) continue;
     if (addr !== null && other.addr !== addr) continue;
     if (laddr !== null && other.laddr !== laddr) continue;
     if (type !== null && type !== "normal") continue;
     if (maxAge > 0 && (now - other.createdAt) / 1000 < maxAge) continue;
-    if (skipme && other === c) continue;
+    if (skipme && other === c.client) continue;
     victims.push(other);
   }
   c.reply.int(victims.length);
-  for (const v of victims) kill(c, v);
+  for (const v of victims) kill(c.client, v);
 }
 
 /** Close a client; the caller itself is closed once its reply is flushed. */
-function kill(self: Client, victim: Client): void {
+function kill(self: ClientSession, victim: ClientSession): void {
   if (victim === self) self.closeAfterFlush = true;
   else victim.close();
 }
 
-export function helpReply(c: Client, name: string, lines: readonly string[]): void {
+export function helpReply(c: CommandContext, name: string, lines: readonly string[]): void {
   const all = [
     `${name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
     ...lines,
@@ -379,160 +367,31 @@ const CLIENT_HELP = [
   "    Protect current client connection from eviction.",
 ];
 
-const CONN = "connection";
-const ADMIN = "admin noscript loading stale";
-
-/** Subcommand spec: `name` is "container|sub"; arity counts the container name. */
-export function sub(
-  name: string,
-  arity: number,
-  flags: string,
-  summary: string,
-  handler: (c: Client) => void,
-  since: string,
-  group = CONN,
-): CommandSpec {
-  return command(name, arity, flags, [0, 0, 0], group, summary, handler, { since });
-}
-
-const clientSubcommands: CommandSpec[] = [
-  sub(
-    "client|id",
-    2,
-    "noscript loading stale",
-    "Returns the unique client ID of the connection.",
-    clientId,
-    "5.0.0",
-  ),
-  sub(
-    "client|info",
-    2,
-    "noscript loading stale",
-    "Returns information about the connection.",
-    clientInfo,
-    "6.2.0",
-  ),
-  sub("client|list", -2, ADMIN, "Lists open connections.", clientList, "2.4.0"),
-  sub("client|kill", -3, ADMIN, "Terminates open connections.", clientKill, "2.4.0"),
-  sub(
-    "client|getname",
-    2,
-    "noscript loading stale",
-    "Returns the name of the connection.",
-    clientGetname,
-    "2.6.9",
-  ),
-  sub(
-    "client|setname",
-    3,
-    "noscript loading stale",
-    "Sets the connection name.",
-    clientSetname,
-    "2.6.9",
-  ),
-  sub(
-    "client|reply",
-    3,
-    "noscript loading stale",
-    "Instructs the server whether to reply to commands.",
-    clientReply,
-    "3.2.0",
-  ),
-  sub(
-    "client|no-evict",
-    3,
-    ADMIN,
-    "Sets the client eviction mode of the connection.",
-    clientNoEvict,
-    "7.0.0",
-  ),
-  sub(
-    "client|help",
-    2,
-    "loading stale",
-    "Returns helpful text about the different subcommands.",
-    (c) => helpReply(c, "CLIENT", CLIENT_HELP),
-    "5.0.0",
-  ),
+const clientSubcommands: CommandDef[] = [
+  cmd("client|id", clientId),
+  cmd("client|info", clientInfo),
+  cmd("client|list", clientList),
+  cmd("client|kill", clientKill),
+  cmd("client|getname", clientGetname),
+  cmd("client|setname", clientSetname),
+  cmd("client|reply", clientReply),
+  cmd("client|no-evict", clientNoEvict),
+  cmd("client|help", (c) => helpReply(c, "CLIENT", CLIENT_HELP)),
 ];
 
-function containerOnly(c: Client): void {
+/** A container's own handler (CLIENT, CONFIG...): dispatch runs its subcommands instead. */
+export function containerOnly(c: CommandContext): void {
   // Unreachable: server.execute dispatches to a subcommand (arity -2 needs one).
   c.reply.error(`ERR wrong number of arguments for '${c.argv.str(0).toLowerCase()}' command`);
 }
 
-export const connectionCommands: CommandSpec[] = [
-  command(
-    "ping",
-    -1,
-    "fast sentinel",
-    [0, 0, 0],
-    CONN,
-    "Returns the server's liveliness response.",
-    ping,
-    { since: "1.0.0" },
-  ),
-  command("echo", 2, "loading stale fast", [0, 0, 0], CONN, "Returns the given string.", echo, {
-    since: "1.0.0",
-  }),
-  command(
-    "quit",
-    -1,
-    "noscript loading stale fast noauth allow_busy",
-    [0, 0, 0],
-    CONN,
-    "Closes the connection.",
-    quit,
-    { since: "1.0.0" },
-  ),
-  command(
-    "select",
-    2,
-    "loading stale fast",
-    [0, 0, 0],
-    CONN,
-    "Changes the selected database.",
-    select,
-    { since: "1.0.0" },
-  ),
-  command(
-    "auth",
-    -2,
-    "noscript loading stale fast noauth sentinel allow_busy",
-    [0, 0, 0],
-    CONN,
-    "Authenticates the connection.",
-    auth,
-    { since: "1.0.0" },
-  ),
-  command(
-    "hello",
-    -1,
-    "noscript loading stale fast noauth sentinel allow_busy",
-    [0, 0, 0],
-    CONN,
-    "Handshakes with the Redis server.",
-    hello,
-    { since: "6.0.0" },
-  ),
-  command(
-    "reset",
-    1,
-    "noscript loading stale fast noauth allow_busy",
-    [0, 0, 0],
-    CONN,
-    "Resets the connection.",
-    reset,
-    { since: "6.2.0" },
-  ),
-  command(
-    "client",
-    -2,
-    "sentinel",
-    [0, 0, 0],
-    CONN,
-    "A container for client connection commands.",
-    containerOnly,
-    { since: "2.4.0", subcommands: clientSubcommands },
-  ),
+export const connectionCommands: CommandDef[] = [
+  cmd("ping", ping),
+  cmd("echo", echo),
+  cmd("quit", quit),
+  cmd("select", select),
+  cmd("auth", auth),
+  cmd("hello", hello),
+  cmd("reset", reset),
+  cmd("client", containerOnly, { subcommands: clientSubcommands }),
 ];

@@ -3,11 +3,12 @@
 // expireAt column; a time already past deletes the key (Redis 7.0 expireGenericCommand).
 
 import { parseInt64Big } from "../protocol/number.ts";
-import type { Client } from "../server/client.ts";
-import { lookupReadNoTouch } from "./lookup.ts";
-import { type CommandSpec, command } from "./table.ts";
+import { NOTIFY_GENERIC } from "../store/notify.ts";
+import type { CommandContext } from "./context.ts";
+import { NOT_INT } from "./errors.ts";
+import { lookupReadNoTouch, lookupWrite } from "./lookup.ts";
+import { type CommandDef, cmd } from "./table.ts";
 
-const NOT_INTEGER = "ERR value is not an integer or out of range";
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
 /** Below this, seconds*1000 + basetime cannot overflow int64 and doubles stay exact. */
@@ -19,7 +20,7 @@ const FLAG_GT = 4;
 const FLAG_LT = 8;
 
 /** Parse NX/XX/GT/LT from argv[3..]; replies with Redis's error and returns -1 if invalid. */
-function parseFlags(c: Client): number {
+function parseFlags(c: CommandContext): number {
   const a = c.argv;
   let flags = 0;
   for (let j = 3; j < a.count; j++) {
@@ -47,40 +48,44 @@ function parseFlags(c: Client): number {
  * Absolute unix ms for `when` (argv[2]) in `unitMs` units after `basetime`, with Redis's
  * overflow checks; NaN after replying with the error. Exact in int64 via BigInt for big inputs.
  */
-export function parseExpireTime(c: Client, i: number, unitMs: number, basetime: number): number {
+export function parseExpireTime(
+  c: CommandContext,
+  i: number,
+  unitMs: number,
+  basetime: number,
+): number {
   const a = c.argv;
   const n = a.int(i);
   if (!Number.isNaN(n) && Math.abs(n) < SAFE_WHEN) return n * unitMs + basetime;
   const big = parseInt64Big(a.buf, a.off(i), a.len(i));
   if (big === null) {
-    c.reply.error(NOT_INTEGER);
+    c.reply.error(NOT_INT);
     return Number.NaN;
   }
   let when = big;
   if (unitMs === 1000) {
     if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) {
-      c.reply.error(`ERR invalid expire time in '${c.lastCommand}' command`);
+      c.reply.error(`ERR invalid expire time in '${c.commandName}' command`);
       return Number.NaN;
     }
     when *= 1000n;
   }
   if (when > LLONG_MAX - BigInt(basetime)) {
-    c.reply.error(`ERR invalid expire time in '${c.lastCommand}' command`);
+    c.reply.error(`ERR invalid expire time in '${c.commandName}' command`);
     return Number.NaN;
   }
   return Number(when + BigInt(basetime));
 }
 
-function expireGeneric(c: Client, unitMs: number, relative: boolean): void {
+function expireGeneric(c: CommandContext, unitMs: number, relative: boolean): void {
   const flags = parseFlags(c);
   if (flags < 0) return;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const when = parseExpireTime(c, 2, unitMs, relative ? ks.now : 0);
   if (Number.isNaN(when)) return;
-  const a = c.argv;
-  const e = ks.lookupWrite(c.db, a.buf, a.off(1), a.len(1));
+  const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.int(0);
-  const t = ks.db(c.db);
+  const t = c.table;
   if (flags !== 0) {
     const cur = t.expireAt[e]!; // 0 = no TTL (Redis's -1: an infinite TTL)
     if (flags & FLAG_NX && cur !== 0) return c.reply.int(0);
@@ -92,15 +97,17 @@ function expireGeneric(c: Client, unitMs: number, relative: boolean): void {
   // The column keeps 0 for "no TTL", so a time at or before the epoch deletes too.
   if (when <= ks.now) {
     ks.removeEntry(t, e);
+    c.modifiedArg(1, NOTIFY_GENERIC, "del");
     return c.reply.int(1);
   }
   ks.setExpire(t, e, when);
+  c.modifiedArg(1, NOTIFY_GENERIC, "expire");
   c.reply.int(1);
 }
 
 /** TTL family: -2 no key, -1 no TTL, else remaining (or absolute) time, rounded like Redis. */
-function ttlGeneric(c: Client, ms: boolean, absolute: boolean): void {
-  const ks = c.server.keyspace;
+function ttlGeneric(c: CommandContext, ms: boolean, absolute: boolean): void {
+  const ks = c.keyspace;
   // Redis: lookupKeyReadWithFlags(LOOKUP_NOTOUCH), which still counts a keyspace hit or miss.
   const e = lookupReadNoTouch(c, 1);
   if (e < 0) return c.reply.int(-2);
@@ -111,118 +118,25 @@ function ttlGeneric(c: Client, ms: boolean, absolute: boolean): void {
   c.reply.int(ms ? v : Math.floor((v + 500) / 1000));
 }
 
-function persist(c: Client): void {
-  const a = c.argv;
-  const ks = c.server.keyspace;
-  const e = ks.lookupWrite(c.db, a.buf, a.off(1), a.len(1));
+function persist(c: CommandContext): void {
+  const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.int(0);
-  const t = ks.db(c.db);
+  const t = c.table;
   if (t.expireAt[e] === 0) return c.reply.int(0);
-  ks.clearExpire(t, e);
+  c.keyspace.clearExpire(t, e);
+  c.modifiedArg(1, NOTIFY_GENERIC, "persist");
   c.reply.int(1);
 }
 
-/**
- * DEBUG SET-ACTIVE-EXPIRE 0|1 (argv[2]); the DEBUG command dispatches here. Like Redis's atoi,
- * anything that does not start with a non-zero number turns it off.
- */
-export function debugSetActiveExpire(c: Client): void {
-  if (c.argv.count !== 3) return c.reply.error("ERR wrong number of arguments for 'debug' command");
-  const v = Number.parseInt(c.argv.latin1(2), 10);
-  c.server.expiry.enabled = Number.isFinite(v) && v !== 0;
-  c.reply.ok();
-}
-
 const S = 1000;
-export const expireCommands: CommandSpec[] = [
-  command(
-    "expire",
-    -3,
-    "write fast",
-    [1, 1, 1],
-    "generic",
-    "Sets the expiration time of a key in seconds.",
-    (c) => expireGeneric(c, S, true),
-    { since: "1.0.0" },
-  ),
-  command(
-    "pexpire",
-    -3,
-    "write fast",
-    [1, 1, 1],
-    "generic",
-    "Sets the expiration time of a key in milliseconds.",
-    (c) => expireGeneric(c, 1, true),
-    { since: "2.6.0" },
-  ),
-  command(
-    "expireat",
-    -3,
-    "write fast",
-    [1, 1, 1],
-    "generic",
-    "Sets the expiration time of a key to a Unix timestamp.",
-    (c) => expireGeneric(c, S, false),
-    { since: "1.2.0" },
-  ),
-  command(
-    "pexpireat",
-    -3,
-    "write fast",
-    [1, 1, 1],
-    "generic",
-    "Sets the expiration time of a key to a Unix milliseconds timestamp.",
-    (c) => expireGeneric(c, 1, false),
-    { since: "2.6.0" },
-  ),
-  command(
-    "ttl",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    "generic",
-    "Returns the expiration time in seconds of a key.",
-    (c) => ttlGeneric(c, false, false),
-    { since: "1.0.0" },
-  ),
-  command(
-    "pttl",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    "generic",
-    "Returns the expiration time in milliseconds of a key.",
-    (c) => ttlGeneric(c, true, false),
-    { since: "2.6.0" },
-  ),
-  command(
-    "expiretime",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    "generic",
-    "Returns the expiration time of a key as a Unix timestamp.",
-    (c) => ttlGeneric(c, false, true),
-    { since: "7.0.0" },
-  ),
-  command(
-    "pexpiretime",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    "generic",
-    "Returns the expiration time of a key as a Unix milliseconds timestamp.",
-    (c) => ttlGeneric(c, true, true),
-    { since: "7.0.0" },
-  ),
-  command(
-    "persist",
-    2,
-    "write fast",
-    [1, 1, 1],
-    "generic",
-    "Removes the expiration time of a key.",
-    persist,
-    { since: "2.2.0" },
-  ),
+export const expireCommands: CommandDef[] = [
+  cmd("expire", (c) => expireGeneric(c, S, true)),
+  cmd("pexpire", (c) => expireGeneric(c, 1, true)),
+  cmd("expireat", (c) => expireGeneric(c, S, false)),
+  cmd("pexpireat", (c) => expireGeneric(c, 1, false)),
+  cmd("ttl", (c) => ttlGeneric(c, false, false)),
+  cmd("pttl", (c) => ttlGeneric(c, true, false)),
+  cmd("expiretime", (c) => ttlGeneric(c, false, true)),
+  cmd("pexpiretime", (c) => ttlGeneric(c, true, true)),
+  cmd("persist", persist),
 ];

@@ -3,10 +3,10 @@
 // hooks in store/objects.ts.
 
 import { parseInt64, parseInt64Big } from "../protocol/number.ts";
-import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { globMatch } from "../store/glob.ts";
 import { CLOCK_LFU } from "../store/keyspace.ts";
+import { NOTIFY_GENERIC } from "../store/notify.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import {
   type Table,
@@ -16,9 +16,11 @@ import {
   TYPE_STRING,
   TYPE_ZSET,
 } from "../store/table.ts";
-import { lookupRead, lookupReadNoTouch, lookupWrite } from "./lookup.ts";
-import { arityError, encodingMarker, intArg, NOT_INT, SYNTAX } from "./strings.ts";
-import { type CommandSpec, command } from "./table.ts";
+import { type CommandContext, RecordSlot } from "./context.ts";
+import { arityError, NOT_INT, SYNTAX } from "./errors.ts";
+import { lookupRead, lookupReadNoTouch, lookupWrite, lookupWriteIn } from "./lookup.ts";
+import { encodingMarker, intArg } from "./strings.ts";
+import { type CommandDef, cmd } from "./table.ts";
 
 /** Redis's type names (TYPE, SCAN TYPE). */
 export function typeName(type: number): string {
@@ -39,7 +41,7 @@ export function typeName(type: number): string {
 }
 
 /** Argument i equals argument j, byte for byte. */
-function sameArg(c: Client, i: number, j: number): boolean {
+function sameArg(c: CommandContext, i: number, j: number): boolean {
   const a = c.argv;
   const n = a.len(i);
   if (n !== a.len(j)) return false;
@@ -56,7 +58,7 @@ function sameArg(c: Client, i: number, j: number): boolean {
  * through the type's hook and starts a fresh clock (a new robj). Returns the new id.
  */
 function duplicate(
-  c: Client,
+  c: CommandContext,
   src: Table,
   e: number,
   dst: Table,
@@ -93,15 +95,16 @@ function duplicate(
 // ---- DEL, UNLINK, EXISTS, TYPE, TOUCH ----------------------------------------------------------
 
 /** DEL key [key ...] (and UNLINK: freeing is already O(1) here): number of keys removed. */
-function del(c: Client): void {
+function del(c: CommandContext): void {
   const a = c.argv;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   let n = 0;
   for (let i = 1; i < a.count; i++) {
-    const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+    const e = lookupWrite(c, i);
     if (e >= 0) {
       ks.removeEntry(t, e);
+      c.modifiedArg(i, NOTIFY_GENERIC, "del");
       n++;
     }
   }
@@ -109,29 +112,29 @@ function del(c: Client): void {
 }
 
 /** The original imds DEL: `del key` answers OK (status 0) or not found (status 1). */
-function delV1(c: Client): void {
+function delV1(c: CommandContext): void {
   const a = c.argv;
   if (a.count !== 2) return c.reply.error("ERR wrong number of arguments");
-  const ks = c.server.keyspace;
-  const e = ks.lookupWrite(c.db, a.buf, a.off(1), a.len(1));
+  const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.nil();
-  ks.removeEntry(ks.db(c.db), e);
+  c.keyspace.removeEntry(c.table, e);
+  c.modifiedArg(1, NOTIFY_GENERIC, "del");
   c.reply.ok();
 }
 
 /** EXISTS key [key ...]: a key named twice counts twice. */
-function exists(c: Client): void {
+function exists(c: CommandContext): void {
   let n = 0;
   for (let i = 1; i < c.argv.count; i++) if (lookupReadNoTouch(c, i) >= 0) n++;
   c.reply.int(n);
 }
 
-function type(c: Client): void {
+function type(c: CommandContext): void {
   const e = lookupReadNoTouch(c, 1);
-  c.reply.status(e < 0 ? "none" : typeName(c.server.keyspace.db(c.db).type[e]!));
+  c.reply.status(e < 0 ? "none" : typeName(c.table.type[e]!));
 }
 
-function touchCmd(c: Client): void {
+function touchCmd(c: CommandContext): void {
   let n = 0;
   for (let i = 1; i < c.argv.count; i++) if (lookupRead(c, i) >= 0) n++;
   c.reply.int(n);
@@ -139,11 +142,11 @@ function touchCmd(c: Client): void {
 
 // ---- RENAME, RENAMENX, COPY --------------------------------------------------------------------
 
-function renameGeneric(c: Client, nx: boolean): void {
+function renameGeneric(c: CommandContext, nx: boolean): void {
   const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.error("ERR no such key");
   if (sameArg(c, 1, 2)) return nx ? c.reply.int(0) : c.reply.ok();
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   const old = lookupWrite(c, 2);
   if (old >= 0) {
@@ -152,22 +155,24 @@ function renameGeneric(c: Client, nx: boolean): void {
   }
   duplicate(c, t, e, t, 2, false);
   t.remove(e); // the object moved with the key: its bytes stay accounted
+  c.modifiedArg(1, NOTIFY_GENERIC, "rename_from");
+  c.modifiedArg(2, NOTIFY_GENERIC, "rename_to");
   if (nx) c.reply.int(1);
   else c.reply.ok();
 }
 
-function rename(c: Client): void {
+function rename(c: CommandContext): void {
   renameGeneric(c, false);
 }
 
-function renamenx(c: Client): void {
+function renamenx(c: CommandContext): void {
   renameGeneric(c, true);
 }
 
 /** COPY source destination [DB destination-db] [REPLACE] */
-function copy(c: Client): void {
+function copy(c: CommandContext): void {
   const a = c.argv;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   let replace = false;
   let dbid = c.db;
   for (let j = 3; j < a.count; j++) {
@@ -201,12 +206,13 @@ function copy(c: Client): void {
     return c.reply.error(`ERR COPY of ${typeName(type)} keys is not supported: no clone hook`);
   }
   const dst = ks.db(dbid);
-  const old = ks.lookupWrite(dbid, a.buf, a.off(2), a.len(2));
+  const old = lookupWriteIn(c, dbid, 2);
   if (old >= 0) {
     if (!replace) return c.reply.int(0);
     ks.removeEntry(dst, old);
   }
   duplicate(c, src, e, dst, 2, true);
+  c.keyModified(dbid, a.buf, a.off(2), a.len(2), NOTIFY_GENERIC, "copy_to");
   c.reply.int(1);
 }
 
@@ -214,29 +220,31 @@ function copy(c: Client): void {
 
 const EMPTY = new Uint8Array(0);
 
-// Matched entry ids of one KEYS/SCAN call (grown as needed, reused between calls).
-let found = new Int32Array(1024);
+// Matched entry ids of one call (grown as needed, reused by the context's later calls).
+const FOUND = new RecordSlot(() => ({ ids: new Int32Array(1024) }));
 
-function remember(n: number, e: number): void {
-  if (n === found.length) {
-    const bigger = new Int32Array(found.length * 2);
-    bigger.set(found);
-    found = bigger;
+function remember(st: { ids: Int32Array }, n: number, e: number): void {
+  if (n === st.ids.length) {
+    const bigger = new Int32Array(st.ids.length * 2);
+    bigger.set(st.ids);
+    st.ids = bigger;
   }
-  found[n] = e;
+  st.ids[n] = e;
 }
 
-function replyKeys(c: Client, t: Table, n: number): void {
+function replyKeys(c: CommandContext, t: Table, n: number): void {
+  const st = c.scratch.record(FOUND);
   c.reply.array(n);
   for (let i = 0; i < n; i++) {
-    const e = found[i]!;
+    const e = st.ids[i]!;
     c.reply.bulk(t.page(e), t.keyOffset(e), t.keyLen[e]!);
   }
 }
 
-function keys(c: Client): void {
+function keys(c: CommandContext): void {
+  const st = c.scratch.record(FOUND);
   const a = c.argv;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   const pb = a.buf;
   const po = a.off(1);
@@ -248,13 +256,13 @@ function keys(c: Client): void {
     const at = t.expireAt[e]!;
     if (at !== 0 && at <= now) continue; // expired: hidden, left for the expiry cycle
     if (!all && !globMatch(pb, po, pl, t.page(e), t.keyOffset(e), t.keyLen[e]!)) continue;
-    remember(n++, e);
+    remember(st, n++, e);
   }
   replyKeys(c, t, n);
 }
 
 /** strtoul as parseScanCursorOrReply uses it; -1 when invalid. Values past 2^53 are clamped. */
-function parseCursor(c: Client, i: number): number {
+function parseCursor(c: CommandContext, i: number): number {
   const a = c.argv;
   const b = a.buf;
   let p = a.off(i);
@@ -300,7 +308,8 @@ function parseCursor(c: Client, i: number): number {
  * at least once whatever grows, shrinks or rehashes in between. Each call visits at most
  * 10 * COUNT rows and collects at most COUNT keys before filtering, like Redis.
  */
-function scan(c: Client): void {
+function scan(c: CommandContext): void {
+  const st = c.scratch.record(FOUND);
   const a = c.argv;
   const cursor = parseCursor(c, 1);
   if (cursor < 0) return c.reply.error("ERR invalid cursor");
@@ -325,7 +334,7 @@ function scan(c: Client): void {
       return c.reply.error(SYNTAX);
     }
   }
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   const hw = t.highWater;
   const maxRows = Math.min(count * 10, hw);
@@ -333,7 +342,7 @@ function scan(c: Client): void {
   let collected = 0;
   const stop = Math.min(hw, cursor + maxRows);
   for (; e < stop && collected < count; e++) {
-    if (t.type[e] !== 0) remember(collected++, e);
+    if (t.type[e] !== 0) remember(st, collected++, e);
   }
   const next = e >= hw ? 0 : e;
   // Filter: pattern, then type, then expiry (Redis's order).
@@ -343,7 +352,7 @@ function scan(c: Client): void {
   const ghosts: Uint8Array[] = [];
   let lastRemovedKey: Uint8Array = EMPTY;
   for (let i = 0; i < collected; i++) {
-    const id = found[i]!;
+    const id = st.ids[i]!;
     if (t.type[id] === 0) continue;
     if (typeArg >= 0 && wantType === "none") lastRemovedKey = t.keyBytes(id);
     if (
@@ -356,30 +365,30 @@ function scan(c: Client): void {
       // Redis looks the key up to learn its type; an expired key is deleted by that lookup and
       // has type "none", and the later expiry check no longer sees it: TYPE none returns it.
       if (ks.expireIfNeeded(t, id)) {
-        c.server.stats.keyspaceMisses++;
+        ks.misses++;
         if (wantType === "none") ghosts.push(lastRemovedKey);
         continue;
       }
-      c.server.stats.keyspaceHits++;
+      ks.hits++;
       if (typeName(t.type[id]!) !== wantType) continue;
     } else if (ks.expireIfNeeded(t, id)) {
       continue;
     }
-    found[n++] = id;
+    st.ids[n++] = id;
   }
   c.reply.array(2);
   c.reply.bulkStr(String(next));
   if (ghosts.length === 0) return replyKeys(c, t, n);
   c.reply.array(n + ghosts.length);
   for (let i = 0; i < n; i++) {
-    const e = found[i]!;
+    const e = st.ids[i]!;
     c.reply.bulk(t.page(e), t.keyOffset(e), t.keyLen[e]!);
   }
   for (const g of ghosts) c.reply.bulkBytes(g);
 }
 
-function randomkey(c: Client): void {
-  const ks = c.server.keyspace;
+function randomkey(c: CommandContext): void {
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   // Each expired pick is deleted, so this ends within count + 1 rounds.
   for (let tries = t.count + 1; tries > 0; tries--) {
@@ -435,7 +444,7 @@ function parseLongOrNaN(buf: Uint8Array, off: number, len: number): number {
   return b === null ? Number.NaN : Number(b);
 }
 
-function object(c: Client): void {
+function object(c: CommandContext): void {
   const a = c.argv;
   const r = c.reply;
   const sub = a.str(1).toLowerCase();
@@ -451,8 +460,8 @@ function object(c: Client): void {
   }
   const e = lookupReadNoTouch(c, 2);
   if (e < 0) return r.nil();
-  const server = c.server;
-  const t = server.keyspace.db(c.db);
+  const ks = c.keyspace;
+  const t = c.table;
   const type = t.type[e]!;
   switch (sub) {
     case "encoding": {
@@ -467,171 +476,44 @@ function object(c: Client): void {
         stringEncoding(t, e) === "int"
       ) {
         const v = parseLongOrNaN(t.page(e), t.valueOffset(e), t.valLen[e]!);
-        const policy = server.config.get("maxmemory-policy");
-        const noShared =
-          server.config.int("maxmemory") !== 0 &&
-          (policy.endsWith("lru") || policy.endsWith("lfu"));
-        if (v >= 0 && v < SHARED_INTEGERS && !noShared) return r.int(SHARED_REFCOUNT);
+        if (v >= 0 && v < SHARED_INTEGERS && c.limits.sharedIntegers) return r.int(SHARED_REFCOUNT);
       }
       return r.int(1);
     }
     case "idletime":
-      if (server.keyspace.clockMode === CLOCK_LFU) {
+      if (ks.clockMode === CLOCK_LFU) {
         return r.error(
           "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
       }
-      return r.int(Math.floor(server.keyspace.idleMs(t, e) / 1000));
+      return r.int(Math.floor(ks.idleMs(t, e) / 1000));
     default: // freq
-      if (server.keyspace.clockMode !== CLOCK_LFU) {
+      if (ks.clockMode !== CLOCK_LFU) {
         return r.error(
           "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
       }
-      return r.int(server.keyspace.lfuFreq(t, e));
+      return r.int(ks.lfuFreq(t, e));
   }
 }
 
 // ---- the table ----------------------------------------------------------------------------------
 
-const G = "generic";
-export const keyCommands: CommandSpec[] = [
-  command("del", -2, "write", [1, -1, 1], G, "Deletes one or more keys.", del, {
-    since: "1.0.0",
-    v1Handler: delV1,
+export const keyCommands: CommandDef[] = [
+  cmd("del", del, { v1Handler: delV1 }),
+  cmd("unlink", del),
+  cmd("exists", exists),
+  cmd("type", type),
+  cmd("touch", touchCmd),
+  cmd("rename", rename),
+  cmd("renamenx", renamenx),
+  cmd("copy", copy),
+  cmd("keys", keys),
+  cmd("scan", scan),
+  cmd("randomkey", randomkey),
+  cmd("object", object, {
+    subcommands: ["encoding", "freq", "idletime", "refcount", "help"].map((sub) =>
+      cmd(`object|${sub}`, object),
+    ),
   }),
-  command(
-    "unlink",
-    -2,
-    "write fast",
-    [1, -1, 1],
-    G,
-    "Asynchronously deletes one or more keys.",
-    del,
-    { since: "4.0.0" },
-  ),
-  command(
-    "exists",
-    -2,
-    "readonly fast",
-    [1, -1, 1],
-    G,
-    "Determines whether one or more keys exist.",
-    exists,
-    { since: "1.0.0" },
-  ),
-  command(
-    "type",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    G,
-    "Determines the type of value stored at a key.",
-    type,
-    { since: "1.0.0" },
-  ),
-  command(
-    "touch",
-    -2,
-    "readonly fast",
-    [1, -1, 1],
-    G,
-    "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-    touchCmd,
-    { since: "3.2.1" },
-  ),
-  command(
-    "rename",
-    3,
-    "write",
-    [1, 2, 1],
-    G,
-    "Renames a key and overwrites the destination.",
-    rename,
-    { since: "1.0.0" },
-  ),
-  command(
-    "renamenx",
-    3,
-    "write fast",
-    [1, 2, 1],
-    G,
-    "Renames a key only when the target key name doesn't exist.",
-    renamenx,
-    { since: "1.0.0" },
-  ),
-  command(
-    "copy",
-    -3,
-    "write denyoom",
-    [1, 2, 1],
-    G,
-    "Copies the value of a key to a new key.",
-    copy,
-    { since: "6.2.0" },
-  ),
-  command(
-    "keys",
-    2,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns all key names that match a pattern.",
-    keys,
-    { since: "1.0.0" },
-  ),
-  command(
-    "scan",
-    -2,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Iterates over the key names in the database.",
-    scan,
-    { since: "2.8.0" },
-  ),
-  command(
-    "randomkey",
-    1,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns a random key name from the database.",
-    randomkey,
-    { since: "1.0.0" },
-  ),
-  command(
-    "object",
-    -2,
-    "",
-    [0, 0, 0],
-    G,
-    "A container for object introspection commands.",
-    object,
-    {
-      since: "2.2.3",
-      // OBJECT dispatches its subcommands itself; these describe them (COMMAND INFO/DOCS).
-      subcommands: [
-        ["encoding", "Returns the internal encoding of a Redis object.", "2.2.3"],
-        ["freq", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"],
-        ["idletime", "Returns the time since the last access to a Redis object.", "2.2.3"],
-        ["refcount", "Returns the reference count of a value of a key.", "2.2.3"],
-      ]
-        .map(([sub, summary, since]) =>
-          command(`object|${sub}`, 3, "readonly", [2, 2, 1], G, summary!, object, { since }),
-        )
-        .concat(
-          command(
-            "object|help",
-            2,
-            "loading stale",
-            [0, 0, 0],
-            G,
-            "Returns helpful text about the different subcommands.",
-            object,
-            { since: "6.2.0" },
-          ),
-        ),
-    },
-  ),
 ];

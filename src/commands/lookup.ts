@@ -2,31 +2,40 @@
 // the keyspace (lookupRead/lookupWrite touch the key, lookupNoTouch does not); this adds the
 // keyspace hit/miss statistics, which Redis counts for read lookups only (lookupKeyRead counts,
 // lookupKeyWrite does not).
+//
+// Every key access of a command goes through one of these (never `table.find`), so expiry and
+// the statistics are right on every path. A lookup returns the entry id (or -1) in the
+// selected database's table, `ctx.table`, so the caller has both without searching again.
 
-import type { Client } from "../server/client.ts";
+import type { CommandContext } from "./context.ts";
 
 /** lookupKeyRead: entry id or -1; counts a keyspace hit or miss; touches the key. */
-export function lookupRead(c: Client, i: number): number {
+export function lookupRead(c: CommandContext, i: number): number {
   const a = c.argv;
-  return counted(c, c.server.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i)));
+  return counted(c, c.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i)));
 }
 
 /** lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the clock alone. */
-export function lookupReadNoTouch(c: Client, i: number): number {
+export function lookupReadNoTouch(c: CommandContext, i: number): number {
   const a = c.argv;
-  return counted(c, c.server.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
+  return counted(c, c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
 }
 
 /** Count a read lookup's hit or miss; passes the entry id through. */
-function counted(c: Client, e: number): number {
-  const stats = c.server.stats;
-  if (e < 0) stats.keyspaceMisses++;
-  else stats.keyspaceHits++;
+function counted(c: CommandContext, e: number): number {
+  if (e < 0) c.keyspace.misses++;
+  else c.keyspace.hits++;
   return e;
 }
 
 /** lookupKeyWrite: entry id or -1; no statistics; touches the key. */
-export function lookupWrite(c: Client, i: number): number {
+export function lookupWrite(c: CommandContext, i: number): number {
   const a = c.argv;
-  return c.server.keyspace.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+  return c.keyspace.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+}
+
+/** lookupKeyWrite of argument i in database `db` (MOVE, COPY ... DB). */
+export function lookupWriteIn(c: CommandContext, db: number, i: number): number {
+  const a = c.argv;
+  return c.keyspace.lookupWrite(db, a.buf, a.off(i), a.len(i));
 }

@@ -3,9 +3,8 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { ConfigError, findOption, OPTIONS } from "../config.ts";
-import type { Client } from "../server/client.ts";
-import { configFile, renderInfo } from "../server/info.ts";
 import { globMatchText } from "../store/glob.ts";
+import { NOTIFY_GENERIC } from "../store/notify.ts";
 import {
   COMMAND_HELP,
   commandAll,
@@ -15,78 +14,79 @@ import {
   commandInfoCmd,
   commandList,
 } from "./command-info.ts";
-import { dbIndexArg, ERR_DB_RANGE, ERR_SYNTAX, helpReply, sub } from "./connection.ts";
-import { debugSetActiveExpire } from "./expire.ts";
-import { type CommandSpec, command } from "./table.ts";
-
-const SERVER = "server";
-const ADMIN = "admin noscript loading stale";
+import { containerOnly, dbIndexArg, helpReply } from "./connection.ts";
+import type { CommandContext, SessionContext } from "./context.ts";
+import { DB_RANGE, SAME_OBJECT, SYNTAX } from "./errors.ts";
+import { lookupWrite, lookupWriteIn } from "./lookup.ts";
+import { type CommandDef, cmd } from "./table.ts";
 
 // ---- databases --------------------------------------------------------------------
 
-function dbsize(c: Client): void {
-  c.reply.int(c.server.keyspace.db(c.db).count);
+function dbsize(c: CommandContext): void {
+  c.reply.int(c.table.count);
 }
 
 /** FLUSHDB / FLUSHALL [ASYNC|SYNC]: both flush at once (freeing is cheap here). */
-function flushOption(c: Client): boolean {
+function flushOption(c: CommandContext): boolean {
   const a = c.argv;
   if (a.count === 1) return true;
   if (a.count === 2 && (a.is(1, "async") || a.is(1, "sync"))) return true;
-  c.reply.error(ERR_SYNTAX);
+  c.reply.error(SYNTAX);
   return false;
 }
 
-function flushdb(c: Client): void {
+function flushdb(c: CommandContext): void {
   if (!flushOption(c)) return;
-  c.server.keyspace.db(c.db).clear();
+  c.keyspace.flushDb(c.db);
   c.reply.ok();
 }
 
-function flushall(c: Client): void {
+function flushall(c: CommandContext): void {
   if (!flushOption(c)) return;
-  c.server.keyspace.flushAll();
+  c.keyspace.flushAll();
   c.reply.ok();
 }
 
-function swapdb(c: Client): void {
+function swapdb(c: CommandContext): void {
   const a = c.argv;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const x = a.int(1);
   if (!Number.isInteger(x)) return c.reply.error("ERR invalid first DB index");
   const y = a.int(2);
   if (!Number.isInteger(y)) return c.reply.error("ERR invalid second DB index");
   if (x < 0 || x >= ks.databases || y < 0 || y >= ks.databases) {
-    return c.reply.error(ERR_DB_RANGE);
+    return c.reply.error(DB_RANGE);
   }
   if (x !== y) ks.swapDb(x, y);
   c.reply.ok();
 }
 
 /** MOVE key db: 1 if moved, 0 if absent here or present there. TTL moves with the key. */
-function move(c: Client): void {
+function move(c: CommandContext): void {
   const a = c.argv;
   const dst = dbIndexArg(c, 2);
   if (dst < 0) return;
-  if (dst === c.db) return c.reply.error("ERR source and destination objects are the same");
-  const ks = c.server.keyspace;
-  const e = ks.lookupWrite(c.db, a.buf, a.off(1), a.len(1));
+  if (dst === c.db) return c.reply.error(SAME_OBJECT);
+  const ks = c.keyspace;
+  const e = lookupWrite(c, 1);
   if (e < 0) return c.reply.int(0);
-  if (ks.lookupWrite(dst, a.buf, a.off(1), a.len(1)) >= 0) return c.reply.int(0);
-  ks.db(c.db).moveTo(e, ks.db(dst));
+  if (lookupWriteIn(c, dst, 1) >= 0) return c.reply.int(0);
+  c.table.moveTo(e, ks.db(dst));
+  c.modifiedArg(1, NOTIFY_GENERIC, "move_from");
+  c.keyModified(dst, a.buf, a.off(1), a.len(1), NOTIFY_GENERIC, "move_to");
   c.reply.int(1);
 }
 
 // ---- INFO TIME DEBUG ------------------------------------------------------------------
 
-function info(c: Client): void {
+function info(c: SessionContext): void {
   const a = c.argv;
   const sections: string[] = [];
   for (let i = 1; i < a.count; i++) sections.push(a.str(i).toLowerCase());
-  c.reply.verbatim(renderInfo(c.server, sections));
+  c.reply.verbatim(c.server.info(sections));
 }
 
-function time(c: Client): void {
+function time(c: CommandContext): void {
   const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   c.reply.array(2);
   c.reply.bulkStr(String(Math.floor(us / 1e6)));
@@ -99,7 +99,7 @@ function strtod(s: string): number {
   return m ? Number(m[0]) : 0;
 }
 
-function debug(c: Client): void {
+function debug(c: SessionContext): void {
   const a = c.argv;
   if (a.is(1, "sleep") && a.count === 3) {
     // Blocks the whole server, as in Redis: that is what tests use it for.
@@ -107,7 +107,12 @@ function debug(c: Client): void {
     if (ms > 0) Bun.sleepSync(ms);
     return c.reply.ok();
   }
-  if (a.is(1, "set-active-expire") && a.count === 3) return debugSetActiveExpire(c);
+  if (a.is(1, "set-active-expire") && a.count === 3) {
+    // Like Redis's atoi: anything that does not start with a non-zero number turns it off.
+    const v = Number.parseInt(a.latin1(2), 10);
+    c.server.setActiveExpire(Number.isFinite(v) && v !== 0);
+    return c.reply.ok();
+  }
   if (a.is(1, "help")) {
     return helpReply(c, "DEBUG", [
       "SLEEP <seconds>",
@@ -129,7 +134,7 @@ function isPlainName(pattern: string): boolean {
 }
 
 /** CONFIG GET pattern [pattern ...]: name/value pairs, each option once. */
-function configGet(c: Client): void {
+function configGet(c: SessionContext): void {
   const a = c.argv;
   const config = c.server.config;
   const found = new Map<string, string>();
@@ -152,9 +157,9 @@ function configGet(c: Client): void {
 }
 
 /** CONFIG SET name value [name value ...]: all or nothing, as Redis 7.0. */
-function configSet(c: Client): void {
+function configSet(c: SessionContext): void {
   const a = c.argv;
-  if ((a.count - 2) % 2 !== 0) return c.reply.error(ERR_SYNTAX);
+  if ((a.count - 2) % 2 !== 0) return c.reply.error(SYNTAX);
   const config = c.server.config;
   const names: string[] = [];
   for (let i = 2; i < a.count; i += 2) {
@@ -183,27 +188,21 @@ function configSet(c: Client): void {
   c.reply.ok();
 }
 
-function configResetstat(c: Client): void {
-  const server = c.server;
-  server.stats.reset();
-  server.commands.stats.reset();
-  server.keyspace.expiredKeys = 0;
-  server.evictor.evictedKeys = 0;
-  server.expiry.timeCapReached = 0;
-  server.expiry.cpuMs = 0;
+function configResetstat(c: SessionContext): void {
+  c.server.resetStats();
   c.reply.ok();
 }
 
-function configRewrite(c: Client): void {
-  const path = configFile();
+function configRewrite(c: SessionContext): void {
+  const path = c.server.configFile();
   if (path === "") return c.reply.error("ERR The server is running without a config file");
   try {
     rewriteConfigFile(c, path);
   } catch (e) {
-    c.server.log.warn(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    c.server.logLine("warning", `CONFIG REWRITE failed: ${(e as Error).message}`);
     return c.reply.error(`ERR Rewriting config file: ${(e as Error).message}`);
   }
-  c.server.log.notice("CONFIG REWRITE executed with success.");
+  c.server.logLine("notice", "CONFIG REWRITE executed with success.");
   c.reply.ok();
 }
 
@@ -212,7 +211,7 @@ function configRewrite(c: Client): void {
  * value differs from its default, append the others, drop lines of options
  * back at their default. (Redis's rewrite works the same way, roughly.)
  */
-function rewriteConfigFile(c: Client, path: string): void {
+function rewriteConfigFile(c: SessionContext, path: string): void {
   const config = c.server.config;
   const text = existsSync(path) ? readFileSync(path, "utf8") : "";
   const quote = (v: string) => (v === "" || /[\s"']/.test(v) ? JSON.stringify(v) : v);
@@ -260,7 +259,7 @@ const CONFIG_HELP = [
 
 // ---- FUNCTION (no functions: imds has no scripting) ------------------------------------
 
-function functionList(c: Client): void {
+function functionList(c: SessionContext): void {
   const a = c.argv;
   for (let i = 2; i < a.count; i++) {
     if (a.is(i, "withcode")) continue;
@@ -274,7 +273,7 @@ function functionList(c: Client): void {
   c.reply.array(0);
 }
 
-function functionFlush(c: Client): void {
+function functionFlush(c: SessionContext): void {
   const a = c.argv;
   if (a.count > 3 || (a.count === 3 && !a.is(2, "async") && !a.is(2, "sync"))) {
     return c.reply.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
@@ -291,233 +290,39 @@ const FUNCTION_HELP = [
 
 // ---- the table ---------------------------------------------------------------------------
 
-function containerOnly(c: Client): void {
-  c.reply.error(`ERR wrong number of arguments for '${c.argv.str(0).toLowerCase()}' command`);
-}
-
-const commandSubcommands: CommandSpec[] = [
-  sub(
-    "command|count",
-    2,
-    "loading stale",
-    "Returns a count of commands.",
-    commandCount,
-    "2.8.13",
-    SERVER,
-  ),
-  sub(
-    "command|docs",
-    -2,
-    "loading stale",
-    "Returns documentary information about one, multiple or all commands.",
-    commandDocsCmd,
-    "7.0.0",
-    SERVER,
-  ),
-  sub(
-    "command|info",
-    -2,
-    "loading stale",
-    "Returns information about one, multiple or all commands.",
-    commandInfoCmd,
-    "2.8.13",
-    SERVER,
-  ),
-  sub(
-    "command|list",
-    -2,
-    "loading stale",
-    "Returns a list of command names.",
-    commandList,
-    "7.0.0",
-    SERVER,
-  ),
-  sub(
-    "command|getkeys",
-    -4,
-    "loading stale",
-    "Extracts the key names from an arbitrary command.",
-    commandGetkeys,
-    "2.8.13",
-    SERVER,
-  ),
-  sub(
-    "command|help",
-    2,
-    "loading stale",
-    "Returns helpful text about the different subcommands.",
-    (c) => helpReply(c, "COMMAND", COMMAND_HELP),
-    "5.0.0",
-    SERVER,
-  ),
+const commandSubcommands: CommandDef[] = [
+  cmd("command|count", commandCount),
+  cmd("command|docs", commandDocsCmd),
+  cmd("command|info", commandInfoCmd),
+  cmd("command|list", commandList),
+  cmd("command|getkeys", commandGetkeys),
+  cmd("command|help", (c) => helpReply(c, "COMMAND", COMMAND_HELP)),
 ];
 
-const configSubcommands: CommandSpec[] = [
-  sub(
-    "config|get",
-    -3,
-    ADMIN,
-    "Returns the effective values of configuration parameters.",
-    configGet,
-    "2.0.0",
-    SERVER,
-  ),
-  sub(
-    "config|set",
-    -4,
-    ADMIN,
-    "Sets configuration parameters in-flight.",
-    configSet,
-    "2.0.0",
-    SERVER,
-  ),
-  sub(
-    "config|resetstat",
-    2,
-    ADMIN,
-    "Resets the server's statistics.",
-    configResetstat,
-    "2.0.0",
-    SERVER,
-  ),
-  sub(
-    "config|rewrite",
-    2,
-    ADMIN,
-    "Persists the effective configuration to file.",
-    configRewrite,
-    "2.8.0",
-    SERVER,
-  ),
-  sub(
-    "config|help",
-    2,
-    "loading stale",
-    "Returns helpful text about the different subcommands.",
-    (c) => helpReply(c, "CONFIG", CONFIG_HELP),
-    "5.0.0",
-    SERVER,
-  ),
+const configSubcommands: CommandDef[] = [
+  cmd("config|get", configGet),
+  cmd("config|set", configSet),
+  cmd("config|resetstat", configResetstat),
+  cmd("config|rewrite", configRewrite),
+  cmd("config|help", (c) => helpReply(c, "CONFIG", CONFIG_HELP)),
 ];
 
-const functionSubcommands: CommandSpec[] = [
-  sub(
-    "function|list",
-    -2,
-    "noscript",
-    "Returns information about all libraries.",
-    functionList,
-    "7.0.0",
-    "scripting",
-  ),
-  sub(
-    "function|flush",
-    -2,
-    "write noscript",
-    "Deletes all libraries and functions.",
-    functionFlush,
-    "7.0.0",
-    "scripting",
-  ),
-  sub(
-    "function|help",
-    2,
-    "loading stale",
-    "Returns helpful text about the different subcommands.",
-    (c) => helpReply(c, "FUNCTION", FUNCTION_HELP),
-    "7.0.0",
-    "scripting",
-  ),
+const functionSubcommands: CommandDef[] = [
+  cmd("function|list", functionList),
+  cmd("function|flush", functionFlush),
+  cmd("function|help", (c) => helpReply(c, "FUNCTION", FUNCTION_HELP)),
 ];
 
-export const serverCommands: CommandSpec[] = [
-  command(
-    "dbsize",
-    1,
-    "readonly fast",
-    [0, 0, 0],
-    SERVER,
-    "Returns the number of keys in the database.",
-    dbsize,
-    { since: "1.0.0" },
-  ),
-  command(
-    "flushdb",
-    -1,
-    "write",
-    [0, 0, 0],
-    SERVER,
-    "Removes all keys from the current database.",
-    flushdb,
-    { since: "1.0.0" },
-  ),
-  command(
-    "flushall",
-    -1,
-    "write",
-    [0, 0, 0],
-    SERVER,
-    "Removes all keys from all databases.",
-    flushall,
-    { since: "1.0.0" },
-  ),
-  command("swapdb", 3, "write fast", [0, 0, 0], SERVER, "Swaps two Redis databases.", swapdb, {
-    since: "4.0.0",
-  }),
-  command("move", 3, "write fast", [1, 1, 1], "generic", "Moves a key to another database.", move, {
-    since: "1.0.0",
-  }),
-  command(
-    "info",
-    -1,
-    "loading stale sentinel",
-    [0, 0, 0],
-    SERVER,
-    "Returns information and statistics about the server.",
-    info,
-    { since: "1.0.0" },
-  ),
-  command("time", 1, "loading stale fast", [0, 0, 0], SERVER, "Returns the server time.", time, {
-    since: "2.6.0",
-  }),
-  command(
-    "debug",
-    -2,
-    "admin noscript loading stale",
-    [0, 0, 0],
-    SERVER,
-    "A container for debugging commands.",
-    debug,
-    { since: "1.0.0" },
-  ),
-  command(
-    "command",
-    -1,
-    "loading stale sentinel",
-    [0, 0, 0],
-    SERVER,
-    "Returns detailed information about all commands.",
-    commandAll,
-    { since: "2.8.13", subcommands: commandSubcommands },
-  ),
-  command(
-    "config",
-    -2,
-    "",
-    [0, 0, 0],
-    SERVER,
-    "A container for server configuration commands.",
-    containerOnly,
-    { since: "2.0.0", subcommands: configSubcommands },
-  ),
-  command(
-    "function",
-    -2,
-    "",
-    [0, 0, 0],
-    "scripting",
-    "A container for function commands.",
-    containerOnly,
-    { since: "7.0.0", subcommands: functionSubcommands },
-  ),
+export const serverCommands: CommandDef[] = [
+  cmd("dbsize", dbsize),
+  cmd("flushdb", flushdb),
+  cmd("flushall", flushall),
+  cmd("swapdb", swapdb),
+  cmd("move", move),
+  cmd("info", info),
+  cmd("time", time),
+  cmd("debug", debug),
+  cmd("command", commandAll, { subcommands: commandSubcommands }),
+  cmd("config", containerOnly, { subcommands: configSubcommands }),
+  cmd("function", containerOnly, { subcommands: functionSubcommands }),
 ];

@@ -9,45 +9,54 @@ import {
   parseLongDouble,
 } from "../protocol/longdouble.ts";
 import { parseInt64, parseInt64Big } from "../protocol/number.ts";
-import { MODE_V1 } from "../protocol/reply.ts";
-import type { Client } from "../server/client.ts";
 import { copyBytes } from "../store/bytes.ts";
+import { NOTIFY_GENERIC, NOTIFY_STRING } from "../store/notify.ts";
 import { type Table, TYPE_STRING } from "../store/table.ts";
+import { type CommandContext, RecordSlot } from "./context.ts";
+import {
+  arityError,
+  NOT_FLOAT,
+  NOT_INT,
+  OVERFLOW,
+  STRING_TOO_BIG,
+  SYNTAX,
+  WRONGTYPE,
+} from "./errors.ts";
 import { lookupRead, lookupWrite } from "./lookup.ts";
-import { type CommandSpec, command } from "./table.ts";
-
-export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
-export const NOT_INT = "ERR value is not an integer or out of range";
-export const SYNTAX = "ERR syntax error";
-const NOT_FLOAT = "ERR value is not a valid float";
-const OVERFLOW = "ERR increment or decrement would overflow";
-const TOO_BIG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+import { type CommandDef, cmd } from "./table.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
 
-/** Redis's arity error (the original v1 protocol has its own shorter text). */
-export function arityError(c: Client, name: string): void {
-  if (c.reply.mode === MODE_V1) c.reply.error("ERR wrong number of arguments");
-  else c.reply.error(`ERR wrong number of arguments for '${name}' command`);
-}
-
 // ---- int64 ---------------------------------------------------------------------------------
 
-/** Set by parseLL when it returns BIG: the exact value. */
-let bigValue = 0n;
+/**
+ * The string family's working record, one per context (caller-owned; no module state): the
+ * exact value behind parseLL's BIG, SET's parsed options, and INCR's digit buffer.
+ */
+class StringState {
+  /** Set by parseLL when it returns BIG: the exact value. */
+  bigValue = 0n;
+  /** parseSetOptions's results (parseExtendedStringArgumentsOrReply's out-parameters). */
+  optFlags = 0;
+  optExpireArg = -1;
+  /** Digits of an INCR result are written here, then copied into the arena. */
+  readonly digits = new Uint8Array(24);
+}
+const STRING_STATE = new RecordSlot(() => new StringState());
+
 /** parseLL's answer for a valid int64 beyond +-2^53. */
 const BIG = Number.POSITIVE_INFINITY;
 
-/** Redis string2ll: a safe integer, BIG (exact value in bigValue), or NaN when invalid. */
-function parseLL(buf: Uint8Array, off: number, len: number): number {
+/** Redis string2ll: a safe integer, BIG (exact value in st.bigValue), or NaN when invalid. */
+function parseLL(st: StringState, buf: Uint8Array, off: number, len: number): number {
   const n = parseInt64(buf, off, len);
   if (n >= -MAX_SAFE && n <= MAX_SAFE) return n;
   if (len < 16) return Number.NaN; // fewer than 16 chars cannot be beyond 2^53
   const b = parseInt64Big(buf, off, len);
   if (b === null) return Number.NaN;
-  bigValue = b;
+  st.bigValue = b;
   return BIG;
 }
 
@@ -55,17 +64,15 @@ function parseLL(buf: Uint8Array, off: number, len: number): number {
  * An int64 argument where exactness past 2^53 does not matter (offsets, counts, times): the
  * value, approximated as a double beyond 2^53; NaN when Redis would refuse it.
  */
-export function intArg(c: Client, i: number): number {
+export function intArg(c: CommandContext, i: number): number {
   const a = c.argv;
-  const n = parseLL(a.buf, a.off(i), a.len(i));
-  return n === BIG ? Number(bigValue) : n;
+  const st = c.scratch.record(STRING_STATE);
+  const n = parseLL(st, a.buf, a.off(i), a.len(i));
+  return n === BIG ? Number(st.bigValue) : n;
 }
 
-// Digits of an INCR result are written here, then copied into the arena.
-const digits = new Uint8Array(24);
-
 /** Decimal digits of a safe integer into `digits`; returns the length. */
-function formatInt(x: number): number {
+function formatInt(digits: Uint8Array, x: number): number {
   let p = 0;
   if (x < 0) {
     digits[p++] = 45;
@@ -91,34 +98,45 @@ const latin1Encoder = (s: string): Uint8Array => {
 
 // ---- shared write paths ----------------------------------------------------------------------
 
+/** setKeyFromArg's `known`: the caller has not looked the key up. */
+const LOOKUP = -2;
+
 /**
- * setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. One hash
- * lookup; a key of another type is removed first (its object's bytes leave the accounting).
+ * setKey: store argument vi under argument ki as a string; TTL cleared unless keepTtl. A key of
+ * another type is removed first (its object's bytes leave the accounting). `known` is the
+ * entry of the caller's own lookupWrite of the key (-1 = absent), so nothing searches twice.
+ * Signals the write as `event`.
  */
-function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): number {
+function setKeyFromArg(
+  c: CommandContext,
+  ki: number,
+  vi: number,
+  keepTtl: boolean,
+  event: string,
+  known = LOOKUP,
+): number {
   const a = c.argv;
-  const ks = c.server.keyspace;
-  const t = ks.db(c.db);
+  const ks = c.keyspace;
+  const t = c.table;
   const kb = a.buf;
-  const ko = a.off(ki);
-  const kl = a.len(ki);
   const vo = a.off(vi);
   const vl = a.len(vi);
-  let e = t.find(kb, ko, kl);
+  // lookupKeyWrite: lazy expiry (counted in expired_keys) and the access clock, as Redis's setKey.
+  let e = known === LOOKUP ? lookupWrite(c, ki) : known;
   if (e >= 0 && t.type[e] !== TYPE_STRING) {
     ks.removeEntry(t, e);
     e = -1;
   }
   if (e < 0) {
     // a new entry starts with no TTL and the keyspace's initial clock
-    e = t.add(kb, ko, kl, TYPE_STRING, vl);
+    e = t.add(kb, a.off(ki), a.len(ki), TYPE_STRING, vl);
     copyBytes(kb, vo, t.page(e), t.valueOffset(e), vl);
-    return e;
+  } else {
+    t.setValue(e, kb, vo, vl);
+    if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined; // encoding marker
+    if (!keepTtl && t.expireAt[e] !== 0) t.setExpireAt(e, 0); // a plain SET drops the TTL
   }
-  t.setValue(e, kb, vo, vl);
-  if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined; // encoding marker
-  if (!keepTtl && t.expireAt[e] !== 0) t.setExpireAt(e, 0); // a plain SET drops the TTL
-  ks.touch(t, e); // Redis looks the key up for writing (LRU: now; LFU: keeps and bumps)
+  c.modifiedArg(ki, NOTIFY_STRING, event);
   return e;
 }
 
@@ -127,13 +145,14 @@ function setKeyFromArg(c: Client, ki: number, vi: number, keepTtl: boolean): num
  * value's encoding marker becomes `enc` (undefined: derived from the bytes).
  */
 function overwrite(
-  c: Client,
+  c: CommandContext,
   t: Table,
   e: number,
   ki: number,
   v: Uint8Array,
   vlen: number,
   enc: StringEncoding | undefined,
+  event: string,
 ): void {
   if (e < 0) {
     const a = c.argv;
@@ -143,6 +162,7 @@ function overwrite(
     t.setValue(e, v, 0, vlen);
   }
   markEncoding(t, e, enc);
+  c.modifiedArg(ki, NOTIFY_STRING, event);
 }
 
 // ---- OBJECT ENCODING of strings ------------------------------------------------------------
@@ -182,7 +202,7 @@ const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
  * Compare argument i with a lowercase option word the way the C code does: case-insensitively,
  * with the argument read as a C string (it ends at its first NUL byte).
  */
-function optIs(c: Client, i: number, word: string): boolean {
+function optIs(c: CommandContext, i: number, word: string): boolean {
   const a = c.argv;
   const buf = a.buf;
   const off = a.off(i);
@@ -197,18 +217,20 @@ function optIs(c: Client, i: number, word: string): boolean {
   return len === n || buf[off + n] === 0;
 }
 
-// parseExtendedStringArgumentsOrReply's results (module state: commands run one at a time).
-let optFlags = 0;
-let optExpireArg = -1;
-
 /**
  * SET/GETEX options from argument `from` on. Replies with `syntaxError` (Redis's syntax error,
  * or the original protocol's arity error for untyped SET) and returns false.
  */
-function parseSetOptions(c: Client, from: number, isSet: boolean, syntaxError = SYNTAX): boolean {
+function parseSetOptions(
+  c: CommandContext,
+  from: number,
+  isSet: boolean,
+  syntaxError = SYNTAX,
+): boolean {
+  const st = c.scratch.record(STRING_STATE);
   const count = c.argv.count;
   let f = 0;
-  optExpireArg = -1;
+  st.optExpireArg = -1;
   for (let j = from; j < count; j++) {
     const hasNext = j + 1 < count;
     if (isSet && optIs(c, j, "nx") && !(f & F_XX)) f |= F_NX;
@@ -222,34 +244,34 @@ function parseSetOptions(c: Client, from: number, isSet: boolean, syntaxError = 
       hasNext
     ) {
       f |= F_EX;
-      optExpireArg = ++j;
+      st.optExpireArg = ++j;
     } else if (
       optIs(c, j, "px") &&
       !(f & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PXAT)) &&
       hasNext
     ) {
       f |= F_PX;
-      optExpireArg = ++j;
+      st.optExpireArg = ++j;
     } else if (
       optIs(c, j, "exat") &&
       !(f & (F_KEEPTTL | F_PERSIST | F_EX | F_PX | F_PXAT)) &&
       hasNext
     ) {
       f |= F_EXAT;
-      optExpireArg = ++j;
+      st.optExpireArg = ++j;
     } else if (
       optIs(c, j, "pxat") &&
       !(f & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PX)) &&
       hasNext
     ) {
       f |= F_PXAT;
-      optExpireArg = ++j;
+      st.optExpireArg = ++j;
     } else {
       c.reply.error(syntaxError);
       return false;
     }
   }
-  optFlags = f;
+  st.optFlags = f;
   return true;
 }
 
@@ -257,9 +279,10 @@ function parseSetOptions(c: Client, from: number, isSet: boolean, syntaxError = 
  * getExpireMillisecondsOrReply: the absolute expiry in unix ms for the expire argument i, or -1
  * after replying with the error. `name` goes into Redis's error text.
  */
-function expireMs(c: Client, i: number, flags: number, name: string): number {
+function expireMs(c: CommandContext, i: number, flags: number, name: string): number {
+  const st = c.scratch.record(STRING_STATE);
   const a = c.argv;
-  let ms = parseLL(a.buf, a.off(i), a.len(i));
+  let ms = parseLL(st, a.buf, a.off(i), a.len(i));
   if (Number.isNaN(ms)) {
     c.reply.error(NOT_INT);
     return -1;
@@ -268,32 +291,32 @@ function expireMs(c: Client, i: number, flags: number, name: string): number {
   const relative = (flags & (F_EX | F_PX)) !== 0;
   if (ms === BIG || (seconds && ms > MAX_SAFE / 1000)) {
     // Near the int64 edge: Redis's checks, exactly (the stored time is then approximate).
-    let b = ms === BIG ? bigValue : BigInt(ms);
+    let b = ms === BIG ? st.bigValue : BigInt(ms);
     if (b <= 0n || (seconds && b > LLONG_MAX / 1000n)) return invalidExpire(c, name);
     if (seconds) b *= 1000n;
-    if (relative) b += BigInt(c.server.keyspace.now);
+    if (relative) b += BigInt(c.keyspace.now);
     if (b > LLONG_MAX) return invalidExpire(c, name); // the C addition overflows
     return Number(b);
   }
   if (ms <= 0) return invalidExpire(c, name);
   if (seconds) ms *= 1000;
-  if (relative) ms += c.server.keyspace.now;
+  if (relative) ms += c.keyspace.now;
   return ms;
 }
 
-function invalidExpire(c: Client, name: string): number {
+function invalidExpire(c: CommandContext, name: string): number {
   c.reply.error(`ERR invalid expire time in '${name}' command`);
   return -1;
 }
 
 /** getGenericCommand: reply with the value (or nil); false after a WRONGTYPE error. */
-function replyValue(c: Client): boolean {
+function replyValue(c: CommandContext): boolean {
   const e = lookupRead(c, 1);
   if (e < 0) {
     c.reply.nil();
     return true;
   }
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   if (t.type[e] !== TYPE_STRING) {
     c.reply.error(WRONGTYPE);
     return false;
@@ -304,7 +327,7 @@ function replyValue(c: Client): boolean {
 
 /** setGenericCommand. okInt: SETNX-style 1/0 replies instead of OK/nil. */
 function setGeneric(
-  c: Client,
+  c: CommandContext,
   flags: number,
   vi: number,
   expireArg: number,
@@ -317,8 +340,8 @@ function setGeneric(
     if (at < 0) return;
   }
   if (flags & F_GET && !replyValue(c)) return;
-  const a = c.argv;
-  const found = c.server.keyspace.lookupWrite(c.db, a.buf, a.off(1), a.len(1)) >= 0;
+  const known = lookupWrite(c, 1);
+  const found = known >= 0;
   if ((flags & F_NX && found) || (flags & F_XX && !found)) {
     if (!(flags & F_GET)) {
       if (okInt) c.reply.int(0);
@@ -326,29 +349,33 @@ function setGeneric(
     }
     return;
   }
-  const e = setKeyFromArg(c, 1, vi, (flags & F_KEEPTTL) !== 0);
-  if (expireArg >= 0) c.server.keyspace.setExpire(c.server.keyspace.db(c.db), e, at);
+  const e = setKeyFromArg(c, 1, vi, (flags & F_KEEPTTL) !== 0, "set", known);
+  if (expireArg >= 0) {
+    c.keyspace.setExpire(c.table, e, at);
+    c.modifiedArg(1, NOTIFY_GENERIC, "expire");
+  }
   if (!(flags & F_GET)) {
     if (okInt) c.reply.int(1);
     else c.reply.ok();
   }
 }
 
-function get(c: Client): void {
+function get(c: CommandContext): void {
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.nil();
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
 }
 
-function set(c: Client): void {
+function set(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   if (c.argv.count === 3) {
-    setKeyFromArg(c, 1, 2, false);
+    setKeyFromArg(c, 1, 2, false, "set");
     return c.reply.ok();
   }
   if (!parseSetOptions(c, 3, true)) return;
-  setGeneric(c, optFlags, 2, optExpireArg, "set", false);
+  setGeneric(c, st.optFlags, 2, st.optExpireArg, "set", false);
 }
 
 /**
@@ -356,63 +383,73 @@ function set(c: Client): void {
  * anything else with its arity error; Redis's options work here too, but arguments that are not
  * valid options still get the original's answer, byte for byte.
  */
-function setV1(c: Client): void {
+function setV1(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   if (c.argv.count === 3) {
-    setKeyFromArg(c, 1, 2, false);
+    setKeyFromArg(c, 1, 2, false, "set");
     return c.reply.ok();
   }
   if (!parseSetOptions(c, 3, true, "ERR wrong number of arguments")) return;
-  setGeneric(c, optFlags, 2, optExpireArg, "set", false);
+  setGeneric(c, st.optFlags, 2, st.optExpireArg, "set", false);
 }
 
-function setnx(c: Client): void {
+function setnx(c: CommandContext): void {
   setGeneric(c, F_NX, 2, -1, "setnx", true);
 }
 
-function setex(c: Client): void {
+function setex(c: CommandContext): void {
   setGeneric(c, F_EX, 3, 2, "setex", false);
 }
 
-function psetex(c: Client): void {
+function psetex(c: CommandContext): void {
   setGeneric(c, F_PX, 3, 2, "psetex", false);
 }
 
-function getex(c: Client): void {
+function getex(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   if (!parseSetOptions(c, 2, false)) return;
-  const flags = optFlags;
+  const flags = st.optFlags;
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.nil();
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   let at = 0;
-  if (optExpireArg >= 0) {
-    at = expireMs(c, optExpireArg, flags, "getex");
+  if (st.optExpireArg >= 0) {
+    at = expireMs(c, st.optExpireArg, flags, "getex");
     if (at < 0) return;
   }
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) ks.removeEntry(t, e);
-  else if (optExpireArg >= 0) ks.setExpire(t, e, at);
-  else if (flags & F_PERSIST) ks.clearExpire(t, e);
+  if (flags & (F_EXAT | F_PXAT) && at <= ks.now) {
+    ks.removeEntry(t, e);
+    c.modifiedArg(1, NOTIFY_GENERIC, "del");
+  } else if (st.optExpireArg >= 0) {
+    ks.setExpire(t, e, at);
+    c.modifiedArg(1, NOTIFY_GENERIC, "expire");
+  } else if (flags & F_PERSIST && t.expireAt[e] !== 0) {
+    ks.clearExpire(t, e);
+    c.modifiedArg(1, NOTIFY_GENERIC, "persist");
+  }
 }
 
-function getset(c: Client): void {
+function getset(c: CommandContext): void {
   if (!replyValue(c)) return;
-  setKeyFromArg(c, 1, 2, false);
+  setKeyFromArg(c, 1, 2, false, "set");
 }
 
-function getdel(c: Client): void {
+function getdel(c: CommandContext): void {
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.nil();
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   c.reply.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
-  c.server.keyspace.removeEntry(t, e);
+  c.keyspace.removeEntry(t, e);
+  c.modifiedArg(1, NOTIFY_GENERIC, "del");
 }
 
-function mget(c: Client): void {
+function mget(c: CommandContext): void {
   const n = c.argv.count - 1;
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   c.reply.array(n);
   for (let i = 1; i <= n; i++) {
     const e = lookupRead(c, i);
@@ -421,122 +458,126 @@ function mget(c: Client): void {
   }
 }
 
-function mset(c: Client): void {
+function mset(c: CommandContext): void {
   const count = c.argv.count;
   if (count % 2 === 0) return arityError(c, "mset");
-  for (let i = 1; i < count; i += 2) setKeyFromArg(c, i, i + 1, false);
+  for (let i = 1; i < count; i += 2) setKeyFromArg(c, i, i + 1, false, "set");
   c.reply.ok();
 }
 
-function msetnx(c: Client): void {
+function msetnx(c: CommandContext): void {
   const a = c.argv;
   const count = a.count;
   if (count % 2 === 0) return arityError(c, "msetnx");
-  const ks = c.server.keyspace;
   for (let i = 1; i < count; i += 2) {
-    if (ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i)) >= 0) return c.reply.int(0);
+    if (lookupWrite(c, i) >= 0) return c.reply.int(0);
   }
-  for (let i = 1; i < count; i += 2) setKeyFromArg(c, i, i + 1, false);
+  for (let i = 1; i < count; i += 2) setKeyFromArg(c, i, i + 1, false, "set");
   c.reply.int(1);
 }
 
 // ---- APPEND, STRLEN, GETRANGE, SETRANGE ------------------------------------------------------
 
-function append(c: Client): void {
+function append(c: CommandContext): void {
   const a = c.argv;
   const e = lookupWrite(c, 1);
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   const add = a.len(2);
   if (e < 0) {
-    setKeyFromArg(c, 1, 2, false);
+    setKeyFromArg(c, 1, 2, false, "append", e);
     return c.reply.int(add);
   }
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   const old = t.valLen[e]!;
-  if (old + add > c.server.limits.maxBulkLen) return c.reply.error(TOO_BIG);
+  if (old + add > c.limits.protoMaxBulkLen) return c.reply.error(STRING_TOO_BIG);
   if (add > 0) {
     t.resizeValue(e, old + add);
     copyBytes(a.buf, a.off(2), t.page(e), t.valueOffset(e) + old, add);
   }
   markEncoding(t, e, "raw"); // Redis unshares the value into a raw string, even for ""
+  c.modifiedArg(1, NOTIFY_STRING, "append");
   c.reply.int(old + add);
 }
 
-function strlen(c: Client): void {
+function strlen(c: CommandContext): void {
   const e = lookupRead(c, 1);
   if (e < 0) return c.reply.int(0);
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   c.reply.int(t.valLen[e]!);
 }
 
-function getrange(c: Client): void {
+function getrange(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   let start = intArg(c, 2);
   let end = intArg(c, 3);
   if (Number.isNaN(start) || Number.isNaN(end)) return c.reply.error(NOT_INT);
   const e = lookupRead(c, 1);
   const r = c.reply;
-  if (e < 0) return r.bulk(digits, 0, 0);
-  const t = c.server.keyspace.db(c.db);
+  if (e < 0) return r.bulk(st.digits, 0, 0);
+  const t = c.table;
   if (t.type[e] !== TYPE_STRING) return r.error(WRONGTYPE);
   const len = t.valLen[e]!;
-  if (start < 0 && end < 0 && start > end) return r.bulk(digits, 0, 0);
+  if (start < 0 && end < 0 && start > end) return r.bulk(st.digits, 0, 0);
   if (start < 0) start = len + start;
   if (end < 0) end = len + end;
   if (start < 0) start = 0;
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
-  if (start > end || len === 0) return r.bulk(digits, 0, 0);
+  if (start > end || len === 0) return r.bulk(st.digits, 0, 0);
   r.bulk(t.page(e), t.valueOffset(e) + start, end - start + 1);
 }
 
-function setrange(c: Client): void {
+function setrange(c: CommandContext): void {
   const a = c.argv;
   const offset = intArg(c, 2);
   if (Number.isNaN(offset)) return c.reply.error(NOT_INT);
   if (offset < 0) return c.reply.error("ERR offset is out of range");
   const vlen = a.len(3);
   const e = lookupWrite(c, 1);
-  const t = c.server.keyspace.db(c.db);
-  const limit = c.server.limits.maxBulkLen;
+  const t = c.table;
+  const limit = c.limits.protoMaxBulkLen;
   if (e < 0) {
     if (vlen === 0) return c.reply.int(0);
-    if (offset + vlen > limit) return c.reply.error(TOO_BIG);
+    if (offset + vlen > limit) return c.reply.error(STRING_TOO_BIG);
     const ne = t.add(a.buf, a.off(1), a.len(1), TYPE_STRING, offset + vlen);
     const vo = t.valueOffset(ne);
     t.page(ne).fill(0, vo, vo + offset);
     copyBytes(a.buf, a.off(3), t.page(ne), vo + offset, vlen);
     markEncoding(t, ne, "raw");
+    c.modifiedArg(1, NOTIFY_STRING, "setrange");
     return c.reply.int(offset + vlen);
   }
   if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
   const old = t.valLen[e]!;
   if (vlen === 0) return c.reply.int(old);
-  if (offset + vlen > limit) return c.reply.error(TOO_BIG);
+  if (offset + vlen > limit) return c.reply.error(STRING_TOO_BIG);
   if (offset + vlen > old) t.resizeValue(e, offset + vlen);
   copyBytes(a.buf, a.off(3), t.page(e), t.valueOffset(e) + offset, vlen);
   markEncoding(t, e, "raw");
+  c.modifiedArg(1, NOTIFY_STRING, "setrange");
   c.reply.int(t.valLen[e]!);
 }
 
 // ---- INCR family -----------------------------------------------------------------------------
 
 /** incrDecrCommand with a safe-integer increment, or BIG (exact increment in `incrBig`). */
-function incrBy(c: Client, incr: number, incrBig: bigint): void {
+function incrBy(c: CommandContext, incr: number, incrBig: bigint): void {
+  const st = c.scratch.record(STRING_STATE);
   const e = lookupWrite(c, 1);
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   let value = 0;
   let valueBig = 0n;
   if (e >= 0) {
     if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
-    value = parseLL(t.page(e), t.valueOffset(e), t.valLen[e]!);
+    value = parseLL(st, t.page(e), t.valueOffset(e), t.valLen[e]!);
     if (Number.isNaN(value)) return c.reply.error(NOT_INT);
-    if (value === BIG) valueBig = bigValue;
+    if (value === BIG) valueBig = st.bigValue;
   }
   if (value !== BIG && incr !== BIG) {
     const r = value + incr;
     if (r >= -MAX_SAFE && r <= MAX_SAFE) {
-      overwrite(c, t, e, 1, digits, formatInt(r), undefined);
+      overwrite(c, t, e, 1, st.digits, formatInt(st.digits, r), undefined, "incrby");
       return c.reply.int(r);
     }
   }
@@ -548,40 +589,42 @@ function incrBy(c: Client, incr: number, incrBig: bigint): void {
   }
   const r = v + n;
   const text = latin1Encoder(r.toString());
-  overwrite(c, t, e, 1, text, text.length, undefined);
+  overwrite(c, t, e, 1, text, text.length, undefined, "incrby");
   c.reply.intBig(r);
 }
 
-function incr(c: Client): void {
+function incr(c: CommandContext): void {
   incrBy(c, 1, 0n);
 }
 
-function decr(c: Client): void {
+function decr(c: CommandContext): void {
   incrBy(c, -1, 0n);
 }
 
-function incrby(c: Client): void {
+function incrby(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   const a = c.argv;
-  const n = parseLL(a.buf, a.off(2), a.len(2));
+  const n = parseLL(st, a.buf, a.off(2), a.len(2));
   if (Number.isNaN(n)) return c.reply.error(NOT_INT);
-  incrBy(c, n, n === BIG ? bigValue : 0n);
+  incrBy(c, n, n === BIG ? st.bigValue : 0n);
 }
 
-function decrby(c: Client): void {
+function decrby(c: CommandContext): void {
+  const st = c.scratch.record(STRING_STATE);
   const a = c.argv;
-  const n = parseLL(a.buf, a.off(2), a.len(2));
+  const n = parseLL(st, a.buf, a.off(2), a.len(2));
   if (Number.isNaN(n)) return c.reply.error(NOT_INT);
   if (n !== BIG) return incrBy(c, -n, 0n);
-  if (bigValue === LLONG_MIN) return c.reply.error("ERR decrement would overflow");
-  const neg = -bigValue;
+  if (st.bigValue === LLONG_MIN) return c.reply.error("ERR decrement would overflow");
+  const neg = -st.bigValue;
   if (neg >= -BigInt(MAX_SAFE) && neg <= BigInt(MAX_SAFE)) return incrBy(c, Number(neg), 0n);
   incrBy(c, BIG, neg);
 }
 
-function incrbyfloat(c: Client): void {
+function incrbyfloat(c: CommandContext): void {
   const a = c.argv;
   const e = lookupWrite(c, 1);
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   let value: LongDouble = { neg: false, mant: 0n, exp: 0, inf: false };
   if (e >= 0) {
     if (t.type[e] !== TYPE_STRING) return c.reply.error(WRONGTYPE);
@@ -594,7 +637,7 @@ function incrbyfloat(c: Client): void {
   const sum = addLongDouble(value, incr);
   if (sum === null) return c.reply.error("ERR increment would produce NaN or Infinity");
   const text = latin1Encoder(formatLongDoubleHuman(sum));
-  overwrite(c, t, e, 1, text, text.length, text.length <= 44 ? "embstr" : "raw");
+  overwrite(c, t, e, 1, text, text.length, text.length <= 44 ? "embstr" : "raw", "incrbyfloat");
   c.reply.bulkBytes(text);
 }
 
@@ -604,9 +647,9 @@ function incrbyfloat(c: Client): void {
  * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] (t_string.c lcsCommand): the
  * classic O(n*m) table, bounded like Redis by proto-max-bulk-len bytes of 4-byte cells.
  */
-function lcs(c: Client): void {
+function lcs(c: CommandContext): void {
   const a = c.argv;
-  const ks = c.server.keyspace;
+  const ks = c.keyspace;
   const t = ks.db(c.db);
   const ea = lookupRead(c, 1);
   const eb = lookupRead(c, 2);
@@ -641,7 +684,7 @@ function lcs(c: Client): void {
   const blen = B.length;
   const w = blen + 1;
   const cells = (alen + 1) * w;
-  if (cells * 4 > c.server.limits.maxBulkLen) {
+  if (cells * 4 > c.limits.protoMaxBulkLen) {
     return c.reply.error(
       "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
     );
@@ -728,215 +771,27 @@ function lcs(c: Client): void {
 
 // ---- the table -------------------------------------------------------------------------------
 
-const S = "string";
-export const stringCommands: CommandSpec[] = [
-  command("get", 2, "readonly fast", [1, 1, 1], S, "Returns the string value of a key.", get, {
-    since: "1.0.0",
-  }),
-  command(
-    "set",
-    -3,
-    "write denyoom",
-    [1, 1, 1],
-    S,
-    "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
-    set,
-    {
-      since: "1.0.0",
-      v1Handler: setV1,
-    },
-  ),
-  command(
-    "setnx",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Set the string value of a key only when the key doesn't exist.",
-    setnx,
-    { since: "1.0.0" },
-  ),
-  command(
-    "setex",
-    4,
-    "write denyoom",
-    [1, 1, 1],
-    S,
-    "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
-    setex,
-    { since: "2.0.0" },
-  ),
-  command(
-    "psetex",
-    4,
-    "write denyoom",
-    [1, 1, 1],
-    S,
-    "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
-    psetex,
-    { since: "2.6.0" },
-  ),
-  command(
-    "getex",
-    -2,
-    "write fast",
-    [1, 1, 1],
-    S,
-    "Returns the string value of a key after setting its expiration time.",
-    getex,
-    { since: "6.2.0" },
-  ),
-  command(
-    "getset",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Returns the previous string value of a key after setting it to a new value.",
-    getset,
-    { since: "1.0.0" },
-  ),
-  command(
-    "getdel",
-    2,
-    "write fast",
-    [1, 1, 1],
-    S,
-    "Returns the string value of a key after deleting the key.",
-    getdel,
-    { since: "6.2.0" },
-  ),
-  command(
-    "mget",
-    -2,
-    "readonly fast",
-    [1, -1, 1],
-    S,
-    "Atomically returns the string values of one or more keys.",
-    mget,
-    { since: "1.0.0" },
-  ),
-  command(
-    "mset",
-    -3,
-    "write denyoom",
-    [1, -1, 2],
-    S,
-    "Atomically creates or modifies the string values of one or more keys.",
-    mset,
-    { since: "1.0.1" },
-  ),
-  command(
-    "msetnx",
-    -3,
-    "write denyoom",
-    [1, -1, 2],
-    S,
-    "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-    msetnx,
-    { since: "1.0.1" },
-  ),
-  command(
-    "append",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-    append,
-    { since: "2.0.0" },
-  ),
-  command(
-    "strlen",
-    2,
-    "readonly fast",
-    [1, 1, 1],
-    S,
-    "Returns the length of a string value.",
-    strlen,
-    { since: "2.2.0" },
-  ),
-  command(
-    "getrange",
-    4,
-    "readonly",
-    [1, 1, 1],
-    S,
-    "Returns a substring of the string stored at a key.",
-    getrange,
-    { since: "2.4.0" },
-  ),
-  command(
-    "substr",
-    4,
-    "readonly",
-    [1, 1, 1],
-    S,
-    "Returns a substring from a string value.",
-    getrange,
-    { since: "1.0.0" },
-  ),
-  command(
-    "setrange",
-    4,
-    "write denyoom",
-    [1, 1, 1],
-    S,
-    "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-    setrange,
-    { since: "2.2.0" },
-  ),
-  command(
-    "incr",
-    2,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    incr,
-    { since: "1.0.0" },
-  ),
-  command(
-    "decr",
-    2,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    decr,
-    { since: "1.0.0" },
-  ),
-  command(
-    "incrby",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    incrby,
-    { since: "1.0.0" },
-  ),
-  command(
-    "decrby",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
-    decrby,
-    { since: "1.0.0" },
-  ),
-  command(
-    "incrbyfloat",
-    3,
-    "write denyoom fast",
-    [1, 1, 1],
-    S,
-    "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    incrbyfloat,
-    { since: "2.6.0" },
-  ),
-  command("lcs", -3, "readonly", [1, 2, 1], S, "Finds the longest common substring.", lcs, {
-    since: "7.0.0",
-  }),
+export const stringCommands: CommandDef[] = [
+  cmd("get", get),
+  cmd("set", set, { v1Handler: setV1 }),
+  cmd("setnx", setnx),
+  cmd("setex", setex),
+  cmd("psetex", psetex),
+  cmd("getex", getex),
+  cmd("getset", getset),
+  cmd("getdel", getdel),
+  cmd("mget", mget),
+  cmd("mset", mset),
+  cmd("msetnx", msetnx),
+  cmd("append", append),
+  cmd("strlen", strlen),
+  cmd("getrange", getrange),
+  cmd("substr", getrange),
+  cmd("setrange", setrange),
+  cmd("incr", incr),
+  cmd("decr", decr),
+  cmd("incrby", incrby),
+  cmd("decrby", decrby),
+  cmd("incrbyfloat", incrbyfloat),
+  cmd("lcs", lcs),
 ];

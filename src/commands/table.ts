@@ -1,45 +1,150 @@
 // The command table: data, not a switch. One table serves both protocols.
-// Each family file (strings.ts, keys.ts, server.ts...) exports an array of
-// CommandSpecs; index.ts registers them all. Lookup hashes the name bytes
-// case-insensitively, so dispatch allocates nothing.
+//
+// A command is one typed record (CommandSpec): name, arity, flag bits, ACL categories, Redis 7.0
+// key specs, docs, handler. The metadata is Redis 7.0's own, generated from a real redis-server
+// into redis-spec/commands.json (as Redis generates commands.def from its JSON files); a family
+// file declares only what imds adds: the handler (and the original protocol's v1 handler where
+// its reply differs). register() joins the two, validates the record, and refuses a command
+// Redis does not describe unless the family gives a full record itself. Lookup hashes the name
+// bytes case-insensitively, so dispatch allocates nothing.
 
-import type { Client } from "../server/client.ts";
+import { readFileSync } from "node:fs";
+import { assert } from "../assert.ts";
+import type { SessionContext } from "./context.ts";
 
-export type Handler = (c: Client) => void;
+/** A handler writes exactly one reply. Data families take a CommandContext (a narrower type). */
+export type Handler = (c: SessionContext) => void;
 
-export interface CommandSpec {
-  /** Lowercase name. */
-  name: string;
-  /** Redis arity: N = exactly N args (name included), -N = at least N. */
-  arity: number;
-  /** Redis command flags: write, readonly, denyoom, admin, fast, noauth, loading, stale, ... */
+// Command flags as bits, in Redis's COMMAND INFO order (server.c addCommandFlags).
+export const FLAG_NAMES = [
+  "write",
+  "readonly",
+  "denyoom",
+  "module",
+  "admin",
+  "pubsub",
+  "noscript",
+  "blocking",
+  "loading",
+  "stale",
+  "skip_monitor",
+  "skip_slowlog",
+  "asking",
+  "fast",
+  "no_auth",
+  "may_replicate",
+  "no_mandatory_keys",
+  "no_multi",
+  "allow_busy",
+  "movablekeys",
+] as const;
+export type FlagName = (typeof FLAG_NAMES)[number];
+const flagBit = (name: FlagName): number => 1 << FLAG_NAMES.indexOf(name);
+export const CMD_WRITE = flagBit("write");
+export const CMD_READONLY = flagBit("readonly");
+export const CMD_DENYOOM = flagBit("denyoom");
+export const CMD_ADMIN = flagBit("admin");
+export const CMD_PUBSUB = flagBit("pubsub");
+export const CMD_NOSCRIPT = flagBit("noscript");
+export const CMD_BLOCKING = flagBit("blocking");
+export const CMD_LOADING = flagBit("loading");
+export const CMD_STALE = flagBit("stale");
+export const CMD_FAST = flagBit("fast");
+export const CMD_NO_AUTH = flagBit("no_auth");
+export const CMD_MAY_REPLICATE = flagBit("may_replicate");
+export const CMD_NO_MANDATORY_KEYS = flagBit("no_mandatory_keys");
+export const CMD_NO_MULTI = flagBit("no_multi");
+export const CMD_ALLOW_BUSY = flagBit("allow_busy");
+export const CMD_MOVABLE_KEYS = flagBit("movablekeys");
+
+/** Redis 7.0 key spec (COMMAND INFO's "key_specs"), as the JSON carries it. */
+export interface KeySpec {
+  notes?: string;
   flags: readonly string[];
-  /** Key positions (1-based, Redis's first/last/step; last -1 = to the end). */
+  begin_search:
+    | { type: "index"; spec: { index: number } }
+    | { type: "keyword"; spec: { keyword: string; startfrom: number } }
+    | { type: "unknown"; spec: Record<string, never> };
+  find_keys:
+    | { type: "range"; spec: { lastkey: number; keystep: number; limit: number } }
+    | { type: "keynum"; spec: { keynumidx: number; firstkey: number; keystep: number } }
+    | { type: "unknown"; spec: Record<string, never> };
+}
+
+/** COMMAND DOCS's record (summary, since, group, complexity, history, arguments ...). */
+export type CommandDocs = Record<string, unknown>;
+
+/** One command's metadata as Redis 7.0 describes it (redis-spec/commands.json). */
+export interface RedisCommandRecord {
+  name: string;
+  arity: number;
+  flags: readonly string[];
   firstKey: number;
   lastKey: number;
   step: number;
-  /** Command group for COMMAND DOCS (string, generic, connection, server, sorted-set...). */
-  group: string;
-  summary: string;
-  /** Redis version the command appeared in (COMMAND DOCS "since"). */
-  since?: string;
-  handler: Handler;
-  /**
-   * The original imds behaviour on an untyped v1 connection, where it differs
-   * from Redis's (e.g. DEL answers OK / not found instead of an integer).
-   */
-  v1Handler?: Handler;
-  subcommands?: readonly CommandSpec[];
-  /** flags has "denyoom" (set by CommandTable.register; read per command under maxmemory). */
-  denyoom?: boolean;
-  /** Index into each CommandTable's INFO commandstats columns (set by register). */
-  statId?: number;
+  acl: readonly string[];
+  tips: readonly string[];
+  keySpecs: readonly KeySpec[];
+  docs: CommandDocs | null;
+  subcommands?: readonly RedisCommandRecord[];
 }
 
-/** Specs are module-level objects shared by every Server in the process: ids are global. */
-const MAX_STAT_IDS = 1024;
-let nextStatId = 0;
+/** What a family file declares for a command. */
+export interface CommandDef {
+  name: string;
+  handler: Handler;
+  /**
+   * The original imds behaviour on an untyped v1 connection, where it differs from Redis's
+   * (e.g. DEL answers OK / not found instead of an integer).
+   */
+  v1Handler?: Handler;
+  subcommands?: readonly CommandDef[];
+  /** A command Redis 7.0 does not have gives its whole record here. */
+  record?: RedisCommandRecord;
+}
 
+/** A registered command: Redis's record joined with imds's handler. */
+export interface CommandSpec {
+  /** Lowercase full name ("get", "client|list"). */
+  readonly name: string;
+  /** Redis arity: N = exactly N args (name included), -N = at least N. */
+  readonly arity: number;
+  /** CMD_* bits. */
+  readonly flags: number;
+  readonly flagNames: readonly string[];
+  readonly acl: readonly string[];
+  readonly tips: readonly string[];
+  /** Legacy key positions (1-based first/last/step; last -1 = to the end). */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  readonly keySpecs: readonly KeySpec[];
+  readonly docs: CommandDocs;
+  readonly handler: Handler;
+  readonly v1Handler: Handler | undefined;
+  readonly subcommands: readonly CommandSpec[] | undefined;
+  /** Index into the table's INFO commandstats columns. */
+  readonly statId: number;
+}
+
+/** Redis 7.0's command records, by name (generated; see redis-spec/generate.ts). */
+const REDIS_COMMANDS: Readonly<Record<string, RedisCommandRecord>> = JSON.parse(
+  readFileSync(new URL("./redis-spec/commands.json", import.meta.url), "utf8"),
+);
+
+/** Redis's record for a command or "container|sub", if Redis 7.0 has it. */
+export function redisRecord(name: string): RedisCommandRecord | undefined {
+  const bar = name.indexOf("|");
+  if (bar < 0) return REDIS_COMMANDS[name];
+  return REDIS_COMMANDS[name.slice(0, bar)]?.subcommands?.find((s) => s.name === name);
+}
+
+/** Shorthand used by the family files. */
+export function cmd(name: string, handler: Handler, extra: Partial<CommandDef> = {}): CommandDef {
+  return { name, handler, ...extra };
+}
+
+const MAX_STAT_IDS = 1024;
 /** Commands of one read batch whose time is not yet shared out (more flush early). */
 const BATCH_IDS = 4096;
 
@@ -94,37 +199,6 @@ export class CommandStats {
   }
 }
 
-/** Shorthand used by the family files. */
-export function command(
-  name: string,
-  arity: number,
-  flags: string,
-  keys: [number, number, number],
-  group: string,
-  summary: string,
-  handler: Handler,
-  extra: Partial<CommandSpec> = {},
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags: flags === "" ? [] : flags.split(" "),
-    firstKey: keys[0],
-    lastKey: keys[1],
-    step: keys[2],
-    group,
-    summary,
-    handler,
-    ...extra,
-  };
-}
-
-function assignStatId(spec: CommandSpec): void {
-  if (spec.statId !== undefined) return;
-  if (nextStatId >= MAX_STAT_IDS) throw new Error("too many commands for INFO commandstats");
-  spec.statId = nextStatId++;
-}
-
 function foldHash(buf: Uint8Array, off: number, len: number): number {
   let h = 2166136261;
   for (let i = 0; i < len; i++) h = Math.imul(h ^ (buf[off + i]! | 0x20), 16777619);
@@ -146,17 +220,58 @@ export class CommandTable {
   readonly stats = new CommandStats();
   private slots: (CommandSpec | undefined)[] = new Array(512);
   private mask = 511;
+  private nextStatId = 0;
 
-  register(specs: readonly CommandSpec[]): void {
-    for (const spec of specs) {
-      if (this.get(spec.name)) throw new Error(`command ${spec.name} registered twice`);
-      spec.denyoom = spec.flags.includes("denyoom");
-      assignStatId(spec);
-      for (const sub of spec.subcommands ?? []) assignStatId(sub);
+  /** Join each definition with its Redis record, validate it, and make it callable. */
+  register(defs: readonly CommandDef[]): void {
+    for (const def of defs) {
+      if (this.get(def.name)) throw new Error(`command ${def.name} registered twice`);
+      const spec = this.build(def, "");
       this.all.push(spec);
       if (this.all.length * 2 > this.slots.length) this.rebuild(this.slots.length * 2);
       else this.place(spec);
     }
+  }
+
+  private build(def: CommandDef, container: string): CommandSpec {
+    const name = def.name;
+    if (name !== name.toLowerCase()) throw new Error(`command ${name}: names are lowercase`);
+    if (container !== "" && !name.startsWith(`${container}|`)) {
+      throw new Error(`subcommand ${name} must be named ${container}|<sub>`);
+    }
+    const rec = def.record ?? redisRecord(name);
+    if (rec === undefined) {
+      throw new Error(`command ${name}: Redis 7.0 has no such command; give its record`);
+    }
+    validateRecord(rec);
+    if (this.nextStatId >= MAX_STAT_IDS) throw new Error("too many commands for commandstats");
+    const subs = def.subcommands?.map((s) => this.build(s, name));
+    if (subs !== undefined && rec.subcommands === undefined && def.record === undefined) {
+      throw new Error(`command ${name}: Redis 7.0 has no subcommands for it`);
+    }
+    let flags = 0;
+    for (const f of rec.flags) {
+      const bit = FLAG_NAMES.indexOf(f as FlagName);
+      if (bit < 0) throw new Error(`command ${name}: unknown flag ${f}`);
+      flags |= 1 << bit;
+    }
+    return {
+      name,
+      arity: rec.arity,
+      flags,
+      flagNames: rec.flags,
+      acl: rec.acl,
+      tips: rec.tips,
+      firstKey: rec.firstKey,
+      lastKey: rec.lastKey,
+      step: rec.step,
+      keySpecs: rec.keySpecs,
+      docs: rec.docs ?? {},
+      handler: def.handler,
+      v1Handler: def.v1Handler,
+      subcommands: subs,
+      statId: this.nextStatId++,
+    };
   }
 
   private rebuild(size: number): void {
@@ -188,6 +303,15 @@ export class CommandTable {
     return this.lookup(b, 0, b.length);
   }
 
+  /** A command or "container|sub" by (any case) name. */
+  find(name: string): CommandSpec | undefined {
+    const lower = name.toLowerCase();
+    const bar = lower.indexOf("|");
+    const top = this.get(bar < 0 ? lower : lower.slice(0, bar));
+    if (top === undefined || bar < 0) return top;
+    return top.subcommands?.find((s) => s.name === lower);
+  }
+
   get size(): number {
     return this.all.length;
   }
@@ -198,7 +322,7 @@ export class CommandTable {
     st.endBatch();
     const out: [string, string][] = [];
     const add = (spec: CommandSpec) => {
-      const i = spec.statId!;
+      const i = spec.statId;
       const calls = st.calls[i]!;
       if (calls === 0 && st.rejected[i] === 0 && st.failed[i] === 0) return;
       const usec = Math.round(st.usec[i]!);
@@ -214,4 +338,81 @@ export class CommandTable {
     }
     return out;
   }
+}
+
+/** The shape Redis guarantees for a record; a broken one stops the start. */
+function validateRecord(rec: RedisCommandRecord): void {
+  const where = `command ${rec.name}`;
+  assert(Number.isInteger(rec.arity) && rec.arity !== 0, `${where}: arity`);
+  assert(rec.firstKey >= 0 && rec.step >= 0, `${where}: key positions`);
+  for (const ks of rec.keySpecs) {
+    const bs = ks.begin_search.type;
+    const fk = ks.find_keys.type;
+    assert(bs === "index" || bs === "keyword" || bs === "unknown", `${where}: begin_search`);
+    assert(fk === "range" || fk === "keynum" || fk === "unknown", `${where}: find_keys`);
+    if (ks.begin_search.type === "index") {
+      assert(ks.begin_search.spec.index >= 1, `${where}: begin_search index`);
+    }
+    if (ks.find_keys.type === "range") {
+      const r = ks.find_keys.spec;
+      assert(r.keystep >= 1 && (r.limit === 0 || r.lastkey === -1), `${where}: find_keys range`);
+    }
+  }
+  if (rec.keySpecs.length === 0) assert(rec.firstKey === 0, `${where}: keys without key specs`);
+}
+
+/**
+ * The argument positions holding keys (Redis 7.0's getKeysUsingKeySpecs), for argv[0..argc):
+ * a list of indexes, or null when the arguments do not match the specs (an invalid spec).
+ */
+export function keyPositions(
+  spec: CommandSpec,
+  argc: number,
+  argIs: (i: number, lowerWord: string) => boolean,
+  argInt: (i: number) => number,
+): number[] | null {
+  const keys: number[] = [];
+  for (const ks of spec.keySpecs) {
+    if (ks.flags.includes("not_key")) continue;
+    let first = 0;
+    const bs = ks.begin_search;
+    if (bs.type === "index") first = bs.spec.index;
+    else if (bs.type === "keyword") {
+      const { startfrom } = bs.spec;
+      const word = bs.spec.keyword.toLowerCase();
+      const start = startfrom > 0 ? startfrom : argc + startfrom;
+      const end = startfrom > 0 ? argc - 1 : 1;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (argIs(i, word)) {
+          first = i + 1;
+          break;
+        }
+      }
+      // Redis compares up to the end index exclusive, then stops; the last index is not
+      // tried (a keyword there could not be followed by a key anyway).
+      if (first === 0) continue;
+    } else return null;
+    let last: number;
+    let step: number;
+    const fk = ks.find_keys;
+    if (fk.type === "range") {
+      step = fk.spec.keystep;
+      if (fk.spec.lastkey >= 0) last = first + fk.spec.lastkey;
+      else if (fk.spec.limit === 0) last = argc + fk.spec.lastkey;
+      else last = first + (Math.floor((argc - first) / fk.spec.limit) + fk.spec.lastkey);
+    } else if (fk.type === "keynum") {
+      step = fk.spec.keystep;
+      if (fk.spec.keynumidx >= argc) return null;
+      const numIdx = first + fk.spec.keynumidx;
+      if (numIdx >= argc) return null;
+      const numkeys = argInt(numIdx);
+      if (!Number.isInteger(numkeys) || numkeys < 0) return null;
+      first += fk.spec.firstkey;
+      last = first + numkeys - 1;
+    } else return null;
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += step) keys.push(i);
+  }
+  return keys;
 }

@@ -3,33 +3,43 @@
 
 import { parseInt64Big } from "../protocol/number.ts";
 import { MODE_RESP3, MODE_V1_TYPED, type Reply } from "../protocol/reply.ts";
-import type { Client } from "../server/client.ts";
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../store/notify.ts";
 import { cloneObject, objectEncoding } from "../store/objects.ts";
 import { TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+import type { CommandContext } from "./context.ts";
+import {
+  ZSET_NAN as NAN_RESULT,
+  NOT_FLOAT,
+  NOT_INT,
+  ZSET_RANGE_NOT_FLOAT as RANGE_NOT_FLOAT,
+  ZSET_RANGE_NOT_LEX as RANGE_NOT_LEX,
+  SYNTAX,
+  ZSET_TOO_BIG as TOO_BIG,
+  WRONGTYPE,
+} from "./errors.ts";
 import { lookupRead, lookupWrite } from "./lookup.ts";
+
+export {
+  NAN_RESULT,
+  NOT_FLOAT,
+  NOT_INT,
+  RANGE_NOT_FLOAT,
+  RANGE_NOT_LEX,
+  SYNTAX,
+  TOO_BIG,
+  WRONGTYPE,
+};
 
 // COPY and OBJECT ENCODING reach sorted sets through these hooks.
 cloneObject.set(TYPE_ZSET, (z) => (z as ZSet).clone());
 objectEncoding.set(TYPE_ZSET, (z) => (z as ZSet).encoding);
 
-export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
-export const SYNTAX = "ERR syntax error";
-export const NOT_INT = "ERR value is not an integer or out of range";
-export const NOT_FLOAT = "ERR value is not a valid float";
-export const RANGE_NOT_FLOAT = "ERR min or max is not a float";
-export const RANGE_NOT_LEX = "ERR min or max not valid string range item";
-export const NAN_RESULT = "ERR resulting score is not a number (NaN)";
-export const TOO_BIG = "ERR sorted set size limit exceeded";
-
-/** Entry id of the key found by the last lookupZ (valid until the next keyspace change). */
-export let lastEntry = -1;
-
 /**
  * The sorted set at argument i: the ZSet, null when the key is missing, or undefined when the
  * key holds another type (the caller replies WRONGTYPE).
  */
-export function lookupZ(c: Client, i: number): ZSet | null | undefined {
+export function lookupZ(c: CommandContext, i: number): ZSet | null | undefined {
   return zsetAt(c, lookupWrite(c, i));
 }
 
@@ -37,14 +47,14 @@ export function lookupZ(c: Client, i: number): ZSet | null | undefined {
  * lookupZ for the read commands (Redis's lookupKeyRead): also counts a keyspace hit or miss,
  * wrong type included, as Redis counts before its type check.
  */
-export function lookupZRead(c: Client, i: number): ZSet | null | undefined {
+export function lookupZRead(c: CommandContext, i: number): ZSet | null | undefined {
   return zsetAt(c, lookupRead(c, i));
 }
 
-function zsetAt(c: Client, e: number): ZSet | null | undefined {
-  lastEntry = e;
+function zsetAt(c: CommandContext, e: number): ZSet | null | undefined {
+  c.entry = e;
   if (e < 0) return null;
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   if (t.type[e] !== TYPE_ZSET) return undefined;
   return t.getObj(e) as ZSet;
 }
@@ -53,14 +63,14 @@ function zsetAt(c: Client, e: number): ZSet | null | undefined {
  * Create an empty sorted set under the key at argument i (the key must be absent). `listpack`:
  * whether Redis would create it as a listpack (see ZSet.listpack).
  */
-export function createZ(c: Client, i: number, listpack = true): ZSet {
+export function createZ(c: CommandContext, i: number, listpack = true): ZSet {
   const a = c.argv;
-  const t = c.server.keyspace.db(c.db);
+  const t = c.table;
   const e = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
   const z = new ZSet();
   if (!listpack) z.toLarge();
   t.setObj(e, z);
-  lastEntry = e;
+  c.entry = e;
   return z;
 }
 
@@ -70,24 +80,46 @@ export function createZ(c: Client, i: number, listpack = true): ZSet {
  * it then) for INFO used_memory and maxmemory, and delete the key if the set is now empty
  * (the table's hook subtracts its size then).
  */
-export function endWrite(c: Client, z: ZSet, e: number, before: number): void {
-  const ks = c.server.keyspace;
+export function endWrite(
+  c: CommandContext,
+  z: ZSet,
+  e: number,
+  before: number,
+  event: string | null,
+): void {
+  const ks = c.keyspace;
+  const t = c.table;
   const now = z.memoryBytes();
   if (now !== before) ks.objectBytesChanged(now - before);
-  if (z.size === 0) ks.removeEntry(ks.db(c.db), e);
+  // The write signal: the command's event if it changed the set, then "del" if it emptied it.
+  if (event !== null)
+    c.keyModified(c.db, t.page(e), t.keyOffset(e), t.keyLen[e]!, NOTIFY_ZSET, event);
+  if (z.size === 0) {
+    if (event !== null) {
+      c.keyModified(c.db, t.page(e), t.keyOffset(e), t.keyLen[e]!, NOTIFY_GENERIC, "del");
+    }
+    ks.removeEntry(t, e);
+  }
 }
 
-/** Store `z` under the key at argument i, replacing whatever is there; empty = delete. */
-export function storeZ(c: Client, i: number, z: ZSet): void {
-  const a = c.argv;
-  const ks = c.server.keyspace;
-  const t = ks.db(c.db);
-  const e = ks.lookupWrite(c.db, a.buf, a.off(i), a.len(i));
+/**
+ * Store `z` under the key at argument i, replacing whatever is there; empty = delete. Signals
+ * `event` (ZUNIONSTORE...), or "del" when an empty result removed an existing key.
+ */
+export function storeZ(c: CommandContext, i: number, z: ZSet, event: string): void {
+  const ks = c.keyspace;
+  const t = c.table;
+  const e = lookupWrite(c, i);
   if (e >= 0) ks.removeEntry(t, e);
-  if (z.size === 0) return;
+  if (z.size === 0) {
+    if (e >= 0) c.modifiedArg(i, NOTIFY_GENERIC, "del");
+    return;
+  }
   z.convertIfSmall();
+  const a = c.argv;
   const ne = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
   t.setObj(ne, z); // the table's hook adds its size to keyspace.objectBytes
+  c.modifiedArg(i, NOTIFY_ZSET, event);
 }
 
 /**
@@ -95,13 +127,13 @@ export function storeZ(c: Client, i: number, z: ZSet): void {
  * RESP3, and typed v1 after HELLO 3 (typed v1 after HELLO 2 gets RESP2's flat list, with typed
  * doubles). The reply mode alone cannot tell: both HELLOs give MODE_V1_TYPED.
  */
-export function pairsNested(c: Client): boolean {
+export function pairsNested(c: CommandContext): boolean {
   const mode = c.reply.mode;
   return mode === MODE_RESP3 || (mode === MODE_V1_TYPED && c.protover === 3);
 }
 
 /** Array header for n members, with or without scores. */
-export function rangeHeader(c: Client, n: number, withscores: boolean): void {
+export function rangeHeader(c: CommandContext, n: number, withscores: boolean): void {
   c.reply.array(withscores && !pairsNested(c) ? n * 2 : n);
 }
 
@@ -110,7 +142,7 @@ export function replyMember(r: Reply, z: ZSet, id: number): void {
 }
 
 /** One element of a range reply. */
-export function replyElement(c: Client, z: ZSet, id: number, withscores: boolean): void {
+export function replyElement(c: CommandContext, z: ZSet, id: number, withscores: boolean): void {
   const r = c.reply;
   if (!withscores) return replyMember(r, z, id);
   if (pairsNested(c)) r.array(2);
@@ -131,7 +163,7 @@ export function copyRange(src: ZSet, from: number, n: number, rev: boolean): ZSe
 }
 
 /** An int64 argument (Redis string2ll) as a number (beyond 2^53 rounded), NaN if invalid. */
-export function longArg(c: Client, i: number): number {
+export function longArg(c: CommandContext, i: number): number {
   const a = c.argv;
   const v = a.int(i);
   if (!Number.isNaN(v)) return v;

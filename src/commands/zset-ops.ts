@@ -1,10 +1,10 @@
 // Sorted set algebra (ZUNION/ZINTER/ZDIFF, their STORE forms, ZINTERCARD) and ZSCAN.
 
 import { formatDouble } from "../protocol/number.ts";
-import type { Client } from "../server/client.ts";
 import { globMatch } from "../store/glob.ts";
 import { ZSet } from "../store/zset.ts";
-import { type CommandSpec, command } from "./table.ts";
+import { type CommandContext, RecordSlot } from "./context.ts";
+import { type CommandDef, cmd } from "./table.ts";
 import {
   longArg,
   lookupZRead,
@@ -52,7 +52,7 @@ function weighted(score: number, weight: number): number {
  * or -1; numkeysIdx: where numkeys is; cardOnly: ZINTERCARD.
  */
 function zsetOp(
-  c: Client,
+  c: CommandContext,
   name: string,
   dst: number,
   numkeysIdx: number,
@@ -121,7 +121,7 @@ function zsetOp(
   else diff(out, src);
   out.finishOrder();
   if (dst >= 0) {
-    storeZ(c, dst, out);
+    storeZ(c, dst, out, name);
     return r.int(out.size);
   }
   rangeHeader(c, out.size, withscores);
@@ -209,9 +209,11 @@ function interCard(src: Source[], limit: number): number {
 
 // --- ZSCAN ---------------------------------------------------------------------------------------
 
-let found = new Int32Array(64);
+// Matched entry ids of one call (grown as needed, reused by the context's later calls).
+const FOUND = new RecordSlot(() => ({ ids: new Int32Array(64) }));
 
-function zscan(c: Client): void {
+function zscan(c: CommandContext): void {
+  const st = c.scratch.record(FOUND);
   const a = c.argv;
   const r = c.reply;
   const cursor = parseCursor(a.buf, a.off(2), a.len(2));
@@ -242,11 +244,11 @@ function zscan(c: Client): void {
   let next = 0;
   if (z.listpack) {
     // Small sets answer everything at once, in order, whatever the cursor (as Redis's listpack).
-    if (found.length < z.size) found = new Int32Array(z.size);
+    if (st.ids.length < z.size) st.ids = new Int32Array(z.size);
     z.seek(0);
     for (let k = 0, size = z.size; k < size; k++) {
       const id = z.nextId();
-      if (matches(id)) found[n++] = id;
+      if (matches(id)) st.ids[n++] = id;
     }
   } else {
     // The cursor is a member id: ids are stable while a member lives, so a member present for
@@ -255,17 +257,17 @@ function zscan(c: Client): void {
     let id = Math.min(cursor, hw);
     let visited = 0;
     let live = 0;
-    if (found.length < count) found = new Int32Array(Math.min(count, hw) + 16);
+    if (st.ids.length < count) st.ids = new Int32Array(Math.min(count, hw) + 16);
     for (; id < hw && live < count && visited < count * 10; id++, visited++) {
       if (!z.isLive(id)) continue;
       live++;
       if (matches(id)) {
-        if (n === found.length) {
+        if (n === st.ids.length) {
           const bigger = new Int32Array(n * 2);
-          bigger.set(found);
-          found = bigger;
+          bigger.set(st.ids);
+          st.ids = bigger;
         }
-        found[n++] = id;
+        st.ids[n++] = id;
       }
     }
     next = id >= hw ? 0 : id;
@@ -274,7 +276,7 @@ function zscan(c: Client): void {
   r.bulkStr(String(next));
   r.array(n * 2);
   for (let k = 0; k < n; k++) {
-    const id = found[k]!;
+    const id = st.ids[k]!;
     replyMember(r, z, id);
     const v = z.score[id]!;
     // A listpack holds integral scores as integers, and ZSCAN shows them that way.
@@ -284,87 +286,13 @@ function zscan(c: Client): void {
   }
 }
 
-const G = "sorted-set";
-
-export const zsetOpCommands: CommandSpec[] = [
-  command(
-    "zunionstore",
-    -4,
-    "write denyoom",
-    [1, 1, 1],
-    G,
-    "Stores the union of sorted sets in a key.",
-    (c) => zsetOp(c, "zunionstore", 1, 2, UNION, false),
-    { since: "2.0.0" },
-  ),
-  command(
-    "zinterstore",
-    -4,
-    "write denyoom",
-    [1, 1, 1],
-    G,
-    "Stores the intersection of sorted sets in a key.",
-    (c) => zsetOp(c, "zinterstore", 1, 2, INTER, false),
-    { since: "2.0.0" },
-  ),
-  command(
-    "zdiffstore",
-    -4,
-    "write denyoom",
-    [1, 1, 1],
-    G,
-    "Stores the difference of sorted sets in a key.",
-    (c) => zsetOp(c, "zdiffstore", 1, 2, DIFF, false),
-    { since: "6.2.0" },
-  ),
-  command(
-    "zunion",
-    -3,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns the union of sorted sets.",
-    (c) => zsetOp(c, "zunion", -1, 1, UNION, false),
-    { since: "6.2.0" },
-  ),
-  command(
-    "zinter",
-    -3,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns the intersection of sorted sets.",
-    (c) => zsetOp(c, "zinter", -1, 1, INTER, false),
-    { since: "6.2.0" },
-  ),
-  command(
-    "zdiff",
-    -3,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns the difference of sorted sets.",
-    (c) => zsetOp(c, "zdiff", -1, 1, DIFF, false),
-    { since: "6.2.0" },
-  ),
-  command(
-    "zintercard",
-    -3,
-    "readonly",
-    [0, 0, 0],
-    G,
-    "Returns the number of members in the intersection of sorted sets.",
-    (c) => zsetOp(c, "zintercard", -1, 1, INTER, true),
-    { since: "7.0.0" },
-  ),
-  command(
-    "zscan",
-    -3,
-    "readonly",
-    [1, 1, 1],
-    G,
-    "Iterates over members and scores of a sorted set.",
-    zscan,
-    { since: "2.8.0" },
-  ),
+export const zsetOpCommands: CommandDef[] = [
+  cmd("zunionstore", (c) => zsetOp(c, "zunionstore", 1, 2, UNION, false)),
+  cmd("zinterstore", (c) => zsetOp(c, "zinterstore", 1, 2, INTER, false)),
+  cmd("zdiffstore", (c) => zsetOp(c, "zdiffstore", 1, 2, DIFF, false)),
+  cmd("zunion", (c) => zsetOp(c, "zunion", -1, 1, UNION, false)),
+  cmd("zinter", (c) => zsetOp(c, "zinter", -1, 1, INTER, false)),
+  cmd("zdiff", (c) => zsetOp(c, "zdiff", -1, 1, DIFF, false)),
+  cmd("zintercard", (c) => zsetOp(c, "zintercard", -1, 1, INTER, true)),
+  cmd("zscan", zscan),
 ];

@@ -77,11 +77,19 @@ function parseBoundNumber(buf: Uint8Array, off: number, len: number): number {
   return strtod(latin1(buf, i, end - i));
 }
 
-/** A parsed score bound: value and exclusivity, set by parseScoreBound. */
-export const bound = { value: 0, excl: false };
+/** A parsed score bound: value and exclusivity (a caller-owned record parseScoreBound fills). */
+export interface ScoreBound {
+  value: number;
+  excl: boolean;
+}
 
 /** Parse a ZRANGEBYSCORE-style bound ("1.5", "(1.5", "-inf"...) into `bound`. False = error. */
-export function parseScoreBound(buf: Uint8Array, off: number, len: number): boolean {
+export function parseScoreBound(
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  bound: ScoreBound,
+): boolean {
   let excl = false;
   if (len > 0 && buf[off] === 40) {
     excl = true;
@@ -99,11 +107,16 @@ export const LEX_MIN = 0; // "-"
 export const LEX_MAX = 1; // "+"
 export const LEX_VALUE = 2; // "[x" or "(x"
 
-/** A parsed lex bound: kind, exclusivity and the value's bytes (offset/length in the arg). */
-export const lex = { kind: 0, excl: false, off: 0, len: 0 };
+/** A parsed lex bound: kind, exclusivity and the value's bytes (a caller-owned record). */
+export interface LexBound {
+  kind: number;
+  excl: boolean;
+  off: number;
+  len: number;
+}
 
 /** Parse a ZRANGEBYLEX-style bound ("-", "+", "[a", "(a") into `lex`. False = error. */
-export function parseLexBound(buf: Uint8Array, off: number, len: number): boolean {
+export function parseLexBound(buf: Uint8Array, off: number, len: number, lex: LexBound): boolean {
   if (len === 0) return false;
   const c = buf[off];
   if (c === 43 || c === 45) {

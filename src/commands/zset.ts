@@ -4,14 +4,13 @@
 // into the output buffer: no JS strings on these paths.
 
 import { parseInt64Big } from "../protocol/number.ts";
-import type { Client } from "../server/client.ts";
 import { ZSet } from "../store/zset.ts";
-import { type CommandSpec, command } from "./table.ts";
+import { type CommandContext, RecordSlot } from "./context.ts";
+import { type CommandDef, cmd } from "./table.ts";
 import {
   copyRange,
   createZ,
   endWrite,
-  lastEntry,
   longArg,
   lookupZ,
   lookupZRead,
@@ -31,13 +30,13 @@ import {
 } from "./zset-common.ts";
 import { zsetOpCommands } from "./zset-ops.ts";
 import {
-  bound,
   LEX_MAX,
   LEX_MIN,
-  lex,
+  type LexBound,
   parseLexBound,
   parseScore,
   parseScoreBound,
+  type ScoreBound,
 } from "./zset-parse.ts";
 
 /** Explicit bounds of the sorted set commands (mutable for tests). */
@@ -45,9 +44,6 @@ export const zsetLimits = {
   /** ZRANDMEMBER's negative count: elements (with repetition) in one reply. */
   randMemberMax: 10_000_000,
 };
-
-// Scores of a ZADD are parsed before anything changes (all or nothing): scratch space.
-let scratch = new Float64Array(64);
 
 // --- ZADD / ZINCRBY ---------------------------------------------------------------------
 
@@ -64,10 +60,10 @@ const UPDATED = 2;
 const NOP = 3;
 const NAN = 4;
 const SAME = 5; // processed (counts for INCR's reply), score unchanged
-let newScore = 0;
 
-/** Redis's zsetAdd: one (score, member) with flags. Sets newScore unless NOP. */
+/** Redis's zsetAdd: one (score, member) with flags. Sets st.newScore unless NOP. */
 function zaddOne(
+  st: ZsetState,
   z: ZSet,
   flags: number,
   score: number,
@@ -84,7 +80,7 @@ function zaddOne(
       if (Number.isNaN(score)) return NAN;
     }
     if ((flags & F_LT && score >= cur) || (flags & F_GT && score <= cur)) return NOP;
-    newScore = score;
+    st.newScore = score;
     if (score !== cur) {
       z.setScore(id, score);
       return UPDATED;
@@ -93,11 +89,11 @@ function zaddOne(
   }
   if (flags & F_XX) return NOP;
   z.insert(buf, off, len, score);
-  newScore = score;
+  st.newScore = score;
   return ADDED;
 }
 
-function zaddGeneric(c: Client, flags: number): void {
+function zaddGeneric(c: CommandContext, flags: number): void {
   const a = c.argv;
   const r = c.reply;
   let i = 2;
@@ -128,23 +124,24 @@ function zaddGeneric(c: Client, flags: number): void {
   if (flags & F_INCR && pairs > 1) {
     return r.error("ERR INCR option supports a single increment-element pair");
   }
-  if (scratch.length < pairs) scratch = new Float64Array(Math.max(pairs, scratch.length * 2));
+  const scores = c.scratch.f64(pairs);
+  const st = c.scratch.record(ZSET_STATE);
   for (let j = 0; j < pairs; j++) {
     const k = i + j * 2;
     const s = parseScore(a.buf, a.off(k), a.len(k));
     if (Number.isNaN(s)) return r.error(NOT_FLOAT);
-    scratch[j] = s;
+    scores[j] = s;
   }
   let z = lookupZ(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
-  let e = lastEntry;
+  let e = c.entry;
   let before = z === null ? 0 : z.memoryBytes();
   if (z === null) {
     if (flags & F_XX) return flags & F_INCR ? r.nil() : r.int(0);
     // Redis 7.0 picks the new set's encoding from the first member's length only (a listpack
     // unless it is over zset-max-listpack-value); later inserts convert as usual.
     z = createZ(c, 1, a.len(i + 1) <= ZSet.listpackValue);
-    e = lastEntry;
+    e = c.entry;
     before = z.memoryBytes(); // setObj already counted the new, empty set
   }
   let added = 0;
@@ -155,43 +152,49 @@ function zaddGeneric(c: Client, flags: number): void {
     const k = i + j * 2 + 1;
     const len = a.len(k);
     if (z.wouldOverflow(len) && z.find(a.buf, a.off(k), len) < 0) {
-      endWrite(c, z, e, before);
+      endWrite(c, z, e, before, zaddEvent(flags, added + updated));
       return r.error(TOO_BIG);
     }
-    const out = zaddOne(z, flags, scratch[j]!, a.buf, a.off(k), len);
+    const out = zaddOne(st, z, flags, scores[j]!, a.buf, a.off(k), len);
     if (out === NAN) {
-      endWrite(c, z, e, before);
+      endWrite(c, z, e, before, zaddEvent(flags, added + updated));
       return r.error(NAN_RESULT);
     }
     if (out === ADDED) added++;
     else if (out === UPDATED) updated++;
     if (out !== NOP) {
       processed++;
-      incrScore = newScore;
+      incrScore = st.newScore;
     }
   }
-  endWrite(c, z, e, before);
+  endWrite(c, z, e, before, zaddEvent(flags, added + updated));
   if (flags & F_INCR) return processed > 0 ? r.double(incrScore) : r.nil();
   r.int(flags & F_CH ? added + updated : added);
 }
 
-function zadd(c: Client): void {
+function zadd(c: CommandContext): void {
   zaddGeneric(c, 0);
 }
 
+/** ZADD's event: "zadd" or "zincr" when a member was added or updated, else none. */
+function zaddEvent(flags: number, changed: number): string | null {
+  if (changed === 0) return null;
+  return flags & F_INCR ? "zincr" : "zadd";
+}
+
 /** ZINCRBY key increment member: ZADD INCR with the pair in place. */
-function zincrby(c: Client): void {
+function zincrby(c: CommandContext): void {
   zaddGeneric(c, F_INCR);
 }
 
 // --- simple reads and removals --------------------------------------------------------------
 
-function zrem(c: Client): void {
+function zrem(c: CommandContext): void {
   const a = c.argv;
   const z = lookupZ(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
-  const e = lastEntry;
+  const e = c.entry;
   const before = z.memoryBytes();
   let n = 0;
   for (let i = 2; i < a.count; i++) {
@@ -202,11 +205,11 @@ function zrem(c: Client): void {
       if (z.size === 0) break;
     }
   }
-  endWrite(c, z, e, before);
+  endWrite(c, z, e, before, n > 0 ? "zrem" : null);
   c.reply.int(n);
 }
 
-function zscore(c: Client): void {
+function zscore(c: CommandContext): void {
   const a = c.argv;
   const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
@@ -216,7 +219,7 @@ function zscore(c: Client): void {
   c.reply.double(z.score[id]!);
 }
 
-function zmscore(c: Client): void {
+function zmscore(c: CommandContext): void {
   const a = c.argv;
   const r = c.reply;
   const z = lookupZRead(c, 1);
@@ -229,13 +232,13 @@ function zmscore(c: Client): void {
   }
 }
 
-function zcard(c: Client): void {
+function zcard(c: CommandContext): void {
   const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   c.reply.int(z === null ? 0 : z.size);
 }
 
-function zrankGeneric(c: Client, rev: boolean): void {
+function zrankGeneric(c: CommandContext, rev: boolean): void {
   const a = c.argv;
   const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
@@ -248,82 +251,96 @@ function zrankGeneric(c: Client, rev: boolean): void {
 
 // --- ranges -----------------------------------------------------------------------------------
 
-// Parsed range, set by parseScoreRange / parseLexRange: [lo, hi) ranks once resolved on a set.
-const sr = { min: 0, minex: false, max: 0, maxex: false };
-const lr = {
-  minKind: 0,
-  minex: false,
-  minOff: 0,
-  minLen: 0,
-  maxKind: 0,
-  maxex: false,
-  maxOff: 0,
-  maxLen: 0,
-};
+/**
+ * A range command's parsed range and its resolved ranks [rlo, rhi) in a set, plus ZADD's
+ * outcome score: one record per context (caller-owned, reused; no module state).
+ */
+class ZsetState {
+  readonly bound: ScoreBound = { value: 0, excl: false };
+  readonly lex: LexBound = { kind: 0, excl: false, off: 0, len: 0 };
+  readonly sr = { min: 0, minex: false, max: 0, maxex: false };
+  readonly lr = {
+    minKind: 0,
+    minex: false,
+    minOff: 0,
+    minLen: 0,
+    maxKind: 0,
+    maxex: false,
+    maxOff: 0,
+    maxLen: 0,
+  };
+  rlo = 0;
+  rhi = 0;
+  /** zaddOne's resulting score (unless NOP). */
+  newScore = 0;
+}
+const ZSET_STATE = new RecordSlot(() => new ZsetState());
 
-function parseScoreRange(c: Client, minIdx: number, maxIdx: number): boolean {
+function parseScoreRange(c: CommandContext, minIdx: number, maxIdx: number): boolean {
+  const st = c.scratch.record(ZSET_STATE);
   const a = c.argv;
-  if (!parseScoreBound(a.buf, a.off(minIdx), a.len(minIdx))) return false;
-  sr.min = bound.value;
-  sr.minex = bound.excl;
-  if (!parseScoreBound(a.buf, a.off(maxIdx), a.len(maxIdx))) return false;
-  sr.max = bound.value;
-  sr.maxex = bound.excl;
+  if (!parseScoreBound(a.buf, a.off(minIdx), a.len(minIdx), st.bound)) return false;
+  st.sr.min = st.bound.value;
+  st.sr.minex = st.bound.excl;
+  if (!parseScoreBound(a.buf, a.off(maxIdx), a.len(maxIdx), st.bound)) return false;
+  st.sr.max = st.bound.value;
+  st.sr.maxex = st.bound.excl;
   return true;
 }
 
-function parseLexRange(c: Client, minIdx: number, maxIdx: number): boolean {
+function parseLexRange(c: CommandContext, minIdx: number, maxIdx: number): boolean {
+  const st = c.scratch.record(ZSET_STATE);
   const a = c.argv;
-  if (!parseLexBound(a.buf, a.off(minIdx), a.len(minIdx))) return false;
-  lr.minKind = lex.kind;
-  lr.minex = lex.excl;
-  lr.minOff = lex.off;
-  lr.minLen = lex.len;
-  if (!parseLexBound(a.buf, a.off(maxIdx), a.len(maxIdx))) return false;
-  lr.maxKind = lex.kind;
-  lr.maxex = lex.excl;
-  lr.maxOff = lex.off;
-  lr.maxLen = lex.len;
+  if (!parseLexBound(a.buf, a.off(minIdx), a.len(minIdx), st.lex)) return false;
+  st.lr.minKind = st.lex.kind;
+  st.lr.minex = st.lex.excl;
+  st.lr.minOff = st.lex.off;
+  st.lr.minLen = st.lex.len;
+  if (!parseLexBound(a.buf, a.off(maxIdx), a.len(maxIdx), st.lex)) return false;
+  st.lr.maxKind = st.lex.kind;
+  st.lr.maxex = st.lex.excl;
+  st.lr.maxOff = st.lex.off;
+  st.lr.maxLen = st.lex.len;
   return true;
 }
 
-// Resolved ranks [rlo, rhi) of the parsed range in a set.
-let rlo = 0;
-let rhi = 0;
-
-function resolveScore(z: ZSet): void {
-  rlo = z.scoreRank(sr.min, sr.minex);
-  rhi = z.scoreRank(sr.max, !sr.maxex);
-  if (rhi < rlo) rhi = rlo;
+function resolveScore(c: CommandContext, z: ZSet): void {
+  const st = c.scratch.record(ZSET_STATE);
+  st.rlo = z.scoreRank(st.sr.min, st.sr.minex);
+  st.rhi = z.scoreRank(st.sr.max, !st.sr.maxex);
+  if (st.rhi < st.rlo) st.rhi = st.rlo;
 }
 
-function resolveLex(c: Client, z: ZSet): void {
+function resolveLex(c: CommandContext, z: ZSet): void {
+  const st = c.scratch.record(ZSET_STATE);
   const buf = c.argv.buf;
-  if (lr.minKind === LEX_MIN) rlo = 0;
-  else if (lr.minKind === LEX_MAX) rlo = z.size;
-  else rlo = z.lexRank(buf, lr.minOff, lr.minLen, lr.minex);
-  if (lr.maxKind === LEX_MAX) rhi = z.size;
-  else if (lr.maxKind === LEX_MIN) rhi = 0;
-  else rhi = z.lexRank(buf, lr.maxOff, lr.maxLen, !lr.maxex);
-  if (rhi < rlo) rhi = rlo;
+  if (st.lr.minKind === LEX_MIN) st.rlo = 0;
+  else if (st.lr.minKind === LEX_MAX) st.rlo = z.size;
+  else st.rlo = z.lexRank(buf, st.lr.minOff, st.lr.minLen, st.lr.minex);
+  if (st.lr.maxKind === LEX_MAX) st.rhi = z.size;
+  else if (st.lr.maxKind === LEX_MIN) st.rhi = 0;
+  else st.rhi = z.lexRank(buf, st.lr.maxOff, st.lr.maxLen, !st.lr.maxex);
+  if (st.rhi < st.rlo) st.rhi = st.rlo;
 }
 
-function zcount(c: Client): void {
+function zcount(c: CommandContext): void {
+  const st = c.scratch.record(ZSET_STATE);
   if (!parseScoreRange(c, 2, 3)) return c.reply.error(RANGE_NOT_FLOAT);
   const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
-  resolveScore(z);
-  c.reply.int(rhi - rlo);
+  resolveScore(c, z);
+  c.reply.int(st.rhi - st.rlo);
 }
 
-function zlexcount(c: Client): void {
+function zlexcount(c: CommandContext): void {
+  const st = c.scratch.record(ZSET_STATE);
   if (!parseLexRange(c, 2, 3)) return c.reply.error(RANGE_NOT_LEX);
   const z = lookupZRead(c, 1);
   if (z === undefined) return c.reply.error(WRONGTYPE);
   if (z === null) return c.reply.int(0);
   resolveLex(c, z);
-  c.reply.int(rhi - rlo);
+  c.reply.int(st.rhi - st.rlo);
 }
 
 const BY_RANK = 0;
@@ -336,12 +353,13 @@ const AUTO = -1;
  * ZRANGESTORE (store: argument 1 is the destination). type/rev of AUTO come from options.
  */
 function zrangeGeneric(
-  c: Client,
+  c: CommandContext,
   argStart: number,
   store: boolean,
   type: number,
   rev: number,
 ): void {
+  const st = c.scratch.record(ZSET_STATE);
   const a = c.argv;
   const r = c.reply;
   let minIdx = argStart + 1;
@@ -391,7 +409,7 @@ function zrangeGeneric(
   const z = lookupZRead(c, argStart);
   if (z === null) {
     if (store) {
-      storeZ(c, 1, new ZSet());
+      storeZ(c, 1, new ZSet(), "zrangestore");
       return r.int(0);
     }
     return r.array(0);
@@ -411,19 +429,19 @@ function zrangeGeneric(
       from = rev ? size - 1 - start : start;
     }
   } else {
-    if (type === BY_SCORE) resolveScore(z);
+    if (type === BY_SCORE) resolveScore(c, z);
     else resolveLex(c, z);
     // Redis skips `offset` elements first; a negative offset skips to the end of the set.
-    let n = rhi - rlo;
+    let n = st.rhi - st.rlo;
     if (offset < 0 || (offset > 0 && offset >= size)) n = 0;
     else n = Math.max(0, n - offset);
     if (limit >= 0 && limit < n) n = limit;
     count = n;
-    from = rev ? rhi - 1 - offset : rlo + offset;
+    from = rev ? st.rhi - 1 - offset : st.rlo + offset;
   }
   if (store) {
     const out = copyRange(z, from, count, rev === 1);
-    storeZ(c, 1, out);
+    storeZ(c, 1, out, "zrangestore");
     return r.int(out.size);
   }
   const scores = withscores;
@@ -435,7 +453,8 @@ function zrangeGeneric(
 
 // --- removal by range --------------------------------------------------------------------------
 
-function zremrangeGeneric(c: Client, type: number): void {
+function zremrangeGeneric(c: CommandContext, type: number): void {
+  const st = c.scratch.record(ZSET_STATE);
   const r = c.reply;
   let start = 0;
   let end = 0;
@@ -451,7 +470,7 @@ function zremrangeGeneric(c: Client, type: number): void {
   const z = lookupZ(c, 1);
   if (z === undefined) return r.error(WRONGTYPE);
   if (z === null) return r.int(0);
-  const e = lastEntry;
+  const e = c.entry;
   const before = z.memoryBytes();
   const size = z.size;
   if (type === BY_RANK) {
@@ -460,14 +479,20 @@ function zremrangeGeneric(c: Client, type: number): void {
     if (start < 0) start = 0;
     if (start > end || start >= size) return r.int(0);
     if (end >= size) end = size - 1;
-    rlo = start;
-    rhi = end + 1;
-  } else if (type === BY_SCORE) resolveScore(z);
+    st.rlo = start;
+    st.rhi = end + 1;
+  } else if (type === BY_SCORE) resolveScore(c, z);
   else resolveLex(c, z);
-  const n = rhi - rlo;
-  // Each delete is O(log n); the elements to remove always sit at rank rlo.
-  for (let k = 0; k < n; k++) z.delete(z.idAt(rlo));
-  endWrite(c, z, e, before);
+  const n = st.rhi - st.rlo;
+  // Each delete is O(log n); the elements to remove always sit at rank st.rlo.
+  for (let k = 0; k < n; k++) z.delete(z.idAt(st.rlo));
+  const event =
+    type === BY_RANK
+      ? "zremrangebyrank"
+      : type === BY_SCORE
+        ? "zremrangebyscore"
+        : "zremrangebylex";
+  endWrite(c, z, e, before, n > 0 ? event : null);
   r.int(n);
 }
 
@@ -478,7 +503,7 @@ function zremrangeGeneric(c: Client, type: number): void {
  * form. emitKey: ZMPOP's [key, [[m, s], ...]] shape.
  */
 function zpopGeneric(
-  c: Client,
+  c: CommandContext,
   first: number,
   nkeys: number,
   max: boolean,
@@ -499,7 +524,7 @@ function zpopGeneric(
   }
   if (z === null) return emitKey ? r.nilArray() : r.array(0);
   if (count === 0) return r.array(0);
-  const e = lastEntry;
+  const e = c.entry;
   const before = z.memoryBytes();
   const n = Math.min(count < 0 ? 1 : count, z.size);
   const nested = emitKey || (count >= 0 && pairsNested(c));
@@ -515,10 +540,10 @@ function zpopGeneric(
     r.double(z.score[id]!);
     z.delete(id);
   }
-  endWrite(c, z, e, before);
+  endWrite(c, z, e, before, n > 0 ? (max ? "zpopmax" : "zpopmin") : null);
 }
 
-function zpopCommand(c: Client, max: boolean): void {
+function zpopCommand(c: CommandContext, max: boolean): void {
   const a = c.argv;
   if (a.count > 3) return c.reply.error(SYNTAX);
   let count = -1;
@@ -529,7 +554,7 @@ function zpopCommand(c: Client, max: boolean): void {
   zpopGeneric(c, 1, 1, max, count, false);
 }
 
-function zmpop(c: Client): void {
+function zmpop(c: CommandContext): void {
   const a = c.argv;
   const r = c.reply;
   const numkeys = longArg(c, 1);
@@ -551,7 +576,7 @@ function zmpop(c: Client): void {
   zpopGeneric(c, 2, numkeys, max, count === -1 ? 1 : count, true);
 }
 
-function zrandmember(c: Client): void {
+function zrandmember(c: CommandContext): void {
   const a = c.argv;
   const r = c.reply;
   if (a.count === 2) {
@@ -606,242 +631,30 @@ function zrandmember(c: Client): void {
 
 // --- the table -----------------------------------------------------------------------------
 
-const G = "sorted-set";
-const K1: [number, number, number] = [1, 1, 1];
-
-export const zsetCommands: CommandSpec[] = [
-  command(
-    "zadd",
-    -4,
-    "write denyoom fast",
-    K1,
-    G,
-    "Adds members to a sorted set, or updates their scores.",
-    zadd,
-    { since: "1.2.0" },
-  ),
-  command(
-    "zincrby",
-    4,
-    "write denyoom fast",
-    K1,
-    G,
-    "Increments the score of a member of a sorted set.",
-    zincrby,
-    { since: "1.2.0" },
-  ),
-  command("zrem", -3, "write fast", K1, G, "Removes members from a sorted set.", zrem, {
-    since: "1.2.0",
-  }),
-  command(
-    "zscore",
-    3,
-    "readonly fast",
-    K1,
-    G,
-    "Returns the score of a member of a sorted set.",
-    zscore,
-    { since: "1.2.0" },
-  ),
-  command(
-    "zmscore",
-    -3,
-    "readonly fast",
-    K1,
-    G,
-    "Returns the scores of members of a sorted set.",
-    zmscore,
-    { since: "6.2.0" },
-  ),
-  command(
-    "zcard",
-    2,
-    "readonly fast",
-    K1,
-    G,
-    "Returns the number of members in a sorted set.",
-    zcard,
-    { since: "1.2.0" },
-  ),
-  command(
-    "zcount",
-    4,
-    "readonly fast",
-    K1,
-    G,
-    "Counts the members with scores within a range.",
-    zcount,
-    { since: "2.0.0" },
-  ),
-  command(
-    "zlexcount",
-    4,
-    "readonly fast",
-    K1,
-    G,
-    "Counts the members within a lexicographical range.",
-    zlexcount,
-    { since: "2.8.9" },
-  ),
-  command(
-    "zrank",
-    3,
-    "readonly fast",
-    K1,
-    G,
-    "Returns the index of a member in ascending order of score.",
-    (c) => zrankGeneric(c, false),
-    { since: "2.0.0" },
-  ),
-  command(
-    "zrevrank",
-    3,
-    "readonly fast",
-    K1,
-    G,
-    "Returns the index of a member in descending order of score.",
-    (c) => zrankGeneric(c, true),
-    { since: "2.0.0" },
-  ),
-  command(
-    "zrange",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members in a range of indexes, scores or names.",
-    (c) => zrangeGeneric(c, 1, false, AUTO, AUTO),
-    { since: "1.2.0" },
-  ),
-  command(
-    "zrevrange",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members in a range of indexes, highest score first.",
-    (c) => zrangeGeneric(c, 1, false, BY_RANK, 1),
-    { since: "1.2.0" },
-  ),
-  command(
-    "zrangebyscore",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members within a range of scores.",
-    (c) => zrangeGeneric(c, 1, false, BY_SCORE, 0),
-    { since: "1.0.5" },
-  ),
-  command(
-    "zrevrangebyscore",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members within a range of scores, highest first.",
-    (c) => zrangeGeneric(c, 1, false, BY_SCORE, 1),
-    { since: "2.2.0" },
-  ),
-  command(
-    "zrangebylex",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members within a lexicographical range.",
-    (c) => zrangeGeneric(c, 1, false, BY_LEX, 0),
-    { since: "2.8.9" },
-  ),
-  command(
-    "zrevrangebylex",
-    -4,
-    "readonly",
-    K1,
-    G,
-    "Returns members within a lexicographical range, in reverse.",
-    (c) => zrangeGeneric(c, 1, false, BY_LEX, 1),
-    { since: "2.8.9" },
-  ),
-  command(
-    "zrangestore",
-    -5,
-    "write denyoom",
-    [1, 2, 1],
-    G,
-    "Stores a range of members of a sorted set in a key.",
-    (c) => zrangeGeneric(c, 2, true, AUTO, AUTO),
-    { since: "6.2.0" },
-  ),
-  command(
-    "zremrangebyrank",
-    4,
-    "write",
-    K1,
-    G,
-    "Removes members within a range of indexes.",
-    (c) => zremrangeGeneric(c, BY_RANK),
-    { since: "2.0.0" },
-  ),
-  command(
-    "zremrangebyscore",
-    4,
-    "write",
-    K1,
-    G,
-    "Removes members within a range of scores.",
-    (c) => zremrangeGeneric(c, BY_SCORE),
-    { since: "1.2.0" },
-  ),
-  command(
-    "zremrangebylex",
-    4,
-    "write",
-    K1,
-    G,
-    "Removes members within a lexicographical range.",
-    (c) => zremrangeGeneric(c, BY_LEX),
-    { since: "2.8.9" },
-  ),
-  command(
-    "zpopmin",
-    -2,
-    "write fast",
-    K1,
-    G,
-    "Removes and returns the members with the lowest scores.",
-    (c) => zpopCommand(c, false),
-    { since: "5.0.0" },
-  ),
-  command(
-    "zpopmax",
-    -2,
-    "write fast",
-    K1,
-    G,
-    "Removes and returns the members with the highest scores.",
-    (c) => zpopCommand(c, true),
-    { since: "5.0.0" },
-  ),
-  command(
-    "zmpop",
-    -4,
-    "write",
-    [0, 0, 0],
-    G,
-    "Pops members from the first non-empty sorted set.",
-    zmpop,
-    { since: "7.0.0" },
-  ),
-  command(
-    "zrandmember",
-    -2,
-    "readonly",
-    K1,
-    G,
-    "Returns random members of a sorted set.",
-    zrandmember,
-    { since: "6.2.0" },
-  ),
+export const zsetCommands: CommandDef[] = [
+  cmd("zadd", zadd),
+  cmd("zincrby", zincrby),
+  cmd("zrem", zrem),
+  cmd("zscore", zscore),
+  cmd("zmscore", zmscore),
+  cmd("zcard", zcard),
+  cmd("zcount", zcount),
+  cmd("zlexcount", zlexcount),
+  cmd("zrank", (c) => zrankGeneric(c, false)),
+  cmd("zrevrank", (c) => zrankGeneric(c, true)),
+  cmd("zrange", (c) => zrangeGeneric(c, 1, false, AUTO, AUTO)),
+  cmd("zrevrange", (c) => zrangeGeneric(c, 1, false, BY_RANK, 1)),
+  cmd("zrangebyscore", (c) => zrangeGeneric(c, 1, false, BY_SCORE, 0)),
+  cmd("zrevrangebyscore", (c) => zrangeGeneric(c, 1, false, BY_SCORE, 1)),
+  cmd("zrangebylex", (c) => zrangeGeneric(c, 1, false, BY_LEX, 0)),
+  cmd("zrevrangebylex", (c) => zrangeGeneric(c, 1, false, BY_LEX, 1)),
+  cmd("zrangestore", (c) => zrangeGeneric(c, 2, true, AUTO, AUTO)),
+  cmd("zremrangebyrank", (c) => zremrangeGeneric(c, BY_RANK)),
+  cmd("zremrangebyscore", (c) => zremrangeGeneric(c, BY_SCORE)),
+  cmd("zremrangebylex", (c) => zremrangeGeneric(c, BY_LEX)),
+  cmd("zpopmin", (c) => zpopCommand(c, false)),
+  cmd("zpopmax", (c) => zpopCommand(c, true)),
+  cmd("zmpop", zmpop),
+  cmd("zrandmember", zrandmember),
   ...zsetOpCommands,
 ];

@@ -8,6 +8,7 @@
 // what the socket did not take waits in `out` for `drain`.
 
 import type { Socket } from "bun";
+import { type ClientSession, REPLY_ON, SessionContext } from "../commands/context.ts";
 import { Args } from "../protocol/args.ts";
 import { decodeStatus, NEED_MORE } from "../protocol/framing.ts";
 import { OutBuf } from "../protocol/outbuf.ts";
@@ -21,11 +22,7 @@ export const FRAMING_UNKNOWN = 0;
 export const FRAMING_V1 = 1;
 export const FRAMING_RESP = 2;
 
-/** CLIENT REPLY modes. SKIP_NEXT: set by CLIENT REPLY SKIP; SKIP: the command after it. */
-export const REPLY_ON = 0;
-export const REPLY_OFF = 1;
-export const REPLY_SKIP_NEXT = 2;
-export const REPLY_SKIP = 3;
+export { REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT } from "../commands/context.ts";
 
 export interface SocketData {
   client: Client | null;
@@ -33,7 +30,7 @@ export interface SocketData {
 
 const EMPTY = new Uint8Array(0);
 
-export class Client {
+export class Client implements ClientSession {
   readonly id: number;
   readonly server: Server;
   readonly socket: Socket<SocketData>;
@@ -47,13 +44,10 @@ export class Client {
   lastInteraction = Date.now();
 
   framing = FRAMING_UNKNOWN;
-  db = 0;
   name = "";
   authenticated = false;
   /** CLIENT REPLY state: REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT or REPLY_SKIP (see server.execute). */
   replyMode = REPLY_ON;
-  /** Protocol version chosen by HELLO: 2 or 3 on RESP; 1 (untyped) or 2/3 (typed) on v1. */
-  protover = 2;
   noEvict = false;
   lastCommand = "NULL";
   libName = "";
@@ -70,16 +64,47 @@ export class Client {
   closeAfterFlush = false;
   closed = false;
 
+  /** What the commands of this client see (src/commands/context.ts). */
+  readonly ctx: SessionContext;
+
   constructor(id: number, server: Server, socket: Socket<SocketData>) {
     this.id = id;
     this.server = server;
     this.socket = socket;
     this.reply = new Reply(this.out);
     this.reply.onError = (msg) => server.stats.countError(msg);
+    this.ctx = new SessionContext(server.keyspace, server.commandLimits, this.reply, this, server);
+    this.ctx.argv = this.argv;
     this.addr = `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? server.host}:${socket.localPort ?? server.port}`;
     this.authenticated = server.config.get("requirepass") === "";
   }
+
+  get isV1(): boolean {
+    return this.framing === FRAMING_V1;
+  }
+
+  /** One CLIENT LIST line, with Redis 7.0's fields. */
+  describe(now: number): string {
+    let argvMem = 0;
+    const a = this.argv;
+    for (let i = 0; i < a.count; i++) argvMem += a.len(i);
+    const flags = this.closeAfterFlush ? "c" : "N";
+    const out = this.out;
+    const omem = out.pending;
+    const qbuf = this.queryBufferBytes;
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=-1 name=${this.name} ` +
+      `age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} ` +
+      `flags=${flags} db=${this.ctx.db} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 ` +
+      `argv-mem=${argvMem} multi-mem=0 rbs=${out.capacity} rbp=${out.capacity} obl=0 oll=0 ` +
+      `omem=${omem} tot-mem=${out.capacity + qbuf} events=${omem > 0 ? "rw" : "r"} ` +
+      `cmd=${this.lastCommand} user=default redir=-1 resp=${this.ctx.protover}`
+    );
+  }
+
+  /** RESET: nothing else is tracked per client yet (transactions and subscriptions will be). */
+  reset(): void {}
 
   /** Bytes of input held for this client (carry + paused input). */
   get queryBufferBytes(): number {
@@ -95,7 +120,7 @@ export class Client {
       if (chunk.length === 0) return;
       this.framing = chunk[0] === 0 ? FRAMING_V1 : FRAMING_RESP;
       this.reply.mode = this.framing === FRAMING_V1 ? MODE_V1 : MODE_RESP2;
-      this.protover = this.framing === FRAMING_V1 ? 1 : 2;
+      this.ctx.protover = this.framing === FRAMING_V1 ? 1 : 2;
     }
     if (this.carryLen === 0) {
       this.consume(chunk, 0, chunk.length);
@@ -103,7 +128,7 @@ export class Client {
       this.appendCarry(chunk);
       // While a big argument arrives, no decode (and so no keepTail) runs:
       // check client-query-buffer-limit here too, as Redis does on every read.
-      if (this.carryLen > this.server.config.int("client-query-buffer-limit")) {
+      if (this.carryLen > this.server.queryBufferLimit) {
         this.overQueryLimit(this.carryLen);
         return;
       }
@@ -129,7 +154,7 @@ export class Client {
         this.pauseReading(buf, pos, end);
         return;
       }
-      const limits = this.authenticated ? server.limits : server.unauthLimits;
+      const limits = this.authenticated ? server.decodeLimits : server.unauthLimits;
       const next = decode(buf, pos, end, args, limits);
       if (next >= 0) {
         pos = next;
@@ -156,7 +181,7 @@ export class Client {
       if (this.carry.length > 64 * 1024) this.carry = EMPTY; // do not pin a big buffer
       return;
     }
-    const limit = this.server.config.int("client-query-buffer-limit");
+    const limit = this.server.queryBufferLimit;
     if (rest > limit) {
       this.overQueryLimit(rest);
       return;

@@ -78,46 +78,48 @@ function randomHex40(): string {
 export const RUN_ID = randomHex40();
 const REPL_ID = randomHex40();
 
-/** The Redis version imds reports (HELLO, INFO): the release whose behaviour it follows. */
-export const REDIS_VERSION = "7.0.15";
-export const IMDS_VERSION = "0.1.0";
+import { IMDS_VERSION, REDIS_VERSION } from "../version.ts";
+
+export { IMDS_VERSION, REDIS_VERSION };
 
 // ---- ops/sec sampling (instantaneous_ops_per_sec), fed by the server cron ----
 
 const SAMPLES = 16;
-const opsSamples = new Float64Array(SAMPLES);
-const inSamples = new Float64Array(SAMPLES);
-const outSamples = new Float64Array(SAMPLES);
-let sampleAt = 0;
-let lastSampleMs = 0;
-let lastOps = 0;
-let lastIn = 0;
-let lastOut = 0;
 
-/** Called from serverCron; samples at most every 100 ms, as Redis. */
-export function sampleStats(server: Server): void {
-  const now = server.now;
-  if (now - lastSampleMs < 100) return;
-  const st = server.stats;
-  if (lastSampleMs !== 0) {
-    const secs = (now - lastSampleMs) / 1000;
-    const i = sampleAt++ % SAMPLES;
-    opsSamples[i] = Math.max(0, st.totalCommands - lastOps) / secs;
-    inSamples[i] = Math.max(0, st.inputBytes - lastIn) / secs;
-    outSamples[i] = Math.max(0, st.outputBytes - lastOut) / secs;
+/** One server's rate samples (instantaneous_*), fed by its cron. */
+export class RateSampler {
+  readonly ops = new Float64Array(SAMPLES);
+  readonly input = new Float64Array(SAMPLES);
+  readonly output = new Float64Array(SAMPLES);
+  private at = 0;
+  private lastMs = 0;
+  private lastOps = 0;
+  private lastIn = 0;
+  private lastOut = 0;
+
+  /** Called from serverCron; samples at most every 100 ms, as Redis. */
+  sample(now: number, ops: number, input: number, output: number): void {
+    if (now - this.lastMs < 100) return;
+    if (this.lastMs !== 0) {
+      const secs = (now - this.lastMs) / 1000;
+      const i = this.at++ % SAMPLES;
+      this.ops[i] = Math.max(0, ops - this.lastOps) / secs;
+      this.input[i] = Math.max(0, input - this.lastIn) / secs;
+      this.output[i] = Math.max(0, output - this.lastOut) / secs;
+    }
+    this.lastMs = now;
+    this.lastOps = ops;
+    this.lastIn = input;
+    this.lastOut = output;
   }
-  lastSampleMs = now;
-  lastOps = st.totalCommands;
-  lastIn = st.inputBytes;
-  lastOut = st.outputBytes;
-}
 
-function mean(a: Float64Array): number {
-  const n = Math.min(sampleAt, SAMPLES);
-  if (n === 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += a[i]!;
-  return sum / n;
+  mean(a: Float64Array): number {
+    const n = Math.min(this.at, SAMPLES);
+    if (n === 0) return 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += a[i]!;
+    return sum / n;
+  }
 }
 
 // ---- the core sections ------------------------------------------------------
@@ -237,19 +239,19 @@ addInfoFields("stats", (s) => {
   return [
     ["total_connections_received", st.totalConnections],
     ["total_commands_processed", st.totalCommands],
-    ["instantaneous_ops_per_sec", Math.round(mean(opsSamples))],
+    ["instantaneous_ops_per_sec", Math.round(s.rates.mean(s.rates.ops))],
     ["total_net_input_bytes", st.inputBytes],
     ["total_net_output_bytes", st.outputBytes],
-    ["instantaneous_input_kbps", (mean(inSamples) / 1024).toFixed(2)],
-    ["instantaneous_output_kbps", (mean(outSamples) / 1024).toFixed(2)],
+    ["instantaneous_input_kbps", (s.rates.mean(s.rates.input) / 1024).toFixed(2)],
+    ["instantaneous_output_kbps", (s.rates.mean(s.rates.output) / 1024).toFixed(2)],
     ["rejected_connections", st.rejectedConnections],
     ["expired_keys", s.keyspace.expiredKeys],
     ["expired_stale_perc", s.expiry.stalePerc.toFixed(2)],
     ["expired_time_cap_reached_count", s.expiry.timeCapReached],
     ["expire_cycle_cpu_milliseconds", Math.round(s.expiry.cpuMs)],
     ["evicted_keys", s.evictor.evictedKeys],
-    ["keyspace_hits", st.keyspaceHits],
-    ["keyspace_misses", st.keyspaceMisses],
+    ["keyspace_hits", s.keyspace.hits],
+    ["keyspace_misses", s.keyspace.misses],
     ["pubsub_channels", 0],
     ["pubsub_patterns", 0],
     ["total_forks", 0],

@@ -2,25 +2,28 @@
 // table, and the periodic cron (incremental rehash, idle clients).
 
 import type { Socket, TCPSocketListener } from "bun";
+import { assertMode, fail } from "../assert.ts";
+import {
+  type ClientSession,
+  CommandLimits,
+  REPLY_OFF,
+  REPLY_ON,
+  REPLY_SKIP,
+  REPLY_SKIP_NEXT,
+  type ServerControl,
+  type SessionContext,
+} from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
-import { type CommandSpec, CommandTable } from "../commands/table.ts";
-import type { Config } from "../config.ts";
+import { CMD_DENYOOM, CMD_NO_AUTH, type CommandSpec, CommandTable } from "../commands/table.ts";
+import { type Config, findOption } from "../config.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
 import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
-import {
-  Client,
-  FRAMING_V1,
-  REPLY_OFF,
-  REPLY_ON,
-  REPLY_SKIP,
-  REPLY_SKIP_NEXT,
-  type SocketData,
-} from "./client.ts";
-import { sampleStats } from "./info.ts";
+import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 
 export class ListenError extends Error {}
@@ -34,8 +37,6 @@ export class Stats {
   totalConnections = 0;
   rejectedConnections = 0;
   totalCommands = 0;
-  keyspaceHits = 0;
-  keyspaceMisses = 0;
   inputBytes = 0;
   outputBytes = 0;
   /** Error replies sent (INFO total_error_replies) and per error code (INFO errorstats). */
@@ -56,8 +57,6 @@ export class Stats {
     this.totalConnections = 0;
     this.rejectedConnections = 0;
     this.totalCommands = 0;
-    this.keyspaceHits = 0;
-    this.keyspaceMisses = 0;
     this.inputBytes = 0;
     this.outputBytes = 0;
   }
@@ -66,12 +65,15 @@ export class Stats {
 // Redis quotes at most this much of an unknown command's arguments.
 const UNKNOWN_ARGS_QUOTE = 128;
 
-export class Server {
+export class Server implements ServerControl {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands = new CommandTable();
   readonly log = new Log();
   readonly stats = new Stats();
+  readonly rates = new RateSampler();
+  /** Config values the command families read (the same object in every client's context). */
+  readonly commandLimits = new CommandLimits();
   readonly clients = new Map<number, Client>();
   /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
   readonly expiry: ActiveExpire;
@@ -84,14 +86,16 @@ export class Server {
   private cron: ReturnType<typeof setInterval> | null = null;
 
   /** Decoder limits, refreshed from the config. */
-  readonly limits: DecodeLimits = {
+  readonly decodeLimits: DecodeLimits = {
     maxArgs: 1024,
     maxBulkLen: 512 * 1024 * 1024,
     maxInlineLen: 64 * 1024,
     unauthenticated: false,
   };
   /** The same limits for clients that still have to AUTH. */
-  readonly unauthLimits: DecodeLimits = { ...this.limits, unauthenticated: true };
+  readonly unauthLimits: DecodeLimits = { ...this.decodeLimits, unauthenticated: true };
+  /** client-query-buffer-limit: most bytes held for one incomplete request. */
+  queryBufferLimit = 1024 * 1024 * 1024;
   outputPauseBytes = 1024 * 1024;
   /** client-output-buffer-limit normal hard limit (0 = none). */
   outputHardLimit = 0;
@@ -106,6 +110,7 @@ export class Server {
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
     registerAll(this.commands);
+    assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
     config.onChange = () => this.applyConfig();
   }
@@ -113,9 +118,28 @@ export class Server {
   /** Copy hot config values into fields (read per request). */
   applyConfig(): void {
     const c = this.config;
-    this.limits.maxArgs = c.int("v1-max-args");
-    this.limits.maxBulkLen = c.int("proto-max-bulk-len");
-    Object.assign(this.unauthLimits, this.limits, { unauthenticated: true });
+    this.decodeLimits.maxArgs = c.int("v1-max-args");
+    this.decodeLimits.maxBulkLen = c.int("proto-max-bulk-len");
+    Object.assign(this.unauthLimits, this.decodeLimits, { unauthenticated: true });
+    this.queryBufferLimit = c.int("client-query-buffer-limit");
+    const limits = this.commandLimits;
+    limits.protoMaxBulkLen = c.int("proto-max-bulk-len");
+    const maybeInt = (name: string, fallback: number) =>
+      findOption(name) === undefined ? fallback : c.int(name);
+    limits.zsetMaxListpackEntries = maybeInt("zset-max-listpack-entries", 128);
+    limits.zsetMaxListpackValue = maybeInt("zset-max-listpack-value", 64);
+    limits.hashMaxListpackEntries = maybeInt("hash-max-listpack-entries", 512);
+    limits.hashMaxListpackValue = maybeInt("hash-max-listpack-value", 64);
+    limits.setMaxIntsetEntries = maybeInt("set-max-intset-entries", 512);
+    limits.listMaxListpackSize = maybeInt("list-max-listpack-size", -2);
+    limits.listCompressDepth = maybeInt("list-compress-depth", 0);
+    limits.streamNodeMaxBytes = maybeInt("stream-node-max-bytes", 4096);
+    limits.streamNodeMaxEntries = maybeInt("stream-node-max-entries", 100);
+    const policyName = c.get("maxmemory-policy");
+    limits.sharedIntegers = !(
+      c.int("maxmemory") !== 0 &&
+      (policyName.endsWith("lru") || policyName.endsWith("lfu"))
+    );
     this.outputPauseBytes = c.int("client-output-pause-bytes");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;
@@ -220,8 +244,9 @@ export class Server {
 
   /** Run the request in c.argv through the command table; exactly one reply. */
   execute(c: Client): void {
-    const a = c.argv;
-    const reply = c.reply;
+    const ctx = c.ctx;
+    const a = ctx.argv;
+    const reply = ctx.reply;
     const legacy = reply.mode === MODE_V1;
     if (a.count === 0) {
       // RESP ignores an empty multibulk; a v1 request always gets one reply.
@@ -243,14 +268,14 @@ export class Server {
     }
     const stats = this.commands.stats;
     if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
-      stats.rejected[spec.statId!]!++;
+      stats.rejected[spec.statId]!++;
       if (legacy) return reply.error("ERR wrong number of arguments");
       return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`);
     }
     // A container (CLIENT, CONFIG...) runs its subcommand's spec: arity, flags
     // and name ("client|setname") are the subcommand's, as in Redis 7.0.
     if (spec.subcommands !== undefined && a.count >= 2) {
-      const sub = findSubcommand(spec.subcommands, c);
+      const sub = findSubcommand(spec.subcommands, ctx);
       if (sub === undefined) {
         return this.reject(
           c,
@@ -258,41 +283,48 @@ export class Server {
         );
       }
       if ((sub.arity > 0 && a.count !== sub.arity) || a.count < -sub.arity) {
-        stats.rejected[sub.statId!]!++;
+        stats.rejected[sub.statId]!++;
         return this.reject(c, `ERR wrong number of arguments for '${sub.name}' command`);
       }
       spec = sub;
     }
-    if (!c.authenticated && !spec.flags.includes("noauth")) {
-      stats.rejected[spec.statId!]!++;
+    if (!c.authenticated && (spec.flags & CMD_NO_AUTH) === 0) {
+      stats.rejected[spec.statId]!++;
       return this.reject(c, "NOAUTH Authentication required.");
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
-    if (this.evictor.maxmemory > 0 && spec.denyoom === true) {
+    if (this.evictor.maxmemory > 0 && (spec.flags & CMD_DENYOOM) !== 0) {
       if (!this.evictor.performEvictions()) {
-        stats.rejected[spec.statId!]!++;
+        stats.rejected[spec.statId]!++;
         return this.reject(c, OOM_ERROR);
       }
     }
+    this.call(c, ctx, spec, legacy);
+  }
+
+  /**
+   * Run one command that passed the checks (Redis's call()): the handler, then the statistics.
+   * An exception escaping a handler is a bug that may have left the data half-changed, so, as
+   * a failed serverAssert in Redis, it stops the server (src/assert.ts) rather than serve it.
+   */
+  private call(c: Client, ctx: SessionContext, spec: CommandSpec, legacy: boolean): void {
+    const reply = ctx.reply;
+    const stats = this.commands.stats;
     this.stats.totalCommands++;
     c.lastCommand = spec.name;
-    const out = c.out;
-    const mark = out.pending;
+    ctx.commandName = spec.name;
+    const mark = c.out.pending;
     const replyModeBefore = c.replyMode;
     const errorsBefore = reply.errors;
     stats.begin();
     try {
-      if (legacy && spec.v1Handler !== undefined) spec.v1Handler(c);
-      else spec.handler(c);
+      if (legacy && spec.v1Handler !== undefined) spec.v1Handler(ctx);
+      else spec.handler(ctx);
     } catch (e) {
-      // A bug in a handler must not kill the connection or the server.
-      reply.resetState();
-      out.end = out.start + mark;
-      const msg = (e as Error).message ?? String(e);
-      this.log.warn(`Internal error in '${spec.name}': ${(e as Error).stack ?? msg}`);
-      reply.error(`ERR internal error in '${spec.name}': ${msg}`);
+      const err = e as Error;
+      fail(`uncaught exception in '${spec.name}': ${err.stack ?? String(e)}`);
     }
-    const id = spec.statId!;
+    const id = spec.statId;
     stats.calls[id]!++;
     if (reply.errors !== errorsBefore) stats.failed[id]!++;
     stats.record(id);
@@ -303,6 +335,41 @@ export class Server {
   private reject(c: Client, msg: string): void {
     if (c.replyMode === REPLY_OFF || c.replyMode === REPLY_SKIP) return;
     c.reply.error(msg);
+  }
+
+  // ---- ServerControl: what connection and server commands may do (commands/context.ts) ----
+
+  clientList(): Iterable<ClientSession> {
+    return this.clients.values();
+  }
+
+  info(sections: readonly string[]): string {
+    return renderInfo(this, sections);
+  }
+
+  resetStats(): void {
+    this.stats.reset();
+    this.commands.stats.reset();
+    this.keyspace.expiredKeys = 0;
+    this.keyspace.hits = 0;
+    this.keyspace.misses = 0;
+    this.evictor.evictedKeys = 0;
+    this.expiry.timeCapReached = 0;
+    this.expiry.cpuMs = 0;
+  }
+
+  configFile(): string {
+    return configFile();
+  }
+
+  logLine(level: "verbose" | "notice" | "warning", msg: string): void {
+    if (level === "verbose") this.log.verbose(msg);
+    else if (level === "notice") this.log.notice(msg);
+    else this.log.warn(msg);
+  }
+
+  setActiveExpire(on: boolean): void {
+    this.expiry.enabled = on;
   }
 
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
@@ -316,7 +383,8 @@ export class Server {
   private serverCron(): void {
     this.now = Date.now();
     this.keyspace.setNow(this.now);
-    sampleStats(this);
+    const st = this.stats;
+    this.rates.sample(this.now, st.totalCommands, st.inputBytes, st.outputBytes);
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
@@ -339,7 +407,7 @@ export class Server {
 }
 
 /** The subcommand named by argv[1] (case-insensitive), if the container has it. */
-function findSubcommand(subs: readonly CommandSpec[], c: Client): CommandSpec | undefined {
+function findSubcommand(subs: readonly CommandSpec[], c: SessionContext): CommandSpec | undefined {
   const a = c.argv;
   for (const sub of subs) {
     if (a.is(1, sub.name.slice(sub.name.indexOf("|") + 1))) return sub;

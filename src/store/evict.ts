@@ -7,6 +7,7 @@
 // each table's `clock` column (see keyspace.ts touch()).
 
 import { CLOCK_LFU, CLOCK_LRU, type Keyspace } from "./keyspace.ts";
+import { NOTIFY_EVICTED } from "./notify.ts";
 import { type Table, TYPE_FREE } from "./table.ts";
 
 export const POLICY_NOEVICTION = 0;
@@ -161,7 +162,7 @@ export class Evictor {
   }
 
   private evict(t: Table, e: number): void {
-    this.ks.removeEntry(t, e);
+    this.ks.removeSignalled(t, e, NOTIFY_EVICTED, "evicted");
     this.evictedKeys++;
   }
 

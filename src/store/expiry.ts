@@ -10,6 +10,7 @@
 // docs/EXPIRY.md has the measurements.
 
 import type { Keyspace } from "./keyspace.ts";
+import { NOTIFY_EXPIRED } from "./notify.ts";
 
 /** A full lap over every table should take about this long when the budget allows. */
 export const LAP_SECONDS = 1;
@@ -108,7 +109,7 @@ export class ActiveExpire {
         chunkTtl++;
         if (at <= now) {
           chunkStale++;
-          ks.removeEntry(t, e);
+          ks.removeSignalled(t, e, NOTIFY_EXPIRED, "expired");
         }
       }
       visited += end - c;

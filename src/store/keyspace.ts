@@ -7,6 +7,7 @@
 // other index has to be kept in step with it.
 
 import { Arena, type ArenaOptions } from "./arena.ts";
+import { type KeyObserver, NOTIFY_EXPIRED, type NotifyClass } from "./notify.ts";
 import { Table } from "./table.ts";
 
 export const DEFAULT_DATABASES = 16;
@@ -32,6 +33,16 @@ export class Keyspace {
   now = Date.now();
   /** Keys removed because they expired (found by a lookup or by the active sweep). */
   expiredKeys = 0;
+  /** Read lookups that found / did not find their key (INFO keyspace_hits / _misses). */
+  hits = 0;
+  misses = 0;
+  /**
+   * Changes signalled since start (Redis's server.dirty): every keyModified, flush and swap
+   * adds one. The dispatcher compares it around a command to know the command wrote.
+   */
+  dirty = 0;
+  /** Told of every change (WATCH, notifications, persistence), in registration order. */
+  private observers: KeyObserver[] = [];
   /** LRU or LFU: how lookups update clock[e]. Set from maxmemory-policy. */
   clockMode = CLOCK_LRU;
   lfuLogFactor = 10;
@@ -56,6 +67,7 @@ export class Keyspace {
     const onDrop = (o: unknown) => this.objectBytesChanged(-sizeOf(o));
     for (let i = 0; i < databases; i++) {
       const t = new Table(this.arena);
+      t.dbIndex = i;
       t.onObjSet = onSet;
       t.onObjDrop = onDrop;
       this.dbs.push(t);
@@ -77,6 +89,17 @@ export class Keyspace {
     const ta = this.db(a);
     this.dbs[a] = this.db(b);
     this.dbs[b] = ta;
+    this.dbs[a]!.dbIndex = a;
+    ta.dbIndex = b;
+    this.dirty++;
+    for (const o of this.observers) o.swapped(a, b);
+  }
+
+  /** FLUSHDB: every key of database i goes. */
+  flushDb(i: number): void {
+    this.db(i).clear();
+    this.dirty++;
+    for (const o of this.observers) o.flushed(i);
   }
 
   /** FLUSHALL: drop the arena's pages wholesale instead of freeing key by key. */
@@ -84,6 +107,48 @@ export class Keyspace {
     for (const t of this.dbs) t.reset();
     this.arena.reset();
     this.objectBytes = 0;
+    this.dirty++;
+    for (const o of this.observers) o.flushed(-1);
+  }
+
+  // ---- the write signal -------------------------------------------------------------------
+
+  addObserver(o: KeyObserver): void {
+    this.observers.push(o);
+  }
+
+  removeObserver(o: KeyObserver): void {
+    const i = this.observers.indexOf(o);
+    if (i >= 0) this.observers.splice(i, 1);
+  }
+
+  /** Key `buf[off, off+len)` of database `db` changed: count it and tell every observer. */
+  keyModified(
+    db: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    cls: NotifyClass,
+    event: string,
+  ): void {
+    this.dirty++;
+    const obs = this.observers;
+    for (let i = 0; i < obs.length; i++) obs[i]!.keyModified(db, buf, off, len, cls, event);
+  }
+
+  /**
+   * Remove live entry e of table t and signal it (expired / evicted / deleted by the store on
+   * its own). The key bytes are read before the entry goes.
+   */
+  removeSignalled(t: Table, e: number, cls: NotifyClass, event: string): void {
+    if (this.observers.length === 0) {
+      this.dirty++;
+      t.remove(e);
+      return;
+    }
+    const key = t.keyBytes(e).slice();
+    t.remove(e);
+    this.keyModified(t.dbIndex, key, 0, key.length, cls, event);
   }
 
   /** Set the clock (once per event-loop tick) and the clock word new entries start with. */
@@ -188,7 +253,7 @@ export class Keyspace {
   expireIfNeeded(t: Table, e: number): boolean {
     const at = t.expireAt[e]!;
     if (at === 0 || at > this.now) return false;
-    this.removeEntry(t, e);
+    this.removeSignalled(t, e, NOTIFY_EXPIRED, "expired");
     this.expiredKeys++;
     return true;
   }

@@ -114,6 +114,8 @@ export class Table {
   memVersion = 0;
   /** clock[e] of a new entry: the keyspace keeps it at "accessed now" (LRU) or LFU's initial. */
   clockInit = 0;
+  /** Index of the database this table currently is (SWAPDB exchanges tables; the keyspace keeps it). */
+  dbIndex = 0;
 
   private entryCap = 0;
   private hw = 0;

@@ -41,7 +41,7 @@ function decodeAll(b: Uint8Array): Value[] {
 const one = (mode: ReplyMode, w: (r: Reply) => void) => {
   const v = decodeAll(encode(mode, w));
   expect(v.length).toBe(1);
-  return v[0];
+  return v[0]!;
 };
 const typed = (w: (r: Reply) => void) => one(MODE_V1_TYPED, w);
 const text = (v: Value) => new TextDecoder().decode(v as Uint8Array);

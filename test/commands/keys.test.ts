@@ -127,7 +127,7 @@ describe("OBJECT", () => {
     p.call("SET", "k", "v");
     expect(p.call("OBJECT", "IDLETIME", "k")).toBe(0);
     const t = p.server.keyspace.db(0);
-    t.clock[entry(p, "k")] -= 42_000; // as if last touched 42 s ago (ms clock)
+    t.clock[entry(p, "k")]! -= 42_000; // as if last touched 42 s ago (ms clock)
     expect(p.call("OBJECT", "IDLETIME", "k")).toBe(42);
     expect(p.call("OBJECT", "IDLETIME", "k")).toBe(42); // OBJECT itself does not touch
     p.call("GET", "k");

@@ -99,21 +99,21 @@ describe("TTL bookkeeping", () => {
 
 test("keyspace hits and misses are counted for reads only, like Redis", () => {
   const p = new InProc(MODE_RESP2);
-  const s = p.server.stats;
+  const s = p.server.keyspace;
   p.call("SET", "a", "1"); // write: not counted
   p.call("INCR", "a"); // write lookup: not counted
-  expect([s.keyspaceHits, s.keyspaceMisses]).toEqual([0, 0]);
+  expect([s.hits, s.misses]).toEqual([0, 0]);
   p.call("GET", "a");
   p.call("GET", "nope");
   p.call("MGET", "a", "nope", "a");
   p.call("STRLEN", "a");
   p.call("EXISTS", "a", "nope");
-  expect([s.keyspaceHits, s.keyspaceMisses]).toEqual([5, 3]);
+  expect([s.hits, s.misses]).toEqual([5, 3]);
   p.call("ZADD", "nothing"); // unknown or arity error: nothing counted
   p.call("SET", "a", "x", "GET"); // GET option reads
   p.call("GETDEL", "a");
   p.call("GETDEL", "a");
-  expect([s.keyspaceHits, s.keyspaceMisses]).toEqual([7, 4]);
+  expect([s.hits, s.misses]).toEqual([7, 4]);
 });
 
 describe("limits", () => {

@@ -97,3 +97,41 @@ test.skipIf(skip)(`keyspace_hits/misses equal redis-server's (N=${N}, seed=${SEE
   expect(want).toMatch(/^keyspace_hits:[1-9]\d* keyspace_misses:[1-9]\d*$/);
   expect(counters(ib!.bytes)).toBe(want);
 });
+
+/** expired_keys, keyspace_hits and keyspace_misses from INFO stats. */
+function expiryCounters(b: Uint8Array): string {
+  return Buffer.from(b)
+    .toString("latin1")
+    .split("\r\n")
+    .filter((l) => /^(expired_keys|keyspace_hits|keyspace_misses):/.test(l))
+    .join(" ");
+}
+
+test.skipIf(skip)(
+  "writes over expired keys count them as expired, as Redis's lookupKeyWrite",
+  async () => {
+    const setup = [
+      ["FLUSHALL"],
+      ["CONFIG", "RESETSTAT"],
+      ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
+      ...["a", "b", "c", "d", "e", "f", "g", "h"].map((k) => ["SET", k, "1", "PX", "1"]),
+    ];
+    await Promise.all([A.pipeline(setup), B.pipeline(setup)]);
+    await Bun.sleep(20);
+    const writes = [
+      ["SET", "a", "2"], // SET over an expired key
+      ["MSET", "b", "2", "c", "3"],
+      ["SET", "d", "x", "NX"],
+      ["SET", "e", "x", "XX", "EX", "100"],
+      ["SETNX", "f", "1"],
+      ["MSETNX", "g", "1", "zz", "2"],
+      ["APPEND", "h", "x"],
+      ["INFO", "stats"],
+      ["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+    ];
+    const [ra, rb] = await Promise.all([A.pipeline(writes), B.pipeline(writes)]);
+    const want = expiryCounters(ra[7]!.bytes);
+    expect(want).toContain("expired_keys:8");
+    expect(expiryCounters(rb[7]!.bytes)).toBe(want);
+  },
+);

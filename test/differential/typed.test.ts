@@ -42,7 +42,7 @@ test(`typed v1 replies decode to the RESP3 values (N=${N}, seed=${SEED})`, () =>
   const resp = new InProc(MODE_RESP3);
   const typed = new InProc(MODE_V1_TYPED);
   typed.exec("HELLO", "3"); // the protocol version decides the shapes, as for a real client
-  expect(typed.client.protover).toBe(3);
+  expect(typed.client.ctx.protover).toBe(3);
   const stream = commandStream(new Prng(SEED), FAMILIES);
   let compared = 0;
   for (let i = 0; i < N; i++) {

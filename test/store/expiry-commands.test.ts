@@ -172,38 +172,21 @@ describe("EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT", () => {
     h.at(T0);
     h.call("set", "k", "v");
     h.call("expire", "k", "10");
-    h.client.db = 1;
+    h.client.ctx.db = 1;
     expect(h.call("ttl", "k")).toBe(-2);
     h.call("set", "k", "v");
     expect(h.call("ttl", "k")).toBe(-1);
-    h.client.db = 0;
+    h.client.ctx.db = 0;
     expect(h.call("ttl", "k")).toBe(10);
   });
 
-  test("DEBUG SET-ACTIVE-EXPIRE handler toggles the sweep", async () => {
-    const { debugSetActiveExpire } = await import("../../src/commands/expire.ts");
+  test("DEBUG SET-ACTIVE-EXPIRE toggles the sweep", () => {
     const h = new InProc(MODE_RESP2);
-    h.client.argv.count = 0;
-    const run = (v: string) => {
-      const buf = new TextEncoder().encode(`debugset-active-expire${v}`);
-      const a = h.client.argv;
-      a.buf = buf;
-      a.count = 3;
-      a.offs[0] = 0;
-      a.lens[0] = 5;
-      a.offs[1] = 5;
-      a.lens[1] = 17;
-      a.offs[2] = 22;
-      a.lens[2] = v.length;
-      debugSetActiveExpire(h.client);
-      h.client.out.start = 0;
-      h.client.out.end = 0;
-    };
-    run("0");
+    h.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     expect(h.server.expiry.enabled).toBe(false);
-    run("1");
+    h.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     expect(h.server.expiry.enabled).toBe(true);
-    run("abc");
+    h.call("DEBUG", "SET-ACTIVE-EXPIRE", "abc");
     expect(h.server.expiry.enabled).toBe(false);
   });
 });
