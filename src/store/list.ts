@@ -910,23 +910,23 @@ export class List {
     const d = n - (q - p);
     if (d <= 0) {
       if (p - st < en - q) {
-        b.copyWithin(st - d, st, p);
+        if (p > st) b.copyWithin(st - d, st, p);
         dir[3 * s] = st - d;
         return p - d;
       }
-      b.copyWithin(p + n, q, en);
+      if (en > q) b.copyWithin(p + n, q, en);
       dir[3 * s + 1] = en + d;
       return p;
     }
     const canHead = st >= d;
     const canTail = b.length - en >= d;
     if (canHead && (!canTail || p - st <= en - q)) {
-      b.copyWithin(st - d, st, p);
+      if (p > st) b.copyWithin(st - d, st, p);
       dir[3 * s] = st - d;
       return p - d;
     }
     if (canTail) {
-      b.copyWithin(q + d, q, en);
+      if (en > q) b.copyWithin(q + d, q, en);
       dir[3 * s + 1] = en + d;
       return p;
     }

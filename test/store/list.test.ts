@@ -266,3 +266,189 @@ describe("List model test", () => {
     });
   }
 });
+
+describe("List edge cases", () => {
+  test("empty list: peeks, index, drops, range, trim", () => {
+    const l = new List();
+    expect(l.peekLeft()).toBe(-1);
+    expect(l.peekRight()).toBe(-1);
+    expect(l.at(0)).toBe(-1);
+    expect(l.at(-1)).toBe(-1);
+    l.dropLeft();
+    l.dropRight();
+    expect(l.range(0, -1, false, () => {})).toBe(0);
+    l.trim(0, -1);
+    expect(l.set(0, b("x"), 0, 1)).toBe(false);
+    expect(l.encoding).toBe("quicklist");
+    l.checkInvariants();
+  });
+
+  test("zero-length and binary elements", () => {
+    const l = new List(4);
+    const bin = new Uint8Array([0, 255, 128, 127, 0, 10, 13]);
+    l.pushRight(bin, 0, 0);
+    l.pushRight(bin, 0, bin.length);
+    l.pushLeft(bin, 3, 0);
+    l.pushRight(bin, 0, 0);
+    l.checkInvariants();
+    expect(hex(toArray(l))).toEqual(["", "", Buffer.from(bin).toString("hex"), ""]);
+    expect(l.positions(bin, 0, 0, 1, Number.POSITIVE_INFINITY, 0, () => {})).toBe(3);
+    expect(l.removeMatching(0, bin, 0, 0)).toBe(3);
+    expect(hex(toArray(l))).toEqual([Buffer.from(bin).toString("hex")]);
+    l.checkInvariants();
+  });
+
+  test("negative indexes", () => {
+    const l = new List(4);
+    for (let i = 0; i < 10; i++) l.pushRight(b(`e${i}`), 0, 2);
+    const get = (i: number) => {
+      const n = l.at(i);
+      return n < 0 ? null : new TextDecoder().decode(l.cbuf.subarray(l.coff, l.coff + n));
+    };
+    expect(get(-1)).toBe("e9");
+    expect(get(-10)).toBe("e0");
+    expect(get(-11)).toBeNull();
+    expect(get(10)).toBeNull();
+    expect(l.set(-2, b("X"), 0, 1)).toBe(true);
+    expect(get(8)).toBe("X");
+    l.checkInvariants();
+  });
+
+  test("big elements get their own node, at both ends and in the middle", () => {
+    const l = new List(); // 8 KB nodes
+    const big = new Uint8Array(100_000);
+    for (let i = 0; i < big.length; i++) big[i] = i * 31;
+    const small = b("s");
+    for (let i = 0; i < 100; i++) l.pushRight(small, 0, 1);
+    l.pushRight(big, 0, big.length);
+    l.pushLeft(big, 0, big.length);
+    l.insertAt(50, big, 0, big.length);
+    l.checkInvariants();
+    expect(l.length).toBe(103);
+    for (const i of [0, 50, 102]) {
+      expect(l.at(i)).toBe(big.length);
+      expect(eq(l.cbuf.slice(l.coff, l.coff + big.length), big)).toBe(true);
+    }
+    // Replacing a big element by a small one gives its buffer back.
+    const before = l.memoryBytes();
+    l.set(50, small, 0, 1);
+    l.checkInvariants();
+    expect(l.memoryBytes()).toBeLessThan(before - 90_000);
+    // A big element past the node size, under 128-byte nodes too.
+    const t = new List(-2, 0, 128);
+    for (let i = 0; i < 20; i++) t.pushRight(big, 0, 129 + i);
+    expect(t.nodeCount).toBe(20);
+    t.checkInvariants();
+  });
+
+  test("trim to empty and to everything", () => {
+    const l = new List(4);
+    for (let i = 0; i < 50; i++) l.pushRight(b(`${i}`), 0, `${i}`.length);
+    l.trim(0, -1);
+    expect(l.length).toBe(50);
+    l.trim(5, 100);
+    expect(l.length).toBe(45);
+    l.trim(-3, -1);
+    expect(toArray(l).map((x) => new TextDecoder().decode(x))).toEqual(["47", "48", "49"]);
+    l.trim(2, 1);
+    expect(l.length).toBe(0);
+    expect(l.nodeCount).toBe(0);
+    l.checkInvariants();
+    l.pushLeft(b("again"), 0, 5);
+    expect(l.length).toBe(1);
+    l.checkInvariants();
+  });
+
+  test("LPOS rank/count/maxlen combinations against the reference", () => {
+    const l = new List(4);
+    const vals = ["a", "b", "a", "c", "a", "b", "a", "a", "c", "a"];
+    for (const v of vals) l.pushRight(b(v), 0, 1);
+    const ref = vals.map(b);
+    for (const el of ["a", "b", "c", "z"]) {
+      for (const rank of [1, 2, 3, 7, -1, -2, -5, -9]) {
+        for (const count of [1, 2, 3, Number.POSITIVE_INFINITY]) {
+          for (const maxlen of [0, 1, 3, 5, 10, 11]) {
+            const got: number[] = [];
+            l.positions(b(el), 0, 1, rank, count, maxlen, (i) => got.push(i));
+            expect(got).toEqual(lposRef(ref, b(el), rank, count, maxlen));
+          }
+        }
+      }
+    }
+    // Spot checks against Redis's documented examples (LPOS mylist c RANK -1 etc.).
+    const one = (rank: number, count: number, maxlen: number) => {
+      const got: number[] = [];
+      l.positions(b("a"), 0, 1, rank, count, maxlen, (i) => got.push(i));
+      return got;
+    };
+    expect(one(1, 1, 0)).toEqual([0]);
+    expect(one(-1, 1, 0)).toEqual([9]);
+    expect(one(2, Number.POSITIVE_INFINITY, 0)).toEqual([2, 4, 6, 7, 9]);
+    expect(one(-2, 2, 0)).toEqual([7, 6]);
+    expect(one(1, Number.POSITIVE_INFINITY, 3)).toEqual([0, 2]);
+    expect(() => one(0, 1, 0)).toThrow();
+  });
+
+  test("rotate on a one-node list (LMOVE on the same key)", () => {
+    const l = new List();
+    for (const v of ["a", "bb", "ccc"]) l.pushRight(b(v), 0, v.length);
+    l.rotate(false, true); // RPOPLPUSH k k
+    expect(toArray(l).map((x) => new TextDecoder().decode(x))).toEqual(["ccc", "a", "bb"]);
+    l.rotate(true, false);
+    expect(toArray(l).map((x) => new TextDecoder().decode(x))).toEqual(["a", "bb", "ccc"]);
+    l.rotate(true, true);
+    expect(toArray(l).map((x) => new TextDecoder().decode(x))).toEqual(["a", "bb", "ccc"]);
+    l.checkInvariants();
+  });
+
+  test("fill is clamped like quicklistSetFill; compress depth is stored", () => {
+    expect(new List(-100).fill).toBe(-5);
+    expect(new List(100_000).fill).toBe(32767);
+    expect(new List(-2, 3).compressDepth).toBe(3);
+  });
+
+  test("memory stays bounded after deletes in the middle (nodes merge)", () => {
+    const l = new List(-2, 0, 256);
+    const r = rng(99);
+    const e = new Uint8Array(10);
+    for (let i = 0; i < 20_000; i++) {
+      e[0] = i % 10;
+      l.pushRight(e, 0, e.length);
+    }
+    const full = l.stats();
+    // Remove 90% of the elements from the middle: all but the values 0.
+    for (let v = 1; v < 10; v++) {
+      e[0] = v;
+      l.removeMatching(0, e, 0, e.length);
+    }
+    l.checkInvariants();
+    expect(l.length).toBe(2000);
+    const st = l.stats();
+    // Each node is more than half full on average: 2000 * 11 bytes into 256-byte nodes.
+    expect(st.nodes).toBeLessThanOrEqual(Math.ceil((2000 * 11 * 2) / 256) + 2);
+    expect(st.bufferBytes).toBeLessThan(full.bufferBytes / 4);
+    // Random middle deletes keep the same bound.
+    while (l.length > 500) l.deleteRange(1 + Math.floor(r() * (l.length - 2)), 1);
+    l.checkInvariants();
+    expect(l.stats().nodes).toBeLessThanOrEqual(Math.ceil((500 * 11 * 2) / 256) + 2);
+  });
+
+  test("clone shares no buffers", () => {
+    const l = new List(4);
+    for (let i = 0; i < 100; i++) l.pushRight(b(`v${i}`), 0, `v${i}`.length);
+    const c = l.clone();
+    c.set(0, b("changed"), 0, 7);
+    c.dropRight();
+    expect(l.at(0)).toBe(2);
+    expect(l.length).toBe(100);
+    expect(c.length).toBe(99);
+    c.checkInvariants();
+    expect(l.memoryBytes()).toBeGreaterThan(0);
+  });
+
+  test("element length bound", () => {
+    const l = new List();
+    expect(() => l.pushRight(new Uint8Array(1), 0, -1)).toThrow(RangeError);
+    expect(() => l.pushLeft(new Uint8Array(1), 0, 0x7fffffff)).toThrow(RangeError);
+  });
+});
