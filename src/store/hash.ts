@@ -4,7 +4,7 @@
 //
 // listpack: the hash is packed into its key's own arena block in the keyspace Table (the value
 // bytes after the key, `t.valLen[e]` of them): records back to back in insertion order,
-//   [varint flen][varint vlen][field][value]
+//   [head: flen, vlen][field][value]   (head: 1 byte for short pairs, see lpHeadSize)
 // so a small hash costs no JS object at all, only its key's row and block (a session hash of 5
 // short fields: one 96..128-byte block). `t.objs[e]` stays undefined.
 // hashtable: a ByteDict (withValues) in `t.objs[e]`; the key's block holds just the key.
@@ -156,9 +156,7 @@ export function hashStrlen(
   if (h < 0) return -1;
   const d = dictOf(t, e);
   if (d !== undefined) return d.valLen(h);
-  const page = t.page(e);
-  const p = t.valueOffset(e) + h;
-  return readVarint(page, p + varintSize(readVarint(page, p)));
+  return lpVlen(t.page(e), t.valueOffset(e) + h);
 }
 
 /** Fill `out` with handle h's field bytes. */
@@ -172,10 +170,9 @@ export function hashField(t: Table, e: number, h: number, out: ByteRef): void {
   }
   const page = t.page(e);
   const p = t.valueOffset(e) + h;
-  const fl = readVarint(page, p);
-  const q = p + varintSize(fl);
+  const fl = lpFlen(page, p);
   out.buf = page;
-  out.off = q + varintSize(readVarint(page, q));
+  out.off = p + lpHeadSize(fl, lpVlen(page, p));
   out.len = fl;
 }
 
@@ -190,11 +187,10 @@ export function hashValue(t: Table, e: number, h: number, out: ByteRef): void {
   }
   const page = t.page(e);
   const p = t.valueOffset(e) + h;
-  const fl = readVarint(page, p);
-  const q = p + varintSize(fl);
-  const vl = readVarint(page, q);
+  const fl = lpFlen(page, p);
+  const vl = lpVlen(page, p);
   out.buf = page;
-  out.off = q + varintSize(vl) + fl;
+  out.off = p + lpHeadSize(fl, vl) + fl;
   out.len = vl;
 }
 
@@ -331,11 +327,10 @@ export function hashSet(
       if (count + 1 > limits.maxListpackEntries) {
         d = hashConvert(ctx, t, e);
       } else {
-        const rec = varintSize(flen) + varintSize(vlen) + flen + vlen;
+        const rec = lpHeadSize(flen, vlen) + flen + vlen;
         t.resizeValueExact(e, total + rec);
         const page = t.page(e);
-        let p = writeVarint(page, t.valueOffset(e) + total, flen);
-        p = writeVarint(page, p, vlen);
+        const p = lpWriteHead(page, t.valueOffset(e) + total, flen, vlen);
         copyIn(fbuf, foff, page, p, flen);
         copyIn(vbuf, voff, page, p + flen, vlen);
         return true;
@@ -396,10 +391,9 @@ export function hashConvert(_ctx: StoreCtx, t: Table, e: number): ByteDict {
   const end = base + t.valLen[e]!;
   const d = new ByteDict(true, hashLength(t, e) + 1);
   for (let p = base; p < end; ) {
-    const fl = readVarint(page, p);
-    const q = p + varintSize(fl);
-    const vl = readVarint(page, q);
-    const fo = q + varintSize(vl);
+    const fl = lpFlen(page, p);
+    const vl = lpVlen(page, p);
+    const fo = p + lpHeadSize(fl, vl);
     d.add(page, fo, fl, page, fo + fl, vl);
     p = fo + fl + vl;
   }
@@ -504,10 +498,9 @@ export function selectOrdered(
 
 /** Offset just past the record at p. */
 function lpSkip(page: Uint8Array, p: number): number {
-  const fl = readVarint(page, p);
-  const q = p + varintSize(fl);
-  const vl = readVarint(page, q);
-  return q + varintSize(vl) + fl + vl;
+  const fl = lpFlen(page, p);
+  const vl = lpVlen(page, p);
+  return p + lpHeadSize(fl, vl) + fl + vl;
 }
 
 /** The field's record offset relative to base (>= 0), or -(record count) - 1 when missing. */
@@ -522,10 +515,9 @@ function lpFind(
   const end = base + total;
   let n = 0;
   for (let p = base; p < end; n++) {
-    const fl = readVarint(page, p);
-    const q = p + varintSize(fl);
-    const vl = readVarint(page, q);
-    const fo = q + varintSize(vl);
+    const fl = lpFlen(page, p);
+    const vl = lpVlen(page, p);
+    const fo = p + lpHeadSize(fl, vl);
     if (fl === flen && bytesEqual(page, fo, fbuf, foff, flen)) return p - base;
     p = fo + fl + vl;
   }
@@ -545,11 +537,12 @@ function lpReplace(
   let base = t.valueOffset(e);
   const total = t.valLen[e]!;
   let p = base + r;
-  const fl = readVarint(page, p);
-  const oldHead = varintSize(fl);
-  const old = readVarint(page, p + oldHead);
-  const oldRec = oldHead + varintSize(old) + fl + old;
-  const newRec = oldHead + varintSize(vlen) + fl + vlen;
+  const fl = lpFlen(page, p);
+  const old = lpVlen(page, p);
+  const oh = lpHeadSize(fl, old);
+  const nh = lpHeadSize(fl, vlen);
+  const oldRec = oh + fl + old;
+  const newRec = nh + fl + vlen;
   const delta = newRec - oldRec;
   if (delta > 0) {
     t.resizeValueExact(e, total + delta);
@@ -558,14 +551,52 @@ function lpReplace(
     p = base + r;
     page.copyWithin(p + newRec, p + oldRec, base + total); // the tail first: frees room
   }
-  // The field moves when the value's varint changes size; then the varints and the value.
-  const oldField = p + oldHead + varintSize(old);
-  const newField = p + oldHead + varintSize(vlen);
-  if (oldField !== newField) page.copyWithin(newField, oldField, oldField + fl);
-  writeVarint(page, p + oldHead, vlen);
-  copyIn(vbuf, voff, page, newField + fl, vlen);
+  // The field moves when the head changes size (it only grows with the value), then the head
+  // and the value are written.
+  if (oh !== nh) page.copyWithin(p + nh, p + oh, p + oh + fl);
+  lpWriteHead(page, p, fl, vlen);
+  copyIn(vbuf, voff, page, p + nh + fl, vlen);
   if (delta < 0) {
     page.copyWithin(p + newRec, p + oldRec, base + total);
     t.resizeValueExact(e, total + delta);
   }
+}
+
+// Record head: one byte 0fffvvvv when flen <= 7 and vlen <= 15 (most small-hash pairs: "ts" ->
+// "1700000000" costs 1 byte of head, not 2); else 1xxxxxxx with xxxxxxx = flen, or 127 followed
+// by the varint of flen - 127; then the varint of vlen. Writers always pick the short form, so
+// the head's size follows from the two lengths.
+
+function lpHeadSize(flen: number, vlen: number): number {
+  if (flen <= 7 && vlen <= 15) return 1;
+  return 1 + (flen >= 127 ? varintSize(flen - 127) : 0) + varintSize(vlen);
+}
+
+/** Write the head at p; returns the offset of the field bytes. */
+function lpWriteHead(page: Uint8Array, p: number, flen: number, vlen: number): number {
+  if (flen <= 7 && vlen <= 15) {
+    page[p] = (flen << 4) | vlen;
+    return p + 1;
+  }
+  if (flen < 127) {
+    page[p] = 0x80 | flen;
+    return writeVarint(page, p + 1, vlen);
+  }
+  page[p] = 0xff;
+  return writeVarint(page, writeVarint(page, p + 1, flen - 127), vlen);
+}
+
+function lpFlen(page: Uint8Array, p: number): number {
+  const h = page[p]!;
+  if (h < 0x80) return h >>> 4;
+  const f = h & 0x7f;
+  return f < 127 ? f : 127 + readVarint(page, p + 1);
+}
+
+function lpVlen(page: Uint8Array, p: number): number {
+  const h = page[p]!;
+  if (h < 0x80) return h & 15;
+  if ((h & 0x7f) < 127) return readVarint(page, p + 1);
+  const x = readVarint(page, p + 1);
+  return readVarint(page, p + 1 + varintSize(x));
 }

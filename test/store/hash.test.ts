@@ -237,6 +237,31 @@ describe("hash model", () => {
     }
   });
 
+  test("record heads at every length boundary (short head 7/15, 127-byte fields, varints)", () => {
+    const ks = newKs();
+    const t = ks.db(0);
+    const lim = { maxListpackEntries: 1000, maxListpackValue: 100000 };
+    const e = hashCreate(t, b("k"), 0, 1);
+    const model = new Map<string, Uint8Array>();
+    const lens = [0, 1, 7, 8, 15, 16, 126, 127, 128, 254, 255, 16510, 16511, 20000];
+    for (const fl of lens) {
+      for (const vl of lens) {
+        const f = new Uint8Array(fl).fill(fl % 251);
+        const v = new Uint8Array(vl).fill(vl % 253);
+        set(ks, t, e, f, v, lim);
+        model.set(hex(f), v);
+      }
+      checkAll(ks, t, e, model, true);
+    }
+    for (const fl of lens) {
+      const f = new Uint8Array(fl).fill(fl % 251);
+      expect(hashStrlen(t, e, f, 0, fl)).toBe(lens[lens.length - 1]!);
+      expect(hashDelete(ks, t, e, f, 0, fl)).toBe(true);
+      model.delete(hex(f));
+      if (model.size > 0) checkAll(ks, t, e, model, true);
+    }
+  });
+
   test("COPY: the clone (value bytes + cloned object) shares nothing", () => {
     for (const big of [false, true]) {
       const ks = newKs();
