@@ -251,6 +251,36 @@ export class Table {
     this.valLen[e] = vlen;
   }
 
+  /**
+   * Like resizeValue but without headroom: the block is right-sized (its size class). For values
+   * that are packed structures (a small hash or set in its key's block) that grow a few bytes per
+   * write, as a listpack is realloc'ed per insert in Redis. Keeps the first min(old, new) bytes;
+   * bytes added are NOT zeroed (the caller writes them).
+   */
+  resizeValueExact(e: number, vlen: number): void {
+    const kl = this.keyLen[e]!;
+    const need = kl + vlen;
+    const cap = this.cap[e]!;
+    const arena = this.arena;
+    const a = this.addr[e]!;
+    if (need <= cap && arena.capacityFor(need) * 2 > cap) {
+      this.valLen[e] = vlen;
+      return;
+    }
+    const na = arena.alloc(need);
+    copyBytes(
+      arena.page(a),
+      arena.offset(a),
+      arena.page(na),
+      arena.offset(na),
+      kl + Math.min(this.valLen[e]!, vlen),
+    );
+    arena.free(a, cap);
+    this.addr[e] = na;
+    this.cap[e] = arena.capacityFor(need);
+    this.valLen[e] = vlen;
+  }
+
   /** SET semantics minus TTL: find-or-add, type becomes string. expireAt is left to the caller. */
   upsertString(
     kbuf: Uint8Array,

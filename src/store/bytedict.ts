@@ -1,0 +1,484 @@
+// ByteDict: a dict of binary-safe byte strings (optionally each with a byte-string value), the
+// `hashtable` encoding of both hashes (withValues) and sets. One implementation for both.
+//
+// Layout (a compact dict, like the keyspace Table, but smaller per element):
+//   - per id: `hashes` (Uint32, the key's seeded hash) and `offs` (Int32, the record's offset in
+//     `mem`, -1 = free id): 8 bytes per id of capacity;
+//   - `mem`: the records back to back, [varint klen][varint vlen, if withValues][key][value]: a
+//     12-byte member costs 13 bytes, no size class, no per-record capacity;
+//   - `slots`: the open-addressing index (Int32 id + 1, 0 = empty), linear probing, kept <= 3/4
+//     full and shrunk under 1/8, backward-shift deletion (no tombstones): 4 bytes per slot.
+// A probe compares the id's hash before it touches bytes.
+//
+// Ids never move while live (freed ids are reused), so a SCAN cursor that is an id returns every
+// element present for the whole scan. Deleted and overwritten records leave holes in `mem`; when
+// holes pass half of it (and 4 KiB) it is compacted (amortized O(1), waste <= 2x).
+//
+// Limits: `mem` offsets are Int32, so one dict holds at most ByteDict.maxMemBytes (2^31 - 1)
+// bytes of records; check wouldOverflow() before add/setValue (they throw RangeError past it).
+
+export interface Rng {
+  /** Uniform in [0, 1). Keyspace.random() is one. */
+  random(): number;
+}
+
+import { bytesEqual, hashBytes } from "./bytes.ts";
+
+const MIN_SLOTS = 8;
+const MIN_IDS = 8;
+const MIN_MEM = 64;
+const COMPACT_MIN = 4096;
+const EMPTY_U8 = new Uint8Array(0);
+/** Rejection sampling tries before randomId falls back to an exact O(ids) walk. */
+const RANDOM_TRIES = 1000;
+
+/** Bytes of the LEB128 varint of n (0 <= n < 2^31). */
+export function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Write n as a LEB128 varint at buf[o]; returns the offset after it. */
+export function writeVarint(buf: Uint8Array, o: number, n: number): number {
+  while (n >= 0x80) {
+    buf[o++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[o++] = n;
+  return o;
+}
+
+/** The varint at buf[o] (its size is varintSize(value): encodings are canonical). */
+export function readVarint(buf: Uint8Array, o: number): number {
+  let b = buf[o]!;
+  if (b < 0x80) return b;
+  let n = b & 0x7f;
+  let shift = 7;
+  for (;;) {
+    b = buf[++o]!;
+    n += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return n;
+    shift += 7;
+  }
+}
+
+/**
+ * Copy bytes between distinct arrays (or within one). Never reads `.buffer` or takes a subarray
+ * of a short array: in Bun that materializes an ArrayBuffer object (~200 B) for a small array.
+ */
+export function copyIn(src: Uint8Array, so: number, dst: Uint8Array, d: number, len: number): void {
+  if (src === dst) dst.copyWithin(d, so, so + len);
+  else if (len <= 256) for (let i = 0; i < len; i++) dst[d + i] = src[so + i]!;
+  else dst.set(src.subarray(so, so + len), d);
+}
+
+/** A growable list of element handles (ids, offsets, indexes) filled by scan and random picks. */
+export class Handles {
+  ids = new Int32Array(16);
+  n = 0;
+  clear(): void {
+    this.n = 0;
+  }
+  push(h: number): void {
+    if (this.n === this.ids.length) {
+      const bigger = new Int32Array(this.ids.length * 2);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    this.ids[this.n++] = h;
+  }
+}
+
+export class ByteDict {
+  /** Limit on one dict's record bytes (Int32 offsets); a static so tests can lower it. */
+  static maxMemBytes = 0x7fffffff;
+
+  readonly withValues: boolean;
+  private hashes: Uint32Array;
+  private offs: Int32Array;
+  private slots: Int32Array;
+  private mask: number;
+  private n = 0;
+  private hw = 0;
+  private freeIds: Int32Array = new Int32Array(0);
+  private freeTop = 0;
+  /** Records, back to back from 0 to memEnd; read them through keyOff/keyLen/valOff/valLen. */
+  mem: Uint8Array = EMPTY_U8;
+  private memEnd = 0;
+  private memDead = 0;
+
+  /** `expected`: elements about to be added (a conversion), so the index is sized once. */
+  constructor(withValues: boolean, expected = 0) {
+    this.withValues = withValues;
+    let ids = MIN_IDS;
+    while (ids < expected) ids *= 2;
+    this.hashes = new Uint32Array(ids);
+    this.offs = new Int32Array(ids).fill(-1);
+    let slots = MIN_SLOTS;
+    while (slots * 3 < expected * 4) slots *= 2;
+    this.slots = new Int32Array(slots);
+    this.mask = slots - 1;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Ids in [0, idHighWater) may be live. */
+  get idHighWater(): number {
+    return this.hw;
+  }
+
+  isLive(id: number): boolean {
+    return id >= 0 && id < this.hw && this.offs[id]! >= 0;
+  }
+
+  /** Id of a key, or -1. */
+  find(buf: Uint8Array, off: number, len: number): number {
+    const h = hashBytes(buf, off, len);
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      const id = s - 1;
+      if (hashes[id] === h && this.keyLen(id) === len) {
+        if (bytesEqual(this.mem, this.keyOff(id), buf, off, len)) return id;
+      }
+    }
+  }
+
+  /** Would a record of this key and value length pass maxMemBytes? */
+  wouldOverflow(klen: number, vlen: number): boolean {
+    return (
+      this.memEnd - this.memDead + recordSize(this.withValues, klen, vlen) > ByteDict.maxMemBytes
+    );
+  }
+
+  /**
+   * Add a key that is absent (the caller found it missing); returns its id. The source bytes
+   * must not be this dict's own `mem` (it may be reallocated first).
+   */
+  add(
+    kbuf: Uint8Array,
+    koff: number,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+  ): number {
+    const at = this.writeRecord(kbuf, koff, klen, vbuf, voff, vlen);
+    const id = this.takeId();
+    const h = hashBytes(kbuf, koff, klen);
+    this.hashes[id] = h;
+    this.offs[id] = at;
+    this.n++;
+    if (this.n * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    else slotInsert(this.slots, this.mask, h, id);
+    return id;
+  }
+
+  /** Replace a live id's value (hashes): in place when it fits, else a new record at the end. */
+  setValue(id: number, vbuf: Uint8Array, voff: number, vlen: number): void {
+    const o = this.offs[id]!;
+    const mem = this.mem;
+    const kl = readVarint(mem, o);
+    const vo = o + varintSize(kl);
+    const old = readVarint(mem, vo);
+    if (vlen <= old && varintSize(vlen) === varintSize(old)) {
+      writeVarint(mem, vo, vlen);
+      copyIn(vbuf, voff, mem, vo + varintSize(old) + kl, vlen);
+      this.memDead += old - vlen;
+      return;
+    }
+    // A new record at the end (growing mem never moves records), the old one becomes a hole.
+    const need = recordSize(true, kl, vlen);
+    if (this.memEnd - this.memDead + need > ByteDict.maxMemBytes) {
+      throw new RangeError("dict: size limit");
+    }
+    const keyFrom = vo + varintSize(old);
+    const at = this.reserve(need, false);
+    const m = this.mem;
+    let p = writeVarint(m, at, kl);
+    p = writeVarint(m, p, vlen);
+    m.copyWithin(p, keyFrom, keyFrom + kl);
+    copyIn(vbuf, voff, m, p + kl, vlen);
+    this.offs[id] = at;
+    this.memDead += recordSize(true, kl, old);
+    if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
+  }
+
+  delete(id: number): void {
+    const h = this.hashes[id]!;
+    slotDelete(this.slots, this.hashes, this.mask, h, id);
+    const o = this.offs[id]!;
+    const kl = readVarint(this.mem, o);
+    const vl = this.withValues ? readVarint(this.mem, o + varintSize(kl)) : 0;
+    this.memDead += recordSize(this.withValues, kl, vl);
+    this.offs[id] = -1;
+    if (this.freeTop === this.freeIds.length) {
+      const bigger = new Int32Array(Math.max(16, this.freeIds.length * 2));
+      bigger.set(this.freeIds);
+      this.freeIds = bigger;
+    }
+    this.freeIds[this.freeTop++] = id;
+    this.n--;
+    const slots = this.slots.length;
+    if (slots > MIN_SLOTS && this.n * 8 < slots) {
+      let target = MIN_SLOTS;
+      while (target * 3 < this.n * 8) target *= 2; // back to <= 3/8 full
+      this.rehash(target);
+    }
+    if (this.n === 0) this.resetMem();
+    else if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
+  }
+
+  keyLen(id: number): number {
+    return readVarint(this.mem, this.offs[id]!);
+  }
+
+  keyOff(id: number): number {
+    const o = this.offs[id]!;
+    const kl = readVarint(this.mem, o);
+    if (!this.withValues) return o + varintSize(kl);
+    const p = o + varintSize(kl);
+    return p + varintSize(readVarint(this.mem, p));
+  }
+
+  valLen(id: number): number {
+    const o = this.offs[id]!;
+    return readVarint(this.mem, o + varintSize(readVarint(this.mem, o)));
+  }
+
+  valOff(id: number): number {
+    const o = this.offs[id]!;
+    const kl = readVarint(this.mem, o);
+    const p = o + varintSize(kl);
+    return p + varintSize(readVarint(this.mem, p)) + kl;
+  }
+
+  /** Next live id >= from, or -1. */
+  nextLive(from: number): number {
+    const offs = this.offs;
+    for (let id = Math.max(0, from); id < this.hw; id++) if (offs[id]! >= 0) return id;
+    return -1;
+  }
+
+  /**
+   * A uniformly random live id, or -1 when empty. Samples index slots (each live id owns exactly
+   * one; the index stays >= 1/16 full), with an exact fallback walk that keeps it uniform.
+   */
+  randomId(rng: Rng): number {
+    if (this.n === 0) return -1;
+    const slots = this.slots;
+    for (let t = 0; t < RANDOM_TRIES; t++) {
+      const s = slots[Math.floor(rng.random() * slots.length)]!;
+      if (s !== 0) return s - 1;
+    }
+    let k = Math.floor(rng.random() * this.n);
+    for (let id = 0; ; id++) if (this.offs[id]! >= 0 && k-- === 0) return id;
+  }
+
+  /** A deep copy sharing nothing mutable (COPY); compacted. */
+  clone(): ByteDict {
+    const d = new ByteDict(this.withValues, 0);
+    d.hashes = this.hashes.slice();
+    d.offs = this.offs.slice();
+    d.slots = this.slots.slice();
+    d.mask = this.mask;
+    d.n = this.n;
+    d.hw = this.hw;
+    d.freeIds = this.freeIds.slice(0, Math.max(this.freeTop, 0));
+    d.freeTop = this.freeTop;
+    d.mem = this.mem.slice(0, this.memEnd);
+    d.memEnd = this.memEnd;
+    d.memDead = this.memDead;
+    if (d.memDead > 0) d.compact(0);
+    return d;
+  }
+
+  /**
+   * Bytes held: the typed arrays' data plus ~56 B of object per typed array and ~120 for the
+   * dict object itself. O(1).
+   */
+  memoryBytes(): number {
+    return (
+      120 +
+      5 * 56 +
+      this.hashes.byteLength +
+      this.offs.byteLength +
+      this.slots.byteLength +
+      this.freeIds.byteLength +
+      this.mem.byteLength
+    );
+  }
+
+  /** Verify the invariants (tests). O(n). */
+  checkInvariants(): void {
+    let live = 0;
+    let bytes = 0;
+    for (let id = 0; id < this.hw; id++) {
+      const o = this.offs[id]!;
+      if (o < 0) continue;
+      live++;
+      const kl = this.keyLen(id);
+      const vl = this.withValues ? this.valLen(id) : 0;
+      bytes += recordSize(this.withValues, kl, vl);
+      if (o + recordSize(this.withValues, kl, vl) > this.memEnd)
+        throw new Error(`dict: id ${id} past memEnd`);
+      if (this.hashes[id] !== hashBytes(this.mem, this.keyOff(id), kl))
+        throw new Error(`dict: stale hash ${id}`);
+      if (this.find(this.mem, this.keyOff(id), kl) !== id)
+        throw new Error(`dict: id ${id} not findable`);
+    }
+    if (live !== this.n) throw new Error(`dict: count ${this.n}, live ${live}`);
+    if (live + this.freeTop !== this.hw) throw new Error("dict: free id count");
+    if (bytes + this.memDead !== this.memEnd)
+      throw new Error(`dict: mem accounting ${bytes}+${this.memDead} != ${this.memEnd}`);
+    let inIndex = 0;
+    const mask = this.mask;
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (s === 0) continue;
+      inIndex++;
+      const id = s - 1;
+      if (this.offs[id]! < 0) throw new Error(`dict: slot ${i} -> free id ${id}`);
+      for (let k = this.hashes[id]! & mask; k !== i; k = (k + 1) & mask) {
+        if (this.slots[k] === 0) throw new Error(`dict: hole before id ${id}`);
+      }
+    }
+    if (inIndex !== live) throw new Error(`dict: index ${inIndex}, live ${live}`);
+    if (live * 4 > this.slots.length * 3) throw new Error("dict: index too full");
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private writeRecord(
+    kbuf: Uint8Array,
+    koff: number,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+  ): number {
+    const need = recordSize(this.withValues, klen, vlen);
+    if (this.memEnd - this.memDead + need > ByteDict.maxMemBytes)
+      throw new RangeError("dict: size limit");
+    const at = this.reserve(need, true);
+    const mem = this.mem;
+    let p = writeVarint(mem, at, klen);
+    if (this.withValues) p = writeVarint(mem, p, vlen);
+    copyIn(kbuf, koff, mem, p, klen);
+    if (this.withValues) copyIn(vbuf, voff, mem, p + klen, vlen);
+    return at;
+  }
+
+  /** `need` free bytes at the end of mem, growing it (or compacting, when allowed). */
+  private reserve(need: number, mayCompact: boolean): number {
+    if (this.memEnd + need > this.mem.length) {
+      if (mayCompact && this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) {
+        this.compact(need);
+      } else {
+        // x1.5 while small, x1.25 past 16 MiB: less slack where it costs the most.
+        const factor = this.mem.length < 1 << 24 ? 1.5 : 1.25;
+        const want = Math.max(this.memEnd + need, MIN_MEM, Math.floor(this.mem.length * factor));
+        const mem = new Uint8Array(
+          Math.min(want, Math.max(ByteDict.maxMemBytes, this.memEnd + need)),
+        );
+        copyIn(this.mem, 0, mem, 0, this.memEnd);
+        this.mem = mem;
+      }
+    }
+    const at = this.memEnd;
+    this.memEnd += need;
+    return at;
+  }
+
+  /** Rewrite live records back to back (id order) into a right-sized buffer. */
+  private compact(extra: number): void {
+    const live = this.memEnd - this.memDead;
+    const mem = new Uint8Array(Math.max(MIN_MEM, Math.floor((live + extra) * 1.25)));
+    let at = 0;
+    const old = this.mem;
+    for (let id = 0; id < this.hw; id++) {
+      const o = this.offs[id]!;
+      if (o < 0) continue;
+      const kl = readVarint(old, o);
+      const vl = this.withValues ? readVarint(old, o + varintSize(kl)) : 0;
+      const size = recordSize(this.withValues, kl, vl);
+      copyIn(old, o, mem, at, size);
+      this.offs[id] = at;
+      at += size;
+    }
+    this.mem = mem;
+    this.memEnd = at;
+    this.memDead = 0;
+  }
+
+  private resetMem(): void {
+    this.mem = EMPTY_U8;
+    this.memEnd = 0;
+    this.memDead = 0;
+  }
+
+  private takeId(): number {
+    if (this.freeTop > 0) return this.freeIds[--this.freeTop]!;
+    if (this.hw === this.offs.length) {
+      const cap = this.offs.length * 2;
+      const hashes = new Uint32Array(cap);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const offs = new Int32Array(cap).fill(-1);
+      offs.set(this.offs);
+      this.offs = offs;
+    }
+    return this.hw++;
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const hashes = this.hashes;
+    const offs = this.offs;
+    for (let id = 0; id < this.hw; id++)
+      if (offs[id]! >= 0) slotInsert(slots, mask, hashes[id]!, id);
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+function recordSize(withValues: boolean, klen: number, vlen: number): number {
+  return withValues ? varintSize(klen) + varintSize(vlen) + klen + vlen : varintSize(klen) + klen;
+}
+
+function slotInsert(slots: Int32Array, mask: number, h: number, id: number): void {
+  let i = h & mask;
+  while (slots[i] !== 0) i = (i + 1) & mask;
+  slots[i] = id + 1;
+}
+
+/** Unlink id (hash h) and close the gap by shifting later cluster members back. */
+function slotDelete(
+  slots: Int32Array,
+  hashes: Uint32Array,
+  mask: number,
+  h: number,
+  id: number,
+): void {
+  let i = h & mask;
+  while (slots[i] !== id + 1) i = (i + 1) & mask;
+  let j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    const s = slots[j]!;
+    if (s === 0) break;
+    // The slot's home comes from its id's hash (kept per id, not per slot: 4 B/slot).
+    const k = hashes[s - 1]! & mask;
+    const stays = i <= j ? i < k && k <= j : i < k || k <= j;
+    if (!stays) {
+      slots[i] = s;
+      i = j;
+    }
+  }
+  slots[i] = 0;
+}
