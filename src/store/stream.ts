@@ -781,12 +781,14 @@ export class Stream {
     return n;
   }
 
-  /** Scratch Int32Array of at least n slots (reverse iteration). */
+  /** Scratch Int32Array of at least n slots, contents kept on growth (reverse iteration). */
   scratchFor(n: number): Int32Array {
     if (this.scratch.length < n) {
       let c = this.scratch.length;
       while (c < n) c *= 2;
-      this.scratch = new Int32Array(c);
+      const b = new Int32Array(c);
+      b.set(this.scratch);
+      this.scratch = b;
     }
     return this.scratch;
   }
