@@ -303,7 +303,13 @@ export class ConsumerGroup {
   }
 
   /** streamLookupConsumer: refreshes seen-time unless noRefresh. */
-  lookupConsumer(buf: Uint8Array, off: number, len: number, now: number, noRefresh = false): number {
+  lookupConsumer(
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    now: number,
+    noRefresh = false,
+  ): number {
     const c = this.findConsumer(buf, off, len);
     if (c >= 0 && !noRefresh) this.cSeen[c] = now;
     return c;
@@ -693,15 +699,25 @@ export class ConsumerGroup {
       if (i > 0) {
         const p = this.order[i - 1]!;
         assert(
-          compareBytes(this.names, this.cOff[p]!, this.cLen[p]!, this.names, this.cOff[c]!, this.cLen[c]!) <
-            0,
+          compareBytes(
+            this.names,
+            this.cOff[p]!,
+            this.cLen[p]!,
+            this.names,
+            this.cOff[c]!,
+            this.cLen[c]!,
+          ) < 0,
           "consumers sorted",
         );
       }
       let n = 0;
       const a = new StreamId();
       const b = new StreamId();
-      for (let cur = this.consumerPelSeek(c, a.setMin()); cur >= 0; cur = this.consumerPelNext(cur)) {
+      for (
+        let cur = this.consumerPelSeek(c, a.setMin());
+        cur >= 0;
+        cur = this.consumerPelNext(cur)
+      ) {
         const s = this.consumerPelSlot(cur);
         loadId(this.nId, s, b);
         if (n > 0) assert(compareIds(a, b) < 0, "consumer pel sorted");

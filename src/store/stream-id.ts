@@ -430,7 +430,8 @@ export function parseRangeBound(
   const r = parseIntervalId(buf, off, len, out, !isStart);
   if (r === ID_INVALID) return ERR_INVALID_ID;
   if (r === ID_EXCLUSIVE) {
-    if (isStart ? !incrId(out) : !decrId(out)) return isStart ? ERR_START_INTERVAL : ERR_END_INTERVAL;
+    if (isStart ? !incrId(out) : !decrId(out))
+      return isStart ? ERR_START_INTERVAL : ERR_END_INTERVAL;
   }
   return null;
 }

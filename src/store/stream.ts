@@ -190,9 +190,13 @@ export class Stream {
     let newNode = t < 0;
     if (!newNode) {
       let maxBytes = limits.nodeMaxBytes;
-      if (maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE) maxBytes = STREAM_LISTPACK_MAX_SIZE;
+      if (maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE)
+        maxBytes = STREAM_LISTPACK_MAX_SIZE;
       if (this.rlpBytes(t) + totelelen >= maxBytes) newNode = true;
-      else if (limits.nodeMaxEntries > 0 && this.nLive[t]! + this.nDel[t]! >= limits.nodeMaxEntries) {
+      else if (
+        limits.nodeMaxEntries > 0 &&
+        this.nLive[t]! + this.nDel[t]! >= limits.nodeMaxEntries
+      ) {
         newNode = true;
       }
       if (newNode) this.shrinkNode(t);

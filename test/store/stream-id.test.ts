@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import {
   decrId,
+  ERR_END_INTERVAL,
+  ERR_INVALID_ID,
+  ERR_START_INTERVAL,
   formatId,
   ID_EXCLUSIVE,
   ID_INVALID,
@@ -13,9 +16,6 @@ import {
   parseRangeBound,
   StreamId,
   writeId,
-  ERR_INVALID_ID,
-  ERR_START_INTERVAL,
-  ERR_END_INTERVAL,
 } from "../../src/store/stream-id.ts";
 import { Prng } from "../helpers/prng.ts";
 

@@ -42,7 +42,10 @@ interface RefEntry {
 }
 
 const big = (id: StreamId) =>
-  (BigInt(id.msHi) << 96n) | (BigInt(id.msLo) << 64n) | (BigInt(id.seqHi) << 32n) | BigInt(id.seqLo);
+  (BigInt(id.msHi) << 96n) |
+  (BigInt(id.msLo) << 64n) |
+  (BigInt(id.seqHi) << 32n) |
+  BigInt(id.seqLo);
 const MAX64 = 0xffffffffffffffffn;
 const clampMs = (ms: bigint) => (ms > MAX64 ? MAX64 : ms);
 const text = (b: bigint) => `${b >> 64n}-${b & 0xffffffffffffffffn}`;
@@ -68,7 +71,13 @@ function randomFields(rng: Prng): string[] {
   for (let i = 0; i < n; i++) {
     f.push(shapes === 1 ? `f${rng.int(3)}` : i === 0 ? "a" : `b${i}`);
     const k = rng.int(10);
-    f.push(k < 3 ? String(rng.int(100000) - 500) : k < 9 ? "v".repeat(rng.int(20)) : "x".repeat(rng.int(3000)));
+    f.push(
+      k < 3
+        ? String(rng.int(100000) - 500)
+        : k < 9
+          ? "v".repeat(rng.int(20))
+          : "x".repeat(rng.int(3000)),
+    );
   }
   return f;
 }
@@ -84,7 +93,10 @@ describe("Stream model test", () => {
       let added = 0;
       let clock = 1000;
       const id = new StreamId();
-      const limits = { nodeMaxBytes: [4096, 200, 0][seed - 1]!, nodeMaxEntries: [100, 7, 0][seed - 1]! };
+      const limits = {
+        nodeMaxBytes: [4096, 200, 0][seed - 1]!,
+        nodeMaxEntries: [100, 7, 0][seed - 1]!,
+      };
       for (let step = 0; step < 4000; step++) {
         const op = rng.int(100);
         if (op < 55) {
@@ -101,8 +113,16 @@ describe("Stream model test", () => {
           } else {
             const g =
               kind === 8
-                ? idOf(text((clampMs((lastId >> 64n) + BigInt(rng.int(2))) << 64n) + BigInt(rng.int(50))))
-                : idOf(step > 3000 ? "18446744073709551614-5" : "9007199254740993-18446744073709551610");
+                ? idOf(
+                    text(
+                      (clampMs((lastId >> 64n) + BigInt(rng.int(2))) << 64n) + BigInt(rng.int(50)),
+                    ),
+                  )
+                : idOf(
+                    step > 3000
+                      ? "18446744073709551614-5"
+                      : "9007199254740993-18446744073709551610",
+                  );
             st = s.resolveAddId(g, true, clock, id);
           }
           if (st !== ADD_OK) {
@@ -115,7 +135,8 @@ describe("Stream model test", () => {
           lastId = big(id);
           added++;
         } else if (op < 70 && ref.length > 0) {
-          const victim = rng.int(4) === 0 && !s.lastId.isMax() ? lastId + 1n : ref[rng.int(ref.length)]!.id;
+          const victim =
+            rng.int(4) === 0 && !s.lastId.isMax() ? lastId + 1n : ref[rng.int(ref.length)]!.id;
           const vid = idOf(text(victim));
           const had = ref.findIndex((e) => e.id === victim);
           expect(s.delete(vid)).toBe(had >= 0);
@@ -149,7 +170,8 @@ describe("Stream model test", () => {
             ref.length > 0 && rng.int(3) > 0
               ? ref[rng.int(ref.length)]!.id + BigInt(rng.int(3) - 1)
               : BigInt(rng.int(3)) * lastId;
-          const fix = (v: bigint) => (v < 0n ? 0n : v > (MAX64 << 64n) + MAX64 ? (MAX64 << 64n) + MAX64 : v);
+          const fix = (v: bigint) =>
+            v < 0n ? 0n : v > (MAX64 << 64n) + MAX64 ? (MAX64 << 64n) + MAX64 : v;
           const a = fix(pick());
           const b = fix(pick());
           const rev = rng.int(2) === 0;
@@ -158,7 +180,9 @@ describe("Stream model test", () => {
             .filter((e) => e.id >= a && e.id <= b)
             .map((e) => `${text(e.id)} ${e.fields.join(" ")}`);
           if (rev) want.reverse();
-          expect(readAll(s, idOf(text(a)), idOf(text(b)), rev, count)).toEqual(count < 0 ? want : want.slice(0, count));
+          expect(readAll(s, idOf(text(a)), idOf(text(b)), rev, count)).toEqual(
+            count < 0 ? want : want.slice(0, count),
+          );
         }
         if (step % 50 === 0) s.checkInvariants();
         expect(s.length).toBe(ref.length);
@@ -230,9 +254,15 @@ describe("consumer groups model test", () => {
         const c = g.lookupConsumer(nb, 0, nb.length, now);
         if (c < 0) continue;
         consumers.set(nm, now);
-        const want = [...pel.entries()].filter(([, n]) => n.consumer === nm).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        const want = [...pel.entries()]
+          .filter(([, n]) => n.consumer === nm)
+          .sort((a, b) => (a[0] < b[0] ? -1 : 1));
         const got: bigint[] = [];
-        for (let cur = g.consumerPelSeek(c, new StreamId()); cur >= 0; cur = g.consumerPelNext(cur)) {
+        for (
+          let cur = g.consumerPelSeek(c, new StreamId());
+          cur >= 0;
+          cur = g.consumerPelNext(cur)
+        ) {
           const slot = g.consumerPelSlot(cur);
           const nid = g.nackId(slot, new StreamId());
           got.push(big(nid));
@@ -250,7 +280,8 @@ describe("consumer groups model test", () => {
         const keys = [...pel.keys()];
         const pickN = 1 + rng.int(3);
         const chosen: bigint[] = [];
-        for (let j = 0; j < pickN; j++) chosen.push(rng.int(5) === 0 ? BigInt(rng.int(300)) : keys[rng.int(keys.length)]!);
+        for (let j = 0; j < pickN; j++)
+          chosen.push(rng.int(5) === 0 ? BigInt(rng.int(300)) : keys[rng.int(keys.length)]!);
         for (const k of chosen) ids.push(idOf(text(k)));
         const minIdle = rng.int(20);
         const justId = rng.int(2) === 0;
@@ -274,16 +305,34 @@ describe("consumer groups model test", () => {
           wantClaimed.push(k);
         }
         if (created) consumers.set(nm, now);
-        expect(Array.from({ length: claimed.n }, (_, i) => big(claimed.get(i, new StreamId())))).toEqual(wantClaimed);
+        expect(
+          Array.from({ length: claimed.n }, (_, i) => big(claimed.get(i, new StreamId()))),
+        ).toEqual(wantClaimed);
       } else if (op < 72) {
         // XAUTOCLAIM
-        const start = BigInt(rng.int(3)) * (1000n << 64n) + BigInt(rng.int(300)) + (BigInt(1000 + rng.int(300)) << 64n) * BigInt(rng.int(2));
+        const start =
+          BigInt(rng.int(3)) * (1000n << 64n) +
+          BigInt(rng.int(300)) +
+          (BigInt(1000 + rng.int(300)) << 64n) * BigInt(rng.int(2));
         const count = 1 + rng.int(5);
         const minIdle = rng.int(20);
         claimed.clear();
         dropped.clear();
         const next = new StreamId();
-        g.autoclaim(s, idOf(text(start)), nb, 0, nb.length, now, minIdle, count, false, claimed, dropped, next);
+        g.autoclaim(
+          s,
+          idOf(text(start)),
+          nb,
+          0,
+          nb.length,
+          now,
+          minIdle,
+          count,
+          false,
+          claimed,
+          dropped,
+          next,
+        );
         const keys = [...pel.keys()].filter((k) => k >= start).sort((a, b) => (a < b ? -1 : 1));
         let attempts = count * 10;
         let left = count;
@@ -307,8 +356,12 @@ describe("consumer groups model test", () => {
           left--;
         }
         if (wantClaimed.length > 0) consumers.set(nm, now);
-        expect(Array.from({ length: claimed.n }, (_, j) => big(claimed.get(j, new StreamId())))).toEqual(wantClaimed);
-        expect(Array.from({ length: dropped.n }, (_, j) => big(dropped.get(j, new StreamId())))).toEqual(wantDeleted);
+        expect(
+          Array.from({ length: claimed.n }, (_, j) => big(claimed.get(j, new StreamId()))),
+        ).toEqual(wantClaimed);
+        expect(
+          Array.from({ length: dropped.n }, (_, j) => big(dropped.get(j, new StreamId()))),
+        ).toEqual(wantDeleted);
         expect(big(next)).toBe(i < keys.length ? keys[i]! : 0n);
       } else if (op < 76) {
         const c = g.findConsumer(nb, 0, nb.length);
@@ -328,7 +381,9 @@ describe("consumer groups model test", () => {
       const order = [...consumers.keys()].sort();
       for (let r = 0; r < g.consumerCount; r++) {
         const c = g.consumerByRank(r);
-        const cn = dec.decode(g.names.subarray(g.consumerNameOff(c), g.consumerNameOff(c) + g.consumerNameLen(c)));
+        const cn = dec.decode(
+          g.names.subarray(g.consumerNameOff(c), g.consumerNameOff(c) + g.consumerNameLen(c)),
+        );
         expect(cn).toBe(order[r]!);
         expect(g.cSeen[c]).toBe(consumers.get(cn)!);
         expect(g.cPending[c]).toBe([...pel.values()].filter((n) => n.consumer === cn).length);
@@ -341,11 +396,20 @@ describe("consumer groups model test", () => {
           const slot = g.pelSlot(cur);
           const k = big(g.nackId(slot, new StreamId()));
           const n = pel.get(k)!;
-          const cn = dec.decode(g.names.subarray(g.consumerNameOff(g.nCons[slot]!), g.consumerNameOff(g.nCons[slot]!) + g.consumerNameLen(g.nCons[slot]!)));
+          const cn = dec.decode(
+            g.names.subarray(
+              g.consumerNameOff(g.nCons[slot]!),
+              g.consumerNameOff(g.nCons[slot]!) + g.consumerNameLen(g.nCons[slot]!),
+            ),
+          );
           got.push(`${text(k)} ${cn} ${g.nTime[slot]} ${g.nCount[slot]}`);
           expect(`${cn} ${n.time} ${n.count}`).toBe(`${n.consumer} ${n.time} ${n.count}`);
         }
-        expect(got).toEqual(sorted.map((k) => `${text(k)} ${pel.get(k)!.consumer} ${pel.get(k)!.time} ${pel.get(k)!.count}`));
+        expect(got).toEqual(
+          sorted.map(
+            (k) => `${text(k)} ${pel.get(k)!.consumer} ${pel.get(k)!.time} ${pel.get(k)!.count}`,
+          ),
+        );
         const min = new StreamId();
         const max = new StreamId();
         expect(g.pelBounds(min, max)).toBe(pel.size > 0);
@@ -359,4 +423,136 @@ describe("consumer groups model test", () => {
     expect(copy.groups[0]!.pelCount).toBe(g.pelCount);
     copy.groups[0]!.checkInvariants();
   });
+});
+
+describe("against redis-server: node boundaries, `~` trimming, lag", () => {
+  let redis: Running | null = null;
+  let conn: RespConn | null = null;
+  const skip = !hasRedis;
+  beforeAll(async () => {
+    if (redisMissing("stream node-boundary differential")) return;
+    redis = await startRedis();
+    conn = await RespConn.open(redis.port);
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  test.skipIf(skip)(
+    "random XADD/XDEL then XTRIM ~ / exact / LIMIT: same counts, nodes, metadata",
+    async () => {
+      const rng = new Prng(99);
+      for (let round = 0; round < 12; round++) {
+        const key = `s${round}`;
+        const s = new Stream();
+        const cmds: (string | number)[][] = [];
+        let ms = 1 + rng.int(5);
+        let seq = 0;
+        const ids: string[] = [];
+        const n = 150 + rng.int(400);
+        for (let i = 0; i < n; i++) {
+          if (rng.int(3) === 0) {
+            ms += 1 + rng.int(round % 3 === 0 ? 100000 : 3);
+            seq = rng.int(3);
+          } else seq += 1 + rng.int(round % 4 === 0 ? 300 : 2);
+          const f = randomFields(rng);
+          const idt = `${ms}-${seq}`;
+          ids.push(idt);
+          cmds.push(["XADD", key, idt, ...f]);
+          s.append(idOf(idt), ranges(f), 0, f.length / 2, DEFAULT_NODE_LIMITS);
+        }
+        for (let i = 0; i < n / 5; i++) {
+          const v = ids[rng.int(ids.length)]!;
+          cmds.push(["XDEL", key, v]);
+          s.delete(idOf(v));
+        }
+        await conn!.values(cmds);
+        const info = async () => {
+          const r = (await conn!.call("XINFO", "STREAM", key)) as unknown[];
+          const m = new Map<string, unknown>();
+          for (let i = 0; i < r.length; i += 2) m.set(String(r[i]), r[i + 1]);
+          return m;
+        };
+        const compare = async () => {
+          const m = await info();
+          expect(Number(m.get("length"))).toBe(s.length);
+          expect(Number(m.get("radix-tree-keys"))).toBe(s.nodeCount);
+          expect(String(m.get("max-deleted-entry-id"))).toBe(formatId(s.maxDeletedId));
+          expect(Number(m.get("entries-added"))).toBe(s.entriesAdded);
+          const first = m.get("first-entry") as unknown[] | null;
+          if (s.length > 0)
+            expect(String(first![0])).toBe(formatId(s.edgeId(true, new StreamId())));
+        };
+        await compare();
+        for (let t = 0; t < 6 && s.length > 0; t++) {
+          const k = rng.int(4);
+          if (k < 2) {
+            const maxlen = rng.int(s.length + 1);
+            const approx = k === 0;
+            const limit = approx && rng.int(2) === 0 ? 1 + rng.int(300) : 0;
+            const args = [
+              "XTRIM",
+              key,
+              "MAXLEN",
+              ...(approx ? ["~"] : []),
+              maxlen,
+              ...(limit ? ["LIMIT", limit] : []),
+            ];
+            const want = Number(await conn!.call(...args));
+            expect(
+              s.trim(TRIM_MAXLEN, maxlen, new StreamId(), approx, approx ? limit || 10000 : 0),
+            ).toBe(want);
+          } else {
+            const pivot = ids[rng.int(ids.length)]!;
+            const approx = k === 2;
+            const want = Number(
+              await conn!.call("XTRIM", key, "MINID", ...(approx ? ["~"] : []), pivot),
+            );
+            expect(s.trim(TRIM_MINID, 0, idOf(pivot), approx, approx ? 10000 : 0)).toBe(want);
+          }
+          await compare();
+        }
+        // a group, read part, lag and entries-read as XINFO GROUPS reports them
+        await conn!.call("XGROUP", "CREATE", key, "g", "0");
+        const g = s.createGroup(enc.encode("g"), 0, 1, new StreamId(), -1)!;
+        const readN = 1 + rng.int(20);
+        const got = (await conn!.call(
+          "XREADGROUP",
+          "GROUP",
+          "g",
+          "c",
+          "COUNT",
+          readN,
+          "STREAMS",
+          key,
+          ">",
+        )) as unknown;
+        const it = new StreamIter().seek(s, new StreamId(), new StreamId().setMax(), false);
+        let delivered = 0;
+        const c = g.ensureConsumer(enc.encode("c"), 0, 1, 0);
+        while (delivered < readN && it.next()) {
+          const x = it.id.clone();
+          s.advanceGroup(g, x);
+          g.deliverNew(x, c, 0);
+          delivered++;
+        }
+        expect(got === null ? 0 : delivered).toBe(delivered);
+        const victim = ids[rng.int(ids.length)]!;
+        await conn!.call("XDEL", key, victim);
+        s.delete(idOf(victim));
+        const groups = (await conn!.call("XINFO", "GROUPS", key)) as unknown[][];
+        const gm = new Map<string, unknown>();
+        for (let i = 0; i < groups[0]!.length; i += 2)
+          gm.set(String(groups[0]![i]), groups[0]![i + 1]);
+        expect(String(gm.get("last-delivered-id"))).toBe(formatId(g.lastId));
+        expect(gm.get("entries-read") === null ? -1 : Number(gm.get("entries-read"))).toBe(
+          g.entriesRead,
+        );
+        const lag = s.groupLag(g);
+        expect(gm.get("lag") === null ? -1 : Number(gm.get("lag"))).toBe(lag);
+        expect(Number(gm.get("pending"))).toBe(g.pelCount);
+      }
+    },
+    30000,
+  );
 });
