@@ -21,7 +21,7 @@ export interface EncodingLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<EncodingLimits> = Object.freeze({
-  hashMaxListpackEntries: 128,
+  hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,

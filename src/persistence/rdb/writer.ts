@@ -13,6 +13,7 @@
 // one the caller names (its in-memory encoding, so OBJECT ENCODING survives a reload).
 
 import { formatDouble } from "../../protocol/number.ts";
+import { compareBytes } from "../../store/bytes.ts";
 import { canonicalInt } from "./bytes.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -286,8 +287,7 @@ export class RdbWriter {
   }
 
   /**
-   * A sorted set: ZSET_LISTPACK (member, score pairs in the given order, which must be Redis's:
-   * ascending score then member) when within zset-max-listpack-*, else ZSET_2 (binary doubles;
+   * A sorted set: ZSET_LISTPACK (member, score pairs, sorted here by score then member) when within zset-max-listpack-*, else ZSET_2 (binary doubles;
    * Redis writes those from the highest score down, which makes its load append at the head).
    */
   writeZset(
@@ -302,6 +302,8 @@ export class RdbWriter {
     if (hint !== "full" && (hint === "compact" || count <= L.zsetMaxListpackEntries)) {
       const all = Array.from(entries);
       if (hint === "compact" || all.every(([m]) => m.length <= L.zsetMaxListpackValue)) {
+        // a listpack zset is kept sorted (score, then member bytes): Redis trusts that order
+        all.sort((x, y) => x[1] - y[1] || compareBytes(x[0], 0, x[0].length, y[0], 0, y[0].length));
         const lp = new ListpackWriter();
         for (const [m, s] of all) {
           lp.append(m);
