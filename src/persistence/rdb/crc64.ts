@@ -55,9 +55,12 @@ export class Crc64 {
     let i = from;
     const end8 = from + ((to - from) & ~7);
     while (i < end8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+      const a =
+        (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
       const c =
-        (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
+        (hi ^
+          (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>>
+        0;
       lo =
         TLO[1792 + (a & 0xff)]! ^
         TLO[1536 + ((a >>> 8) & 0xff)]! ^

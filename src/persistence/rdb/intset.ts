@@ -37,7 +37,8 @@ export function encodeIntset(members: Iterable<Uint8Array>): Uint8Array | null {
     const v = canonicalInt(m);
     if (v === null) return null;
     const b = BigInt(v);
-    if (b < -32768n || b > 32767n) width = Math.max(width, b < -2147483648n || b > 2147483647n ? 8 : 4);
+    if (b < -32768n || b > 32767n)
+      width = Math.max(width, b < -2147483648n || b > 2147483647n ? 8 : 4);
     vals.push(b);
   }
   vals.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -241,7 +241,7 @@ export class ListpackWriter {
     o[1] = (total >>> 8) & 0xff;
     o[2] = (total >>> 16) & 0xff;
     o[3] = (total >>> 24) & 0xff;
-    const n = this.count < LP_COUNT_UNKNOWN ? this.count : LP_COUNT_UNKNOWN;
+    const n = Math.min(this.count, LP_COUNT_UNKNOWN);
     o[4] = n & 0xff;
     o[5] = n >>> 8;
     return b.result();

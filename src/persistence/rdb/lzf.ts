@@ -42,11 +42,11 @@ export class LzfCompressor {
       const slot = idx(hval);
       const ref = htab[slot]!;
       htab[slot] = ip;
-      let off = 0;
+      const off = ip - ref - 1;
       if (
         ref > 0 && // liblzf never refers to position 0 (its empty-slot value)
         ref < ip &&
-        (off = ip - ref - 1) < MAX_OFF &&
+        off < MAX_OFF &&
         input[ref + 2] === input[ip + 2] &&
         input[ref] === input[ip] &&
         input[ref + 1] === input[ip + 1]

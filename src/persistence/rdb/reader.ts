@@ -117,12 +117,20 @@ function typeName(t: number): string {
 }
 
 /** A whole RDB image in memory. */
-export function readRdb(bytes: Uint8Array, sink: RdbSink, opts: RdbReaderOptions = {}): RdbReadResult {
+export function readRdb(
+  bytes: Uint8Array,
+  sink: RdbSink,
+  opts: RdbReaderOptions = {},
+): RdbReadResult {
   return new RdbParser(RdbInput.fromBytes(bytes), opts).file(sink);
 }
 
 /** An RDB file, read through a bounded window (never held in memory whole). */
-export function readRdbFile(path: string, sink: RdbSink, opts: RdbReaderOptions = {}): RdbReadResult {
+export function readRdbFile(
+  path: string,
+  sink: RdbSink,
+  opts: RdbReaderOptions = {},
+): RdbReadResult {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
@@ -473,7 +481,10 @@ class RdbParser {
           if (type === RDB_TYPE_LIST_QUICKLIST_2) {
             const cat = inp.offset;
             container = this.len();
-            if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            if (
+              container !== QUICKLIST_NODE_CONTAINER_PACKED &&
+              container !== QUICKLIST_NODE_CONTAINER_PLAIN
+            ) {
               inp.fail(`bad quicklist node container ${container}`, cat);
             }
           }

@@ -178,7 +178,8 @@ export class RdbWriter {
    * Use on a writer that wrote exactly one writeValue().
    */
   finishDump(): Uint8Array {
-    if (this.finished || this.sink) throw new Error("RdbWriter: finishDump needs a fresh in-memory writer");
+    if (this.finished || this.sink)
+      throw new Error("RdbWriter: finishDump needs a fresh in-memory writer");
     this.ensure(2);
     this.buf[this.pos++] = RDB_VERSION & 0xff;
     this.buf[this.pos++] = RDB_VERSION >>> 8;
@@ -217,7 +218,9 @@ export class RdbWriter {
     const nodes: { plain: boolean; blob: Bytes }[] = [];
     const fill = this.limits.listMaxListpackSize;
     const byteLimit =
-      fill < 0 ? LIST_NODE_BYTES[Math.min(-fill, LIST_NODE_BYTES.length) - 1]! : LIST_SIZE_SAFETY_LIMIT;
+      fill < 0
+        ? LIST_NODE_BYTES[Math.min(-fill, LIST_NODE_BYTES.length) - 1]!
+        : LIST_SIZE_SAFETY_LIMIT;
     const countLimit = fill > 0 ? fill : Number.POSITIVE_INFINITY;
     let lp: ListpackWriter | null = null;
     let total = 0;
@@ -264,7 +267,8 @@ export class RdbWriter {
     if (hint !== "full" && count <= this.limits.setMaxIntsetEntries) {
       const all = Array.from(members);
       const blob = encodeIntset(all);
-      if (blob === null && hint === "compact") throw new Error("RdbWriter: intset member is not an integer");
+      if (blob === null && hint === "compact")
+        throw new Error("RdbWriter: intset member is not an integer");
       if (blob !== null) {
         this.keyMeta(meta);
         this.byte(RDB_TYPE_SET_INTSET);

@@ -16,7 +16,8 @@ const ZL_END = 0xff;
 export function ziplistEntries(buf: Uint8Array): Uint8Array[] {
   if (buf.length < ZL_HEADER_SIZE + 1) throw new Error("ziplist: shorter than its header");
   const total = (buf[0]! | (buf[1]! << 8) | (buf[2]! << 16) | (buf[3]! << 24)) >>> 0;
-  if (total !== buf.length) throw new Error(`ziplist: header says ${total} bytes, blob has ${buf.length}`);
+  if (total !== buf.length)
+    throw new Error(`ziplist: header says ${total} bytes, blob has ${buf.length}`);
   if (buf[buf.length - 1] !== ZL_END) throw new Error("ziplist: missing end byte");
   const count = buf[8]! | (buf[9]! << 8);
   const end = buf.length - 1;
@@ -45,7 +46,8 @@ export function ziplistEntries(buf: Uint8Array): Uint8Array[] {
     } else if (kind === 2) {
       if (c !== 0x80) throw new Error(`ziplist: bad string encoding 0x${c.toString(16)} at ${p}`);
       need(5);
-      const n = ((buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!) >>> 0;
+      const n =
+        ((buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!) >>> 0;
       need(5 + n);
       out.push(buf.slice(p + 5, p + 5 + n));
       p += 5 + n;

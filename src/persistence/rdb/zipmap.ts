@@ -22,7 +22,8 @@ export function zipmapEntries(buf: Uint8Array): [Uint8Array, Uint8Array][] {
     }
     if (c === 254) {
       need(5);
-      const n = (buf[p + 1]! | (buf[p + 2]! << 8) | (buf[p + 3]! << 16) | (buf[p + 4]! << 24)) >>> 0;
+      const n =
+        (buf[p + 1]! | (buf[p + 2]! << 8) | (buf[p + 3]! << 16) | (buf[p + 4]! << 24)) >>> 0;
       p += 5;
       return n;
     }

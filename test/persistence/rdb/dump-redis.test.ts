@@ -51,27 +51,55 @@ const cases: [string, (string | number | Uint8Array)[][], string][] = [
   ["embstr", [["SET", "k", "hello world"]], "embstr"],
   ["raw compressible (LZF)", [["SET", "k", big(5000, "abc")]], "raw"],
   ["raw incompressible", [["SET", "k", randomish(3000)]], "raw"],
-  ["binary with NUL and high bytes", [["SET", "k", new Uint8Array([0, 255, 13, 10, 0, 128])]], "embstr"],
-  ["listpack zset", [["ZADD", "k", 1, "a", 2.5, "b", -3, "c", "inf", "d", "-inf", "e", 1e300, "f", 0.1, "g"]], "listpack"],
+  [
+    "binary with NUL and high bytes",
+    [["SET", "k", new Uint8Array([0, 255, 13, 10, 0, 128])]],
+    "embstr",
+  ],
+  [
+    "listpack zset",
+    [["ZADD", "k", 1, "a", 2.5, "b", -3, "c", "inf", "d", "-inf", "e", 1e300, "f", 0.1, "g"]],
+    "listpack",
+  ],
   [
     "skiplist zset",
     [["ZADD", "k", ...Array.from({ length: 300 }, (_, i) => [i * 1.5 - 100, `m${i}`]).flat()]],
     "skiplist",
   ],
   ["skiplist zset (long member)", [["ZADD", "k", 1, "x".repeat(100), 2, "y"]], "skiplist"],
-  ["listpack hash", [["HSET", "k", "f1", "v1", "f2", "123", "n", "-77", "big", "12345678901234"]], "listpack"],
-  ["hashtable hash", [["HSET", "k", ...Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`]).flat()]], "hashtable"],
+  [
+    "listpack hash",
+    [["HSET", "k", "f1", "v1", "f2", "123", "n", "-77", "big", "12345678901234"]],
+    "listpack",
+  ],
+  [
+    "hashtable hash",
+    [["HSET", "k", ...Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`]).flat()]],
+    "hashtable",
+  ],
   ["hashtable hash (long value)", [["HSET", "k", "f", "v".repeat(100), "g", "1"]], "hashtable"],
   ["intset", [["SADD", "k", 1, 2, 3, -40000, 70000, 5000000000]], "intset"],
   ["hashtable set", [["SADD", "k", "a", "b", "1", "c"]], "hashtable"],
-  ["big intset -> hashtable", [["SADD", "k", ...Array.from({ length: 600 }, (_, i) => i)]], "hashtable"],
-  ["small list (7.0 lists are always quicklists)", [["RPUSH", "k", "a", "1", "-5", "bbb", "", "9223372036854775807"]], "quicklist"],
+  [
+    "big intset -> hashtable",
+    [["SADD", "k", ...Array.from({ length: 600 }, (_, i) => i)]],
+    "hashtable",
+  ],
+  [
+    "small list (7.0 lists are always quicklists)",
+    [["RPUSH", "k", "a", "1", "-5", "bbb", "", "9223372036854775807"]],
+    "quicklist",
+  ],
   [
     "quicklist list, many nodes",
     [["RPUSH", "k", ...Array.from({ length: 3000 }, (_, i) => `element-${i}`)]],
     "quicklist",
   ],
-  ["quicklist list, huge elements", [["RPUSH", "k", "small", big(20000, "h"), randomish(70000), "tail"]], "quicklist"],
+  [
+    "quicklist list, huge elements",
+    [["RPUSH", "k", "small", big(20000, "h"), randomish(70000), "tail"]],
+    "quicklist",
+  ],
   [
     "quicklist with PLAIN nodes",
     [
@@ -110,7 +138,15 @@ const cases: [string, (string | number | Uint8Array)[][], string][] = [
   [
     "stream with many nodes",
     [
-      ...Array.from({ length: 450 }, (_, i) => ["XADD", "k", `${1000 + i}-0`, "f", `v${i}`, "g", i % 3 === 0 ? "same" : big(40, "q")]),
+      ...Array.from({ length: 450 }, (_, i) => [
+        "XADD",
+        "k",
+        `${1000 + i}-0`,
+        "f",
+        `v${i}`,
+        "g",
+        i % 3 === 0 ? "same" : big(40, "q"),
+      ]),
       ["XADD", "k", "5000-0", "different", "fields"],
       ["XTRIM", "k", "MINID", "1100"],
     ],
@@ -156,9 +192,35 @@ describe.skipIf(skip)("our DUMP payload -> RESTORE into redis-server", () => {
       [{ type: "set", members: [b("1"), b("-5"), b("99999999999")] }, "intset"],
       [{ type: "set", members: [b("1"), b("a")] }, "hashtable"],
       [{ type: "set", members: Array.from({ length: 513 }, (_, i) => b(String(i))) }, "hashtable"],
-      [{ type: "zset", entries: [[b("a"), 1], [b("b"), 2.5], [b("c"), -0.1], [b("d"), Infinity]] }, "listpack"],
-      [{ type: "zset", entries: Array.from({ length: 129 }, (_, i) => [b(`m${i}`), i] as [Uint8Array, number]) }, "skiplist"],
-      [{ type: "hash", entries: [[b("f"), b("v")], [b("n"), b("10")]] }, "listpack"],
+      [
+        {
+          type: "zset",
+          entries: [
+            [b("a"), 1],
+            [b("b"), 2.5],
+            [b("c"), -0.1],
+            [b("d"), Infinity],
+          ],
+        },
+        "listpack",
+      ],
+      [
+        {
+          type: "zset",
+          entries: Array.from({ length: 129 }, (_, i) => [b(`m${i}`), i] as [Uint8Array, number]),
+        },
+        "skiplist",
+      ],
+      [
+        {
+          type: "hash",
+          entries: [
+            [b("f"), b("v")],
+            [b("n"), b("10")],
+          ],
+        },
+        "listpack",
+      ],
       [{ type: "hash", entries: [[b("f"), b("v".repeat(65))]] }, "hashtable"],
     ];
     for (const [v, encoding] of values) {

@@ -34,7 +34,15 @@ afterAll(async () => {
 });
 
 async function startOn(dir: string, extra: string[] = []): Promise<[Running, RespConn]> {
-  const r = await startRedis(["--dir", dir, "--dbfilename", "dump.rdb", "--enable-debug-command", "yes", ...extra]);
+  const r = await startRedis([
+    "--dir",
+    dir,
+    "--dbfilename",
+    "dump.rdb",
+    "--enable-debug-command",
+    "yes",
+    ...extra,
+  ]);
   running.push(r);
   return [r, await RespConn.open(r.port)];
 }
@@ -67,8 +75,18 @@ function dataset(): Map<number, [string, RdbValue, number, number][]> {
         lastId: { ms: 1n, seq: 1n },
         entriesRead: 2,
         pending: [
-          { id: { ms: 1n, seq: 0n }, consumer: b("alice"), deliveryTimeMs: 1700000000123, deliveryCount: 2 },
-          { id: { ms: 1n, seq: 1n }, consumer: b("bob"), deliveryTimeMs: 1700000000456, deliveryCount: 1 },
+          {
+            id: { ms: 1n, seq: 0n },
+            consumer: b("alice"),
+            deliveryTimeMs: 1700000000123,
+            deliveryCount: 2,
+          },
+          {
+            id: { ms: 1n, seq: 1n },
+            consumer: b("bob"),
+            deliveryTimeMs: 1700000000456,
+            deliveryCount: 1,
+          },
         ],
         consumers: [
           { name: b("alice"), seenTimeMs: 1700000000999 },
@@ -91,17 +109,51 @@ function dataset(): Map<number, [string, RdbValue, number, number][]> {
         ["l:big", { type: "list", items: bigList }, future + 5, -1],
         ["set:int", { type: "set", members: [b("3"), b("1"), b("2")] }, -1, -1],
         ["set:str", { type: "set", members: [b("x"), b("y")] }, -1, -1],
-        ["z:lp", { type: "zset", entries: [[b("m"), 2], [b("n"), -1.5]] }, -1, -1],
         [
-          "z:sl",
-          { type: "zset", entries: Array.from({ length: 200 }, (_, i) => [b(`m${i}`), i / 7] as [Uint8Array, number]) },
+          "z:lp",
+          {
+            type: "zset",
+            entries: [
+              [b("m"), 2],
+              [b("n"), -1.5],
+            ],
+          },
           -1,
           -1,
         ],
-        ["h:lp", { type: "hash", entries: [[b("f"), b("1")], [b("g"), b("two")]] }, -1, -1],
+        [
+          "z:sl",
+          {
+            type: "zset",
+            entries: Array.from(
+              { length: 200 },
+              (_, i) => [b(`m${i}`), i / 7] as [Uint8Array, number],
+            ),
+          },
+          -1,
+          -1,
+        ],
+        [
+          "h:lp",
+          {
+            type: "hash",
+            entries: [
+              [b("f"), b("1")],
+              [b("g"), b("two")],
+            ],
+          },
+          -1,
+          -1,
+        ],
         [
           "h:ht",
-          { type: "hash", entries: Array.from({ length: 600 }, (_, i) => [b(`f${i}`), b(`v${i}`)] as [Uint8Array, Uint8Array]) },
+          {
+            type: "hash",
+            entries: Array.from(
+              { length: 600 },
+              (_, i) => [b(`f${i}`), b(`v${i}`)] as [Uint8Array, Uint8Array],
+            ),
+          },
           -1,
           -1,
         ],
@@ -156,7 +208,10 @@ describe.skipIf(skip)("our writer -> redis-check-rdb and redis-server", () => {
             expect((await c.values([["DBSIZE"]]))[0]).toBe(keys.length);
             for (const [k, v, expireMs, idleSec] of keys) {
               // OBJECT IDLETIME first: reading the value resets the LRU clock
-              const [pttl, idle] = await c.values([["PEXPIRETIME", k], ["OBJECT", "IDLETIME", k]]);
+              const [pttl, idle] = await c.values([
+                ["PEXPIRETIME", k],
+                ["OBJECT", "IDLETIME", k],
+              ]);
               expect(await canonFromRedis(c, k)).toEqual(canonValue(v));
               expect(pttl).toBe(expireMs >= 0 ? expireMs : -1);
               if (idleSec >= 0) expect(idle as number).toBeGreaterThanOrEqual(idleSec);
@@ -224,7 +279,8 @@ describe.skipIf(skip)("redis-server SAVE -> our reader", () => {
           onAux: (k, v) => aux.set(latin1(k), latin1(v)),
           onSelectDb: (db) => dbs.push(db),
           onFunction: (code) => functions.push(latin1(code)),
-          onKey: (db, key, value, expireMs, _idle, freq) => seen.set(`${db}/${latin1(key)}`, { value, expireMs, freq }),
+          onKey: (db, key, value, expireMs, _idle, freq) =>
+            seen.set(`${db}/${latin1(key)}`, { value, expireMs, freq }),
         },
         { chunkBytes: 4096 },
       );
@@ -241,7 +297,9 @@ describe.skipIf(skip)("redis-server SAVE -> our reader", () => {
         let cursor = "0";
         let n = 0;
         do {
-          const [[next, keys]] = (await c.values([["SCAN", cursor, "COUNT", 1000]])) as [[string, string[]]];
+          const [[next, keys]] = (await c.values([["SCAN", cursor, "COUNT", 1000]])) as [
+            [string, string[]],
+          ];
           cursor = next;
           for (const k of keys) {
             const got = seen.get(`${db}/${k}`);
@@ -249,7 +307,10 @@ describe.skipIf(skip)("redis-server SAVE -> our reader", () => {
             if (!k.startsWith("pop:") || n++ % 500 === 0) {
               expect(canonValue(got!.value)).toEqual(await canonFromRedis(c, k));
             }
-            const [pexp, freq] = await c.values([["PEXPIRETIME", k], ["OBJECT", "FREQ", k]]);
+            const [pexp, freq] = await c.values([
+              ["PEXPIRETIME", k],
+              ["OBJECT", "FREQ", k],
+            ]);
             expect(got!.expireMs).toBe(pexp as number);
             expect(got!.freq).toBeGreaterThanOrEqual(0);
             void freq;

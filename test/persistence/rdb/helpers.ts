@@ -36,7 +36,9 @@ export function canonValue(v: RdbValue): unknown {
     case "hash":
       return [
         "hash",
-        v.entries.map(([f, x]) => [latin1(f), latin1(x)] as [string, string]).sort((x, y) => sortStr(x[0], y[0])),
+        v.entries
+          .map(([f, x]) => [latin1(f), latin1(x)] as [string, string])
+          .sort((x, y) => sortStr(x[0], y[0])),
       ];
     case "stream":
       return [
@@ -53,12 +55,16 @@ export function canonValue(v: RdbValue): unknown {
               name: latin1(g.name),
               lastId: ids(g.lastId),
               entriesRead: g.entriesRead,
-              pel: g.pending.map((p) => [ids(p.id), latin1(p.consumer), p.deliveryTimeMs, p.deliveryCount]).sort(),
+              pel: g.pending
+                .map((p) => [ids(p.id), latin1(p.consumer), p.deliveryTimeMs, p.deliveryCount])
+                .sort(),
               consumers: g.consumers
                 .map((c) => ({
                   name: latin1(c.name),
                   seen: c.seenTimeMs,
-                  pel: g.pending.filter((p) => latin1(p.consumer) === latin1(c.name)).map((p) => ids(p.id)),
+                  pel: g.pending
+                    .filter((p) => latin1(p.consumer) === latin1(c.name))
+                    .map((p) => ids(p.id)),
                 }))
                 .sort((x, y) => sortStr(x.name, y.name)),
             }))
@@ -88,7 +94,8 @@ export async function canonFromRedis(c: RespConn, key: string | Uint8Array): Pro
     case "zset": {
       const flat = (await c.values([["ZRANGE", key, 0, -1, "WITHSCORES"]]))[0] as string[];
       const out: [string, string][] = [];
-      for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, scoreText(Number(flat[i + 1]!.replace("inf", "Infinity")))]);
+      for (let i = 0; i < flat.length; i += 2)
+        out.push([flat[i]!, scoreText(Number(flat[i + 1]!.replace("inf", "Infinity")))]);
       return ["zset", out];
     }
     case "hash": {
