@@ -11,7 +11,7 @@
 // Consumers are ids into columns (name offset/length in a byte buffer, seen-time, pending
 // count) plus `order`, the ids sorted by name bytes (Redis iterates its rax in that order).
 
-import { assert } from "./assert.ts";
+import { assert } from "../assert.ts";
 import { compareBytes } from "./bytes.ts";
 import type { Stream } from "./stream.ts";
 import { compareIdAt, compareIds, loadId, StreamId, storeId } from "./stream-id.ts";

@@ -24,7 +24,7 @@
 // Limits: a node holds < 2^31 bytes (Int32 offsets); Redis refuses an entry whose field/value
 // bytes exceed 2^30 (ERANGE, "Elements are too large to be stored"): see entryTooLarge().
 
-import { assert } from "./assert.ts";
+import { assert } from "../assert.ts";
 import {
   dec,
   getVar,
