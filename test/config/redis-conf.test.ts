@@ -492,3 +492,15 @@ test("CONFIG REWRITE writes what redis-server 7.0 writes (same lines, any order 
 afterAll(() => {
   Bun.spawnSync(["rm", "-rf", tmp]);
 });
+
+test("the shipped imds.conf loads, shows every default, and names every option imds acts on", () => {
+  const path = resolve(import.meta.dir, "../../imds.conf");
+  const c = loadConfig([path], read);
+  expect(c.inert).toEqual([]);
+  const fresh = new Config();
+  for (const o of OPTIONS) expect([o.name, c.get(o.name)]).toEqual([o.name, fresh.get(o.name)]);
+  const text = read(path);
+  for (const o of OPTIONS.filter((x) => x.applies)) {
+    expect([o.name, new RegExp(`^#? ?${o.name} `, "m").test(text)]).toEqual([o.name, true]);
+  }
+});
