@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
-// `bun run server [path/to/imds.conf] [--name value ...]`, like redis-server.
+// `imds-server [path/to/imds.conf] [--name value ...]` (also `bun run server`), like redis-server.
 
-import { readFileSync } from "node:fs";
-import { ConfigError, loadConfig } from "./config.ts";
+import { appendFileSync, readFileSync } from "node:fs";
+import { ConfigError, inertWarning, loadConfig } from "./config.ts";
 import { ListenError, Server } from "./server/server.ts";
 
 function fail(msg: string): never {
@@ -24,8 +24,22 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  const config = loadConfig(process.argv.slice(2), (p) => readFileSync(p, "utf8"));
+  const config = loadConfig(process.argv.slice(2), (p) =>
+    readFileSync(p === "-" ? "/dev/stdin" : p, "utf8"),
+  );
   server = new Server(config);
+  const logfile = config.get("logfile");
+  if (logfile !== "") {
+    try {
+      appendFileSync(logfile, "");
+    } catch (e) {
+      fail(`Can't open the log file: ${(e as Error).message}`);
+    }
+    server.log.file = logfile;
+  }
+  // One line naming every option given that imds accepts but does not act on.
+  const inert = inertWarning(config);
+  if (inert !== null) server.log.warn(inert);
   server.start();
 } catch (e) {
   if (e instanceof ConfigError || e instanceof ListenError) fail(e.message);

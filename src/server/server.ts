@@ -25,6 +25,7 @@ import { clientBufferBytes } from "../store/memory.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
+import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
 
 export class ListenError extends Error {}
 
@@ -84,6 +85,8 @@ export class Server implements ServerControl {
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
+  /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
+  metrics: MetricsListener | null = null;
 
   /** Decoder limits, refreshed from the config. */
   readonly decodeLimits: DecodeLimits = {
@@ -206,11 +209,27 @@ export class Server implements ServerControl {
         );
       }
     }
+    // ---- ops: Prometheus metrics (src/server/metrics.ts) ----
+    if (this.config.int("metrics-port") > 0) this.startMetrics();
     const hz = this.config.int("hz");
     this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
   }
 
+  /** ops: serve /metrics on metrics-bind:metrics-port; a bind failure is a ListenError. */
+  private startMetrics(): void {
+    try {
+      const c = this.config;
+      this.metrics = startMetrics(serverSource(this), c.get("metrics-bind"), c.int("metrics-port"));
+    } catch (e) {
+      this.stop();
+      throw new ListenError((e as Error).message);
+    }
+    console.log(`imds metrics on http://${this.metrics.host}:${this.metrics.port}/metrics`);
+  }
+
   stop(): void {
+    this.metrics?.stop(); // ops: metrics
+    this.metrics = null;
     if (this.cron) clearInterval(this.cron);
     this.cron = null;
     for (const l of this.listeners) l.stop(true);

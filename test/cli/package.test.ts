@@ -14,7 +14,9 @@ test("self-dependency, lockfile bin and shebang are in place", () => {
   const lock = readFileSync(resolve(ROOT, "bun.lock"), "utf8");
   expect(lock).toContain('"imds": "file:."');
   // Without the bin in the lock entry, a frozen install links nothing.
-  expect(lock).toContain('"imds": ["imds@root:", { "bin": { "imds-cli": "./src/cli/main.ts" } }]');
+  expect(lock).toContain(
+    '"imds": ["imds@root:", { "bin": { "imds-server": "./src/main.ts", "imds-cli": "./src/cli/main.ts" } }]',
+  );
   const main = resolve(ROOT, "src/cli/main.ts");
   expect(readFileSync(main, "utf8").startsWith("#!/usr/bin/env bun\n")).toBe(true);
   accessSync(main, constants.X_OK);
