@@ -190,14 +190,14 @@ export interface ServerView {
     readonly totalConnections: number;
     readonly rejectedConnections: number;
     readonly totalCommands: number;
-    readonly keyspaceHits: number;
-    readonly keyspaceMisses: number;
     readonly inputBytes: number;
     readonly outputBytes: number;
     readonly errorReplies: number;
   };
   readonly keyspace: {
     readonly expiredKeys: number;
+    readonly hits: number;
+    readonly misses: number;
     readonly dbs: readonly { readonly count: number; readonly ttlCount: number }[];
   };
   readonly evictor: { readonly evictedKeys: number };
@@ -225,8 +225,8 @@ export function serverSource(s: ServerView): MetricsSource {
         totalConnections: st.totalConnections,
         rejectedConnections: st.rejectedConnections,
         totalCommands: st.totalCommands,
-        keyspaceHits: st.keyspaceHits,
-        keyspaceMisses: st.keyspaceMisses,
+        keyspaceHits: s.keyspace.hits,
+        keyspaceMisses: s.keyspace.misses,
         expiredKeys: s.keyspace.expiredKeys,
         evictedKeys: s.evictor.evictedKeys,
         inputBytes: st.inputBytes,
