@@ -1,9 +1,7 @@
 // Server commands (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, MOVE, INFO, CONFIG,
 // COMMAND, TIME, DEBUG, FUNCTION) with Redis 7.0's replies and error texts.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { ConfigError, findOption, OPTIONS } from "../config.ts";
-import { globMatchText } from "../store/glob.ts";
+import { rewriteConfigFile } from "../config.ts";
 import { NOTIFY_GENERIC } from "../store/notify.ts";
 import {
   COMMAND_HELP,
@@ -128,28 +126,13 @@ function debug(c: SessionContext): void {
 
 // ---- CONFIG -----------------------------------------------------------------------------
 
-/** True when the pattern has no glob characters (an exact name, aliases allowed). */
-function isPlainName(pattern: string): boolean {
-  return !/[*?[\\]/.test(pattern);
-}
-
-/** CONFIG GET pattern [pattern ...]: name/value pairs, each option once. */
+/** CONFIG GET pattern [pattern ...]: name/value pairs, each option once (old names as asked). */
 function configGet(c: SessionContext): void {
   const a = c.argv;
-  const config = c.server.config;
-  const found = new Map<string, string>();
-  for (let i = 2; i < a.count; i++) {
-    const pattern = a.str(i);
-    if (isPlainName(pattern)) {
-      const o = findOption(pattern);
-      if (o !== undefined) found.set(pattern.toLowerCase(), config.get(o.name));
-      continue;
-    }
-    for (const o of OPTIONS) {
-      if (globMatchText(pattern, o.name, true)) found.set(o.name, config.get(o.name));
-    }
-  }
-  c.reply.map(found.size);
+  const patterns: string[] = [];
+  for (let i = 2; i < a.count; i++) patterns.push(a.str(i));
+  const found = c.server.config.getMatching(patterns);
+  c.reply.map(found.length);
   for (const [k, v] of found) {
     c.reply.bulkStr(k);
     c.reply.bulkStr(v);
@@ -160,31 +143,10 @@ function configGet(c: SessionContext): void {
 function configSet(c: SessionContext): void {
   const a = c.argv;
   if ((a.count - 2) % 2 !== 0) return c.reply.error(SYNTAX);
-  const config = c.server.config;
-  const names: string[] = [];
-  for (let i = 2; i < a.count; i += 2) {
-    const raw = a.str(i);
-    const o = findOption(raw);
-    if (o === undefined) {
-      return c.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${raw}'`);
-    }
-    const why = (msg: string) =>
-      `ERR CONFIG SET failed (possibly related to argument '${raw}') - ${msg}`;
-    if (!o.mutable) return c.reply.error(why("can't set immutable config"));
-    if (names.includes(o.name)) return c.reply.error(why("duplicate parameter"));
-    names.push(o.name);
-  }
-  const before = names.map((n) => config.get(n));
-  for (let k = 0; k < names.length; k++) {
-    try {
-      config.set(names[k]!, a.str(3 + 2 * k));
-    } catch (e) {
-      // Put back what was already set, then report.
-      for (let j = k - 1; j >= 0; j--) config.set(names[j]!, before[j]!, true);
-      if (e instanceof ConfigError) return c.reply.error(`ERR ${e.message}`);
-      throw e;
-    }
-  }
+  const pairs: [string, string][] = [];
+  for (let i = 2; i < a.count; i += 2) pairs.push([a.str(i), a.str(i + 1)]);
+  const err = c.server.config.setMany(pairs);
+  if (err !== null) return c.reply.error(err);
   c.reply.ok();
 }
 
@@ -193,57 +155,18 @@ function configResetstat(c: SessionContext): void {
   c.reply.ok();
 }
 
+/** CONFIG REWRITE: the file keeps its comments and order (src/config.ts rewriteConfigText). */
 function configRewrite(c: SessionContext): void {
   const path = c.server.configFile();
   if (path === "") return c.reply.error("ERR The server is running without a config file");
   try {
-    rewriteConfigFile(c, path);
+    rewriteConfigFile(c.server.config, path);
   } catch (e) {
     c.server.logLine("warning", `CONFIG REWRITE failed: ${(e as Error).message}`);
     return c.reply.error(`ERR Rewriting config file: ${(e as Error).message}`);
   }
   c.server.logLine("notice", "CONFIG REWRITE executed with success.");
   c.reply.ok();
-}
-
-/**
- * Keep the file's lines and comments; replace the line of each option whose
- * value differs from its default, append the others, drop lines of options
- * back at their default. (Redis's rewrite works the same way, roughly.)
- */
-function rewriteConfigFile(c: SessionContext, path: string): void {
-  const config = c.server.config;
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const quote = (v: string) => (v === "" || /[\s"']/.test(v) ? JSON.stringify(v) : v);
-  const changed = new Map<string, string>();
-  for (const o of OPTIONS) {
-    const v = config.get(o.name);
-    if (v !== o.default && o.name !== "dir") changed.set(o.name, v);
-  }
-  const out: string[] = [];
-  const written = new Set<string>();
-  for (const line of text.split(/\r?\n/)) {
-    const word = line.trim().split(/\s+/)[0] ?? "";
-    const o = line.trim().startsWith("#") ? undefined : findOption(word);
-    if (o === undefined) {
-      out.push(line);
-      continue;
-    }
-    if (written.has(o.name)) continue;
-    written.add(o.name);
-    const v = changed.get(o.name);
-    if (v !== undefined) out.push(`${o.name} ${o.multi ? v : quote(v)}`);
-  }
-  const extra = [...changed].filter(([n]) => !written.has(n));
-  if (extra.length > 0) {
-    if (out.length > 0 && out[out.length - 1] === "") out.pop();
-    out.push("# Generated by CONFIG REWRITE");
-    for (const [n, v] of extra) out.push(`${n} ${findOption(n)!.multi ? v : quote(v)}`);
-    out.push("");
-  }
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, out.join("\n"));
-  renameSync(tmp, path);
 }
 
 const CONFIG_HELP = [
