@@ -520,12 +520,13 @@ export class ScriptEngine {
       const r = (this.rand.next31() % 2147483647) / 2147483647;
       const n = m._lua_gettop(L);
       if (n === 0) m._lua_pushnumber(L, r);
-      else if (n === 1) m._lua_pushnumber(L, Math.floor(r * m._lua_tonumberx(L, 1, 0)) + 1);
+      // integral results go in as Lua integers so that `..` prints "8", not 5.4's "8.0"
+      else if (n === 1) m._lua_pushinteger(L, BigInt(Math.floor(r * Math.trunc(m._lua_tonumberx(L, 1, 0))) + 1));
       else {
-        const lo = m._lua_tonumberx(L, 1, 0);
-        const hi = m._lua_tonumberx(L, 2, 0);
+        const lo = Math.trunc(m._lua_tonumberx(L, 1, 0));
+        const hi = Math.trunc(m._lua_tonumberx(L, 2, 0));
         if (lo > hi) throw new LuaRaise("ERR bad argument #2 to 'random' (interval is empty)");
-        m._lua_pushnumber(L, Math.floor(r * (hi - lo + 1)) + lo);
+        m._lua_pushinteger(L, BigInt(Math.floor(r * (hi - lo + 1)) + lo));
       }
       return 1;
     });

@@ -17,6 +17,7 @@ local tconcat, tunpack, tinsert, tpack, tsort = table.concat, table.unpack, tabl
 local spack, sunpack, spacksize = string.pack, string.unpack, string.packsize
 local toint, uchar = math.tointeger, utf8.char
 local getinfo = debug.getinfo
+local rawload = load
 
 -- ---- Lua 5.1 numbers: every number prints as %.14g (5.4 prints 5.0 for floats) -----------
 local function num2str(n) return sfmt("%.14g", n) end
@@ -67,12 +68,12 @@ local function concat51(t, sep, i, j)
 end
 
 local MAX_STRING = N.maxString
-local function rep51(s, n, sep)
+local function rep51(s, n) -- 5.1: no separator argument
   n = tonumber(n) or error("bad argument #2 to 'rep' (number expected)", 2)
-  if n >= 1 and (#tostring51(s) + #(sep or "")) * n > MAX_STRING then
+  if n >= 1 and #tostring51(s) * n > MAX_STRING then
     error("string.rep result exceeds the script memory limit", 2)
   end
-  return srep(s, n >= 0 and floor(n) or 0, sep)
+  return srep(s, n >= 0 and floor(n) or 0)
 end
 
 string.format = format51
@@ -119,6 +120,13 @@ local function unwrap(ok, ...)
     if type(e) == "table" and type(rawget(e, "err")) == "string" then return false, e.err end
   end
   return ok, ...
+end
+-- error(123) gets a position prefix in 5.1 (numbers are strings there), not in 5.4
+local rawerror = error
+_G.error = function(m, level)
+  if type(m) == "number" then m = num2str(m) end
+  level = level or 1
+  rawerror(m, level > 0 and level + 1 or level) -- not a tail call: level counts this frame
 end
 pcall = function(f, ...) return unwrap(rawpcall(f, ...)) end
 local rawxpcall = xpcall
@@ -460,8 +468,6 @@ end
 local G = _G
 G.redis, G.bit, G.struct, G.cjson, G.cmsgpack = redis, bit, struct, cjson, cmsgpack
 G.unpack = tunpack
-G.loadstring = function(s, name) return load(s, name, "t") end
-G.load = function(chunk, name) return load(chunk, name, "t") end
 G.gcinfo = function() return floor(collectgarbage("count")) end
 G.tostring = tostr_args
 G._VERSION = "Lua 5.1"
@@ -493,6 +499,9 @@ local env = setmetatable({}, {
   __pairs = function() return next, G, nil end,
 })
 rawset(G, "_G", env)
+-- text chunks only (no bytecode), running in the scripts' protected environment
+rawset(G, "loadstring", function(s, name) return rawload(s, name, "t", env) end)
+rawset(G, "load", function(chunk, name) return rawload(chunk, name, "t", env) end)
 
 -- Error handler of every run: a table {err=, source=, line=}, as Redis 7.0's __redis__err__handler.
 local function handler(err)
