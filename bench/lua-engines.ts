@@ -6,7 +6,7 @@
 //
 // Results and the decision: docs/SCRIPTING.md.
 
-import { lauxlib, lua as F, lualib, to_luastring } from "fengari";
+import { lua as F, lauxlib, lualib, to_luastring } from "fengari";
 import { LuaFactory } from "wasmoon";
 
 const SMALL = `
@@ -30,7 +30,10 @@ function bigScript(): string {
   return table.concat(acc, ",")
 end`);
   }
-  const calls = Array.from({ length: 40 }, (_, i) => `  out[#out + 1] = helper${i}(items, ARGV[1])`);
+  const calls = Array.from(
+    { length: 40 },
+    (_, i) => `  out[#out + 1] = helper${i}(items, ARGV[1])`,
+  );
   return `${helpers.join("\n")}
 local items = {}
 for i = 1, 50 do items[i] = (i % 3 == 0) and ("job" .. i) or i end
@@ -123,7 +126,10 @@ function fengariEngine(): Engine {
         F.LUA_MASKCOUNT,
         1000,
       );
-      lauxlib.luaL_loadstring(T, to_luastring("local x = 0 for i = 1, 100000 do x = x + i end return x"));
+      lauxlib.luaL_loadstring(
+        T,
+        to_luastring("local x = 0 for i = 1, 100000 do x = x + i end return x"),
+      );
       let st = F.lua_resume(T, null, 0);
       let yields = 0;
       while (st === F.LUA_YIELD && yields < 1000) {
@@ -197,7 +203,8 @@ async function wasmoonEngine(): Promise<Engine> {
       pushArr("ARGV", argv);
       m._lua_rawgeti(L, REG, BigInt(refs[h]!));
       if (m._lua_pcallk(L, 0, 1, 0, 0, 0) !== 0) throw new Error(W.lua_tolstring(L, -1, null));
-      const r = m._lua_type(L, -1) === 3 ? m._lua_tonumberx(L, -1, 0) : Number(m._lua_rawlen(L, -1));
+      const r =
+        m._lua_type(L, -1) === 3 ? m._lua_tonumberx(L, -1, 0) : Number(m._lua_rawlen(L, -1));
       m._lua_settop(L, 0);
       return r;
     },

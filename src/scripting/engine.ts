@@ -235,7 +235,11 @@ export class ScriptEngine {
     opts: RunOptions = {},
   ): RunResult {
     const s = this.scripts.get(sha.toLowerCase());
-    if (!s) return { done: true, reply: { type: "error", value: "NOSCRIPT No matching script. Please use EVAL." } };
+    if (!s)
+      return {
+        done: true,
+        reply: { type: "error", value: "NOSCRIPT No matching script. Please use EVAL." },
+      };
     const w = this.evalWorld;
     const L = w.L;
     this.pushGlobals(w);
@@ -402,8 +406,7 @@ export class ScriptEngine {
     if (st === LUA_YIELD) return { done: false, elapsedMs: performance.now() - r.startedAt };
     let reply: ReplyValue;
     if (st === LUA_OK && m._lua_toboolean(T, 1)) {
-      reply =
-        m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.clientResp, 0) : { type: "null" };
+      reply = m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.clientResp, 0) : { type: "null" };
     } else {
       // xpcall returned (false, errtable), or the coroutine itself failed (memory)
       const idx = st === LUA_OK ? 2 : -1;
@@ -513,7 +516,7 @@ export class ScriptEngine {
     });
     fn("acl_check_cmd", (L) => {
       const argv = this.callArgs(L);
-      m._lua_pushboolean(L, this.run?.host.aclCheck?.(argv) ?? true ? 1 : 0);
+      m._lua_pushboolean(L, (this.run?.host.aclCheck?.(argv) ?? true) ? 1 : 0);
       return 1;
     });
     fn("random", (L) => {
@@ -521,7 +524,8 @@ export class ScriptEngine {
       const n = m._lua_gettop(L);
       if (n === 0) m._lua_pushnumber(L, r);
       // integral results go in as Lua integers so that `..` prints "8", not 5.4's "8.0"
-      else if (n === 1) m._lua_pushinteger(L, BigInt(Math.floor(r * Math.trunc(m._lua_tonumberx(L, 1, 0))) + 1));
+      else if (n === 1)
+        m._lua_pushinteger(L, BigInt(Math.floor(r * Math.trunc(m._lua_tonumberx(L, 1, 0))) + 1));
       else {
         const lo = Math.trunc(m._lua_tonumberx(L, 1, 0));
         const hi = Math.trunc(m._lua_tonumberx(L, 2, 0));
@@ -572,7 +576,8 @@ export class ScriptEngine {
     m._lua_createtable(L, 0, 1);
     this.pushString(L, enc.encode(msg));
     m._lua_setfield(L, -2, this.cstr("err"));
-    return m._lua_error(L);
+    m._lua_error(L); // longjmps: does not return
+    throw new Error("unreachable: lua_error returned");
   }
 
   private callArgs(L: number): Uint8Array[] {
@@ -635,7 +640,8 @@ export class ScriptEngine {
       }
       m._lua_settop(L, -2);
       m._lua_getfield(L, 1, this.cstr("callback"));
-      if (m._lua_type(L, -1) !== 6) throw new LuaRaise("ERR callback argument given is not a function");
+      if (m._lua_type(L, -1) !== 6)
+        throw new LuaRaise("ERR callback argument given is not a function");
     } else if (n === 2 && m._lua_type(L, 1) === T_STRING && m._lua_type(L, 2) === 6) {
       name = this.luaToString(L, 1);
       m._lua_pushvalue(L, 2);
@@ -644,7 +650,9 @@ export class ScriptEngine {
     }
     if (!name) throw new LuaRaise("ERR redis.register_function must get a function name argument");
     if (!/^[A-Za-z0-9_]+$/.test(name))
-      throw new LuaRaise("ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+      throw new LuaRaise(
+        "ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+      );
     if (ld.fns.some((f) => f.info.name === name))
       throw new LuaRaise(`ERR Function ${name} already exists`);
     const ref = this.W.luaL_ref(L, LUA_REGISTRYINDEX);
@@ -695,8 +703,7 @@ export class ScriptEngine {
         m._lua_setfield(L, -2, this.cstr("set"));
         return;
       case "map":
-        if (resp === 2)
-          return this.pushReply(L, { type: "array", value: v.value.flat() }, resp);
+        if (resp === 2) return this.pushReply(L, { type: "array", value: v.value.flat() }, resp);
         m._lua_createtable(L, 0, 1);
         m._lua_createtable(L, 0, v.value.length);
         for (const [k, val] of v.value) {
@@ -765,7 +772,10 @@ export class ScriptEngine {
           const out: [ReplyValue, ReplyValue][] = [];
           m._lua_pushnil(L);
           while (m._lua_next(L, -2)) {
-            out.push([this.toReply(L, -2, clientResp, depth + 1), this.toReply(L, -1, clientResp, depth + 1)]);
+            out.push([
+              this.toReply(L, -2, clientResp, depth + 1),
+              this.toReply(L, -1, clientResp, depth + 1),
+            ]);
             m._lua_settop(L, -2);
           }
           m._lua_settop(L, -2);
@@ -881,7 +891,8 @@ export class ScriptEngine {
 
   private errorText(L: number, i: number): string {
     const m = this.m;
-    if (m._lua_type(L, i) === T_TABLE) return this.field(L, i, "err") ?? "(error object is a table)";
+    if (m._lua_type(L, i) === T_TABLE)
+      return this.field(L, i, "err") ?? "(error object is a table)";
     return this.luaToString(L, i) ?? `(error object is a ${m._lua_type(L, i)} value)`;
   }
 
@@ -907,8 +918,7 @@ function luaNumberToInt(m: Mod, L: number, idx: number): number | bigint {
     return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
   }
   const d: number = m._lua_tonumberx(L, idx, 0);
-  if (!Number.isFinite(d) || d >= 9223372036854775808 || d < -9223372036854775808)
-    return -9223372036854775808n;
+  if (!Number.isFinite(d) || d >= 2 ** 63 || d < -(2 ** 63)) return -9223372036854775808n;
   const t = Math.trunc(d);
   return Number.isSafeInteger(t) ? t + 0 : BigInt(t);
 }
@@ -960,7 +970,9 @@ export function parseLibraryShebang(code: Uint8Array): { name: string; body: Uin
   }
   if (!name) throw new ScriptError("ERR Library name was not given");
   if (!/^[A-Za-z0-9_]+$/.test(name))
-    throw new ScriptError("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+    throw new ScriptError(
+      "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+    );
   const body = new Uint8Array(code.length - nl);
   body.set(code.subarray(nl));
   return { name, body };

@@ -8,5 +8,10 @@ declare module "fengari" {
   // biome-ignore lint/suspicious/noExplicitAny: untyped JS library
   export const lualib: any;
   export function to_luastring(s: string, cache?: boolean): Uint8Array;
-  export function to_jsstring(b: Uint8Array, from?: number, to?: number, replacement?: boolean): string;
+  export function to_jsstring(
+    b: Uint8Array,
+    from?: number,
+    to?: number,
+    replacement?: boolean,
+  ): string;
 }

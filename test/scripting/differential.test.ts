@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ScriptEngine } from "../../src/scripting/engine.ts";
 import { RespConn, RespError, type RespValue } from "../helpers/resp.ts";
-import { redisMissing, type Running, startRedis } from "../helpers/servers.ts";
+import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
 import { MapHost, plain } from "./host.ts";
 
 const CORPUS: [string, string[], string[]][] = [
@@ -44,7 +44,11 @@ const CORPUS: [string, string[], string[]][] = [
   ["local ok, e = pcall(function() local x = nil + 1 end) return e", [], []],
   ["redis.call('set','f',0.1) return redis.call('get','f')", [], []],
   ["redis.call('set','f',10/2) return redis.call('get','f')", [], []],
-  ["redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', KEYS[1]) return {redis.call('get', KEYS[1]), redis.call('exists', KEYS[1], 'zz'), redis.call('del', KEYS[1]), redis.call('get', KEYS[1])}", ["ctr"], ["41"]],
+  [
+    "redis.call('set', KEYS[1], ARGV[1]) redis.call('incr', KEYS[1]) return {redis.call('get', KEYS[1]), redis.call('exists', KEYS[1], 'zz'), redis.call('del', KEYS[1]), redis.call('get', KEYS[1])}",
+    ["ctr"],
+    ["41"],
+  ],
   ["return redis.call('ping')", [], []],
   ["return redis.call('ping', 1.5)", [], []],
   ["return redis.error_reply('x')", [], []],
@@ -53,7 +57,11 @@ const CORPUS: [string, string[], string[]][] = [
   ["return redis.status_reply('FINE')", [], []],
   ["return redis.sha1hex('abc')", [], []],
   ["return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}", [], []],
-  ["return redis.REPL_ALL..redis.REPL_AOF..redis.REPL_REPLICA..redis.REPL_SLAVE..redis.REPL_NONE", [], []],
+  [
+    "return redis.REPL_ALL..redis.REPL_AOF..redis.REPL_REPLICA..redis.REPL_SLAVE..redis.REPL_NONE",
+    [],
+    [],
+  ],
   ["return redis.setresp(4)", [], []],
   ["return redis.replicate_commands()", [], []],
   ["return cjson.encode({1,2,{a=1}})", [], []],
@@ -68,7 +76,11 @@ const CORPUS: [string, string[], string[]][] = [
   ["return {cmsgpack.unpack(cmsgpack.pack(-1, 300, 70000, 'x'))}", [], []],
   ["return bit.tohex(-1)..' '..bit.band(0xff,0x0f)..' '..bit.lshift(1,31)", [], []],
   ["return bit.tobit(0xffffffff + 1)..' '..bit.bswap(0x12345678)..' '..bit.rol(1, 33)", [], []],
-  ["return {bit.arshift(-256, 4), bit.rshift(-256, 4), bit.bnot(0), bit.bxor(5, 3), bit.tohex(255, -4)}", [], []],
+  [
+    "return {bit.arshift(-256, 4), bit.rshift(-256, 4), bit.bnot(0), bit.bxor(5, 3), bit.tohex(255, -4)}",
+    [],
+    [],
+  ],
   ["return struct.pack('>I2', 258)", [], []],
   ["return struct.unpack('>I2', 'AB')", [], []],
   ["return {struct.unpack('<i4b', struct.pack('<i4b', -5, 7))}", [], []],
@@ -76,10 +88,18 @@ const CORPUS: [string, string[], string[]][] = [
   ["return loadstring('return 1+1')()", [], []],
   ["return {unpack({1, 2, 3})}", [], []],
   ["return table.getn({1, 2, 3})", [], []],
-  ["math.randomseed(0) return tostring(math.random())..' '..math.random(10)..' '..math.random(5, 9)", [], []],
+  [
+    "math.randomseed(0) return tostring(math.random())..' '..math.random(10)..' '..math.random(5, 9)",
+    [],
+    [],
+  ],
   ["local function f() return f() + 1 end return f()", [], []],
   ["return string.rep('ab', 3, ',')", [], []],
-  ["local t = {} for w in string.gmatch('a b c', '%a') do t[#t+1] = w:upper() end return t", [], []],
+  [
+    "local t = {} for w in string.gmatch('a b c', '%a') do t[#t+1] = w:upper() end return t",
+    [],
+    [],
+  ],
   ["#!lua flags=no-writes\nreturn 'shebang'", [], []],
   ["#!lua\nerror('x')", [], []],
 ];
@@ -108,21 +128,30 @@ function fromResp(v: RespValue): unknown {
 }
 
 const enc = new TextEncoder();
-test.skipIf(skip)("scripts reply as on redis-server 7.0", async () => {
-  let compared = 0;
-  for (const [src, keys, argv] of CORPUS) {
-    await conn.call("FLUSHALL");
-    const want = fromResp(await conn.call("EVAL", src, keys.length, ...keys, ...argv));
-    let got: unknown;
-    try {
-      const s = eng.loadScript(enc.encode(src));
-      const r = eng.evalsha(s.sha, keys.map((k) => enc.encode(k)), argv.map((a) => enc.encode(a)), new MapHost());
-      got = r.done ? plain(r.reply) : "suspended";
-    } catch (e) {
-      got = { err: (e as Error).message };
+test.skipIf(skip)(
+  "scripts reply as on redis-server 7.0",
+  async () => {
+    let compared = 0;
+    for (const [src, keys, argv] of CORPUS) {
+      await conn.call("FLUSHALL");
+      const want = fromResp(await conn.call("EVAL", src, keys.length, ...keys, ...argv));
+      let got: unknown;
+      try {
+        const s = eng.loadScript(enc.encode(src));
+        const r = eng.evalsha(
+          s.sha,
+          keys.map((k) => enc.encode(k)),
+          argv.map((a) => enc.encode(a)),
+          new MapHost(),
+        );
+        got = r.done ? plain(r.reply) : "suspended";
+      } catch (e) {
+        got = { err: (e as Error).message };
+      }
+      expect({ src, reply: got }).toEqual({ src, reply: want });
+      compared++;
     }
-    expect({ src, reply: got }).toEqual({ src, reply: want });
-    compared++;
-  }
-  expect(compared).toBe(CORPUS.length);
-}, 60000);
+    expect(compared).toBe(CORPUS.length);
+  },
+  60000,
+);

@@ -13,15 +13,26 @@ export class MapHost implements ScriptHost {
     const a = argv.map((x) => dec.decode(x));
     this.calls.push(a);
     const name = a[0]!.toLowerCase();
-    const arity: Record<string, number> = { set: 3, get: 2, incr: 2, del: -2, exists: -2, ping: -1 };
+    const arity: Record<string, number> = {
+      set: 3,
+      get: 2,
+      incr: 2,
+      del: -2,
+      exists: -2,
+      ping: -1,
+    };
     const n = arity[name];
-    if (n === undefined) return { type: "error", value: "ERR Unknown Redis command called from script" };
+    if (n === undefined)
+      return { type: "error", value: "ERR Unknown Redis command called from script" };
     if ((n > 0 && a.length !== n) || (n < 0 && a.length < -n))
       return { type: "error", value: "ERR Wrong number of args calling Redis command from script" };
     switch (name) {
       case "ping":
-        if (a.length > 2) return { type: "error", value: "ERR wrong number of arguments for 'ping' command" };
-        return a.length === 2 ? { type: "bulk", value: argv[1]! } : { type: "status", value: "PONG" };
+        if (a.length > 2)
+          return { type: "error", value: "ERR wrong number of arguments for 'ping' command" };
+        return a.length === 2
+          ? { type: "bulk", value: argv[1]! }
+          : { type: "status", value: "PONG" };
       case "set":
         this.data.set(a[1]!, argv[2]!);
         return { type: "status", value: "OK" };
@@ -32,14 +43,16 @@ export class MapHost implements ScriptHost {
       case "incr": {
         const cur = this.data.get(a[1]!);
         const s = cur ? dec.decode(cur) : "0";
-        if (!/^-?\d+$/.test(s)) return { type: "error", value: "ERR value is not an integer or out of range" };
+        if (!/^-?\d+$/.test(s))
+          return { type: "error", value: "ERR value is not an integer or out of range" };
         const v = Number(s) + 1;
         this.data.set(a[1]!, enc.encode(String(v)));
         return { type: "int", value: v };
       }
       default: {
         let c = 0;
-        for (const k of a.slice(1)) if (name === "del" ? this.data.delete(k) : this.data.has(k)) c++;
+        for (const k of a.slice(1))
+          if (name === "del" ? this.data.delete(k) : this.data.has(k)) c++;
         return { type: "int", value: c };
       }
     }
