@@ -5,6 +5,7 @@
 // timed from the client, and DEBUG RELOAD (save + load) for the load time.
 
 import { RdbWriter, readRdb } from "../src/persistence/rdb/index.ts";
+import { startRedis } from "../test/helpers/servers.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const enc = new TextEncoder();
@@ -52,27 +53,10 @@ console.log(
 );
 
 if (Bun.which("redis-server")) {
-  const port = 20000 + Math.floor(Math.random() * 40000);
   const dir = `/tmp/imds-rdb-bench-${process.pid}`;
   await Bun.$`mkdir -p ${dir}`;
-  const proc = Bun.spawn(
-    [
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-      "--enable-debug-command",
-      "yes",
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
+  const redis = await startRedis(["--dir", dir, "--enable-debug-command", "yes"]);
+  const port = redis.port;
   try {
     const cli = (...a: string[]) => Bun.$`redis-cli -p ${port} ${a}`.quiet();
     for (let i = 0; i < 100; i++) {
@@ -97,8 +81,7 @@ if (Bun.which("redis-server")) {
       `ratio encode imds/redis: ${(best.ms / save).toFixed(2)}x time; decode: ${(dms / (reload - save)).toFixed(2)}x time`,
     );
   } finally {
-    proc.kill();
-    await proc.exited;
+    await redis.stop();
     await Bun.$`rm -rf ${dir}`;
   }
 }

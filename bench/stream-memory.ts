@@ -6,6 +6,7 @@
 import { DEFAULT_NODE_LIMITS, Stream } from "../src/store/stream.ts";
 import { StreamId } from "../src/store/stream-id.ts";
 import { RespConn } from "../test/helpers/resp.ts";
+import { startRedis } from "../test/helpers/servers.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const enc = new TextEncoder();
@@ -40,32 +41,11 @@ console.log(
 );
 
 // ---- redis-server ----
-const port = 20000 + Math.floor(Math.random() * 40000);
-const proc = Bun.spawn(
-  [
-    "redis-server",
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ],
-  { stdout: "ignore", stderr: "ignore", cwd: "/tmp" },
-);
+const redis = await startRedis();
 try {
-  let conn: RespConn | null = null;
-  for (let i = 0; i < 100 && conn === null; i++) {
-    try {
-      conn = await RespConn.open(port);
-    } catch {
-      await Bun.sleep(50);
-    }
-  }
+  const conn = await RespConn.open(redis.port);
   const used = async () => {
-    const info = String(await conn!.call("INFO", "memory"));
+    const info = String(await conn.call("INFO", "memory"));
     return Number(/used_memory:(\d+)/.exec(info)![1]);
   };
   const before = await used();
@@ -75,14 +55,14 @@ try {
     for (let j = i; j < Math.min(N, i + BATCH); j++) {
       cmds.push(["XADD", "s", "*", "f1", value("v", j), "f2", value("w", (j * 7) % 1_000_000)]);
     }
-    await conn!.values(cmds, 60_000);
+    await conn.values(cmds, 60_000);
   }
   const after = await used();
-  const usage = Number(await conn!.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
+  const usage = Number(await conn.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
   console.log(
     `redis: used_memory delta ${((after - before) / N).toFixed(1)} B/entry, MEMORY USAGE ${(usage / N).toFixed(1)} B/entry`,
   );
+  conn.close();
 } finally {
-  proc.kill("SIGTERM");
-  await proc.exited;
+  await redis.stop();
 }
