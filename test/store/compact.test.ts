@@ -22,7 +22,7 @@ function keyOf(i: number): Uint8Array {
   return k;
 }
 
-function valueOf(rng: Prng, len: number): Uint8Array {
+function randomValue(rng: Prng, len: number): Uint8Array {
   const b = new Uint8Array(len);
   for (let i = 0; i < len; i++) b[i] = rng.int(256);
   return b;
@@ -75,7 +75,7 @@ describe("compaction keeps every key's bytes", () => {
       const k = keyOf(i);
       keys.push(k);
       const db = i < 36_000 ? 0 : 1 + (i % 3);
-      set(db, k, valueOf(rng, 100 + rng.int(800)));
+      set(db, k, randomValue(rng, 100 + rng.int(800)));
     }
     // Phase 2: delete 85% at random: pages become sparse.
     for (let db = 0; db < 4; db++) {
@@ -98,7 +98,7 @@ describe("compaction keeps every key's bytes", () => {
         const t = ks.db(db);
         const e = t.find(k, 0, k.length);
         const r = rng.int(10);
-        if (r < 3) set(db, k, valueOf(rng, 8 + rng.int(120)));
+        if (r < 3) set(db, k, randomValue(rng, 8 + rng.int(120)));
         else if (r < 5 && e >= 0) {
           ks.removeEntry(t, e);
           model[db]!.delete(hex(k));
