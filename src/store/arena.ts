@@ -67,7 +67,10 @@ export class Arena {
   /** Pages evacuating now; ids of dropped pages waiting for the purge; purge cursor (class). */
   private evacuating = 0;
   private parked: number[] = [];
+  /** Purge round: class and index reached, and the parked ids it will release. */
   private purgeClass = -1;
+  private purgeIndex = 0;
+  private purging: number[] = [];
   /** Small pages dropped by compaction so far (INFO/tests). */
   pagesReleased = 0;
   /** Current small page and its bump pointer; -1 before the first small allocation. */
@@ -220,35 +223,47 @@ export class Arena {
   }
 
   /**
-   * Purge one size class's free list of entries that name evacuating or dropped pages; after a
-   * full round of classes, dropped page ids become reusable. Returns true while work remains.
-   * Cost: one pass over that class's free list.
+   * Purge up to maxEntries free-list entries that name evacuating or dropped pages, class by
+   * class (a stale entry is replaced by the list's top entry, which is checked next, so pops and
+   * pushes between calls stay safe). After a full round over every class, page ids dropped
+   * before the round began become reusable. Returns true while work remains.
    */
-  purgeStep(): boolean {
+  purgeStep(maxEntries = 16384): boolean {
     if (this.purgeClass < 0) {
       if (this.parked.length === 0 && this.evacuating === 0) return false;
       this.purgeClass = 0;
+      this.purgeIndex = 0;
+      this.purging = this.parked;
+      this.parked = [];
     }
-    const c = this.purgeClass;
-    const list = this.freeLists[c]!;
-    const n = this.freeCounts[c]!;
-    let w = 0;
-    for (let r = 0; r < n; r++) {
-      const a = list[r]!;
-      if (this.pageState[Math.floor(a / PAGE_SIZE)] === PAGE_NORMAL) list[w++] = a;
+    let budget = maxEntries;
+    while (this.purgeClass < CLASS_COUNT) {
+      const c = this.purgeClass;
+      const list = this.freeLists[c]!;
+      let n = this.freeCounts[c]!;
+      let i = this.purgeIndex;
+      while (i < n && budget > 0) {
+        budget--;
+        if (this.pageState[Math.floor(list[i]! / PAGE_SIZE)] === PAGE_NORMAL) i++;
+        else list[i] = list[--n]!;
+      }
+      this.freeCounts[c] = n;
+      if (i < n) {
+        this.purgeIndex = i;
+        return true;
+      }
+      this.purgeClass++;
+      this.purgeIndex = 0;
     }
-    this.freeCounts[c] = w;
-    this.purgeClass++;
-    if (this.purgeClass < CLASS_COUNT) return true;
     this.purgeClass = -1;
-    // Ids parked before this round started are now unnamed by any free list.
-    for (const id of this.parked) {
+    // Ids dropped before this round began are named by no free list any more.
+    for (const id of this.purging) {
       this.pageState[id] = PAGE_NORMAL;
       this.pageLive[id] = 0;
       this.freePageIds.push(id);
     }
-    this.parked.length = 0;
-    return this.evacuating > 0;
+    this.purging = [];
+    return this.evacuating > 0 || this.parked.length > 0;
   }
 
   page(addr: number): Uint8Array {
@@ -292,6 +307,8 @@ export class Arena {
     this.evacuating = 0;
     this.parked = [];
     this.purgeClass = -1;
+    this.purgeIndex = 0;
+    this.purging = [];
     if (this.liveBlocks !== null) this.liveBlocks.clear();
   }
 

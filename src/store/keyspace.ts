@@ -16,8 +16,11 @@ export const COMPACT_MIN_FREE_BYTES = 4 << 20;
 export const COMPACT_FREE_SHARE = 1 / 8;
 /** ...and it evacuates pages at most this full, sparsest first. */
 export const COMPACT_MAX_FILL = 0.75;
-/** Rows walked between clock reads during compaction. */
+/** Rows walked, and blocks moved, between clock reads during compaction. */
 const COMPACT_CHUNK_ROWS = 2048;
+const COMPACT_CHUNK_MOVES = 8;
+/** Free-list entries checked between clock reads while purging. */
+const COMPACT_PURGE_ENTRIES = 8192;
 
 /** A structure object that keeps blocks in the shared arena moves them out of evacuating pages. */
 export interface ArenaBlockOwner {
@@ -126,7 +129,8 @@ export class Keyspace {
   compactStep(budgetMs: number): void {
     const arena = this.arena;
     const start = performance.now();
-    while (arena.purgeStep()) if (performance.now() - start > budgetMs / 4) break;
+    while (arena.purgeStep(COMPACT_PURGE_ENTRIES))
+      if (performance.now() - start > budgetMs / 4) break;
     if (this.compactDb < 0) {
       if (arena.evacuatingPages === 0) {
         const reserved = arena.smallReservedBytes;
@@ -142,19 +146,32 @@ export class Keyspace {
     }
     const dbs = this.dbs;
     let moved = 0;
-    while (this.compactDb < dbs.length) {
+    let out = false;
+    while (this.compactDb < dbs.length && !out) {
       const t = dbs[this.compactDb]!;
       const hw = t.highWater;
       let e = this.compactRow;
       const end = Math.min(hw, e + COMPACT_CHUNK_ROWS);
       const type = t.type;
       const objs = t.objs;
+      let sinceCheck = 0;
       for (; e < end; e++) {
         if (type[e] === 0) continue;
-        if (arena.isEvacuating(t.addr[e]!) && t.relocate(e)) moved++;
         const o = e < objs.length ? objs[e] : undefined;
         if (o !== undefined && typeof (o as ArenaBlockOwner).relocateArenaBlocks === "function") {
           (o as ArenaBlockOwner).relocateArenaBlocks(arena);
+        }
+        if (arena.isEvacuating(t.addr[e]!) && t.relocate(e)) {
+          moved++;
+          // Moving costs ~0.5-5 us (copy, fresh pages): read the clock every few moves.
+          if (++sinceCheck === COMPACT_CHUNK_MOVES) {
+            sinceCheck = 0;
+            if (performance.now() - start > budgetMs) {
+              out = true;
+              e++;
+              break;
+            }
+          }
         }
       }
       this.compactRow = e;
