@@ -44,6 +44,31 @@ const RANDOM_TRIES = 128;
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_I32 = new Int32Array(0);
 
+/**
+ * Arrays of at least this many bytes live on a SharedArrayBuffer. In Bun (JSC) a large plain
+ * typed array may reuse memory the allocator got back from an earlier one and must then zero
+ * it: growing 10M-row columns measured 98 ms in `new` alone. A SharedArrayBuffer is fresh,
+ * lazily zeroed memory from the OS (allocation ~0.1 ms at any size) and goes back to the OS when
+ * collected; element access is as fast as on a plain array (bench: random reads 5.96 vs 6.47 ms
+ * per 1M, scans equal). Nothing here is shared with another thread.
+ */
+const FRESH_BYTES = 1 << 20;
+
+function freshU32(n: number): Uint32Array {
+  return n * 4 >= FRESH_BYTES ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+}
+function freshI32(n: number): Int32Array {
+  return n * 4 >= FRESH_BYTES ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+}
+function freshF64(n: number): Float64Array {
+  return n * 8 >= FRESH_BYTES
+    ? new Float64Array(new SharedArrayBuffer(n * 8))
+    : new Float64Array(n);
+}
+function freshU8(n: number): Uint8Array {
+  return n >= FRESH_BYTES ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+}
+
 /** Insert entry `e` with hash `h`; the caller guarantees a free slot exists. */
 function indexInsert(sh: Uint32Array, se: Int32Array, mask: number, h: number, e: number): void {
   let i = h & mask;
@@ -671,7 +696,7 @@ export class Table {
     this.dropObj(e);
     if (this.freeTop === this.freeIds.length) {
       // Sized by deletes, not by capacity: an insert-only table pays nothing for it.
-      const bigger = new Int32Array(this.freeIds.length * 2);
+      const bigger = freshI32(this.freeIds.length * 2);
       bigger.set(this.freeIds);
       this.freeIds = bigger;
       this.memVersion++;
@@ -693,8 +718,8 @@ export class Table {
   }
 
   private startRehash(slots: number): void {
-    this.newHash = new Uint32Array(slots);
-    this.newEntry = new Int32Array(slots);
+    this.newHash = freshU32(slots);
+    this.newEntry = freshI32(slots);
     this.newMask = slots - 1;
     this.cursor = 0;
     this.memVersion++;
@@ -743,14 +768,14 @@ export class Table {
 
   /** Allocate the grown columns (lazily backed by the OS: no copy and no page touched yet). */
   private startGrowth(cap: number): void {
-    this.gHash = new Uint32Array(cap);
-    this.gAddr = new Float64Array(cap);
-    this.gKeyLen = new Int32Array(cap);
-    this.gValLen = new Int32Array(cap);
-    this.gCapCode = new Uint8Array(cap);
-    this.gType = new Uint8Array(cap);
-    this.gExpireAt = new Float64Array(cap);
-    this.gClock = new Uint32Array(cap);
+    this.gHash = freshU32(cap);
+    this.gAddr = freshF64(cap);
+    this.gKeyLen = freshI32(cap);
+    this.gValLen = freshI32(cap);
+    this.gCapCode = freshU8(cap);
+    this.gType = freshU8(cap);
+    this.gExpireAt = freshF64(cap);
+    this.gClock = freshU32(cap);
     this.growCap = cap;
     this.growCursor = 0;
     this.memVersion++;
