@@ -696,7 +696,7 @@ export class Table {
     this.dropObj(e);
     if (this.freeTop === this.freeIds.length) {
       // Sized by deletes, not by capacity: an insert-only table pays nothing for it.
-      const bigger = freshI32(this.freeIds.length * 2);
+      const bigger = new Int32Array(this.freeIds.length * 2); // set() into a SAB view is slow
       bigger.set(this.freeIds);
       this.freeIds = bigger;
       this.memVersion++;

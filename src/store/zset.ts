@@ -629,13 +629,16 @@ export class ZSet implements KeySource {
       this.idCap = cap;
       return;
     }
+    // mLen past idHw is never read before insert writes it, so the new tail is not filled
+    // with -1. (TypedArray set() into a SharedArrayBuffer view is slower than into a plain
+    // one in Bun: these stay plain.)
     const score = new Float64Array(cap);
     score.set(this.score);
     this.score = score;
     const mOff = new Int32Array(cap);
     mOff.set(this.mOff);
     this.mOff = mOff;
-    const mLen = new Int32Array(cap).fill(-1);
+    const mLen = new Int32Array(cap);
     mLen.set(this.mLen);
     this.mLen = mLen;
     this.idCap = cap;
