@@ -127,7 +127,8 @@ const f = (n: number, d = 1) => n.toFixed(d);
 console.log(`keys: ${KEYS} (${KEY_BYTES} B keys, ${VALUE_BYTES} B values), Bun ${Bun.version}`);
 console.log(`total insert time: ${f(totalMs)} ms (${f((KEYS / totalMs) * 1000, 0)} inserts/s)`);
 console.log(`worst single insert: ${f(worstMs, 3)} ms at key ${worstAt}`);
-if (threadCpu) console.log(`worst single insert, thread CPU: ${f(worstCpuMs, 3)} ms at key ${worstCpuAt}`);
+if (threadCpu)
+  console.log(`worst single insert, thread CPU: ${f(worstCpuMs, 3)} ms at key ${worstCpuAt}`);
 console.log(
   `column growths finished in one go (forced): ${t.forcedGrowths}; capacity ${t.capacityRows} rows`,
 );
