@@ -88,7 +88,7 @@ function duplicate(
   }
   // columns may have been replaced by add(): index them afresh
   dst.setExpireAt(ne, src.expireAt[e]!);
-  if (!clone) dst.clock[ne] = src.clock[e]!;
+  if (!clone) dst.setClock(ne, src.clock[e]!);
   return ne;
 }
 

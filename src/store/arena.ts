@@ -5,8 +5,13 @@
 //
 // Small blocks (<= LARGE_BLOCK) are rounded up to a size class and carved from a bump pointer in
 // the current 1 MiB page; freed blocks go on a per-class free list (a Float64Array stack) and are
-// reused first. Small pages are never returned to the OS (see docs/STORE.md, "Limits").
-// Large blocks get a dedicated page of exactly their size; freeing one drops that page.
+// reused first. Large blocks get a dedicated page of exactly their size; freeing one drops it.
+//
+// Small pages come back through compaction (compact.ts): it marks sparse pages as evacuating
+// (beginEvacuation), their owners move the live blocks out (isEvacuating + alloc/copy/free), and
+// a page whose last block leaves is dropped. Free-list entries of evacuating or dropped pages
+// are skipped lazily by alloc and purged one class per step (purgeStep) before a dropped page's
+// id is reused. Per-page live bytes (pageLive) make "sparse" cheap to find.
 
 export const PAGE_SIZE = 1 << 20;
 export const LARGE_BLOCK = 64 * 1024;
@@ -15,6 +20,16 @@ export const MAX_BLOCK = 0x7fffffff;
 
 const MIN_BLOCK = 16;
 const EMPTY_PAGE = new Uint8Array(0);
+/** capacityCode() of a large block: its capacity is its page's length. */
+export const LARGE_CODE = 255;
+
+/** Page states (pageState[id]). */
+const PAGE_NORMAL = 0;
+const PAGE_EVACUATING = 1;
+/** Dropped small page: its id waits until no free list can still name it. */
+const PAGE_PARKED = 2;
+/** A large block's dedicated page. */
+const PAGE_LARGE = 3;
 
 // Size classes: 16, 32, ... 128 (8 classes), then 4 per power of two up to 64 KiB
 // (160, 192, 224, 256, 320, ...). Worst-case internal waste above 128 bytes is < 25%.
@@ -43,6 +58,21 @@ export interface ArenaOptions {
 export class Arena {
   private pages: Uint8Array[] = [];
   private freePageIds: number[] = [];
+  /** Per page id: live bytes of small blocks in it, and its state (PAGE_*). */
+  private pageLive: number[] = [];
+  private pageState: number[] = [];
+  /** Small pages currently held (1 MiB each) and the live bytes in them. */
+  private smallPages = 0;
+  private smallLive = 0;
+  /** Pages evacuating now; ids of dropped pages waiting for the purge; purge cursor (class). */
+  private evacuating = 0;
+  private parked: number[] = [];
+  /** Purge round: class and index reached, and the parked ids it will release. */
+  private purgeClass = -1;
+  private purgeIndex = 0;
+  private purging: number[] = [];
+  /** Small pages dropped by compaction so far (INFO/tests). */
+  pagesReleased = 0;
   /** Current small page and its bump pointer; -1 before the first small allocation. */
   private bumpPage = -1;
   private bumpOffset = PAGE_SIZE;
@@ -74,20 +104,21 @@ export class Arena {
       cap = size;
       const id = this.takePageId();
       this.pages[id] = new Uint8Array(size);
+      this.pageState[id] = PAGE_LARGE;
       this.reserved += size;
       addr = id * PAGE_SIZE;
     } else {
       const c = classOf(size);
       cap = CLASS_SIZES[c]!;
-      const n = this.freeCounts[c]!;
-      if (n > 0) {
-        this.freeCounts[c] = n - 1;
-        addr = this.freeLists[c]![n - 1]!;
-      } else {
+      addr = this.popFree(c);
+      if (addr < 0) {
         if (this.bumpOffset + cap > PAGE_SIZE) this.newBumpPage();
         addr = this.bumpPage * PAGE_SIZE + this.bumpOffset;
         this.bumpOffset += cap;
       }
+      const id = Math.floor(addr / PAGE_SIZE);
+      this.pageLive[id] = this.pageLive[id]! + cap;
+      this.smallLive += cap;
     }
     this.live += cap;
     if (this.liveBlocks !== null) this.liveBlocks.set(addr, cap);
@@ -113,6 +144,7 @@ export class Arena {
     if (capacity > LARGE_BLOCK) {
       if (off !== 0 || page.length !== capacity) throw new Error(`arena: bad large free ${addr}`);
       this.pages[id] = EMPTY_PAGE;
+      this.pageState[id] = PAGE_NORMAL;
       this.reserved -= capacity;
       this.freePageIds.push(id);
       return;
@@ -121,7 +153,117 @@ export class Arena {
     if (CLASS_SIZES[c] !== capacity || (off & (MIN_BLOCK - 1)) !== 0) {
       throw new Error(`arena: bad small free ${addr}/${capacity}`);
     }
+    this.pageLive[id] = this.pageLive[id]! - capacity;
+    this.smallLive -= capacity;
+    if (this.pageState[id] === PAGE_EVACUATING) {
+      // Not reused: the page is being emptied. Dropped once its last block is gone.
+      if (this.pageLive[id] === 0) this.dropSmallPage(id);
+      return;
+    }
     this.pushFree(c, addr);
+  }
+
+  /** Capacity code of a block of `size` bytes: its class index, or LARGE_CODE (fits a Uint8). */
+  capacityCode(size: number): number {
+    return size > LARGE_BLOCK ? LARGE_CODE : classOf(size);
+  }
+
+  /** The capacity a code stands for; a large block's is its page's length. */
+  capacityOfCode(code: number, addr: number): number {
+    return code === LARGE_CODE ? this.page(addr).length : CLASS_SIZES[code]!;
+  }
+
+  /** True when the block at addr must move out (its page is being compacted away). */
+  isEvacuating(addr: number): boolean {
+    return this.pageState[Math.floor(addr / PAGE_SIZE)] === PAGE_EVACUATING;
+  }
+
+  /** Pages being evacuated right now. */
+  get evacuatingPages(): number {
+    return this.evacuating;
+  }
+
+  /** Bytes of small pages held (1 MiB each) and the live bytes in them. */
+  get smallReservedBytes(): number {
+    return this.smallPages * PAGE_SIZE;
+  }
+
+  get smallLiveBytes(): number {
+    return this.smallLive;
+  }
+
+  /**
+   * Mark the sparsest small pages for evacuation until about `bytes` of free page space would
+   * come back (never the bump page, never a page more than `maxFill` full). Returns the pages
+   * marked. Their free blocks stop being handed out at once; live ones must be moved by their
+   * owners (Table.relocate), and each page is dropped when its last block leaves.
+   */
+  beginEvacuation(bytes: number, maxFill = 0.5): number {
+    const ids: number[] = [];
+    for (let id = 0; id < this.pages.length; id++) {
+      if (this.pageState[id] !== PAGE_NORMAL || id === this.bumpPage) continue;
+      if (this.pages[id]!.length !== PAGE_SIZE) continue; // an unused id
+      if (this.pageLive[id]! <= PAGE_SIZE * maxFill) ids.push(id);
+    }
+    ids.sort((a, b) => this.pageLive[a]! - this.pageLive[b]!);
+    let freed = 0;
+    let n = 0;
+    for (const id of ids) {
+      if (freed >= bytes) break;
+      freed += PAGE_SIZE - this.pageLive[id]!;
+      n++;
+      if (this.pageLive[id] === 0) {
+        this.dropSmallPage(id);
+        continue;
+      }
+      this.pageState[id] = PAGE_EVACUATING;
+      this.evacuating++;
+    }
+    return n;
+  }
+
+  /**
+   * Purge up to maxEntries free-list entries that name evacuating or dropped pages, class by
+   * class (a stale entry is replaced by the list's top entry, which is checked next, so pops and
+   * pushes between calls stay safe). After a full round over every class, page ids dropped
+   * before the round began become reusable. Returns true while work remains.
+   */
+  purgeStep(maxEntries = 16384): boolean {
+    if (this.purgeClass < 0) {
+      if (this.parked.length === 0 && this.evacuating === 0) return false;
+      this.purgeClass = 0;
+      this.purgeIndex = 0;
+      this.purging = this.parked;
+      this.parked = [];
+    }
+    let budget = maxEntries;
+    while (this.purgeClass < CLASS_COUNT) {
+      const c = this.purgeClass;
+      const list = this.freeLists[c]!;
+      let n = this.freeCounts[c]!;
+      let i = this.purgeIndex;
+      while (i < n && budget > 0) {
+        budget--;
+        if (this.pageState[Math.floor(list[i]! / PAGE_SIZE)] === PAGE_NORMAL) i++;
+        else list[i] = list[--n]!;
+      }
+      this.freeCounts[c] = n;
+      if (i < n) {
+        this.purgeIndex = i;
+        return true;
+      }
+      this.purgeClass++;
+      this.purgeIndex = 0;
+    }
+    this.purgeClass = -1;
+    // Ids dropped before this round began are named by no free list any more.
+    for (const id of this.purging) {
+      this.pageState[id] = PAGE_NORMAL;
+      this.pageLive[id] = 0;
+      this.freePageIds.push(id);
+    }
+    this.purging = [];
+    return this.evacuating > 0 || this.parked.length > 0;
   }
 
   page(addr: number): Uint8Array {
@@ -158,13 +300,49 @@ export class Arena {
     this.overhead = CLASS_COUNT * 16 * 8;
     this.reserved = 0;
     this.live = 0;
+    this.pageLive = [];
+    this.pageState = [];
+    this.smallPages = 0;
+    this.smallLive = 0;
+    this.evacuating = 0;
+    this.parked = [];
+    this.purgeClass = -1;
+    this.purgeIndex = 0;
+    this.purging = [];
     if (this.liveBlocks !== null) this.liveBlocks.clear();
+  }
+
+  private popFree(c: number): number {
+    const list = this.freeLists[c]!;
+    let n = this.freeCounts[c]!;
+    while (n > 0) {
+      const a = list[--n]!;
+      // Entries of evacuating/dropped pages are skipped here and purged by purgeStep.
+      if (this.pageState[Math.floor(a / PAGE_SIZE)] === PAGE_NORMAL) {
+        this.freeCounts[c] = n;
+        return a;
+      }
+    }
+    this.freeCounts[c] = 0;
+    return -1;
+  }
+
+  private dropSmallPage(id: number): void {
+    if (this.pageState[id] === PAGE_EVACUATING) this.evacuating--;
+    this.pages[id] = EMPTY_PAGE;
+    this.reserved -= PAGE_SIZE;
+    this.smallPages--;
+    this.pageState[id] = PAGE_PARKED;
+    this.parked.push(id);
+    this.pagesReleased++;
   }
 
   private takePageId(): number {
     const id = this.freePageIds.pop();
     if (id !== undefined) return id;
     this.pages.push(EMPTY_PAGE);
+    this.pageLive.push(0);
+    this.pageState.push(PAGE_NORMAL);
     return this.pages.length - 1;
   }
 
@@ -184,6 +362,8 @@ export class Arena {
     const id = this.takePageId();
     this.pages[id] = new Uint8Array(PAGE_SIZE);
     this.reserved += PAGE_SIZE;
+    this.smallPages++;
+    this.pageLive[id] = 0;
     this.bumpPage = id;
     this.bumpOffset = 0;
   }

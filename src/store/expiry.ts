@@ -49,6 +49,8 @@ export class ActiveExpire {
 
   /** One slow cycle, run from the server cron at `hz`. Returns the keys it removed. */
   cycle(hz: number): number {
+    // Store upkeep rides on the expiry cron until the server cron calls keyspace.cronStep itself.
+    this.ks.cronStep(Math.min(2, 20 / hz));
     if (!this.enabled) return 0;
     const budgetMs = ((1000 / hz) * TIME_PERC) / 100;
     return this.run(budgetMs, hz);

@@ -100,7 +100,7 @@ export function hashLength(t: Table, e: number): number {
 /** Bytes this hash holds beyond its table row: its arena block and its dict (MEMORY USAGE). */
 export function hashMemoryBytes(t: Table, e: number): number {
   const d = dictOf(t, e);
-  return t.cap[e]! + (d === undefined ? 0 : d.memoryBytes());
+  return t.capacity(e) + (d === undefined ? 0 : d.memoryBytes());
 }
 
 // ---- reads ----------------------------------------------------------------------------------

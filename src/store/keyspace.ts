@@ -11,6 +11,22 @@ import { type KeyObserver, NOTIFY_EXPIRED, type NotifyClass } from "./notify.ts"
 import { Table } from "./table.ts";
 
 export const DEFAULT_DATABASES = 16;
+/** Compaction starts when free space in small arena pages exceeds both of these... */
+export const COMPACT_MIN_FREE_BYTES = 4 << 20;
+/** ...the share of small-page bytes that are free (1/8: reserved stays <= ~1.14x live)... */
+export const COMPACT_FREE_SHARE = 1 / 8;
+/** ...and it evacuates pages at most this full, sparsest first. */
+export const COMPACT_MAX_FILL = 0.75;
+/** Rows walked, and blocks moved, between clock reads during compaction. */
+const COMPACT_CHUNK_ROWS = 2048;
+const COMPACT_CHUNK_MOVES = 8;
+/** Free-list entries checked between clock reads while purging. */
+const COMPACT_PURGE_ENTRIES = 8192;
+
+/** A structure object that keeps blocks in the shared arena moves them out of evacuating pages. */
+export interface ArenaBlockOwner {
+  relocateArenaBlocks(arena: Arena): void;
+}
 /** Bound on SELECT indexes; each Table costs ~1 KiB empty. */
 export const MAX_DATABASES = 1024;
 
@@ -54,6 +70,14 @@ export class Keyspace {
    * growth of an object in place through objectBytesChanged() (docs/EXPIRY.md).
    */
   objectBytes = 0;
+  /** Compaction passes finished, blocks moved (INFO-ish counters, tests). */
+  compactPasses = 0;
+  blocksRelocated = 0;
+  /** Longest compactStep, ms. */
+  maxCompactMs = 0;
+  // Compaction walk: database and row; compactDb < 0 when no pass is running.
+  private compactDb = -1;
+  private compactRow = 0;
   private rng = (Math.random() * 0x7fffffff) | 1;
   private tableBytesCache = 0;
   private tableBytesStamp = -1;
@@ -109,6 +133,7 @@ export class Keyspace {
     this.objectBytes = 0;
     this.dirty++;
     for (const o of this.observers) o.flushed(-1);
+    this.compactDb = -1;
   }
 
   // ---- the write signal -------------------------------------------------------------------
@@ -151,6 +176,85 @@ export class Keyspace {
     this.keyModified(t.dbIndex, key, 0, key.length, cls, event);
   }
 
+  /**
+   * One bounded step of background work, from the cron: incremental column growth / index
+   * rehash of every table, then arena compaction. Stops after about budgetMs.
+   */
+  cronStep(budgetMs: number): void {
+    for (const t of this.dbs) if (t.rehashing || t.growing) t.rehashStep(16 * 1024);
+    this.compactStep(budgetMs);
+  }
+
+  /**
+   * Arena compaction: when small pages hold more than COMPACT_FREE_SHARE free space, evacuate
+   * the sparsest pages (arena.beginEvacuation) and walk every table's rows moving the blocks
+   * that live on them (Table.relocate; objects holding arena blocks implement ArenaBlockOwner).
+   * Each emptied page is dropped, so RSS follows live data. Bounded by budgetMs per call.
+   */
+  compactStep(budgetMs: number): void {
+    const arena = this.arena;
+    const start = performance.now();
+    while (arena.purgeStep(COMPACT_PURGE_ENTRIES))
+      if (performance.now() - start > budgetMs / 4) break;
+    if (this.compactDb < 0) {
+      if (arena.evacuatingPages === 0) {
+        const reserved = arena.smallReservedBytes;
+        const free = reserved - arena.smallLiveBytes;
+        if (free <= COMPACT_MIN_FREE_BYTES || free <= reserved * COMPACT_FREE_SHARE) return;
+        // Aim for half the allowed free share afterwards.
+        const target = free - reserved * (COMPACT_FREE_SHARE / 2);
+        if (arena.beginEvacuation(target, COMPACT_MAX_FILL) === 0) return;
+        if (arena.evacuatingPages === 0) return; // only empty pages: dropped already
+      }
+      this.compactDb = 0;
+      this.compactRow = 0;
+    }
+    const dbs = this.dbs;
+    let moved = 0;
+    let out = false;
+    while (this.compactDb < dbs.length && !out) {
+      const t = dbs[this.compactDb]!;
+      const hw = t.highWater;
+      let e = this.compactRow;
+      const end = Math.min(hw, e + COMPACT_CHUNK_ROWS);
+      const type = t.type;
+      const objs = t.objs;
+      let sinceCheck = 0;
+      for (; e < end; e++) {
+        if (type[e] === 0) continue;
+        const o = e < objs.length ? objs[e] : undefined;
+        if (o !== undefined && typeof (o as ArenaBlockOwner).relocateArenaBlocks === "function") {
+          (o as ArenaBlockOwner).relocateArenaBlocks(arena);
+        }
+        if (arena.isEvacuating(t.addr[e]!) && t.relocate(e)) {
+          moved++;
+          // Moving costs ~0.5-5 us (copy, fresh pages): read the clock every few moves.
+          if (++sinceCheck === COMPACT_CHUNK_MOVES) {
+            sinceCheck = 0;
+            if (performance.now() - start > budgetMs) {
+              out = true;
+              e++;
+              break;
+            }
+          }
+        }
+      }
+      this.compactRow = e;
+      if (e >= hw) {
+        this.compactDb++;
+        this.compactRow = 0;
+      }
+      if (arena.evacuatingPages === 0 || performance.now() - start > budgetMs) break;
+    }
+    this.blocksRelocated += moved;
+    if (this.compactDb >= dbs.length || arena.evacuatingPages === 0) {
+      this.compactDb = -1;
+      this.compactPasses++;
+    }
+    const ms = performance.now() - start;
+    if (ms > this.maxCompactMs) this.maxCompactMs = ms;
+  }
+
   /** Set the clock (once per event-loop tick) and the clock word new entries start with. */
   setNow(ms: number): void {
     this.now = ms;
@@ -172,6 +276,19 @@ export class Keyspace {
     let n = this.arena.reservedBytes + this.arena.overheadBytes;
     for (const t of this.dbs) n += t.memoryBytes();
     return n;
+  }
+
+  /**
+   * Bytes the store holds from the OS for its data: arena pages (live or not) and bookkeeping,
+   * table columns and indexes, structure objects. Over usedBytes() this is the store's own
+   * fragmentation (free blocks in small pages), which compaction bounds; INFO's
+   * mem_fragmentation_ratio reports it, since the process RSS is dominated by the runtime
+   * (~40 MB for Bun) at small data sizes.
+   */
+  heldBytes(): number {
+    return (
+      this.arena.reservedBytes + this.arena.overheadBytes + this.tableBytes() + this.objectBytes
+    );
   }
 
   /** Every table's columns and indexes; recomputed only when some table replaced an array. */
@@ -270,11 +387,11 @@ export class Keyspace {
   /** Record an access to entry e. */
   touch(t: Table, e: number): void {
     if (this.clockMode === CLOCK_LRU) {
-      t.clock[e] = this.now % TWO32;
+      t.setClock(e, this.now % TWO32);
       return;
     }
     const c = this.lfuIncr(this.lfuDecayed(t.clock[e]!));
-    t.clock[e] = lfuWord(this.now, c);
+    t.setClock(e, lfuWord(this.now, c));
   }
 
   /** Milliseconds since entry e was last accessed (LRU mode; wraps after 49.7 days). */
@@ -290,7 +407,10 @@ export class Keyspace {
 
   /** Clock word of a key just created or overwritten: accessed now / LFU_INIT_VAL. */
   stampNew(t: Table, e: number): void {
-    t.clock[e] = this.clockMode === CLOCK_LFU ? lfuWord(this.now, LFU_INIT_VAL) : this.now % TWO32;
+    t.setClock(
+      e,
+      this.clockMode === CLOCK_LFU ? lfuWord(this.now, LFU_INIT_VAL) : this.now % TWO32,
+    );
   }
 
   /** Entry e's LFU counter after decay (OBJECT FREQ; LFU mode). */

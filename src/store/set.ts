@@ -219,7 +219,7 @@ export function setSize(t: Table, e: number): number {
 /** Bytes this set holds beyond its table row: its arena block and its dict (MEMORY USAGE). */
 export function setMemoryBytes(t: Table, e: number): number {
   const d = dictOf(t, e);
-  return t.cap[e]! + (d === undefined ? 0 : d.memoryBytes());
+  return t.capacity(e) + (d === undefined ? 0 : d.memoryBytes());
 }
 
 // ---- reads ----------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ const MIN_SLOTS = 8;
 const MIN_MEM = 64;
 /** Compaction does not bother below this many dead bytes. */
 const COMPACT_MIN = 4096;
+/** Ids moved into the new member index per write while rehashing (raised for sparse id ranges). */
+const REHASH_MIN_IDS = 256;
 
 export class ZSet implements KeySource {
   /**
@@ -224,10 +226,18 @@ export class ZSet implements KeySource {
     this.mOff[id] = at;
     this.mLen[id] = len;
     this.score[id] = score;
-    if ((this.tr!.size + this.pending + 1) * 4 > this.nslots * 3) {
-      this.rehash(this.nslots * 2);
+    const lg = this.lg!;
+    if (lg.cursor < 0 && (this.tr!.size + this.pending + 1) * 4 > this.nslots * 3) {
+      this.startRehash(this.nslots * 2);
     }
     slotInsert(this.tab, this.mask, h, id);
+    if (lg.cursor >= 0) {
+      if (id < lg.cursor) slotInsert(lg.newTab, lg.newMask, h, id);
+      // Safety net: neither index may pass 7/8 full, whatever the step bound says.
+      const n = this.tr!.size + this.pending + 1;
+      if (n * 8 > Math.min(lg.nslots, lg.newSlots) * 7) this.finishRehash();
+      else this.rehashStep(lg.stepIds);
+    }
     if (this.unordered) this.pending++;
     else this.tr!.insert(id);
     return id;
@@ -279,22 +289,21 @@ export class ZSet implements KeySource {
     }
     this.tr!.remove(id);
     const h = hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!);
+    const lg = this.lg!;
     slotDelete(this.tab, this.mask, h, id);
+    if (lg.cursor >= 0 && id < lg.cursor) slotDelete(lg.newTab, lg.newMask, h, id);
     this.memDead += this.mLen[id]!;
     this.mLen[id] = -1;
     this.freeIds.push(id);
-    const n = this.tr!.size;
-    if (this.nslots > MIN_SLOTS && n * 8 < this.nslots) {
-      let target = MIN_SLOTS;
-      while (target * 3 < n * 4 * 2) target *= 2;
-      this.rehash(target);
-    }
+    if (lg.cursor >= 0) this.rehashStep(lg.stepIds);
+    else this.maybeShrink();
     if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
   }
 
   /** A deep copy sharing nothing mutable (COPY). */
   clone(): ZSet {
     this.finishOrder();
+    this.finishRehash();
     const z = new ZSet(this.leafCap, this.nodeCap);
     z.score = this.score.slice();
     z.mOff = this.small ? EMPTY_I32 : this.mOff.slice();
@@ -476,6 +485,7 @@ export class ZSet implements KeySource {
       this.mLen.byteLength +
       this.mem.byteLength +
       this.tab.byteLength +
+      (this.lg === null ? 0 : this.lg.newTab.byteLength) +
       this.freeIds.length * 8 +
       (this.tr === null ? 0 : this.tr.memoryBytes())
     );
@@ -483,6 +493,24 @@ export class ZSet implements KeySource {
 
   checkInvariants(): void {
     if (this.small) return this.checkSmall();
+    const lg = this.lg!;
+    if (lg.cursor >= 0) {
+      // The new index holds exactly the live ids below the cursor.
+      let below = 0;
+      for (let id = 0; id < lg.cursor; id++) {
+        if (this.mLen[id]! < 0) continue;
+        below++;
+        const h = hashBytes(this.mem, this.mOff[id]!, this.mLen[id]!);
+        let i = h & lg.newMask;
+        while (lg.newTab[2 * i] !== id + 1) {
+          if (lg.newTab[2 * i] === 0) throw new Error(`zset: id ${id} missing from new index`);
+          i = (i + 1) & lg.newMask;
+        }
+      }
+      let inNew = 0;
+      for (let i = 0; i < lg.newTab.length; i += 2) if (lg.newTab[i] !== 0) inNew++;
+      if (inNew !== below) throw new Error(`zset: new index ${inNew}, expected ${below}`);
+    }
     let live = 0;
     let liveBytes = 0;
     for (let id = 0; id < this.idHw; id++) {
@@ -514,7 +542,10 @@ export class ZSet implements KeySource {
       }
     }
     if (inIndex !== live) throw new Error(`zset: index holds ${inIndex}, live ${live}`);
-    if (live * 4 > this.nslots * 3) throw new Error("zset: index too full");
+    // While rehashing the old index may run up to 7/8 full (see startRehash).
+    if (live * 8 > this.nslots * 7 || (lg.cursor < 0 && live * 4 > this.nslots * 3)) {
+      throw new Error("zset: index too full");
+    }
     this.tr!.checkInvariants();
   }
 
@@ -598,13 +629,16 @@ export class ZSet implements KeySource {
       this.idCap = cap;
       return;
     }
+    // mLen past idHw is never read before insert writes it, so the new tail is not filled
+    // with -1. (TypedArray set() into a SharedArrayBuffer view is slower than into a plain
+    // one in Bun: these stay plain.)
     const score = new Float64Array(cap);
     score.set(this.score);
     this.score = score;
     const mOff = new Int32Array(cap);
     mOff.set(this.mOff);
     this.mOff = mOff;
-    const mLen = new Int32Array(cap).fill(-1);
+    const mLen = new Int32Array(cap);
     mLen.set(this.mLen);
     this.mLen = mLen;
     this.idCap = cap;
@@ -667,17 +701,67 @@ export class ZSet implements KeySource {
     this.memDead = 0;
   }
 
-  private rehash(size: number): void {
-    const tab = new Uint32Array(2 * size);
-    const mask = size - 1;
-    const old = this.tab;
-    for (let i = 0; i < this.nslots; i++) {
-      const t = old[2 * i]!;
-      if (t !== 0) slotInsert(tab, mask, old[2 * i + 1]!, t - 1);
+  /** True while the member index is being rebuilt incrementally (tests). */
+  get rehashing(): boolean {
+    return this.lg !== null && this.lg.cursor >= 0;
+  }
+
+  /**
+   * Start an incremental rehash into `size` slots (like Table's): the old index stays the one
+   * lookups use, a cursor walks ids [0, idHw) copying live ones into the new index, stepIds per
+   * write, so no write rebuilds a million-member index in one go (~10 ms before).
+   */
+  private startRehash(size: number): void {
+    const lg = this.lg!;
+    lg.newTab = new Uint32Array(2 * size);
+    lg.newSlots = size;
+    lg.newMask = size - 1;
+    lg.cursor = 0;
+    // Finish within min(old, new)/8 writes so neither index passes 7/8 full.
+    const budget = Math.max(1, Math.min(size, this.nslots) >>> 3);
+    lg.stepIds = Math.max(REHASH_MIN_IDS, Math.ceil((2 * this.idHw) / budget));
+  }
+
+  /** Move up to maxIds more ids into the new index; swap when done. */
+  rehashStep(maxIds: number): void {
+    const lg = this.lg;
+    if (lg === null || lg.cursor < 0) return;
+    const mLen = this.mLen;
+    const mOff = this.mOff;
+    const mem = this.mem;
+    const nt = lg.newTab;
+    const nm = lg.newMask;
+    let c = lg.cursor;
+    const end = Math.min(lg.idHw, c + maxIds);
+    for (; c < end; c++) {
+      const len = mLen[c]!;
+      if (len >= 0) slotInsert(nt, nm, hashBytes(mem, mOff[c]!, len), c);
     }
-    this.tab = tab;
-    this.nslots = size;
-    this.mask = mask;
+    lg.cursor = c;
+    if (c < lg.idHw) return;
+    lg.tab = nt;
+    lg.nslots = lg.newSlots;
+    lg.mask = nm;
+    lg.newTab = EMPTY_TAB;
+    lg.newSlots = 0;
+    lg.newMask = 0;
+    lg.cursor = -1;
+    const n = this.tr!.size + this.pending;
+    if (n * 4 > lg.nslots * 3) this.startRehash(lg.nslots * 2);
+    else this.maybeShrink();
+  }
+
+  private finishRehash(): void {
+    this.rehashStep(Number.POSITIVE_INFINITY);
+  }
+
+  private maybeShrink(): void {
+    const n = this.tr!.size + this.pending;
+    if (this.nslots > MIN_SLOTS && n * 8 < this.nslots) {
+      let target = MIN_SLOTS;
+      while (target * 3 < n * 4 * 2) target *= 2;
+      this.startRehash(target);
+    }
   }
 }
 
@@ -727,6 +811,12 @@ class Large {
   tab: Uint32Array = EMPTY_TAB;
   nslots = 0;
   mask = 0;
+  /** Index under construction (incremental rehash); cursor < 0 when not rehashing. */
+  newTab: Uint32Array = EMPTY_TAB;
+  newSlots = 0;
+  newMask = 0;
+  cursor = -1;
+  stepIds = 0;
   /** Ids in [0, idHw) have been handed out. */
   idHw = 0;
   freeIds: number[] = [];

@@ -105,7 +105,7 @@ describe("table", () => {
     expect(a.liveBytes).toBe(100_001);
     t.upsertString(k, 0, 1, new Uint8Array(3), 0, 3); // shrinks: large page released
     expect(a.liveBytes).toBe(16);
-    expect(t.cap[e]).toBe(16);
+    expect(t.capacity(e)).toBe(16);
   });
 
   test("resizeValue keeps the prefix and zero-fills growth", () => {
