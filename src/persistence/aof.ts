@@ -25,8 +25,9 @@
 import {
   closeSync,
   existsSync,
+  fdatasync,
+  fdatasyncSync,
   fstatSync,
-  fsync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -137,6 +138,12 @@ export class Aof implements KeyObserver {
   // ---- group commit ----
   private held: AofWaiter[] = [];
   private scheduled = false;
+  private releasing = false;
+  /**
+   * everysec/no: one write per event-loop turn for all clients (true), or one write per client
+   * flush with no reply held (false: in-process tests that read replies synchronously).
+   */
+  batchWrites = true;
 
   // ---- status ----
   /** strerror text of the last failed write/fsync, or null (aof_last_write_status ok). */
@@ -421,18 +428,24 @@ export class Aof implements KeyObserver {
   swapped(_a: number, _b: number): void {}
 
   /**
-   * Client.flush asks before sending: true = the reply is held until its command is on disk
-   * (always); the client is flushed again after the group commit. everysec/no write here.
+   * Client.flush asks before sending: true = the reply is held, and sent after the turn's one
+   * write (+ one fsync with always) of everything pending, from all clients (group commit).
+   * With everysec/no, a reply is held only until the write, and never while writes fail or
+   * are postponed (Redis sends those replies too); with always, until its bytes are fsynced.
    */
   holdReply(c: AofWaiter): boolean {
     if (!this.on) return false;
     if (this.policy !== FSYNC_ALWAYS) {
-      if (this.w.out.pending > 0) this.writePending(false);
-      return false;
+      if (this.releasing || this.w.out.pending === 0 || this.writeError !== null) return false;
+      if (!this.batchWrites) {
+        this.writePending(false);
+        return false;
+      }
+    } else {
+      if (this.syncedEnd >= this.pendingEnd()) return false;
+      // While the disk refuses writes, clients that wrote nothing unsynced still get replies.
+      if (this.writeError !== null && c.aofWait <= this.syncedEnd) return false;
     }
-    if (this.syncedEnd >= this.pendingEnd()) return false;
-    // While the disk refuses writes, clients that wrote nothing unsynced still get replies.
-    if (this.writeError !== null && c.aofWait <= this.syncedEnd) return false;
     if (!this.held.includes(c)) this.held.push(c);
     if (!this.scheduled && this.writeError === null) {
       this.scheduled = true;
@@ -441,11 +454,17 @@ export class Aof implements KeyObserver {
     return true;
   }
 
-  /** always: write + one fsync for everything pending, then send the held replies. */
+  /** One write (+ one fsync with always) for everything pending, then the held replies. */
   private readonly groupCommit = (): void => {
     this.scheduled = false;
-    if (this.on && this.writePending(true)) this.fsyncNow();
-    this.releaseHeld();
+    const always = this.policy === FSYNC_ALWAYS;
+    if (this.on && this.writePending(always) && always) this.fsyncNow();
+    this.releasing = true;
+    try {
+      this.releaseHeld();
+    } finally {
+      this.releasing = false;
+    }
   };
 
   private releaseHeld(): void {
@@ -520,7 +539,7 @@ export class Aof implements KeyObserver {
     if (this.syncedEnd < this.writtenEnd) {
       const target = this.writtenEnd;
       try {
-        fsyncSync(this.fd);
+        fdatasyncSync(this.fd); // as Redis's redis_fsync on Linux
         this.fsyncs++;
       } catch (e) {
         this.setWriteError(e, "fsync");
@@ -544,7 +563,7 @@ export class Aof implements KeyObserver {
     const fd = this.fd;
     this.fsyncInProgress = true;
     this.lastFsyncMs = now;
-    fsync(fd, (err) => {
+    fdatasync(fd, (err) => {
       this.fsyncInProgress = false;
       this.fsyncs++;
       if (fd !== this.fd) return;

@@ -22,6 +22,7 @@ function open(dir: string, extra: Record<string, string> = {}): InProc {
     appendfsync: "everysec",
     ...extra,
   });
+  p.server.aof.batchWrites = false; // replies synchronously (no turn to wait for)
   p.server.aof.start();
   return p;
 }
@@ -187,6 +188,7 @@ test("CONFIG SET appendonly yes writes a base of the current data; no turns it o
   const dir = tempDir("cfg");
   dirs.push(dir);
   const p = new InProc(MODE_RESP2, { dir, appendfsync: "everysec" });
+  p.server.aof.batchWrites = false;
   p.server.aof.start(); // appendonly no: nothing happens
   p.call("SET", "pre", "1");
   p.call("SET", "ttl", "x", "PX", "500000");
