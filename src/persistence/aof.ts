@@ -46,6 +46,7 @@ import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, Reply } from "../protocol/reply.ts";
 import type { Server } from "../server/server.ts";
 import type { KeyObserver, NotifyClass } from "../store/notify.ts";
+import type { Table } from "../store/table.ts";
 import { CommandWriter } from "./aof-encode.ts";
 import { AofLoadError, loadAofFile, type Replayer } from "./aof-loader.ts";
 import {
@@ -73,6 +74,8 @@ const MAX_POSTPONE_MS = 2000;
 export interface AofWaiter {
   /** End offset (aof.pendingEnd()) of this client's last propagated command. */
   aofWait: number;
+  /** In the held list (set and cleared by the Aof). */
+  aofHeld: boolean;
   flush(): void;
 }
 
@@ -320,18 +323,12 @@ export class Aof implements KeyObserver {
     const t = this.server.keyspace.dbs[db]!;
     const name = spec.name;
     // The state after the command decides the form (t.find: no lazy expiry, no touch).
-    const keyEntry = () => (a.count > 1 ? t.find(a.buf, a.off(1), a.len(1)) : -1);
-    const del = () => {
-      w.begin(2);
-      w.str("DEL");
-      w.arg(a, 1);
-    };
     switch (name) {
       case "set":
       case "setex":
       case "psetex": {
-        const e = keyEntry();
-        if (e < 0) del();
+        const e = keyEntry(t, a);
+        if (e < 0) delArg(w, a);
         else if (t.expireAt[e]! !== 0) {
           w.begin(5);
           w.str("SET");
@@ -347,8 +344,8 @@ export class Aof implements KeyObserver {
       case "expireat":
       case "pexpireat":
       case "getex": {
-        const e = keyEntry();
-        if (e < 0) del();
+        const e = keyEntry(t, a);
+        if (e < 0) delArg(w, a);
         else if (t.expireAt[e]! !== 0) {
           w.begin(3);
           w.str("PEXPIREAT");
@@ -362,7 +359,7 @@ export class Aof implements KeyObserver {
         break;
       }
       case "incrbyfloat": {
-        const e = keyEntry();
+        const e = keyEntry(t, a);
         if (e < 0) w.argv(a);
         else {
           w.begin(4);
@@ -375,7 +372,7 @@ export class Aof implements KeyObserver {
       }
       case "restore": {
         // RESTORE key ttl payload [REPLACE] [ABSTTL] ...: a relative ttl becomes ABSTTL.
-        const e = keyEntry();
+        const e = keyEntry(t, a);
         let abs = false;
         for (let i = 4; i < a.count; i++) if (a.is(i, "absttl")) abs = true;
         if (e >= 0 && t.expireAt[e]! !== 0 && !abs) {
@@ -446,7 +443,10 @@ export class Aof implements KeyObserver {
       // While the disk refuses writes, clients that wrote nothing unsynced still get replies.
       if (this.writeError !== null && c.aofWait <= this.syncedEnd) return false;
     }
-    if (!this.held.includes(c)) this.held.push(c);
+    if (!c.aofHeld) {
+      c.aofHeld = true;
+      this.held.push(c);
+    }
     if (!this.scheduled && this.writeError === null) {
       this.scheduled = true;
       setImmediate(this.groupCommit);
@@ -471,6 +471,7 @@ export class Aof implements KeyObserver {
     if (this.held.length === 0) return;
     const held = this.held;
     this.held = [];
+    for (const c of held) c.aofHeld = false;
     for (const c of held) c.flush(); // those still waiting (write error) are held again
   }
 
@@ -813,6 +814,17 @@ export class Aof implements KeyObserver {
       },
     };
   }
+}
+
+/** Entry of the key in argument 1 after the command (no lazy expiry, no touch), or -1. */
+function keyEntry(t: Table, a: Args): number {
+  return a.count > 1 ? t.find(a.buf, a.off(1), a.len(1)) : -1;
+}
+
+function delArg(w: CommandWriter, a: Args): void {
+  w.begin(2);
+  w.str("DEL");
+  w.arg(a, 1);
 }
 
 function closeQuiet(fd: number): void {

@@ -52,6 +52,7 @@ export class Client implements ClientSession {
   lastCommand = "NULL";
   /** aof: end offset of this client's last write in the AOF (its reply waits for it). */
   aofWait = 0;
+  aofHeld = false;
   libName = "";
   libVer = "";
 
