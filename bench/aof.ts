@@ -3,7 +3,7 @@
 //     no / everysec / always (each server on its own fresh AOF directory);
 //  2. loading an AOF of 1M keys at start (the same file for both servers).
 //
-//   bun bench/aof.ts [--requests N] [--keys N] [--rounds N]
+//   bun bench/aof.ts [--requests N] [--keys N] [--rounds N] [--load-only | --throughput-only]
 //
 // Runs alternate between the servers; figures are medians over the rounds. The machine has 2
 // noisy cores shared with other work, and the disk's fsync latency is printed first (with
@@ -167,5 +167,5 @@ async function loadTime(): Promise<void> {
   removeDir(src);
 }
 
-await throughput();
-await loadTime();
+if (!process.argv.includes("--load-only")) await throughput();
+if (!process.argv.includes("--throughput-only")) await loadTime();

@@ -327,6 +327,10 @@ export class Aof implements KeyObserver {
       case "set":
       case "setex":
       case "psetex": {
+        if (a.count === 3 && name === "set") {
+          w.argv(a); // plain SET: no TTL after it, no lookup needed
+          break;
+        }
         const e = keyEntry(t, a);
         if (e < 0) delArg(w, a);
         else if (t.expireAt[e]! !== 0) {
