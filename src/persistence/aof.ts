@@ -59,6 +59,7 @@ import {
   manifestName,
   parseManifest,
 } from "./aof-manifest.ts";
+import { loadRdbBase } from "./aof-rdb-base.ts";
 import { rewriteKeyspace } from "./aof-rewrite.ts";
 
 export { AofLoadError } from "./aof-loader.ts";
@@ -612,11 +613,6 @@ export class Aof implements KeyObserver {
       if (!existsSync(p)) {
         throw new AofLoadError(`The AOF file ${f.name} (in ${this.dirPath}) doesn't exist`);
       }
-      if (f.name.endsWith(".rdb")) {
-        throw new AofLoadError(
-          `The AOF base file ${f.name} is in RDB format: imds loads AOF-format bases only (redis: aof-use-rdb-preamble no)`,
-        );
-      }
       total += statSync(p).size;
     }
     const replayer = this.replayer();
@@ -632,6 +628,15 @@ export class Aof implements KeyObserver {
         const f = files[i]!;
         const last = i === files.length - 1;
         let lastLog = performance.now();
+        if (f.type === "b" && f.name.endsWith(".rdb")) {
+          // redis-server's default base (aof-use-rdb-preamble yes): an RDB file.
+          const keys = loadRdbBase(this.path(f.name), f.name, replayer);
+          const size = statSync(this.path(f.name)).size;
+          before += size;
+          this.baseSize = size;
+          log.notice(`DB loaded from base file ${f.name} (RDB): ${keys} keys`);
+          continue;
+        }
         const r = loadAofFile(this.path(f.name), f.name, replayer, {
           last,
           truncatedOk: this.server.config.bool("aof-load-truncated"),

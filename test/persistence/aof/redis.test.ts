@@ -126,39 +126,52 @@ test.skipIf(skip)(
   60000,
 );
 
+async function fromRedis(preamble: "yes" | "no"): Promise<void> {
+  const dir = tempDir(`from-redis-${preamble}`);
+  dirs.push(dir);
+  const redis = await startRedis([
+    "--dir",
+    dir,
+    "--appendonly",
+    "yes",
+    "--aof-use-rdb-preamble",
+    preamble,
+  ]);
+  const r = await RespConn.open(redis.port);
+  const cmds = workload(2, 3000);
+  await run(r, cmds.slice(0, 1500));
+  await r.call("BGREWRITEAOF");
+  for (let i = 0; i < 200; i++) {
+    const info = (await r.call("INFO", "persistence")) as string;
+    if (info.includes("aof_rewrite_in_progress:0") && info.includes("aof_rewrite_scheduled:0"))
+      break;
+    await Bun.sleep(25);
+  }
+  await run(r, cmds.slice(1500));
+  const want = await dump(r);
+  expect(Object.keys(want).length).toBeGreaterThan(50);
+  await shutdown(redis, r);
+  const f = aofFiles(dir);
+  expect(f.base).toMatch(preamble === "no" ? /\.base\.aof$/ : /\.base\.rdb$/);
+  const imds = await startImds(["--dir", dir, "--appendonly", "yes"]);
+  const c = await RespConn.open(imds.port);
+  expect(await dump(c)).toEqual(want);
+  c.close();
+  await imds.stop();
+}
+
 test.skipIf(skip)(
   "a redis-server AOF directory (AOF-format base) loads into imds",
   async () => {
-    const dir = tempDir("from-redis");
-    dirs.push(dir);
-    const redis = await startRedis([
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--aof-use-rdb-preamble",
-      "no",
-    ]);
-    const r = await RespConn.open(redis.port);
-    const cmds = workload(2, 3000);
-    await run(r, cmds.slice(0, 1500));
-    await r.call("BGREWRITEAOF");
-    for (let i = 0; i < 200; i++) {
-      const info = (await r.call("INFO", "persistence")) as string;
-      if (info.includes("aof_rewrite_in_progress:0") && info.includes("aof_rewrite_scheduled:0"))
-        break;
-      await Bun.sleep(25);
-    }
-    await run(r, cmds.slice(1500));
-    const want = await dump(r);
-    await shutdown(redis, r);
-    const f = aofFiles(dir);
-    expect(f.base).toMatch(/\.base\.aof$/);
-    const imds = await startImds(["--dir", dir, "--appendonly", "yes"]);
-    const c = await RespConn.open(imds.port);
-    expect(await dump(c)).toEqual(want);
-    c.close();
-    await imds.stop();
+    await fromRedis("no");
+  },
+  60000,
+);
+
+test.skipIf(skip)(
+  "a redis-server AOF directory with its default RDB base loads into imds",
+  async () => {
+    await fromRedis("yes");
   },
   60000,
 );
