@@ -338,3 +338,25 @@ test("a redis-written manifest with several incr files and a comment loads in or
   p.server.aof.close();
   expect(readCommands(join(d, "appendonly.aof.5.incr.aof")).pop()).toEqual(["APPEND", "k", "4"]);
 });
+
+test("everysec: writes wait while an fsync runs, up to 2 s, then go and count aof_delayed_fsync", () => {
+  const { p } = fresh();
+  const aof = p.server.aof as unknown as {
+    fsyncInProgress: boolean;
+    postponeStart: number;
+    bufferLength: number;
+    delayedFsync: number;
+  };
+  aof.fsyncInProgress = true; // an fsync of the background kind is running
+  p.call("SET", "a", "1");
+  expect(aof.bufferLength).toBeGreaterThan(0); // postponed (the reply still left)
+  p.call("SET", "b", "2");
+  expect(aof.bufferLength).toBeGreaterThan(0);
+  aof.postponeStart = Date.now() - 2100; // the fsync has now taken longer than 2 s
+  p.call("SET", "c", "3");
+  expect(aof.bufferLength).toBe(0);
+  expect(aof.delayedFsync).toBe(1);
+  expect(p.call("INFO", "persistence") as string).toContain("aof_delayed_fsync:1\r\n");
+  aof.fsyncInProgress = false;
+  p.server.aof.close();
+});

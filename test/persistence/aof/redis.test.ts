@@ -175,3 +175,30 @@ test.skipIf(skip)(
   },
   60000,
 );
+
+test.skipIf(skip)(
+  "INFO persistence has redis-server 7.0's fields in its order (AOF on)",
+  async () => {
+    const names = async (port: number) => {
+      const c = await RespConn.open(port);
+      const info = (await c.call("INFO", "persistence")) as string;
+      c.close();
+      return info
+        .split("\r\n")
+        .filter((l) => l.includes(":"))
+        .map((l) => l.slice(0, l.indexOf(":")));
+    };
+    const d1 = tempDir("info-imds");
+    const d2 = tempDir("info-redis");
+    dirs.push(d1, d2);
+    const imds = await startImds(["--dir", d1, "--appendonly", "yes"]);
+    const redis = await startRedis(["--dir", d2, "--appendonly", "yes"]);
+    try {
+      expect(await names(imds.port)).toEqual(await names(redis.port));
+    } finally {
+      await imds.stop();
+      await redis.stop();
+    }
+  },
+  30000,
+);
