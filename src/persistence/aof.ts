@@ -256,6 +256,9 @@ export class Aof implements KeyObserver {
       closeQuiet(this.fd);
       this.fd = -1;
       this.detach();
+      this.w.out.consumed(this.w.out.pending);
+      this.writeError = null;
+      this.releaseHeld(); // off: nothing to wait for any more
     }
   }
 
