@@ -131,9 +131,11 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   { name: "maxmemory-samples", kind: "int", default: "5", min: 1, max: 64, mutable: true },
   { name: "lfu-log-factor", kind: "int", default: "10", min: 0, max: 2_147_483_647, mutable: true },
   { name: "lfu-decay-time", kind: "int", default: "1", min: 0, max: 2_147_483_647, mutable: true },
-  // Persistence is not implemented yet: `save ""` (the default here) and `appendonly no` are the
-  // only accepted values, so no configuration silently promises durability it does not get.
+  // aof: the append-only file (src/persistence/aof.ts, docs/PERSISTENCE.md). RDB snapshots are
+  // not implemented yet: `save ""` (the default here) is the only accepted value, so no
+  // configuration silently promises a snapshot it does not get.
   { name: "appendonly", kind: "bool", default: "no", mutable: true },
+  { name: "aof-load-truncated", kind: "bool", default: "yes", mutable: true },
   { name: "save", kind: "special", default: "", mutable: true, multi: true },
   { name: "requirepass", kind: "string", default: "", mutable: true },
   {
@@ -166,22 +168,9 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
     default: "everysec",
     values: ["everysec", "always", "no"], // Redis 7.0's order
     mutable: true,
-    applies: false,
   },
-  {
-    name: "appendfilename",
-    kind: "string",
-    default: "appendonly.aof",
-    mutable: false,
-    applies: false,
-  },
-  {
-    name: "appenddirname",
-    kind: "string",
-    default: "appendonlydir",
-    mutable: false,
-    applies: false,
-  },
+  { name: "appendfilename", kind: "string", default: "appendonly.aof", mutable: false },
+  { name: "appenddirname", kind: "string", default: "appendonlydir", mutable: false },
   {
     name: "dbfilename",
     kind: "string",
@@ -452,7 +441,7 @@ export class Config {
 
 class ValueError extends Error {}
 
-const IN_MEMORY_ONLY = "imds keeps data in memory only, persistence is not implemented yet";
+const IN_MEMORY_ONLY = "RDB snapshots are not implemented yet (the AOF is: appendonly yes)";
 
 /** A spec's default in the canonical form its values are stored in. */
 function canonicalDefault(o: OptionSpec): string {
@@ -482,8 +471,6 @@ function validate(o: OptionSpec, raw: string, current: string): string {
     case "bool": {
       const v = raw.toLowerCase();
       if (v !== "yes" && v !== "no") throw bad("argument must be 'yes' or 'no'");
-      if (o.name === "appendonly" && v === "yes")
-        throw bad(`appendonly yes is not supported: ${IN_MEMORY_ONLY}`);
       return v;
     }
     case "enum": {

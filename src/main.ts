@@ -3,6 +3,7 @@
 
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError, inertWarning, loadConfig } from "./config.ts";
+import { AofError, AofLoadError } from "./persistence/aof.ts";
 import { ListenError, Server } from "./server/server.ts";
 
 function fail(msg: string): never {
@@ -17,9 +18,13 @@ let server: Server | null = null;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     server?.log.notice(`Received ${sig} scheduling shutdown...`);
-    server?.stop();
-    server?.log.notice("imds is now ready to exit, bye bye...");
-    process.exit(0);
+    if (server === null) process.exit(0);
+    // aof: the AOF is written and fsynced before exit; if the disk refuses, keep running (Redis).
+    if (server.shutdown() !== null) {
+      server.log.warn(
+        `${sig} received but errors trying to shut down the server, check the logs for more information`,
+      );
+    }
   });
 }
 
@@ -28,6 +33,7 @@ try {
     readFileSync(p === "-" ? "/dev/stdin" : p, "utf8"),
   );
   server = new Server(config);
+  server.onShutdown = () => process.exit(0); // aof: SHUTDOWN exits once the data is safe
   const logfile = config.get("logfile");
   if (logfile !== "") {
     try {
@@ -43,5 +49,6 @@ try {
   server.start();
 } catch (e) {
   if (e instanceof ConfigError || e instanceof ListenError) fail(e.message);
+  if (e instanceof AofLoadError || e instanceof AofError) fail(e.message); // aof
   throw e;
 }

@@ -197,6 +197,10 @@ export interface ServerControl {
   logLine(level: "verbose" | "notice" | "warning", msg: string): void;
   /** DEBUG SET-ACTIVE-EXPIRE. */
   setActiveExpire(on: boolean): void;
+  /** aof: SHUTDOWN: make the data safe, stop; an error text if it could not (nothing stopped). */
+  shutdown(opts: { force?: boolean }): string | null;
+  /** aof: BGREWRITEAOF; an error text or null. */
+  rewriteAof(): string | null;
 }
 
 export class SessionContext extends CommandContext {

@@ -1,5 +1,6 @@
 // Every command family registers here; the table is shared by both protocols.
 
+import { persistenceCommands } from "../persistence/aof-commands.ts";
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
 import { keyCommands } from "./keys.ts";
@@ -15,4 +16,5 @@ export function registerAll(table: CommandTable): void {
   table.register(connectionCommands);
   table.register(serverCommands);
   table.register(zsetCommands);
+  table.register(persistenceCommands); // aof: SHUTDOWN, BGREWRITEAOF
 }

@@ -37,6 +37,7 @@ export const FLAG_NAMES = [
   "no_multi",
   "allow_busy",
   "movablekeys",
+  "no_async_loading", // aof: BGREWRITEAOF's
 ] as const;
 export type FlagName = (typeof FLAG_NAMES)[number];
 const flagBit = (name: FlagName): number => 1 << FLAG_NAMES.indexOf(name);

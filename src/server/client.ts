@@ -50,6 +50,9 @@ export class Client implements ClientSession {
   replyMode = REPLY_ON;
   noEvict = false;
   lastCommand = "NULL";
+  /** aof: end offset of this client's last write in the AOF (its reply waits for it). */
+  aofWait = 0;
+  aofHeld = false;
   libName = "";
   libVer = "";
 
@@ -276,6 +279,8 @@ export class Client implements ClientSession {
     const out = this.out;
     for (;;) {
       if (this.closed) return;
+      // aof: with appendfsync always, a reply leaves after the group commit (aof.holdReply).
+      if (out.pending > 0 && this.server.aof.on && this.server.aof.holdReply(this)) return;
       if (out.pending > 0) {
         // Offset + length form: no subarray object per flush.
         const n = this.socket.write(out.buf, out.start, out.end - out.start);

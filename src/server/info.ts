@@ -227,17 +227,72 @@ addInfoFields("memory", (s) => {
   ];
 });
 
-addInfoFields("persistence", (s) => [
-  ["loading", 0],
-  ["async_loading", 0],
-  ["rdb_changes_since_last_save", 0],
-  ["rdb_bgsave_in_progress", 0],
-  ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
-  ["rdb_last_bgsave_status", "ok"],
-  ["aof_enabled", s.config.bool("appendonly") ? 1 : 0],
-  ["aof_rewrite_in_progress", 0],
-  ["aof_last_write_status", "ok"],
-]);
+// Redis 7.0's persistence fields, in its order; the AOF's from src/persistence/aof.ts.
+addInfoFields("persistence", (s) => {
+  const aof = s.aof;
+  const out: [string, InfoValue][] = [
+    ["loading", aof.loading ? 1 : 0],
+    ["async_loading", 0],
+    ["current_cow_peak", 0],
+    ["current_cow_size", 0],
+    ["current_cow_size_age", 0],
+    ["current_fork_perc", "0.00"],
+    ["current_save_keys_processed", 0],
+    ["current_save_keys_total", 0],
+    ["rdb_changes_since_last_save", 0],
+    ["rdb_bgsave_in_progress", 0],
+    ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
+    ["rdb_last_bgsave_status", "ok"],
+    ["rdb_last_bgsave_time_sec", -1],
+    ["rdb_current_bgsave_time_sec", -1],
+    ["rdb_saves", 0],
+    ["rdb_last_cow_size", 0],
+    ["rdb_last_load_keys_expired", 0],
+    ["rdb_last_load_keys_loaded", 0],
+    ["aof_enabled", aof.on ? 1 : 0],
+    ["aof_rewrite_in_progress", 0],
+    ["aof_rewrite_scheduled", 0],
+    [
+      "aof_last_rewrite_time_sec",
+      aof.lastRewriteMs < 0 ? -1 : Math.round(aof.lastRewriteMs / 1000),
+    ],
+    ["aof_current_rewrite_time_sec", -1],
+    ["aof_last_bgrewrite_status", aof.lastBgrewriteOk ? "ok" : "err"],
+    ["aof_rewrites", aof.rewrites],
+    ["aof_rewrites_consecutive_failures", aof.lastBgrewriteOk ? 0 : 1],
+    ["aof_last_write_status", aof.writeError === null ? "ok" : "err"],
+    ["aof_last_cow_size", 0],
+    ["module_fork_in_progress", 0],
+    ["module_fork_last_cow_size", 0],
+  ];
+  if (aof.on) {
+    out.push(
+      ["aof_current_size", aof.currentSize],
+      ["aof_base_size", aof.baseSize],
+      ["aof_pending_rewrite", 0],
+      ["aof_buffer_length", aof.bufferLength],
+      ["aof_pending_bio_fsync", 0],
+      ["aof_delayed_fsync", aof.delayedFsync],
+    );
+  }
+  if (aof.loading) {
+    const elapsed = (Date.now() - aof.loadingStart) / 1000;
+    const perc = aof.loadingTotal > 0 ? (aof.loadingLoaded / aof.loadingTotal) * 100 : 0;
+    const eta =
+      aof.loadingLoaded > 0 && elapsed > 0
+        ? Math.round((aof.loadingTotal - aof.loadingLoaded) / (aof.loadingLoaded / elapsed))
+        : 1;
+    out.push(
+      ["loading_start_time", Math.floor(aof.loadingStart / 1000)],
+      ["loading_total_bytes", aof.loadingTotal],
+      ["loading_rdb_used_mem", 0],
+      ["loading_loaded_bytes", aof.loadingLoaded],
+      ["loading_loaded_perc", perc.toFixed(2)],
+      ["loading_eta_seconds", eta],
+    );
+  }
+  return out;
+});
 
 addInfoFields("stats", (s) => {
   const st = s.stats;

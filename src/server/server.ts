@@ -14,8 +14,15 @@ import {
   type SessionContext,
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
-import { CMD_DENYOOM, CMD_NO_AUTH, type CommandSpec, CommandTable } from "../commands/table.ts";
+import {
+  CMD_DENYOOM,
+  CMD_NO_AUTH,
+  CMD_WRITE,
+  type CommandSpec,
+  CommandTable,
+} from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
+import { Aof } from "../persistence/aof.ts"; // aof
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
 import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
@@ -79,6 +86,10 @@ export class Server implements ServerControl {
   /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
   readonly expiry: ActiveExpire;
   readonly evictor: Evictor;
+  /** aof: the append-only file (src/persistence/aof.ts): fed from call(), holds replies. */
+  readonly aof: Aof;
+  /** aof: what SHUTDOWN / a signal does once the data is safe (main.ts: exit the process). */
+  onShutdown: (() => void) | null = null;
   /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
   usedMemoryPeak = 0;
   readonly startedAt = Date.now();
@@ -112,6 +123,7 @@ export class Server implements ServerControl {
     this.keyspace = new Keyspace(config.int("databases"));
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
+    this.aof = new Aof(this); // aof
     registerAll(this.commands);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
@@ -151,10 +163,12 @@ export class Server implements ServerControl {
     this.keyspace.lfuDecayTime = c.int("lfu-decay-time");
     const policy = policyFromName(c.get("maxmemory-policy"));
     this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
+    this.aof.applyConfig(); // aof: appendfsync; CONFIG SET appendonly yes/no (may throw)
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
   start(): void {
+    this.aof.start(); // aof: load (or create) the AOF before any client is served
     const binds = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
     const server = this;
@@ -228,6 +242,7 @@ export class Server implements ServerControl {
   }
 
   stop(): void {
+    this.aof.close(); // aof: write + fsync what is pending
     this.metrics?.stop(); // ops: metrics
     this.metrics = null;
     if (this.cron) clearInterval(this.cron);
@@ -318,6 +333,14 @@ export class Server implements ServerControl {
         return this.reject(c, OOM_ERROR);
       }
     }
+    // aof: while the AOF cannot be written, writes (and PING, as Redis) are refused.
+    if (this.aof.writeError !== null && ((spec.flags & CMD_WRITE) !== 0 || spec.name === "ping")) {
+      const misconf = this.aof.misconfError();
+      if (misconf !== null) {
+        stats.rejected[spec.statId]!++;
+        return this.reject(c, misconf);
+      }
+    }
     this.call(c, ctx, spec, legacy);
   }
 
@@ -335,6 +358,8 @@ export class Server implements ServerControl {
     const mark = c.out.pending;
     const replyModeBefore = c.replyMode;
     const errorsBefore = reply.errors;
+    const aof = this.aof; // aof: a command that changed data is fed after it ran
+    const dirtyBefore = aof.on ? aof.commandDirty() : 0;
     stats.begin();
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(ctx);
@@ -342,6 +367,9 @@ export class Server implements ServerControl {
     } catch (e) {
       const err = e as Error;
       fail(`uncaught exception in '${spec.name}': ${err.stack ?? String(e)}`);
+    }
+    if (aof.on && (spec.flags & CMD_WRITE) !== 0 && aof.commandDirty() !== dirtyBefore) {
+      aof.feedCommand(ctx.db, ctx.argv, spec, c);
     }
     const id = spec.statId;
     stats.calls[id]!++;
@@ -391,6 +419,40 @@ export class Server implements ServerControl {
     this.expiry.enabled = on;
   }
 
+  /**
+   * aof: SHUTDOWN / SIGTERM: make the data safe (write + fsync the AOF), then stop and call
+   * onShutdown. Returns an error text (nothing stopped) if the AOF cannot be written, unless
+   * `force`.
+   */
+  shutdown(opts: { force?: boolean } = {}): string | null {
+    this.log.notice("User requested shutdown...");
+    if (this.aof.on) {
+      this.log.notice("Calling fsync() on the AOF file.");
+      if (!this.aof.flushAndSync() && !opts.force) {
+        this.log.warn("Error trying to write the AOF file on shutdown");
+        return "ERR Errors trying to SHUTDOWN. Check logs.";
+      }
+    }
+    this.stop();
+    this.log.notice("imds is now ready to exit, bye bye...");
+    this.onShutdown?.();
+    return null;
+  }
+
+  /** aof: BGREWRITEAOF (in the foreground); an error text or null. */
+  rewriteAof(): string | null {
+    try {
+      if (!this.aof.on) {
+        this.config.set("appendonly", "yes"); // Redis 7.0: turns the AOF on with a rewrite
+        return null;
+      }
+      this.aof.rewrite();
+      return null;
+    } catch (e) {
+      return `ERR ${(e as Error).message}`;
+    }
+  }
+
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
   updateMemoryStats(): number {
     this.evictor.otherBytes = clientBufferBytes(this.clients.values());
@@ -407,6 +469,7 @@ export class Server implements ServerControl {
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
+    this.aof.cron(this.now); // aof: postponed writes, everysec fsync, retries after errors
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {

@@ -10,3 +10,33 @@ export const cloneObject = new Map<number, (obj: unknown) => unknown>();
 
 /** OBJECT ENCODING's answer for a key of this type ("listpack", "skiplist", "hashtable"...). */
 export const objectEncoding = new Map<number, (obj: unknown) => string>();
+
+/** Where an AOF rewrite writes commands (src/persistence/aof-encode.ts CommandWriter). */
+export interface RewriteSink {
+  /** Start a command of n arguments; then exactly n bulk()/str()/int() calls. */
+  begin(n: number): void;
+  bulk(buf: Uint8Array, off: number, len: number): void;
+  str(s: string): void;
+  int(x: number): void;
+}
+
+/**
+ * AOF rewrite (base files, BGREWRITEAOF): write commands that rebuild the object of entry e,
+ * under its key (kbuf[koff, koff+klen)), e.g. ZADD key score member ... in batches of 64 items
+ * (Redis's AOF_REWRITE_ITEMS_PER_CMD). Expiry is written by the caller. A type with no hook
+ * cannot be rewritten: the rewrite fails loudly rather than drop keys.
+ *
+ *   rewriteObject.set(TYPE_ZSET, (obj, t, e, kbuf, koff, klen, w) => { ... });
+ */
+export const rewriteObject = new Map<
+  number,
+  (
+    obj: unknown,
+    t: import("./table.ts").Table,
+    e: number,
+    kbuf: Uint8Array,
+    koff: number,
+    klen: number,
+    w: RewriteSink,
+  ) => void
+>();

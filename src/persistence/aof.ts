@@ -1,0 +1,864 @@
+// The append-only file (Redis 7.0's multi-part AOF: docs/PERSISTENCE.md).
+//
+// Write path. Server.call hands every command that changed data (keyspace.dirty moved, the
+// command has the write flag) to feedCommand after its handler ran and before its reply can
+// leave: the command goes into `w` (pending bytes, RESP) in its propagation form (relative
+// expiry as absolute PEXPIREAT / SET ... PXAT, INCRBYFLOAT as SET ... KEEPTTL), preceded by
+// SELECT when the database differs from the last one written. Keys the store removes on its
+// own (expired, evicted: KeyObserver events) are written as DEL. beginUnit/endUnit wrap a
+// transaction's commands in MULTI ... EXEC.
+//
+// When the bytes reach the disk (appendfsync):
+//   always:   the replies of a turn are held (holdReply, from Client.flush); one setImmediate
+//             per turn writes everything pending, fsyncs once (group commit), then flushes
+//             the held clients. A reply never leaves before its command is on disk.
+//   everysec: pending bytes are written before the reply leaves (write(2), no fsync); an
+//             fsync runs at most once a second off the event loop (fs.fsync: Bun runs it on
+//             its thread pool). If an fsync is still running, writes are postponed up to 2 s,
+//             then written anyway and counted in aof_delayed_fsync (Redis's rule).
+//   no:       written before the reply leaves; the OS decides when it reaches the disk.
+//
+// Failures: a failed write/fsync sets aof_last_write_status:err; the server refuses writes
+// with -MISCONF (Server.execute asks misconfError()), reads keep working, and the cron retries
+// every tick until the disk takes the bytes again.
+
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
+import { REPLY_ON, SessionContext } from "../commands/context.ts";
+import type { CommandSpec } from "../commands/table.ts";
+import type { Args } from "../protocol/args.ts";
+import { OutBuf } from "../protocol/outbuf.ts";
+import { MODE_RESP2, Reply } from "../protocol/reply.ts";
+import type { Server } from "../server/server.ts";
+import type { KeyObserver, NotifyClass } from "../store/notify.ts";
+import type { Table } from "../store/table.ts";
+import { CommandWriter } from "./aof-encode.ts";
+import { AofLoadError, loadAofFile, type Replayer } from "./aof-loader.ts";
+import {
+  type AofFileInfo,
+  baseName,
+  formatManifest,
+  incrName,
+  type Manifest,
+  ManifestError,
+  manifestName,
+  parseManifest,
+} from "./aof-manifest.ts";
+import { loadRdbBase } from "./aof-rdb-base.ts";
+import { rewriteKeyspace } from "./aof-rewrite.ts";
+
+export { AofLoadError } from "./aof-loader.ts";
+
+export const FSYNC_ALWAYS = 0;
+export const FSYNC_EVERYSEC = 1;
+export const FSYNC_NO = 2;
+
+/** Redis's postponed-write bound for everysec while an fsync is running. */
+const MAX_POSTPONE_MS = 2000;
+
+/** A client whose reply may be held until its writes are on disk (Client). */
+export interface AofWaiter {
+  /** End offset (aof.pendingEnd()) of this client's last propagated command. */
+  aofWait: number;
+  /** In the held list (set and cleared by the Aof). */
+  aofHeld: boolean;
+  flush(): void;
+}
+
+/** Text of an errno code, as strerror(3) gives it (MISCONF and the log quote it). */
+const STRERROR: Record<string, string> = {
+  ENOSPC: "No space left on device",
+  EDQUOT: "Disk quota exceeded",
+  EIO: "Input/output error",
+  EROFS: "Read-only file system",
+  EBADF: "Bad file descriptor",
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EFBIG: "File too large",
+};
+
+export function strerror(e: unknown): string {
+  const err = e as Error & { code?: string };
+  if (err.code !== undefined && STRERROR[err.code] !== undefined) return STRERROR[err.code]!;
+  return err.message ?? String(e);
+}
+
+export class AofError extends Error {}
+
+export class Aof implements KeyObserver {
+  private readonly server: Server;
+  /** appendonly is on and the files are open (after start() / CONFIG SET appendonly yes). */
+  on = false;
+  /** The server has started (start() ran): config changes act on the files from now on. */
+  private started = false;
+  policy = FSYNC_EVERYSEC;
+  /** Pending bytes: fed but not yet written. */
+  private readonly w = new CommandWriter(new OutBuf());
+  /** Database of the last command written (-1: none yet in this file: SELECT first). */
+  private selectedDb = -1;
+  private unitDepth = 0;
+  private unitOpen = false;
+  /** Changes the store made on its own (expired/evicted), not counted as command writes. */
+  storeEvents = 0;
+
+  // ---- the directory and its files ----
+  dirPath = "";
+  private fname = "appendonly.aof";
+  private manifest: Manifest = { base: null, incr: [], history: [] };
+  private fd = -1;
+  /** Bytes of the base file and of base + every incr file (aof_base_size, aof_current_size). */
+  baseSize = 0;
+  currentSize = 0;
+  /** Size of the open incr file (ftruncate target after a failed write). */
+  private incrSize = 0;
+
+  // ---- offsets: bytes fed since start; written = taken by write(2); synced = fsynced ----
+  private writtenEnd = 0;
+  private syncedEnd = 0;
+  private lastFsyncMs = 0;
+  private fsyncInProgress = false;
+  private postponeStart = 0;
+  delayedFsync = 0;
+  /** fsyncs and write(2) calls issued (group-commit measurements). */
+  fsyncs = 0;
+  writes = 0;
+
+  // ---- group commit ----
+  private held: AofWaiter[] = [];
+  private scheduled = false;
+  private releasing = false;
+  /**
+   * everysec/no: one write per event-loop turn for all clients (true), or one write per client
+   * flush with no reply held (false: in-process tests that read replies synchronously).
+   */
+  batchWrites = true;
+
+  // ---- status ----
+  /** strerror text of the last failed write/fsync, or null (aof_last_write_status ok). */
+  writeError: string | null = null;
+  rewrites = 0;
+  lastRewriteMs = -1;
+  lastBgrewriteOk = true;
+
+  // ---- loading (INFO loading_*) ----
+  loading = false;
+  loadingStart = 0;
+  loadingTotal = 0;
+  loadingLoaded = 0;
+
+  constructor(server: Server) {
+    this.server = server;
+  }
+
+  // ---- config ------------------------------------------------------------------------------
+
+  /** From Server.applyConfig: fsync policy; appendonly switched at runtime (CONFIG SET). */
+  applyConfig(): void {
+    const c = this.server.config;
+    const p = c.get("appendfsync");
+    this.policy = p === "always" ? FSYNC_ALWAYS : p === "no" ? FSYNC_NO : FSYNC_EVERYSEC;
+    if (!this.started) return;
+    const want = c.bool("appendonly");
+    if (want && !this.on) this.enable();
+    else if (!want && this.on) this.disable();
+  }
+
+  // ---- start / stop ------------------------------------------------------------------------
+
+  /**
+   * Before the server accepts clients: with appendonly yes, load the AOF directory (or create
+   * it) and open the last incr file for appending. Throws AofLoadError / AofError.
+   */
+  start(): void {
+    this.started = true;
+    const c = this.server.config;
+    this.fname = c.get("appendfilename");
+    this.dirPath = resolve(c.get("dir"), c.get("appenddirname"));
+    if (!c.bool("appendonly")) return;
+    const mpath = join(this.dirPath, manifestName(this.fname));
+    if (existsSync(mpath)) {
+      this.loadAll(mpath);
+      this.openExisting();
+    } else {
+      this.createFresh(false);
+    }
+    this.attach();
+  }
+
+  /** Write and fsync everything pending, then close (SHUTDOWN, SIGTERM, appendonly no). */
+  close(): boolean {
+    if (!this.on) return true;
+    const ok = this.flushAndSync();
+    if (ok) {
+      closeQuiet(this.fd);
+      this.fd = -1;
+      this.detach();
+    }
+    this.releaseHeld();
+    return ok;
+  }
+
+  /** Write everything pending and fsync (no postponing); false if the disk refused. */
+  flushAndSync(): boolean {
+    if (!this.on) return true;
+    if (!this.writePending(true)) return false;
+    return this.fsyncNow();
+  }
+
+  private attach(): void {
+    this.on = true;
+    this.selectedDb = -1;
+    this.server.keyspace.addObserver(this);
+    this.lastFsyncMs = Date.now();
+  }
+
+  private detach(): void {
+    this.on = false;
+    this.server.keyspace.removeObserver(this);
+  }
+
+  private enable(): void {
+    const c = this.server.config;
+    this.fname = c.get("appendfilename");
+    this.dirPath = resolve(c.get("dir"), c.get("appenddirname"));
+    const mpath = join(this.dirPath, manifestName(this.fname));
+    if (existsSync(mpath)) {
+      try {
+        this.manifest = parseManifest(readFileSync(mpath, "latin1"));
+      } catch (e) {
+        throw new AofError(`Can't read the AOF manifest: ${(e as Error).message}`);
+      }
+    }
+    // The data in memory may differ from the files: a fresh base of it, then a new incr file.
+    this.createFresh(true, "(appendonly switched on)");
+    this.attach();
+  }
+
+  private disable(): void {
+    if (!this.close()) {
+      this.server.log.warn("AOF turned off with unwritten data (write error)");
+      closeQuiet(this.fd);
+      this.fd = -1;
+      this.detach();
+      this.w.out.consumed(this.w.out.pending);
+      this.writeError = null;
+      this.releaseHeld(); // off: nothing to wait for any more
+    }
+  }
+
+  // ---- the write path ----------------------------------------------------------------------
+
+  /** End offset of everything fed so far (written + pending). */
+  pendingEnd(): number {
+    return this.writtenEnd + this.w.out.pending;
+  }
+
+  /** Bytes fed but not yet written (INFO aof_buffer_length). */
+  get bufferLength(): number {
+    return this.w.out.pending;
+  }
+
+  /** keyspace.dirty minus the store's own changes: moves only when a command wrote. */
+  commandDirty(): number {
+    return this.server.keyspace.dirty - this.storeEvents;
+  }
+
+  /** The -MISCONF error for a write while the AOF cannot be written, or null. */
+  misconfError(): string | null {
+    if (this.writeError === null || !this.on) return null;
+    return `MISCONF Errors writing to the AOF file: ${this.writeError}`;
+  }
+
+  /** A transaction's commands become one MULTI ... EXEC unit (nested: counted). */
+  beginUnit(): void {
+    this.unitDepth++;
+  }
+
+  endUnit(): void {
+    if (this.unitDepth === 0) return;
+    this.unitDepth--;
+    if (this.unitDepth === 0 && this.unitOpen) {
+      this.unitOpen = false;
+      this.w.begin(1);
+      this.w.str("EXEC");
+    }
+  }
+
+  private select(db: number): void {
+    if (db === this.selectedDb) return;
+    this.w.begin(2);
+    this.w.str("SELECT");
+    this.w.int(db);
+    this.selectedDb = db;
+  }
+
+  private startCommand(db: number): void {
+    if (this.unitDepth > 0 && !this.unitOpen) {
+      this.unitOpen = true;
+      this.w.begin(1);
+      this.w.str("MULTI");
+    }
+    this.select(db);
+  }
+
+  /**
+   * Server.call: command `spec` ran on database `db` with arguments `a` and changed data.
+   * Written in Redis's propagation form; `waiter` (the client) waits for these bytes.
+   */
+  feedCommand(db: number, a: Args, spec: CommandSpec, waiter: AofWaiter | null): void {
+    this.startCommand(db);
+    const w = this.w;
+    const t = this.server.keyspace.dbs[db]!;
+    const name = spec.name;
+    // The state after the command decides the form (t.find: no lazy expiry, no touch).
+    switch (name) {
+      case "set":
+      case "setex":
+      case "psetex": {
+        if (a.count === 3 && name === "set") {
+          w.argv(a); // plain SET: no TTL after it, no lookup needed
+          break;
+        }
+        const e = keyEntry(t, a);
+        if (e < 0) delArg(w, a);
+        else if (t.expireAt[e]! !== 0) {
+          w.begin(5);
+          w.str("SET");
+          w.arg(a, 1);
+          w.arg(a, name === "set" ? 2 : 3);
+          w.str("PXAT");
+          w.int(t.expireAt[e]!);
+        } else w.argv(a);
+        break;
+      }
+      case "expire":
+      case "pexpire":
+      case "expireat":
+      case "pexpireat":
+      case "getex": {
+        const e = keyEntry(t, a);
+        if (e < 0) delArg(w, a);
+        else if (t.expireAt[e]! !== 0) {
+          w.begin(3);
+          w.str("PEXPIREAT");
+          w.arg(a, 1);
+          w.int(t.expireAt[e]!);
+        } else if (name === "getex") {
+          w.begin(2);
+          w.str("PERSIST");
+          w.arg(a, 1);
+        } else w.argv(a);
+        break;
+      }
+      case "incrbyfloat": {
+        const e = keyEntry(t, a);
+        if (e < 0) w.argv(a);
+        else {
+          w.begin(4);
+          w.str("SET");
+          w.arg(a, 1);
+          w.bulk(t.page(e), t.valueOffset(e), t.valLen[e]!);
+          w.str("KEEPTTL");
+        }
+        break;
+      }
+      case "restore": {
+        // RESTORE key ttl payload [REPLACE] [ABSTTL] ...: a relative ttl becomes ABSTTL.
+        const e = keyEntry(t, a);
+        let abs = false;
+        for (let i = 4; i < a.count; i++) if (a.is(i, "absttl")) abs = true;
+        if (e >= 0 && t.expireAt[e]! !== 0 && !abs) {
+          w.begin(a.count + 1);
+          for (let i = 0; i < a.count; i++) {
+            if (i === 2) w.int(t.expireAt[e]!);
+            else w.arg(a, i);
+          }
+          w.str("ABSTTL");
+        } else w.argv(a);
+        break;
+      }
+      default:
+        w.argv(a);
+    }
+    if (waiter !== null) waiter.aofWait = this.pendingEnd();
+  }
+
+  /** Propagate a command given as strings/bytes (e.g. a blocked client served later). */
+  feedArgs(db: number, parts: readonly (string | Uint8Array)[], waiter: AofWaiter | null): void {
+    if (!this.on || this.loading) return;
+    this.startCommand(db);
+    this.w.begin(parts.length);
+    for (const p of parts) {
+      const b = typeof p === "string" ? Buffer.from(p) : p;
+      this.w.bulk(b, 0, b.length);
+    }
+    if (waiter !== null) waiter.aofWait = this.pendingEnd();
+  }
+
+  // KeyObserver: the store removed a key on its own -> DEL (commands are fed from call).
+  keyModified(
+    db: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    _cls: NotifyClass,
+    event: string,
+  ): void {
+    if (event !== "expired" && event !== "evicted") return;
+    this.storeEvents++;
+    if (this.loading) return;
+    this.startCommand(db);
+    this.w.begin(2);
+    this.w.str("DEL");
+    this.w.bulk(buf, off, len);
+  }
+
+  flushed(_db: number): void {}
+  swapped(_a: number, _b: number): void {}
+
+  /**
+   * Client.flush asks before sending: true = the reply is held, and sent after the turn's one
+   * write (+ one fsync with always) of everything pending, from all clients (group commit).
+   * With everysec/no, a reply is held only until the write, and never while writes fail or
+   * are postponed (Redis sends those replies too); with always, until its bytes are fsynced.
+   */
+  holdReply(c: AofWaiter): boolean {
+    if (!this.on) return false;
+    if (this.policy !== FSYNC_ALWAYS) {
+      if (this.releasing || this.w.out.pending === 0 || this.writeError !== null) return false;
+      if (!this.batchWrites) {
+        this.writePending(false);
+        return false;
+      }
+    } else {
+      if (this.syncedEnd >= this.pendingEnd()) return false;
+      // While the disk refuses writes, clients that wrote nothing unsynced still get replies.
+      if (this.writeError !== null && c.aofWait <= this.syncedEnd) return false;
+    }
+    if (!c.aofHeld) {
+      c.aofHeld = true;
+      this.held.push(c);
+    }
+    if (!this.scheduled && this.writeError === null) {
+      this.scheduled = true;
+      setImmediate(this.groupCommit);
+    }
+    return true;
+  }
+
+  /** One write (+ one fsync with always) for everything pending, then the held replies. */
+  private readonly groupCommit = (): void => {
+    this.scheduled = false;
+    const always = this.policy === FSYNC_ALWAYS;
+    if (this.on && this.writePending(always) && always) this.fsyncNow();
+    this.releasing = true;
+    try {
+      this.releaseHeld();
+    } finally {
+      this.releasing = false;
+    }
+  };
+
+  private releaseHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const c of held) c.aofHeld = false;
+    for (const c of held) c.flush(); // those still waiting (write error) are held again
+  }
+
+  /**
+   * Write the pending bytes (Redis's flushAppendOnlyFile). everysec: postponed while an fsync
+   * runs, up to 2 s (`force` skips that). Returns false if the disk refused them.
+   */
+  private writePending(force: boolean): boolean {
+    const out = this.w.out;
+    if (out.pending === 0) return true;
+    if (this.policy === FSYNC_EVERYSEC && this.fsyncInProgress && !force) {
+      const now = Date.now();
+      if (this.postponeStart === 0) {
+        this.postponeStart = now;
+        return true;
+      }
+      if (now - this.postponeStart < MAX_POSTPONE_MS) return true;
+      this.delayedFsync++;
+      this.server.log.notice(
+        "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.",
+      );
+    }
+    this.postponeStart = 0;
+    let done = 0;
+    const total = out.pending;
+    try {
+      while (done < total) {
+        const n = writeSync(this.fd, out.buf, out.start + done, total - done);
+        this.writes++;
+        done += n;
+      }
+    } catch (e) {
+      // Cut a partial write back off the file so the retry does not duplicate bytes.
+      if (done > 0) {
+        try {
+          ftruncateSync(this.fd, this.incrSize);
+        } catch {
+          this.advance(done); // could not cut: those bytes stay in the file
+        }
+      }
+      this.setWriteError(e, "write");
+      return false;
+    }
+    this.advance(total);
+    if (this.policy === FSYNC_EVERYSEC) this.maybeFsync(Date.now());
+    return true;
+  }
+
+  private advance(n: number): void {
+    this.w.out.consumed(n);
+    this.writtenEnd += n;
+    this.incrSize += n;
+    this.currentSize += n;
+  }
+
+  private setWriteError(e: unknown, what: string): void {
+    const text = strerror(e);
+    if (this.writeError === null) {
+      const verb = what === "fsync" ? "fsyncing" : "writing to";
+      this.server.log.warn(`Error ${verb} the AOF file: ${text}`);
+    }
+    this.writeError = text;
+  }
+
+  private fsyncNow(): boolean {
+    if (this.syncedEnd < this.writtenEnd) {
+      const target = this.writtenEnd;
+      try {
+        fdatasyncSync(this.fd); // as Redis's redis_fsync on Linux
+        this.fsyncs++;
+      } catch (e) {
+        this.setWriteError(e, "fsync");
+        return false;
+      }
+      this.syncedEnd = target;
+      this.lastFsyncMs = Date.now();
+    }
+    if (this.writeError !== null && this.w.out.pending === 0) {
+      this.writeError = null;
+      this.server.log.warn("AOF write error looks solved, Redis can write again.");
+    }
+    return true;
+  }
+
+  /** everysec: start an fsync off the event loop if a second passed and bytes are unsynced. */
+  private maybeFsync(now: number): void {
+    if (this.fsyncInProgress || this.syncedEnd >= this.writtenEnd) return;
+    if (now - this.lastFsyncMs < 1000) return;
+    const target = this.writtenEnd;
+    const fd = this.fd;
+    this.fsyncInProgress = true;
+    this.lastFsyncMs = now;
+    fdatasync(fd, (err) => {
+      this.fsyncInProgress = false;
+      this.fsyncs++;
+      if (fd !== this.fd) return;
+      if (err) this.setWriteError(err, "fsync");
+      else if (target > this.syncedEnd) this.syncedEnd = target;
+    });
+  }
+
+  /** From the server cron: postponed writes, everysec fsync, retries after a write error. */
+  cron(now: number): void {
+    if (!this.on) return;
+    if (this.w.out.pending > 0 || this.writeError !== null) {
+      const strict = this.policy === FSYNC_ALWAYS || this.writeError !== null;
+      if (this.writePending(strict) && strict) this.fsyncNow();
+      if (this.policy === FSYNC_ALWAYS) this.releaseHeld();
+    }
+    if (this.policy === FSYNC_EVERYSEC) this.maybeFsync(now);
+  }
+
+  // ---- files -------------------------------------------------------------------------------
+
+  private path(name: string): string {
+    return join(this.dirPath, name);
+  }
+
+  /** Load base + incr files of the manifest through the command table. */
+  private loadAll(mpath: string): void {
+    const log = this.server.log;
+    try {
+      this.manifest = parseManifest(readFileSync(mpath, "latin1"));
+    } catch (e) {
+      if (e instanceof ManifestError) throw new AofLoadError(`${e.message}: ${mpath}`);
+      throw e;
+    }
+    const m = this.manifest;
+    const files: AofFileInfo[] = [...(m.base ? [m.base] : []), ...m.incr];
+    if (files.length === 0) throw new AofLoadError(`The AOF manifest ${mpath} lists no files`);
+    let total = 0;
+    for (const f of files) {
+      const p = this.path(f.name);
+      if (!existsSync(p)) {
+        throw new AofLoadError(`The AOF file ${f.name} (in ${this.dirPath}) doesn't exist`);
+      }
+      total += statSync(p).size;
+    }
+    const replayer = this.replayer();
+    this.loading = true;
+    this.loadingStart = Date.now();
+    this.loadingTotal = total;
+    this.loadingLoaded = 0;
+    const t0 = performance.now();
+    let before = 0;
+    let commands = 0;
+    try {
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        const last = i === files.length - 1;
+        let lastLog = performance.now();
+        if (f.type === "b" && f.name.endsWith(".rdb")) {
+          // redis-server's default base (aof-use-rdb-preamble yes): an RDB file.
+          const keys = loadRdbBase(this.path(f.name), f.name, replayer);
+          const size = statSync(this.path(f.name)).size;
+          before += size;
+          this.baseSize = size;
+          log.notice(`DB loaded from base file ${f.name} (RDB): ${keys} keys`);
+          continue;
+        }
+        const r = loadAofFile(this.path(f.name), f.name, replayer, {
+          last,
+          truncatedOk: this.server.config.bool("aof-load-truncated"),
+          log: (level, msg) => (level === "warning" ? log.warn(msg) : log.notice(msg)),
+          progressBytes: 4 << 20,
+          progress: (n) => {
+            this.loadingLoaded = before + n;
+            const now = performance.now();
+            if (now - lastLog >= 1000) {
+              lastLog = now;
+              const pct = ((this.loadingLoaded / Math.max(1, total)) * 100).toFixed(2);
+              log.notice(`Loading AOF: ${pct}% (${this.loadingLoaded} of ${total} bytes)`);
+            }
+          },
+        });
+        commands += r.commands;
+        before += r.size;
+        if (f.type === "b") this.baseSize = r.size;
+        else if (last) this.incrSize = r.size;
+        log.notice(
+          `DB loaded from ${f.type === "b" ? "base" : "incr"} file ${f.name}: ${r.commands} commands`,
+        );
+      }
+    } finally {
+      this.loading = false;
+    }
+    this.currentSize = before;
+    const secs = ((performance.now() - t0) / 1000).toFixed(3);
+    log.notice(`DB loaded from append only file: ${secs} seconds (${commands} commands)`);
+  }
+
+  /** After loading: append to the last incr file (a manifest without one gets a new one). */
+  private openExisting(): void {
+    const m = this.manifest;
+    const last = m.incr[m.incr.length - 1];
+    if (last === undefined) {
+      const f: AofFileInfo = { name: incrName(this.fname, 1), seq: 1, type: "i" };
+      m.incr.push(f);
+      this.fd = openSync(this.path(f.name), "a");
+      this.writeManifest();
+      this.incrSize = 0;
+    } else {
+      this.fd = openSync(this.path(last.name), "a");
+      this.incrSize = fstatSync(this.fd).size;
+    }
+  }
+
+  /**
+   * A new base (the current data, AOF format) and a new empty incr file, then the manifest
+   * naming them; the old files are deleted once the manifest is on disk. At start with no
+   * AOF directory, when appendonly is switched on, and for BGREWRITEAOF.
+   */
+  private createFresh(fromData: boolean, why = "on server start"): void {
+    const log = this.server.log;
+    mkdirSync(this.dirPath, { recursive: true });
+    const old = this.manifest;
+    const baseSeq = (old.base?.seq ?? 0) + 1;
+    const incrSeq = (old.incr[old.incr.length - 1]?.seq ?? 0) + 1;
+    const base: AofFileInfo = { name: baseName(this.fname, baseSeq), seq: baseSeq, type: "b" };
+    const incr: AofFileInfo = { name: incrName(this.fname, incrSeq), seq: incrSeq, type: "i" };
+    const tmp = this.path(`temp-rewriteaof-${process.pid}.aof`);
+    let size = 0;
+    let fd = -1;
+    try {
+      const bfd = openSync(tmp, "w");
+      fd = bfd;
+      if (fromData) {
+        const w = new CommandWriter(new OutBuf());
+        const drain = () => {
+          const o = w.out;
+          while (o.pending > 0) {
+            const n = writeSync(bfd, o.buf, o.start, o.pending);
+            o.consumed(n);
+            size += n;
+          }
+        };
+        rewriteKeyspace(this.server.keyspace, w, drain);
+      }
+      fsyncSync(bfd);
+      closeSync(bfd);
+      fd = -1;
+      renameSync(tmp, this.path(base.name));
+      fd = openSync(this.path(incr.name), "a");
+      const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
+      this.manifest = { base, incr: [incr], history: [] };
+      this.writeManifest();
+      for (const f of oldFiles) unlinkQuiet(this.path(f.name));
+    } catch (e) {
+      closeQuiet(fd);
+      unlinkQuiet(tmp);
+      this.manifest = old;
+      throw new AofError(`Can't create the AOF files in ${this.dirPath}: ${strerror(e)}`);
+    }
+    log.notice(`Creating AOF base file ${base.name} ${why}`);
+    log.notice(`Creating AOF incr file ${incr.name} ${why}`);
+    if (this.fd >= 0) closeQuiet(this.fd);
+    this.fd = fd;
+    this.baseSize = size;
+    this.currentSize = size;
+    this.incrSize = 0;
+    this.selectedDb = -1;
+    this.writeError = null;
+  }
+
+  /** temp file + fsync + rename + fsync of the directory, as Redis's persistAofManifest. */
+  private writeManifest(): void {
+    const name = manifestName(this.fname);
+    const tmp = this.path(`temp-${name}`);
+    const fd = openSync(tmp, "w");
+    try {
+      const text = Buffer.from(formatManifest(this.manifest), "latin1");
+      writeSync(fd, text, 0, text.length);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path(name));
+    fsyncDir(this.dirPath);
+  }
+
+  /**
+   * BGREWRITEAOF, done in the foreground: everything pending is written first, then the data
+   * becomes a new base and a new incr file starts (the old files are deleted).
+   */
+  rewrite(): void {
+    if (!this.on) throw new AofError("AOF is off");
+    if (!this.flushAndSync()) throw new AofError(`write error: ${this.writeError}`);
+    const t0 = performance.now();
+    try {
+      this.createFresh(true, "(rewrite)");
+      this.lastBgrewriteOk = true;
+    } catch (e) {
+      this.lastBgrewriteOk = false;
+      throw e;
+    }
+    this.rewrites++;
+    this.lastRewriteMs = performance.now() - t0;
+  }
+
+  /** Runs loaded commands through the real command table, on a context with no socket. */
+  private replayer(): Replayer {
+    const server = this.server;
+    const out = new OutBuf();
+    const reply = new Reply(out);
+    reply.mode = MODE_RESP2;
+    const session = {
+      id: 0,
+      addr: "",
+      laddr: "",
+      createdAt: Date.now(),
+      name: "",
+      authenticated: true,
+      replyMode: REPLY_ON,
+      noEvict: true,
+      libName: "",
+      libVer: "",
+      isV1: false,
+      closeAfterFlush: false,
+      ctx: null as unknown as SessionContext,
+      describe: () => "id=0 (AOF loader)",
+      reset: () => {},
+      close: () => {},
+    };
+    const ctx = new SessionContext(server.keyspace, server.commandLimits, reply, session, server);
+    session.ctx = ctx;
+    return {
+      run: (a: Args) => {
+        let spec = server.commands.lookup(a.buf, a.off(0), a.len(0));
+        if (spec === undefined) return `unknown command '${a.latin1(0).slice(0, 128)}'`;
+        if (spec.subcommands !== undefined && a.count >= 2) {
+          const sub = spec.subcommands.find((s) => a.is(1, s.name.slice(s.name.indexOf("|") + 1)));
+          if (sub !== undefined) spec = sub;
+        }
+        if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
+          return `wrong number of arguments for '${spec.name}'`;
+        }
+        ctx.argv = a;
+        ctx.commandName = spec.name;
+        server.keyspace.setNow(Date.now());
+        spec.handler(ctx);
+        out.consumed(out.pending);
+        reply.resetState();
+        return null;
+      },
+    };
+  }
+}
+
+/** Entry of the key in argument 1 after the command (no lazy expiry, no touch), or -1. */
+function keyEntry(t: Table, a: Args): number {
+  return a.count > 1 ? t.find(a.buf, a.off(1), a.len(1)) : -1;
+}
+
+function delArg(w: CommandWriter, a: Args): void {
+  w.begin(2);
+  w.str("DEL");
+  w.arg(a, 1);
+}
+
+function closeQuiet(fd: number): void {
+  if (fd < 0) return;
+  try {
+    closeSync(fd);
+  } catch {}
+}
+
+function unlinkQuiet(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {}
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
+}
