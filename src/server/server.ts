@@ -32,7 +32,13 @@ import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
-import { multiCommands, NOT_IN_MULTI, NOT_QUEUED, WatchRegistry } from "./multi.ts"; // txpubsub
+import {
+  discardTransaction,
+  multiCommands,
+  NOT_IN_MULTI,
+  NOT_QUEUED,
+  WatchRegistry,
+} from "./multi.ts"; // txpubsub
 import { KeyspaceNotifier } from "./notify.ts"; // txpubsub
 import { PubSub, pubsubCommands } from "./pubsub.ts"; // txpubsub
 import { Units } from "./unit.ts"; // txpubsub
@@ -354,7 +360,7 @@ export class Server implements ServerControl {
         if (c.tx.active) c.tx.dirtyExec = true;
         return reply.error("ERR wrong number of arguments");
       }
-      return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`);
+      return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`, spec);
     }
     // A container (CLIENT, CONFIG...) runs its subcommand's spec: arity, flags
     // and name ("client|setname") are the subcommand's, as in Redis 7.0.
@@ -374,7 +380,7 @@ export class Server implements ServerControl {
     }
     if (!c.authenticated && (spec.flags & CMD_NO_AUTH) === 0) {
       stats.rejected[spec.statId]!++;
-      return this.reject(c, "NOAUTH Authentication required.");
+      return this.reject(c, "NOAUTH Authentication required.", spec);
     }
     const tx = c.tx;
     if (tx.active && (spec.flags & CMD_NO_MULTI) !== 0) {
@@ -391,7 +397,7 @@ export class Server implements ServerControl {
         (spec === this.execSpec && (tx.flags & CMD_DENYOOM) !== 0);
       if ((denyoom || queueing) && !this.evictor.performEvictions()) {
         stats.rejected[spec.statId]!++;
-        return this.reject(c, OOM_ERROR);
+        return this.reject(c, OOM_ERROR, spec);
       }
     }
     // RESP2 (and the untyped original protocol) has no push type: a subscribed client can
@@ -447,10 +453,16 @@ export class Server implements ServerControl {
   }
 
   /** An error before the command ran; CLIENT REPLY OFF/SKIP silence it too (no SKIP consumed). */
-  private reject(c: Client, msg: string): void {
+  private reject(c: Client, msg: string, spec?: CommandSpec): void {
+    let text = msg;
     if (c.tx.active) c.tx.dirtyExec = true; // Redis's flagTransaction: EXEC will abort
+    if (spec === this.execSpec) {
+      // A rejected EXEC (even without MULTI) ends the transaction: Redis's execCommandAbort.
+      discardTransaction(c);
+      text = `EXECABORT Transaction discarded because of: ${msg.startsWith("ERR ") ? msg.slice(4) : msg}`;
+    }
     if (c.replyMode === REPLY_OFF || c.replyMode === REPLY_SKIP) return;
-    c.reply.error(msg);
+    c.reply.error(text);
   }
 
   // ---- ServerControl: what connection and server commands may do (commands/context.ts) ----
