@@ -34,10 +34,11 @@ class Script {
   readonly out: string[] = [];
   private conns: RespRawConn[] = [];
   constructor(readonly port: number) {}
-  async open(n: number): Promise<RespRawConn[]> {
+  /** n new connections (destructure up to three). */
+  async open(n: number): Promise<[RespRawConn, RespRawConn, RespRawConn]> {
     const cs = await Promise.all(Array.from({ length: n }, () => RespRawConn.open(this.port)));
     this.conns.push(...cs);
-    return cs;
+    return cs as [RespRawConn, RespRawConn, RespRawConn];
   }
   /** Send commands on c, record the next `expect` replies (default: one per command). */
   async run(c: RespRawConn, cmds: Cmd[], expect = cmds.length): Promise<string[]> {
