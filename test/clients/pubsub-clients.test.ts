@@ -134,7 +134,7 @@ for (const RESP of [2, 3] as const) {
       expect(await pub.publish("news", "c")).toBe(0);
       expect(await pub.pubSubNumSub(["news"])).toEqual({ news: 0 });
       const r = await pub.multi().set("m", "1").incr("m").get("m").exec();
-      expect(r).toEqual(["OK", 2, "2"]);
+      expect(r as unknown[]).toEqual(["OK", 2, "2"]);
       expect(errors).toEqual([]);
     } finally {
       await Promise.all([pub.quit(), sub.quit()]);
