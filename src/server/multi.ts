@@ -18,7 +18,7 @@ import type { CommandDef, CommandSpec, Handler } from "../commands/table.ts";
 import { cmd } from "../commands/table.ts";
 import { Args } from "../protocol/args.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
-import { ByteDict } from "../store/bytedict.ts";
+import { ByteDict, copyIn } from "../store/bytedict.ts";
 import { bytesEqual } from "../store/bytes.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { KeyObserver } from "../store/notify.ts";
@@ -99,7 +99,7 @@ export class Transaction {
     }
     for (let i = 0; i < a.count; i++) {
       const len = a.len(i);
-      this.bytes.set(a.buf.subarray(a.off(i), a.off(i) + len), this.nbytes);
+      copyIn(a.buf, a.off(i), this.bytes, this.nbytes, len); // no subarray per argument
       this.offs[this.nargs] = this.nbytes;
       this.lens[this.nargs] = len;
       this.nargs++;

@@ -61,9 +61,14 @@ export class Subscriptions {
     return this.shard?.size ?? 0;
   }
 
-  /** Every subscription: nonzero = the client is in pub/sub mode (Redis's CLIENT_PUBSUB). */
-  get total(): number {
-    return this.count + this.shardCount;
+  /**
+   * Every subscription: nonzero = the client is in pub/sub mode (Redis's CLIENT_PUBSUB). A
+   * field, kept by recount(): the dispatcher reads it for every command.
+   */
+  total = 0;
+
+  recount(): void {
+    this.total = this.count + this.shardCount;
   }
 
   /** Redis's checkClientOutputBufferLimits for the pubsub class (soft: whole seconds). */
@@ -278,6 +283,7 @@ export class PubSub {
     if (own.find(a.buf, a.off(i), a.len(i)) < 0) {
       own.add(a.buf, a.off(i), a.len(i), EMPTY, 0, 0);
       (shard ? this.shard : this.channels).add(a.buf, a.off(i), a.len(i), cl);
+      s.recount();
     }
     const r = c.reply;
     r.push(3);
@@ -294,6 +300,7 @@ export class PubSub {
     if (own.find(a.buf, a.off(i), a.len(i)) < 0) {
       own.add(a.buf, a.off(i), a.len(i), EMPTY, 0, 0);
       this.patterns.add(a.buf, a.off(i), a.len(i), cl);
+      s.recount();
     }
     const r = c.reply;
     r.push(3);
@@ -323,6 +330,7 @@ export class PubSub {
       if (id >= 0) {
         reg.remove(buf, off, len, cl);
         own.delete(id);
+        s.recount();
         was = true;
       }
     }
@@ -367,6 +375,7 @@ export class PubSub {
     s.channels = null;
     s.patterns = null;
     s.shard = null;
+    s.recount();
     s.softSince = 0;
   }
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { cmd, redisRecord } from "../../src/commands/table.ts";
-import { MODE_RESP2 } from "../../src/protocol/reply.ts";
+import { MODE_RESP2, MODE_V1 } from "../../src/protocol/reply.ts";
 import { InProc } from "../helpers/inproc.ts";
 import { encodeCommand } from "../helpers/resp.ts";
 import { RespRawConn } from "../helpers/resp-conn.ts";
@@ -50,7 +50,8 @@ class Script {
   /** Record `n` more replies (pushed messages) of c. */
   async more(c: RespRawConn, n: number, sorted = false): Promise<void> {
     const r = await c.replies(n);
-    this.out.push(...(sorted ? r.sort() : r));
+    // sorted: the order is the server's own, and so are the running counts in it
+    this.out.push(...(sorted ? r.map((x) => x.replace(/:\d+\r\n$/, ":n\r\n")).sort() : r));
   }
   close(): void {
     for (const c of this.conns) c.close();
@@ -370,4 +371,29 @@ test("INFO commandstats counts EXEC once and each queued command when it runs", 
   expect(st).toMatch(/cmdstat_exec:calls=1,/);
   expect(st).toMatch(/cmdstat_incr:calls=2,/);
   expect(st).toMatch(/cmdstat_multi:calls=1,/);
+});
+
+test("the v1 protocol: transactions, RESP2 rules untyped, PUSH frames typed after HELLO 3", () => {
+  const frame = (status: number, body: string) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt32BE(body.length + 4, 0);
+    b.writeUInt32BE(status, 4);
+    return b.toString("latin1") + body;
+  };
+  const p = new InProc(MODE_V1);
+  expect(p.text("MULTI")).toBe(frame(0, "OK"));
+  expect(p.text("SET a 1")).toBe(frame(0, "QUEUED"));
+  expect(p.text("EXEC")).toBe(frame(0, "OK"));
+  expect(p.text("SUBSCRIBE ch")).toBe(frame(0, "subscribe\nch\n1"));
+  expect(p.text("GET a")).toContain("ERR Can't execute 'get'");
+  expect(p.text("PING")).toBe(frame(0, "pong\n"));
+  expect(p.text("UNSUBSCRIBE")).toBe(frame(0, "unsubscribe\nch\n0"));
+  const q = new InProc(MODE_V1);
+  q.raw("HELLO", "3"); // raw(): text() would restore the reply mode HELLO changed
+  q.raw("SUBSCRIBE", "ch");
+  const out = q.raw("PUBLISH", "ch", "hi");
+  // PUSH (status 9) of 3 elements, then the integer reply
+  expect(out.charCodeAt(7)).toBe(9);
+  expect(out).toContain("message");
+  expect(out.endsWith("\u0000\u0000\u0000\u0001")).toBe(true);
 });
