@@ -21,6 +21,15 @@ export function lookupReadNoTouch(c: CommandContext, i: number): number {
   return counted(c, i, c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
 }
 
+/** OBJECT's lookup (LOOKUP_NOTOUCH | LOOKUP_NONOTIFY): counts hits/misses, no "keymiss" event. */
+export function lookupReadNoTouchNoNotify(c: CommandContext, i: number): number {
+  const a = c.argv;
+  const e = c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i));
+  if (e >= 0) c.keyspace.hits++;
+  else c.keyspace.misses++;
+  return e;
+}
+
 /** Count a read lookup's hit or miss (a miss is also the "keymiss" event); passes e through. */
 function counted(c: CommandContext, i: number, e: number): number {
   const ks = c.keyspace;
