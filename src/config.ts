@@ -184,7 +184,6 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
     kind: "special",
     default: "",
     mutable: true,
-    applies: false,
   },
   {
     name: "latency-tracking-info-percentiles",

@@ -26,6 +26,14 @@ const ERR_NAME = "ERR Client names cannot contain spaces, newlines or special ch
 function ping(c: SessionContext): void {
   const a = c.argv;
   if (a.count > 2) return c.reply.error("ERR wrong number of arguments for 'ping' command");
+  // A subscribed client without push types (RESP2) gets PING's answer as a message.
+  if (c.client.subscriptionCount > 0 && c.protover !== 3) {
+    c.reply.array(2);
+    c.reply.bulkStr("pong");
+    if (a.count === 1) c.reply.bulkStr("");
+    else c.reply.bulk(a.buf, a.off(1), a.len(1));
+    return;
+  }
   if (a.count === 1) return c.reply.status("PONG");
   c.reply.bulk(a.buf, a.off(1), a.len(1));
 }
@@ -218,11 +226,10 @@ function clientList(c: SessionContext): void {
     }
   }
   let text = "";
-  // Every client is a normal one: there are no replicas and no pubsub yet.
-  if (type === "" || type === "normal") {
-    for (const other of c.server.clientList()) {
-      if (ids === null || ids.has(other.id)) text += `${other.describe(c.now)}\n`;
-    }
+  // Clients are normal or pubsub (subscribed to something); there are no replicas.
+  for (const other of c.server.clientList()) {
+    if (type !== "" && type !== clientType(other)) continue;
+    if (ids === null || ids.has(other.id)) text += `${other.describe(c.now)}\n`;
   }
   c.reply.verbatim(text);
 }
@@ -308,13 +315,18 @@ function clientKill(c: SessionContext): void {
     if (id !== 0 && other.id !== id) continue;
     if (addr !== null && other.addr !== addr) continue;
     if (laddr !== null && other.laddr !== laddr) continue;
-    if (type !== null && type !== "normal") continue;
+    if (type !== null && type !== clientType(other)) continue;
     if (maxAge > 0 && (now - other.createdAt) / 1000 < maxAge) continue;
     if (skipme && other === c.client) continue;
     victims.push(other);
   }
   c.reply.int(victims.length);
   for (const v of victims) kill(c.client, v);
+}
+
+/** Redis's getClientType name: "pubsub" while subscribed, else "normal". */
+function clientType(cl: ClientSession): string {
+  return cl.subscriptionCount > 0 ? "pubsub" : "normal";
 }
 
 /** Close a client; the caller itself is closed once its reply is flushed. */

@@ -173,6 +173,8 @@ export interface ClientSession {
   readonly isV1: boolean;
   /** Close once the queued replies are sent (QUIT). */
   closeAfterFlush: boolean;
+  /** Channels + patterns + shard channels subscribed to (nonzero: a pub/sub client). */
+  readonly subscriptionCount: number;
   readonly ctx: SessionContext;
   /** One CLIENT LIST line (Redis 7.0's fields) at unix ms `now`. */
   describe(now: number): string;

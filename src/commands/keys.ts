@@ -18,7 +18,13 @@ import {
 } from "../store/table.ts";
 import { type CommandContext, RecordSlot } from "./context.ts";
 import { arityError, NOT_INT, SYNTAX } from "./errors.ts";
-import { lookupRead, lookupReadNoTouch, lookupWrite, lookupWriteIn } from "./lookup.ts";
+import {
+  lookupRead,
+  lookupReadNoTouch,
+  lookupReadNoTouchNoNotify,
+  lookupWrite,
+  lookupWriteIn,
+} from "./lookup.ts";
 import { encodingMarker, intArg } from "./strings.ts";
 import { type CommandDef, cmd } from "./table.ts";
 
@@ -458,7 +464,7 @@ function object(c: CommandContext): void {
     for (const line of OBJECT_HELP) r.status(line);
     return;
   }
-  const e = lookupReadNoTouch(c, 2);
+  const e = lookupReadNoTouchNoNotify(c, 2); // OBJECT: LOOKUP_NONOTIFY
   if (e < 0) return r.nil();
   const ks = c.keyspace;
   const t = c.table;

@@ -12,19 +12,32 @@ import type { CommandContext } from "./context.ts";
 /** lookupKeyRead: entry id or -1; counts a keyspace hit or miss; touches the key. */
 export function lookupRead(c: CommandContext, i: number): number {
   const a = c.argv;
-  return counted(c, c.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i)));
+  return counted(c, i, c.keyspace.lookupRead(c.db, a.buf, a.off(i), a.len(i)));
 }
 
 /** lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the clock alone. */
 export function lookupReadNoTouch(c: CommandContext, i: number): number {
   const a = c.argv;
-  return counted(c, c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
+  return counted(c, i, c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i)));
 }
 
-/** Count a read lookup's hit or miss; passes the entry id through. */
-function counted(c: CommandContext, e: number): number {
-  if (e < 0) c.keyspace.misses++;
-  else c.keyspace.hits++;
+/** OBJECT's lookup (LOOKUP_NOTOUCH | LOOKUP_NONOTIFY): counts hits/misses, no "keymiss" event. */
+export function lookupReadNoTouchNoNotify(c: CommandContext, i: number): number {
+  const a = c.argv;
+  const e = c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i));
+  if (e >= 0) c.keyspace.hits++;
+  else c.keyspace.misses++;
+  return e;
+}
+
+/** Count a read lookup's hit or miss (a miss is also the "keymiss" event); passes e through. */
+function counted(c: CommandContext, i: number, e: number): number {
+  const ks = c.keyspace;
+  if (e >= 0) ks.hits++;
+  else {
+    ks.misses++;
+    if (ks.onKeyMiss !== null) ks.onKeyMiss(c.db, c.argv.buf, c.argv.off(i), c.argv.len(i));
+  }
   return e;
 }
 

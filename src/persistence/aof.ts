@@ -798,6 +798,7 @@ export class Aof implements KeyObserver {
       libVer: "",
       isV1: false,
       closeAfterFlush: false,
+      subscriptionCount: 0,
       ctx: null as unknown as SessionContext,
       describe: () => "id=0 (AOF loader)",
       reset: () => {},

@@ -15,6 +15,8 @@ import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, MODE_V1, Reply } from "../protocol/reply.ts";
 import { decodeResp } from "../protocol/resp.ts";
 import { decodeV1 } from "../protocol/v1.ts";
+import { discardTransaction, Transaction } from "./multi.ts";
+import { Subscriptions } from "./pubsub.ts";
 import type { Server } from "./server.ts";
 
 /** How requests are framed on this connection, fixed by its first byte. */
@@ -69,6 +71,10 @@ export class Client implements ClientSession {
 
   /** What the commands of this client see (src/commands/context.ts). */
   readonly ctx: SessionContext;
+  /** MULTI queue and WATCHed keys (src/server/multi.ts). */
+  readonly tx = new Transaction();
+  /** Channels and patterns subscribed to (src/server/pubsub.ts). */
+  readonly subs = new Subscriptions();
 
   constructor(id: number, server: Server, socket: Socket<SocketData>) {
     this.id = id;
@@ -92,22 +98,39 @@ export class Client implements ClientSession {
     let argvMem = 0;
     const a = this.argv;
     for (let i = 0; i < a.count; i++) argvMem += a.len(i);
-    const flags = this.closeAfterFlush ? "c" : "N";
+    let flags = "";
+    if (this.subs.total > 0) flags += "P";
+    if (this.tx.active) flags += "x";
+    if (this.tx.dirtyCas) flags += "d";
+    if (this.closeAfterFlush) flags += "c";
+    if (this.noEvict) flags += "e";
+    if (flags === "") flags = "N";
+    const s = this.subs;
+    const tx = this.tx;
     const out = this.out;
     const omem = out.pending;
     const qbuf = this.queryBufferBytes;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=-1 name=${this.name} ` +
       `age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} ` +
-      `flags=${flags} db=${this.ctx.db} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 ` +
-      `argv-mem=${argvMem} multi-mem=0 rbs=${out.capacity} rbp=${out.capacity} obl=0 oll=0 ` +
+      `flags=${flags} db=${this.ctx.db} sub=${s.channels?.size ?? 0} psub=${s.patterns?.size ?? 0} ` +
+      `ssub=${s.shardCount} multi=${tx.active ? tx.count : -1} qbuf=${qbuf} qbuf-free=0 ` +
+      `argv-mem=${argvMem} multi-mem=${tx.active ? tx.memoryBytes : 0} rbs=${out.capacity} rbp=${out.capacity} obl=0 oll=0 ` +
       `omem=${omem} tot-mem=${out.capacity + qbuf} events=${omem > 0 ? "rw" : "r"} ` +
       `cmd=${this.lastCommand} user=default redir=-1 resp=${this.ctx.protover}`
     );
   }
 
-  /** RESET: nothing else is tracked per client yet (transactions and subscriptions will be). */
-  reset(): void {}
+  /** Channels + patterns + shard channels (nonzero: in pub/sub mode). */
+  get subscriptionCount(): number {
+    return this.subs.total;
+  }
+
+  /** RESET (Redis's clearClientConnectionState): no transaction, WATCH or subscription left. */
+  reset(): void {
+    discardTransaction(this);
+    this.server.pubsub.removeClient(this);
+  }
 
   /** Bytes of input held for this client (carry + paused input). */
   get queryBufferBytes(): number {
@@ -163,7 +186,7 @@ export class Client implements ClientSession {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
-        if (server.outputHardLimit > 0 && this.out.pending > server.outputHardLimit) {
+        if (this.outputOverLimit()) {
           this.overOutputLimit();
           return;
         }
@@ -288,7 +311,7 @@ export class Client implements ClientSession {
           out.consumed(n);
           this.server.stats.outputBytes += n;
         }
-        if (this.server.outputHardLimit > 0 && out.pending > this.server.outputHardLimit) {
+        if (this.outputOverLimit()) {
           this.overOutputLimit();
           return;
         }
@@ -303,10 +326,21 @@ export class Client implements ClientSession {
     }
   }
 
-  /** client-output-buffer-limit (normal class, hard limit): disconnect, as Redis does. */
+  /**
+   * client-output-buffer-limit of this client's class: the normal hard limit, or once
+   * subscribed the pubsub class (hard, and soft for more than its seconds).
+   */
+  private outputOverLimit(): boolean {
+    const server = this.server;
+    const pending = this.out.pending;
+    if (this.subs.total > 0) return this.subs.overLimit(pending, server.pubsub.limit, server.now);
+    return server.outputHardLimit > 0 && pending > server.outputHardLimit;
+  }
+
+  /** Over client-output-buffer-limit: disconnect, as Redis does. */
   private overOutputLimit(): void {
     this.server.log.warn(
-      `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${this.out.pending} > ${this.server.outputHardLimit} bytes).`,
+      `Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits (${this.out.pending} bytes unsent).`,
     );
     this.close();
   }

@@ -312,8 +312,9 @@ addInfoFields("stats", (s) => {
     ["evicted_keys", s.evictor.evictedKeys],
     ["keyspace_hits", s.keyspace.hits],
     ["keyspace_misses", s.keyspace.misses],
-    ["pubsub_channels", 0],
-    ["pubsub_patterns", 0],
+    ["pubsub_channels", s.pubsub.channels.size],
+    ["pubsub_patterns", s.pubsub.patterns.size],
+    ["pubsubshard_channels", s.pubsub.shard.size],
     ["total_forks", 0],
     ["total_error_replies", st.errorReplies],
   ];

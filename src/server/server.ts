@@ -17,6 +17,7 @@ import { registerAll } from "../commands/index.ts";
 import {
   CMD_DENYOOM,
   CMD_NO_AUTH,
+  CMD_NO_MULTI,
   CMD_WRITE,
   type CommandSpec,
   CommandTable,
@@ -33,6 +34,16 @@ import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
+import {
+  discardTransaction,
+  multiCommands,
+  NOT_IN_MULTI,
+  NOT_QUEUED,
+  WatchRegistry,
+} from "./multi.ts"; // txpubsub
+import { KeyspaceNotifier } from "./notify.ts"; // txpubsub
+import { PubSub, pubsubCommands } from "./pubsub.ts"; // txpubsub
+import { Units } from "./unit.ts"; // txpubsub
 
 export class ListenError extends Error {}
 
@@ -72,6 +83,18 @@ export class Stats {
 
 // Redis quotes at most this much of an unknown command's arguments.
 const UNKNOWN_ARGS_QUOTE = 128;
+/** What a RESP2 client may run while subscribed (processCommand's list). */
+const SUBSCRIBED_ALLOWED = [
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+];
 
 export class Server implements ServerControl {
   readonly config: Config;
@@ -98,6 +121,24 @@ export class Server implements ServerControl {
   private cron: ReturnType<typeof setInterval> | null = null;
   /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
   metrics: MetricsListener | null = null;
+  // ---- txpubsub: transactions, pub/sub, keyspace notifications ----
+  /** WATCHed keys: a KeyObserver on the write signal (src/server/multi.ts). */
+  readonly watches: WatchRegistry;
+  /** Channels, patterns, delivery, the pubsub output limit (src/server/pubsub.ts). */
+  readonly pubsub = new PubSub();
+  /** notify-keyspace-events: a KeyObserver publishing through pubsub (src/server/notify.ts). */
+  readonly notifier: KeyspaceNotifier;
+  /**
+   * Execution units (src/server/unit.ts): EXEC calls units.begin() before its first queued
+   * command and units.end() after its last. AOF and blocking commands listen here.
+   */
+  readonly units = new Units();
+  /** Commands MULTI runs at once rather than queueing; commands a subscribed RESP2 client may run. */
+  private readonly notQueued = new Set<CommandSpec>();
+  private readonly subscribedAllowed = new Set<CommandSpec>();
+  private execSpec: CommandSpec | undefined;
+  /** Error replies of the caller when the last call() ended (Redis's prev_err_count). */
+  private callErrorBase = 0;
 
   /** Decoder limits, refreshed from the config. */
   readonly decodeLimits: DecodeLimits = {
@@ -124,7 +165,18 @@ export class Server implements ServerControl {
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
     this.aof = new Aof(this); // aof
+    this.units.add(this.aof); // a transaction's writes go to the AOF as one MULTI ... EXEC
     registerAll(this.commands);
+    // The server's own command families (their handlers need the Client): src/server/.
+    this.commands.register(multiCommands);
+    this.commands.register(pubsubCommands);
+    for (const n of NOT_QUEUED) this.notQueued.add(this.commands.get(n)!);
+    for (const n of SUBSCRIBED_ALLOWED) this.subscribedAllowed.add(this.commands.get(n)!);
+    this.execSpec = this.commands.get("exec");
+    this.watches = new WatchRegistry(this.keyspace);
+    this.notifier = new KeyspaceNotifier(this.keyspace, this.pubsub);
+    this.pubsub.now = () => this.now;
+    this.pubsub.logWarn = (msg) => this.log.warn(msg);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
     config.onChange = () => this.applyConfig();
@@ -158,6 +210,13 @@ export class Server implements ServerControl {
     this.outputPauseBytes = c.int("client-output-pause-bytes");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;
+    const ps = /pubsub (\d+) (\d+) (\d+)/.exec(c.get("client-output-buffer-limit"));
+    if (ps) {
+      this.pubsub.limit.hard = Number(ps[1]);
+      this.pubsub.limit.soft = Number(ps[2]);
+      this.pubsub.limit.seconds = Number(ps[3]);
+    }
+    this.notifier.configure(c.get("notify-keyspace-events"));
     this.log.setLevel(c.get("loglevel"));
     this.keyspace.lfuLogFactor = c.int("lfu-log-factor");
     this.keyspace.lfuDecayTime = c.int("lfu-decay-time");
@@ -274,6 +333,8 @@ export class Server implements ServerControl {
 
   removeClient(c: Client): void {
     this.clients.delete(c.id);
+    this.watches.unwatchAll(c.tx); // txpubsub: its WATCHes and subscriptions go with it
+    this.pubsub.removeClient(c);
   }
 
   /** Run the request in c.argv through the command table; exactly one reply. */
@@ -290,7 +351,10 @@ export class Server implements ServerControl {
     }
     let spec = this.commands.lookup(a.buf, a.off(0), a.len(0));
     if (spec === undefined) {
-      if (legacy) return reply.error("ERR unknown command");
+      if (legacy) {
+        if (c.tx.active) c.tx.dirtyExec = true;
+        return reply.error("ERR unknown command");
+      }
       let quoted = "";
       for (let i = 1; i < a.count && quoted.length < UNKNOWN_ARGS_QUOTE; i++) {
         quoted += `'${a.latin1(i).slice(0, UNKNOWN_ARGS_QUOTE - quoted.length)}' `;
@@ -303,8 +367,11 @@ export class Server implements ServerControl {
     const stats = this.commands.stats;
     if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity) {
       stats.rejected[spec.statId]!++;
-      if (legacy) return reply.error("ERR wrong number of arguments");
-      return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`);
+      if (legacy) {
+        if (c.tx.active) c.tx.dirtyExec = true;
+        return reply.error("ERR wrong number of arguments");
+      }
+      return this.reject(c, `ERR wrong number of arguments for '${spec.name}' command`, spec);
     }
     // A container (CLIENT, CONFIG...) runs its subcommand's spec: arity, flags
     // and name ("client|setname") are the subcommand's, as in Redis 7.0.
@@ -324,13 +391,24 @@ export class Server implements ServerControl {
     }
     if (!c.authenticated && (spec.flags & CMD_NO_AUTH) === 0) {
       stats.rejected[spec.statId]!++;
-      return this.reject(c, "NOAUTH Authentication required.");
+      return this.reject(c, "NOAUTH Authentication required.", spec);
+    }
+    const tx = c.tx;
+    if (tx.active && (spec.flags & CMD_NO_MULTI) !== 0) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(c, NOT_IN_MULTI);
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
-    if (this.evictor.maxmemory > 0 && (spec.flags & CMD_DENYOOM) !== 0) {
-      if (!this.evictor.performEvictions()) {
+    // Inside MULTI every queued command counts (queueing takes memory), and EXEC counts if
+    // it holds one that would (multi.ts).
+    if (this.evictor.maxmemory > 0) {
+      const queueing = tx.active && !this.notQueued.has(spec);
+      const denyoom =
+        (spec.flags & CMD_DENYOOM) !== 0 ||
+        (spec === this.execSpec && (tx.flags & CMD_DENYOOM) !== 0);
+      if ((denyoom || queueing) && !this.evictor.performEvictions()) {
         stats.rejected[spec.statId]!++;
-        return this.reject(c, OOM_ERROR);
+        return this.reject(c, OOM_ERROR, spec);
       }
     }
     // aof: while the AOF cannot be written, writes (and PING, as Redis) are refused.
@@ -341,6 +419,24 @@ export class Server implements ServerControl {
         return this.reject(c, misconf);
       }
     }
+    // RESP2 (and the untyped original protocol) has no push type: a subscribed client can
+    // only manage its subscriptions. RESP3 may run anything.
+    if (c.subs.total > 0 && ctx.protover !== 3 && !this.subscribedAllowed.has(spec)) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(
+        c,
+        `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+    }
+    c.lastCommand = spec.name;
+    if (tx.active && !this.notQueued.has(spec)) {
+      // Redis queues nothing more once the transaction is doomed, but still says QUEUED.
+      if (!tx.dirtyExec && !tx.dirtyCas) tx.queue(spec, a);
+      // CLIENT REPLY OFF / SKIP silence +QUEUED as any reply (SKIP is used up by it).
+      if (c.replyMode === REPLY_ON) reply.status("QUEUED");
+      else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
+      return;
+    }
     this.call(c, ctx, spec, legacy);
   }
 
@@ -349,15 +445,14 @@ export class Server implements ServerControl {
    * An exception escaping a handler is a bug that may have left the data half-changed, so, as
    * a failed serverAssert in Redis, it stops the server (src/assert.ts) rather than serve it.
    */
-  private call(c: Client, ctx: SessionContext, spec: CommandSpec, legacy: boolean): void {
+  call(c: Client, ctx: SessionContext, spec: CommandSpec, legacy: boolean): void {
     const reply = ctx.reply;
     const stats = this.commands.stats;
     this.stats.totalCommands++;
-    c.lastCommand = spec.name;
     ctx.commandName = spec.name;
     const mark = c.out.pending;
     const replyModeBefore = c.replyMode;
-    const errorsBefore = reply.errors;
+    this.callErrorBase = reply.errors;
     const aof = this.aof; // aof: a command that changed data is fed after it ran
     const dirtyBefore = aof.on ? aof.commandDirty() : 0;
     stats.begin();
@@ -373,15 +468,25 @@ export class Server implements ServerControl {
     }
     const id = spec.statId;
     stats.calls[id]!++;
-    if (reply.errors !== errorsBefore) stats.failed[id]!++;
+    // Errors since the last call ended (nested calls of EXEC move the base): as Redis, EXEC
+    // is not failed because a queued command failed.
+    if (reply.errors > this.callErrorBase) stats.failed[id]!++;
+    this.callErrorBase = reply.errors;
     stats.record(id);
     if ((replyModeBefore | c.replyMode) !== REPLY_ON) applyReplyMode(c, replyModeBefore, mark);
   }
 
   /** An error before the command ran; CLIENT REPLY OFF/SKIP silence it too (no SKIP consumed). */
-  private reject(c: Client, msg: string): void {
+  private reject(c: Client, msg: string, spec?: CommandSpec): void {
+    let text = msg;
+    if (c.tx.active) c.tx.dirtyExec = true; // Redis's flagTransaction: EXEC will abort
+    if (spec === this.execSpec) {
+      // A rejected EXEC (even without MULTI) ends the transaction: Redis's execCommandAbort.
+      discardTransaction(c);
+      text = `EXECABORT Transaction discarded because of: ${msg.startsWith("ERR ") ? msg.slice(4) : msg}`;
+    }
     if (c.replyMode === REPLY_OFF || c.replyMode === REPLY_SKIP) return;
-    c.reply.error(msg);
+    c.reply.error(text);
   }
 
   // ---- ServerControl: what connection and server commands may do (commands/context.ts) ----

@@ -59,6 +59,11 @@ export class Keyspace {
   dirty = 0;
   /** Told of every change (WATCH, notifications, persistence), in registration order. */
   private observers: KeyObserver[] = [];
+  /**
+   * Called for every read lookup that misses (Redis's "keymiss" event, class m), when set: the
+   * keyspace notifier sets it only while notify-keyspace-events has m. Not a write: no dirty.
+   */
+  onKeyMiss: ((db: number, buf: Uint8Array, off: number, len: number) => void) | null = null;
   /** LRU or LFU: how lookups update clock[e]. Set from maxmemory-policy. */
   clockMode = CLOCK_LRU;
   lfuLogFactor = 10;
@@ -121,6 +126,7 @@ export class Keyspace {
 
   /** FLUSHDB: every key of database i goes. */
   flushDb(i: number): void {
+    for (const o of this.observers) o.flushing?.(i);
     this.db(i).clear();
     this.dirty++;
     for (const o of this.observers) o.flushed(i);
@@ -128,6 +134,7 @@ export class Keyspace {
 
   /** FLUSHALL: drop the arena's pages wholesale instead of freeing key by key. */
   flushAll(): void {
+    for (const o of this.observers) o.flushing?.(-1);
     for (const t of this.dbs) t.reset();
     this.arena.reset();
     this.objectBytes = 0;
@@ -138,13 +145,14 @@ export class Keyspace {
 
   // ---- the write signal -------------------------------------------------------------------
 
+  // Copy on write: an observer may add or remove observers (itself) while being told of a
+  // change; the loop in progress keeps the array it started with.
   addObserver(o: KeyObserver): void {
-    this.observers.push(o);
+    this.observers = [...this.observers, o];
   }
 
   removeObserver(o: KeyObserver): void {
-    const i = this.observers.indexOf(o);
-    if (i >= 0) this.observers.splice(i, 1);
+    this.observers = this.observers.filter((x) => x !== o);
   }
 
   /** Key `buf[off, off+len)` of database `db` changed: count it and tell every observer. */

@@ -45,6 +45,11 @@ export interface KeyObserver {
     cls: NotifyClass,
     event: string,
   ): void;
+  /**
+   * Database `db` (-1: every database) is about to be emptied (FLUSHDB / FLUSHALL): its keys
+   * are still there to look at (WATCH only counts a flush as a change of keys that existed).
+   */
+  flushing?(db: number): void;
   /** Every key of database `db` (-1: of every database) is gone (FLUSHDB / FLUSHALL). */
   flushed(db: number): void;
   /** Databases a and b exchanged their contents (SWAPDB). */

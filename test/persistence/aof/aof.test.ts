@@ -360,3 +360,30 @@ test("everysec: writes wait while an fsync runs, up to 2 s, then go and count ao
   aof.fsyncInProgress = false;
   p.server.aof.close();
 });
+
+test("MULTI/EXEC is written as one MULTI ... EXEC unit; an aborted or discarded one writes nothing", () => {
+  const { p, dir } = fresh();
+  p.call("MULTI");
+  p.call("SET", "a", "1");
+  p.call("INCR", "a");
+  p.call("GET", "a");
+  expect(p.call("EXEC")).toEqual(["OK", 2, "2"]);
+  p.call("MULTI");
+  p.call("SET", "b", "1");
+  p.call("DISCARD");
+  p.call("MULTI");
+  p.call("SET", "c", "1");
+  p.call("NOSUCHCOMMAND");
+  p.call("EXEC"); // EXECABORT
+  p.call("SET", "after", "1");
+  // (SELECT goes inside the unit here, where Redis writes it before MULTI: both load alike.)
+  expect(written(p, dir)).toEqual([
+    ["MULTI"],
+    ["SELECT", "0"],
+    ["SET", "a", "1"],
+    ["INCR", "a"],
+    ["EXEC"],
+    ["SET", "after", "1"],
+  ]);
+  p.server.aof.close();
+});
