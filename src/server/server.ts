@@ -22,6 +22,7 @@ import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
+import { Blocking } from "./blocking.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
@@ -79,6 +80,8 @@ export class Server implements ServerControl {
   /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
   readonly expiry: ActiveExpire;
   readonly evictor: Evictor;
+  /** Blocked clients and ready keys (BLPOP...), src/server/blocking.ts. */
+  readonly blocking: Blocking;
   /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
   usedMemoryPeak = 0;
   readonly startedAt = Date.now();
@@ -112,6 +115,8 @@ export class Server implements ServerControl {
     this.keyspace = new Keyspace(config.int("databases"));
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
+    this.blocking = new Blocking(this);
+    this.keyspace.addObserver(this.blocking);
     registerAll(this.commands);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
@@ -258,6 +263,7 @@ export class Server implements ServerControl {
   }
 
   removeClient(c: Client): void {
+    this.blocking.remove(c);
     this.clients.delete(c.id);
   }
 
@@ -319,6 +325,9 @@ export class Server implements ServerControl {
       }
     }
     this.call(c, ctx, spec, legacy);
+    // Serve clients blocked on keys this command made ready (after the whole command: EXEC
+    // and scripts run their commands inside one call).
+    this.blocking.serveReady();
   }
 
   /**
@@ -391,6 +400,11 @@ export class Server implements ServerControl {
     this.expiry.enabled = on;
   }
 
+  unblockClient(id: number, withError: boolean): boolean {
+    const c = this.clients.get(id);
+    return c !== undefined && this.blocking.unblockClient(c, withError);
+  }
+
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
   updateMemoryStats(): number {
     this.evictor.otherBytes = clientBufferBytes(this.clients.values());
@@ -412,11 +426,13 @@ export class Server implements ServerControl {
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
       this.evictor.performEvictions(250 / this.config.int("hz")); // 25% of the tick
     }
+    this.blocking.checkTimeouts(this.now);
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;
       for (const c of this.clients.values()) {
-        if (c.lastInteraction < cutoff && !c.paused) {
+        // Blocked clients are exempt, as in Redis (their own timeout applies).
+        if (c.lastInteraction < cutoff && !c.paused && c.blockedOn === null) {
           this.log.verbose(`Closing idle client id=${c.id} addr=${c.addr}`);
           c.close();
         }
