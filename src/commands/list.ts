@@ -233,15 +233,16 @@ function firstList(c: CommandContext, first: number, nkeys: number): number {
 function mpopGeneric(c: CommandContext, blocking: boolean): void {
   const a = c.argv;
   const r = c.reply;
+  const at = blocking ? 2 : 1;
+  const p = parseMpop(c, at);
+  if (p === null) return;
+  const { nkeys, left, count } = p;
+  // The timeout is parsed last, as Redis's lmpopGenericCommand/zmpopGenericCommand do.
   let deadline = 0;
   if (blocking) {
     deadline = blockDeadline(c, 1);
     if (deadline < 0) return;
   }
-  const at = blocking ? 2 : 1;
-  const p = parseMpop(c, at);
-  if (p === null) return;
-  const { nkeys, left, count } = p;
   const k = firstList(c, at + 1, nkeys);
   if (k === -2) return;
   if (k === -1) {

@@ -560,11 +560,6 @@ function zpopCommand(c: CommandContext, max: boolean): void {
 function zmpopGeneric(c: CommandContext, blocking: boolean): void {
   const a = c.argv;
   const r = c.reply;
-  let deadline = 0;
-  if (blocking) {
-    deadline = blockDeadline(c, 1);
-    if (deadline < 0) return;
-  }
   const at = blocking ? 2 : 1;
   const numkeys = longArg(c, at);
   if (!(numkeys >= 1)) return r.error("ERR numkeys should be greater than 0");
@@ -581,6 +576,12 @@ function zmpopGeneric(c: CommandContext, blocking: boolean): void {
       if (!(count >= 1)) return r.error("ERR count should be greater than 0");
       j++;
     } else return r.error(SYNTAX);
+  }
+  // The timeout is parsed last, as Redis's lmpopGenericCommand/zmpopGenericCommand do.
+  let deadline = 0;
+  if (blocking) {
+    deadline = blockDeadline(c, 1);
+    if (deadline < 0) return;
   }
   if (blocking) {
     const k = firstZ(c, at + 1, numkeys);

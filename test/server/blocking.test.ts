@@ -6,8 +6,8 @@
 // pipelined behind a blocked command, CLIENT UNBLOCK, INFO blocked_clients and `timeout`.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { RespRawConn } from "../helpers/resp-conn.ts";
 import { parseInfo } from "../helpers/resp.ts";
+import { RespRawConn } from "../helpers/resp-conn.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const skip = redisMissing("blocking commands vs redis-server");
@@ -202,12 +202,16 @@ const scenarios: Record<string, Scenario> = {
 };
 
 for (const [name, run] of Object.entries(scenarios)) {
-  test.skipIf(skip)(`blocking: ${name}`, async () => {
-    const ours: string[] = [];
-    const theirs: string[] = [];
-    await Promise.all([run(imds.port, ours), run(redis!.port, theirs)]);
-    if (process.env.SHOW) console.log(name, ours);
-    expect(ours).toEqual(theirs);
-    expect(ours.some((l) => l.includes("UNEXPECTED"))).toBe(false);
-  }, 20000);
+  test.skipIf(skip)(
+    `blocking: ${name}`,
+    async () => {
+      const ours: string[] = [];
+      const theirs: string[] = [];
+      await Promise.all([run(imds.port, ours), run(redis!.port, theirs)]);
+      if (process.env.SHOW) console.log(name, ours);
+      expect(ours).toEqual(theirs);
+      expect(ours.some((l) => l.includes("UNEXPECTED"))).toBe(false);
+    },
+    20000,
+  );
 }
