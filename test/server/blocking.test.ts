@@ -185,6 +185,21 @@ const scenarios: Record<string, Scenario> = {
       log.push(...(await p!.call(["CLIENT", "UNBLOCK", idB, "maybe"])));
       log.push(...(await a!.call(["PING"])));
     }),
+  "RENAME, MOVE and SWAPDB make a waited key ready": (port, log) =>
+    withConns(port, 3, async ([p, a, b]) => {
+      await a!.send(["BLPOP", "dst", "0"]);
+      await b!.send(["SELECT", "1"], ["BLPOP", "m", "0"]);
+      await settle();
+      log.push(...(await p!.call(["RPUSH", "src", "r1"], ["RENAME", "src", "dst"])));
+      await next(a!, log, "a");
+      log.push(...(await p!.call(["RPUSH", "m", "m1"], ["MOVE", "m", "1"])));
+      log.push(...(await b!.replies(2, 5000)));
+      await a!.send(["BLPOP", "sw", "0"]);
+      await settle();
+      log.push(...(await p!.call(["SELECT", "2"], ["RPUSH", "sw", "s1"], ["SWAPDB", "0", "2"])));
+      await next(a!, log, "a");
+      log.push(...(await p!.call(["SELECT", "0"], ["DBSIZE"], ["SELECT", "2"], ["DBSIZE"])));
+    }),
   "blocked clients are exempt from `timeout`": (port, log) =>
     withConns(port, 2, async ([p, a]) => {
       log.push(...(await p!.call(["CONFIG", "SET", "timeout", "1"])));
