@@ -106,8 +106,17 @@ export interface BlockingHost {
    * again, with the same arguments, after the command that made it ready (or the whole
    * transaction/script) has finished; the re-run either replies (served) or calls block()
    * again (stays blocked, keeping its place and deadline). Timeout: a null array reply.
+   * `rerunArgv`: the arguments to run again with, when they differ from the request (XREAD
+   * with `$` resolved to the last ID); the host copies them. Key positions are in ctx.argv.
    */
-  block(ctx: CommandContext, first: number, nkeys: number, type: number, deadline: number): void;
+  block(
+    ctx: CommandContext,
+    first: number,
+    nkeys: number,
+    type: number,
+    deadline: number,
+    rerunArgv?: Args,
+  ): void;
 }
 
 export class CommandContext {
@@ -170,10 +179,11 @@ export class CommandContext {
    * A blocking command found nothing to serve: block on keys argv[first, first+nkeys) (see
    * BlockingHost.block). Returns false, having done nothing, when this context may not block
    * (inside MULTI or a script, or no server): the command then replies as Redis does there.
+   * `rerunArgv`: see BlockingHost.block.
    */
-  block(first: number, nkeys: number, type: number, deadline: number): boolean {
+  block(first: number, nkeys: number, type: number, deadline: number, rerunArgv?: Args): boolean {
     if (this.blocking === null || this.denyBlocking) return false;
-    this.blocking.block(this, first, nkeys, type, deadline);
+    this.blocking.block(this, first, nkeys, type, deadline, rerunArgv);
     return true;
   }
 

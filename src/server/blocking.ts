@@ -79,7 +79,14 @@ export class Blocking implements KeyObserver, BlockingHost {
 
   // ---- BlockingHost: the command side ----------------------------------------------------
 
-  block(ctx: CommandContext, first: number, nkeys: number, type: number, deadline: number): void {
+  block(
+    ctx: CommandContext,
+    first: number,
+    nkeys: number,
+    type: number,
+    deadline: number,
+    rerunArgv?: Args,
+  ): void {
     const client = (ctx as SessionContext).client as Client;
     if (this.rerunning === client) {
       this.reblocked = true; // stays blocked where it was
@@ -89,7 +96,7 @@ export class Blocking implements KeyObserver, BlockingHost {
     const a = ctx.argv;
     const spec = this.server.commands.lookup(a.buf, a.off(0), a.len(0));
     if (spec === undefined) fail("block(): command not in the table");
-    const call = new BlockedCall(spec, copyArgs(a), ctx.db, type, deadline);
+    const call = new BlockedCall(spec, copyArgs(rerunArgv ?? a), ctx.db, type, deadline);
     for (let i = first; i < first + nkeys; i++) {
       const id = `${ctx.db}:${latin1(a.buf, a.off(i), a.len(i))}`;
       let q = this.queues.get(id);
