@@ -176,6 +176,19 @@ describe("lists", () => {
     expect(h.call("EXISTS", "l")).toBe(0);
   });
 
+  test("eviction counts and frees lists (allkeys-random, maxmemory)", () => {
+    const h = listInProc();
+    const ev = h.server.evictor;
+    h.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random");
+    const limit = h.server.updateMemoryStats() + 300_000;
+    h.call("CONFIG", "SET", "maxmemory", String(limit));
+    const xs = Array.from({ length: 1000 }, (_, i) => `element-${i}`);
+    for (let k = 0; k < 100; k++) expect(h.call("RPUSH", `ev${k}`, ...xs)).toBe(1000);
+    expect(ev.evictedKeys).toBeGreaterThan(50);
+    expect(h.server.updateMemoryStats()).toBeLessThan(limit + 40_000);
+    expect(Number(h.call("DBSIZE"))).toBeLessThan(50);
+  });
+
   test("list-max-listpack-size (and its old name) applies to lists created afterwards", () => {
     const h = listInProc();
     h.call("RPUSH", "old", "a");
