@@ -77,6 +77,13 @@ export class Blocking implements KeyObserver, BlockingHost {
     return this.blocked.size;
   }
 
+  /** Blocked clients with a deadline (INFO clients_in_timeout_table). */
+  get withDeadline(): number {
+    let n = 0;
+    for (const c of this.blocked) if (c.blockedOn!.deadline > 0) n++;
+    return n;
+  }
+
   // ---- BlockingHost: the command side ----------------------------------------------------
 
   block(

@@ -187,7 +187,7 @@ addInfoFields("clients", (s) => {
     ["client_recent_max_output_buffer", maxOut],
     ["blocked_clients", s.blocking.count],
     ["tracking_clients", 0],
-    ["clients_in_timeout_table", 0],
+    ["clients_in_timeout_table", s.blocking.withDeadline],
   ];
 });
 

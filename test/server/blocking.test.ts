@@ -170,13 +170,14 @@ const scenarios: Record<string, Scenario> = {
       const idA = String((await a!.call(["CLIENT", "ID"]))[0]).slice(1, -2);
       const idB = String((await b!.call(["CLIENT", "ID"]))[0]).slice(1, -2);
       await a!.send(["BLPOP", "q", "0"]);
-      await b!.send(["BZPOPMIN", "z", "0"]);
+      await b!.send(["BZPOPMIN", "z", "100"]);
       await settle();
       const list = String((await p!.call(["CLIENT", "LIST"]))[0]);
       const flagsOf = (id: string) => new RegExp(`id=${id} .*flags=(\\S+)`).exec(list)?.[1];
       log.push(`flags a=${flagsOf(idA)} b=${flagsOf(idB)}`);
       const info = parseInfo(String((await p!.call(["INFO", "clients"]))[0]));
       log.push(`blocked_clients ${info.get("blocked_clients")}`);
+      log.push(`clients_in_timeout_table ${info.get("clients_in_timeout_table")}`);
       log.push(...(await p!.call(["CLIENT", "UNBLOCK", idA])));
       await next(a!, log, "a");
       log.push(...(await p!.call(["CLIENT", "UNBLOCK", idB, "ERROR"])));
