@@ -201,6 +201,32 @@ const scenarios: Record<string, Scenario> = {
       await next(a!, log, "a");
       log.push(...(await p!.call(["SELECT", "0"], ["DBSIZE"], ["SELECT", "2"], ["DBSIZE"])));
     }),
+  "RESP3 timeout reply; BLPOP k k; the deadline survives a wrong-type wake-up": (port, log) =>
+    withConns(port, 3, async ([p, a, b]) => {
+      await a!.call(["HELLO", "3"]);
+      await a!.send(["BLPOP", "q", "0.1"]);
+      await next(a!, log, "a");
+      await b!.send(["BLPOP", "k", "k", "0"]);
+      await settle();
+      log.push(...(await p!.call(["RPUSH", "k", "1", "2"])));
+      await next(b!, log, "b");
+      log.push(...(await p!.call(["LLEN", "k"], ["DEL", "k"])));
+      const t0 = Date.now();
+      await b!.send(["BLPOP", "k", "0.4"]);
+      await settle();
+      log.push(...(await p!.call(["SET", "k", "s"])));
+      await next(b!, log, "b");
+      log.push(`timed out after ${Date.now() - t0 >= 350 ? "the full timeout" : "too little"}`);
+    }),
+  "BLMOVE served into a destination of the wrong type: WRONGTYPE, nothing moved": (port, log) =>
+    withConns(port, 2, async ([p, a]) => {
+      log.push(...(await p!.call(["SET", "dst", "x"])));
+      await a!.send(["BLMOVE", "src", "dst", "LEFT", "LEFT", "0"]);
+      await settle();
+      log.push(...(await p!.call(["RPUSH", "src", "v"])));
+      await next(a!, log, "a");
+      log.push(...(await p!.call(["LRANGE", "src", "0", "-1"], ["GET", "dst"])));
+    }),
   "blocked clients are exempt from `timeout`": (port, log) =>
     withConns(port, 2, async ([p, a]) => {
       log.push(...(await p!.call(["CONFIG", "SET", "timeout", "1"])));
