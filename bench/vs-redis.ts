@@ -74,7 +74,12 @@ async function runBenchmark(port: number, w: Workload, requests: number): Promis
   if (code !== 0 || /error/i.test(err)) {
     throw new Error(`redis-benchmark failed (${w.name}, port ${port}): ${err.trim() || out}`);
   }
-  const rows = out.trim().split("\n").slice(1);
+  // -t lrange_100 first runs "LPUSH (needed to benchmark LRANGE)": the test is the last row.
+  const rows = out
+    .trim()
+    .split("\n")
+    .slice(1)
+    .filter((r) => !r.includes("(needed to benchmark"));
   if (rows.length !== 1) throw new Error(`expected one CSV row for ${w.name}, got: ${out}`);
   const cols = rows[0]!.split('","').map((c) => c.replace(/"/g, ""));
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"

@@ -147,6 +147,15 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   },
   { name: "logfile", kind: "string", default: "", mutable: false },
   { name: "protected-mode", kind: "bool", default: "yes", mutable: true, applies: false },
+  // Lists (src/store/list.ts): node fill as quicklist reads it; new lists take the current value.
+  {
+    name: "list-max-listpack-size",
+    kind: "int",
+    default: "-2",
+    mutable: true,
+    min: -2147483648,
+    max: 2147483647,
+  },
   {
     name: "tcp-backlog",
     kind: "int",

@@ -262,6 +262,20 @@ function clientNoEvict(c: SessionContext): void {
   c.reply.ok();
 }
 
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: end a blocking command of another client. */
+function clientUnblock(c: SessionContext): void {
+  const a = c.argv;
+  let withError = false;
+  if (a.count === 4) {
+    if (a.is(3, "error")) withError = true;
+    else if (!a.is(3, "timeout"))
+      return c.reply.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  }
+  const id = a.int(2);
+  if (Number.isNaN(id)) return c.reply.error(NOT_INT);
+  c.reply.int(c.server.unblockClient(id, withError) ? 1 : 0);
+}
+
 /** CLIENT KILL <ip:port> | CLIENT KILL <filter> <value> ... (ID ADDR LADDR TYPE USER SKIPME MAXAGE). */
 function clientKill(c: SessionContext): void {
   const a = c.argv;
@@ -375,6 +389,8 @@ const CLIENT_HELP = [
   "    Control the replies sent to the current connection.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
 ];
@@ -388,6 +404,7 @@ const clientSubcommands: CommandDef[] = [
   cmd("client|setname", clientSetname),
   cmd("client|reply", clientReply),
   cmd("client|no-evict", clientNoEvict),
+  cmd("client|unblock", clientUnblock),
   cmd("client|help", (c) => helpReply(c, "CLIENT", CLIENT_HELP)),
 ];
 

@@ -93,6 +93,32 @@ function grow(have: number, need: number): number {
   return n;
 }
 
+/**
+ * Blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...): what the server implements for a
+ * client's context (src/server/blocking.ts, docs/ARCHITECTURE.md "Blocking"). A bare context
+ * (tests, the AOF loader) has none, and cannot block.
+ */
+export interface BlockingHost {
+  /**
+   * Park the context's client on keys argv[first, first+nkeys) of its database until one of
+   * them is written and holds a value of `type` (TYPE_LIST, TYPE_ZSET, TYPE_STREAM), or until
+   * unix ms `deadline` (0: forever). When a key is ready the server runs the same command
+   * again, with the same arguments, after the command that made it ready (or the whole
+   * transaction/script) has finished; the re-run either replies (served) or calls block()
+   * again (stays blocked, keeping its place and deadline). Timeout: a null array reply.
+   * `rerunArgv`: the arguments to run again with, when they differ from the request (XREAD
+   * with `$` resolved to the last ID); the host copies them. Key positions are in ctx.argv.
+   */
+  block(
+    ctx: CommandContext,
+    first: number,
+    nkeys: number,
+    type: number,
+    deadline: number,
+    rerunArgv?: Args,
+  ): void;
+}
+
 export class CommandContext {
   /** The request being executed. EXEC and scripts point it at their own argument vectors. */
   argv: Args;
@@ -112,6 +138,13 @@ export class CommandContext {
   readonly keyspace: Keyspace;
   readonly limits: CommandLimits;
   readonly scratch = new Scratch();
+  /** Set by the server on client contexts; null: this context cannot block. */
+  blocking: BlockingHost | null = null;
+  /**
+   * Blocking is refused (Redis's CLIENT_DENY_BLOCKING): set by EXEC and scripts while they
+   * run, so a blocking command answers at once as on timeout.
+   */
+  denyBlocking = false;
 
   constructor(keyspace: Keyspace, limits: CommandLimits, reply: Reply, argv = new Args()) {
     this.keyspace = keyspace;
@@ -140,6 +173,18 @@ export class CommandContext {
     event: string,
   ): void {
     this.keyspace.keyModified(db, buf, off, len, cls, event);
+  }
+
+  /**
+   * A blocking command found nothing to serve: block on keys argv[first, first+nkeys) (see
+   * BlockingHost.block). Returns false, having done nothing, when this context may not block
+   * (inside MULTI or a script, or no server): the command then replies as Redis does there.
+   * `rerunArgv`: see BlockingHost.block.
+   */
+  block(first: number, nkeys: number, type: number, deadline: number, rerunArgv?: Args): boolean {
+    if (this.blocking === null || this.denyBlocking) return false;
+    this.blocking.block(this, first, nkeys, type, deadline, rerunArgv);
+    return true;
   }
 
   /** The write signal for the key in argument i of the selected database. */
@@ -203,6 +248,8 @@ export interface ServerControl {
   shutdown(opts: { force?: boolean }): string | null;
   /** aof: BGREWRITEAOF; an error text or null. */
   rewriteAof(): string | null;
+  /** CLIENT UNBLOCK: end client `id`'s block as a timeout or with -UNBLOCKED; false if not blocked. */
+  unblockClient(id: number, withError: boolean): boolean;
 }
 
 export class SessionContext extends CommandContext {

@@ -4,6 +4,7 @@ import { persistenceCommands } from "../persistence/aof-commands.ts";
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
 import { keyCommands } from "./keys.ts";
+import { listCommands } from "./list.ts";
 import { serverCommands } from "./server.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
@@ -17,4 +18,5 @@ export function registerAll(table: CommandTable): void {
   table.register(serverCommands);
   table.register(zsetCommands);
   table.register(persistenceCommands); // aof: SHUTDOWN, BGREWRITEAOF
+  table.register(listCommands);
 }

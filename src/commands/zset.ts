@@ -4,7 +4,9 @@
 // into the output buffer: no JS strings on these paths.
 
 import { parseInt64Big } from "../protocol/number.ts";
+import { TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+import { blockDeadline } from "./blocking.ts";
 import { type CommandContext, RecordSlot } from "./context.ts";
 import { type CommandDef, cmd } from "./table.ts";
 import {
@@ -554,13 +556,15 @@ function zpopCommand(c: CommandContext, max: boolean): void {
   zpopGeneric(c, 1, 1, max, count, false);
 }
 
-function zmpop(c: CommandContext): void {
+/** ZMPOP (at = 1) and BZMPOP (at = 2, the timeout in argument 1). */
+function zmpopGeneric(c: CommandContext, blocking: boolean): void {
   const a = c.argv;
   const r = c.reply;
-  const numkeys = longArg(c, 1);
+  const at = blocking ? 2 : 1;
+  const numkeys = longArg(c, at);
   if (!(numkeys >= 1)) return r.error("ERR numkeys should be greater than 0");
-  if (numkeys > a.count - 3) return r.error(SYNTAX);
-  const whereIdx = numkeys + 2;
+  if (numkeys > a.count - at - 2) return r.error(SYNTAX);
+  const whereIdx = numkeys + at + 1;
   let max: boolean;
   if (a.is(whereIdx, "min")) max = false;
   else if (a.is(whereIdx, "max")) max = true;
@@ -573,7 +577,59 @@ function zmpop(c: CommandContext): void {
       j++;
     } else return r.error(SYNTAX);
   }
-  zpopGeneric(c, 2, numkeys, max, count === -1 ? 1 : count, true);
+  // The timeout is parsed last, as Redis's lmpopGenericCommand/zmpopGenericCommand do.
+  let deadline = 0;
+  if (blocking) {
+    deadline = blockDeadline(c, 1);
+    if (deadline < 0) return;
+  }
+  if (blocking) {
+    const k = firstZ(c, at + 1, numkeys);
+    if (k === -2) return;
+    if (k === -1) {
+      if (c.block(at + 1, numkeys, TYPE_ZSET, deadline)) return;
+      return r.nilArray();
+    }
+  }
+  zpopGeneric(c, at + 1, numkeys, max, count === -1 ? 1 : count, true);
+}
+
+/** The first existing sorted set among argv[first, first+n): its index, -1 none, -2 WRONGTYPE (replied). */
+function firstZ(c: CommandContext, first: number, n: number): number {
+  for (let i = first; i < first + n; i++) {
+    const z = lookupZ(c, i);
+    if (z === undefined) {
+      c.reply.error(WRONGTYPE);
+      return -2;
+    }
+    if (z !== null) return i;
+  }
+  return -1;
+}
+
+/** BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score] of the first non-empty set. */
+function bzpopCommand(c: CommandContext, max: boolean): void {
+  const a = c.argv;
+  const r = c.reply;
+  const deadline = blockDeadline(c, a.count - 1);
+  if (deadline < 0) return;
+  const nkeys = a.count - 2;
+  const k = firstZ(c, 1, nkeys);
+  if (k === -2) return;
+  if (k === -1) {
+    if (c.block(1, nkeys, TYPE_ZSET, deadline)) return;
+    return r.nilArray();
+  }
+  const e = c.entry;
+  const z = c.table.getObj(e) as ZSet;
+  const before = z.memoryBytes();
+  const id = z.idAt(max ? z.size - 1 : 0);
+  r.array(3);
+  r.bulk(a.buf, a.off(k), a.len(k));
+  replyMember(r, z, id);
+  r.double(z.score[id]!);
+  z.delete(id);
+  endWrite(c, z, e, before, max ? "zpopmax" : "zpopmin");
 }
 
 function zrandmember(c: CommandContext): void {
@@ -654,7 +710,10 @@ export const zsetCommands: CommandDef[] = [
   cmd("zremrangebylex", (c) => zremrangeGeneric(c, BY_LEX)),
   cmd("zpopmin", (c) => zpopCommand(c, false)),
   cmd("zpopmax", (c) => zpopCommand(c, true)),
-  cmd("zmpop", zmpop),
+  cmd("zmpop", (c) => zmpopGeneric(c, false)),
+  cmd("bzpopmin", (c) => bzpopCommand(c, false)),
+  cmd("bzpopmax", (c) => bzpopCommand(c, true)),
+  cmd("bzmpop", (c) => zmpopGeneric(c, true)),
   cmd("zrandmember", zrandmember),
   ...zsetOpCommands,
 ];

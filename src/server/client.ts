@@ -15,6 +15,7 @@ import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, MODE_V1, Reply } from "../protocol/reply.ts";
 import { decodeResp } from "../protocol/resp.ts";
 import { decodeV1 } from "../protocol/v1.ts";
+import type { BlockedCall } from "./blocking.ts";
 import { discardTransaction, Transaction } from "./multi.ts";
 import { Subscriptions } from "./pubsub.ts";
 import type { Server } from "./server.ts";
@@ -68,6 +69,8 @@ export class Client implements ClientSession {
   /** Close once the output queue is flushed (QUIT, protocol errors). */
   closeAfterFlush = false;
   closed = false;
+  /** Set while blocked (BLPOP...): input is held, not executed (src/server/blocking.ts). */
+  blockedOn: BlockedCall | null = null;
 
   /** What the commands of this client see (src/commands/context.ts). */
   readonly ctx: SessionContext;
@@ -84,6 +87,7 @@ export class Client implements ClientSession {
     this.reply.onError = (msg) => server.stats.countError(msg);
     this.ctx = new SessionContext(server.keyspace, server.commandLimits, this.reply, this, server);
     this.ctx.argv = this.argv;
+    this.ctx.blocking = server.blocking;
     this.addr = `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? server.host}:${socket.localPort ?? server.port}`;
     this.authenticated = server.config.get("requirepass") === "";
@@ -99,6 +103,7 @@ export class Client implements ClientSession {
     const a = this.argv;
     for (let i = 0; i < a.count; i++) argvMem += a.len(i);
     let flags = "";
+    if (this.blockedOn !== null) flags += "b";
     if (this.subs.total > 0) flags += "P";
     if (this.tx.active) flags += "x";
     if (this.tx.dirtyCas) flags += "d";
@@ -148,6 +153,13 @@ export class Client implements ClientSession {
       this.reply.mode = this.framing === FRAMING_V1 ? MODE_V1 : MODE_RESP2;
       this.ctx.protover = this.framing === FRAMING_V1 ? 1 : 2;
     }
+    if (this.blockedOn !== null) {
+      // Blocked: hold the input (Redis keeps reading into the query buffer) until unblocked.
+      this.appendCarry(chunk);
+      this.needBytes = 0;
+      if (this.carryLen > this.server.queryBufferLimit) this.overQueryLimit(this.carryLen);
+      return;
+    }
     if (this.carryLen === 0) {
       this.consume(chunk, 0, chunk.length);
     } else {
@@ -186,6 +198,10 @@ export class Client implements ClientSession {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
+        if (this.blockedOn !== null) {
+          this.holdInput(buf, pos, end);
+          return;
+        }
         if (this.outputOverLimit()) {
           this.overOutputLimit();
           return;
@@ -258,8 +274,8 @@ export class Client implements ClientSession {
 
   // ---- backpressure ----------------------------------------------------------
 
-  private pauseReading(buf: Uint8Array, pos: number, end: number): void {
-    // Keep the unexecuted input; it is executed when the output drains.
+  /** Keep the unexecuted input buf[pos, end) in the carry (paused or blocked). */
+  private holdInput(buf: Uint8Array, pos: number, end: number): void {
     const rest = end - pos;
     if (buf === this.carry) {
       if (pos > 0) this.carry.copyWithin(0, pos, end);
@@ -269,6 +285,24 @@ export class Client implements ClientSession {
     }
     this.carryLen = rest;
     this.needBytes = 0;
+  }
+
+  /** Unblocked: send the reply, then run the input that arrived meanwhile. */
+  resumeAfterBlock(): void {
+    if (this.closed) return;
+    if (this.carryLen > 0 && !this.paused) {
+      const buf = this.carry;
+      const len = this.carryLen;
+      this.carryLen = 0;
+      this.consume(buf, 0, len);
+      this.server.commands.stats.endBatch();
+    }
+    this.flush();
+  }
+
+  private pauseReading(buf: Uint8Array, pos: number, end: number): void {
+    // Keep the unexecuted input; it is executed when the output drains.
+    this.holdInput(buf, pos, end);
     if (!this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -280,6 +314,10 @@ export class Client implements ClientSession {
 
   private resumeReading(): void {
     this.paused = false;
+    if (this.blockedOn !== null) {
+      this.socket.resume();
+      return;
+    }
     this.server.log.verbose(`Resuming reads from client id=${this.id} addr=${this.addr}`);
     if (this.carryLen > 0) {
       const buf = this.carry;

@@ -185,9 +185,9 @@ addInfoFields("clients", (s) => {
     ["maxclients", s.config.int("maxclients")],
     ["client_recent_max_input_buffer", maxIn],
     ["client_recent_max_output_buffer", maxOut],
-    ["blocked_clients", 0],
+    ["blocked_clients", s.blocking.count],
     ["tracking_clients", 0],
-    ["clients_in_timeout_table", 0],
+    ["clients_in_timeout_table", s.blocking.withDeadline],
   ];
 });
 

@@ -360,11 +360,15 @@ function exec(cl: Client, c: SessionContext): void {
   c.reply.array(n);
   tx.executing = true;
   server.units.begin();
+  // Inside EXEC a blocking command answers as on timeout (BLPOP: null), as Redis.
+  const couldBlock = c.denyBlocking;
+  c.denyBlocking = true;
   for (let j = 0; j < n; j++) {
     const spec = tx.load(j);
     c.argv = tx.execArgs;
     server.call(cl, c, spec, legacy);
   }
+  c.denyBlocking = couldBlock;
   c.argv = saved;
   server.units.end();
   tx.executing = false;

@@ -30,6 +30,7 @@ import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
+import { Blocking } from "./blocking.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
@@ -113,6 +114,8 @@ export class Server implements ServerControl {
   readonly aof: Aof;
   /** aof: what SHUTDOWN / a signal does once the data is safe (main.ts: exit the process). */
   onShutdown: (() => void) | null = null;
+  /** Blocked clients and ready keys (BLPOP...), src/server/blocking.ts. */
+  readonly blocking: Blocking;
   /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
   usedMemoryPeak = 0;
   readonly startedAt = Date.now();
@@ -166,6 +169,8 @@ export class Server implements ServerControl {
     this.evictor = new Evictor(this.keyspace);
     this.aof = new Aof(this); // aof
     this.units.add(this.aof); // a transaction's writes go to the AOF as one MULTI ... EXEC
+    this.blocking = new Blocking(this);
+    this.keyspace.addObserver(this.blocking);
     registerAll(this.commands);
     // The server's own command families (their handlers need the Client): src/server/.
     this.commands.register(multiCommands);
@@ -332,6 +337,7 @@ export class Server implements ServerControl {
   }
 
   removeClient(c: Client): void {
+    this.blocking.remove(c);
     this.clients.delete(c.id);
     this.watches.unwatchAll(c.tx); // txpubsub: its WATCHes and subscriptions go with it
     this.pubsub.removeClient(c);
@@ -438,6 +444,9 @@ export class Server implements ServerControl {
       return;
     }
     this.call(c, ctx, spec, legacy);
+    // Serve clients blocked on keys this command made ready (after the whole command: EXEC
+    // and scripts run their commands inside one call).
+    this.blocking.serveReady();
   }
 
   /**
@@ -558,6 +567,11 @@ export class Server implements ServerControl {
     }
   }
 
+  unblockClient(id: number, withError: boolean): boolean {
+    const c = this.clients.get(id);
+    return c !== undefined && this.blocking.unblockClient(c, withError);
+  }
+
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
   updateMemoryStats(): number {
     this.evictor.otherBytes = clientBufferBytes(this.clients.values());
@@ -580,11 +594,13 @@ export class Server implements ServerControl {
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
       this.evictor.performEvictions(250 / this.config.int("hz")); // 25% of the tick
     }
+    this.blocking.checkTimeouts(this.now);
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;
       for (const c of this.clients.values()) {
-        if (c.lastInteraction < cutoff && !c.paused) {
+        // Blocked clients are exempt, as in Redis (their own timeout applies).
+        if (c.lastInteraction < cutoff && !c.paused && c.blockedOn === null) {
           this.log.verbose(`Closing idle client id=${c.id} addr=${c.addr}`);
           c.close();
         }

@@ -47,6 +47,9 @@ export class InProc {
     this.client.framing = FRAMING_V1;
     this.client.reply.mode = mode;
     this.server.clients.set(1, this.client);
+    // One synchronous client cannot wait for another: blocking commands answer at once, as
+    // inside MULTI (test/server/blocking.test.ts tests blocking on sockets).
+    this.client.ctx.denyBlocking = true;
   }
 
   set mode(m: ReplyMode) {

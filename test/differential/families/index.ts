@@ -4,6 +4,7 @@
 import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
 import { keysFamily } from "./keys.ts";
+import { listFamily } from "./list.ts";
 import { multiFamily } from "./multi.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
@@ -14,4 +15,5 @@ export const families: Family[] = [
   expireFamily,
   zsetFamily,
   multiFamily,
+  listFamily,
 ];
