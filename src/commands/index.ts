@@ -2,8 +2,12 @@
 
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
+import { hashCommands } from "./hash.ts";
+import { hashScanCommands } from "./hash-scan.ts";
 import { keyCommands } from "./keys.ts";
 import { serverCommands } from "./server.ts";
+import { setCommands } from "./set.ts";
+import { setOpCommands } from "./set-ops.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
 import { zsetCommands } from "./zset.ts";
@@ -15,4 +19,8 @@ export function registerAll(table: CommandTable): void {
   table.register(connectionCommands);
   table.register(serverCommands);
   table.register(zsetCommands);
+  table.register(hashCommands);
+  table.register(hashScanCommands);
+  table.register(setCommands);
+  table.register(setOpCommands);
 }
