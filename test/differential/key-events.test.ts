@@ -16,7 +16,9 @@ import { Prng } from "../helpers/prng.ts";
 import { encodeCommand, parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
+import { hashFamily } from "./families/hash.ts";
 import { keysFamily } from "./families/keys.ts";
+import { setFamily } from "./families/set.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg } from "./gen.ts";
@@ -91,6 +93,8 @@ test.skipIf(skip)(
       keysFamily,
       expireFamily,
       zsetFamily,
+      hashFamily,
+      setFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;

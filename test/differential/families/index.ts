@@ -3,8 +3,17 @@
 
 import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
+import { hashFamily } from "./hash.ts";
 import { keysFamily } from "./keys.ts";
+import { setFamily } from "./set.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [stringsFamily, keysFamily, expireFamily, zsetFamily];
+export const families: Family[] = [
+  stringsFamily,
+  keysFamily,
+  expireFamily,
+  zsetFamily,
+  hashFamily,
+  setFamily,
+];
