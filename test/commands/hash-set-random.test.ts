@@ -5,13 +5,13 @@
 
 import { describe, expect, test } from "bun:test";
 import { randomLimits } from "../../src/commands/hash-scan.ts";
-import { MODE_RESP2, MODE_RESP3 } from "../../src/protocol/reply.ts";
+import { MODE_RESP2, MODE_RESP3, type ReplyMode } from "../../src/protocol/reply.ts";
 import { InProc } from "../helpers/inproc.ts";
 import { parseReply } from "../helpers/resp.ts";
 
 const inproc = () => new InProc(MODE_RESP2, { "v1-max-args": String(1 << 20) });
 
-function value(h: InProc, cmd: string | string[], mode = MODE_RESP2): unknown {
+function value(h: InProc, cmd: string | string[], mode: ReplyMode = MODE_RESP2): unknown {
   const r = h.text(cmd, mode);
   return parseReply(Buffer.from(r, "latin1"), 0, true)![0];
 }
