@@ -138,8 +138,15 @@ function gatherInter(
   const t = c.table;
   const ins = list.inputs.subarray(0, n);
   for (let k = 0; k < n; k++) if (ins[k]! < 0) return 0;
-  // smallest first (a stable sort, as glibc's merge-sort qsort)
-  const order = Array.from(ins).sort((x, y) => setSize(t, x) - setSize(t, y));
+  // smallest first: an insertion sort in place (stable, as glibc's merge-sort qsort)
+  const order = ins;
+  for (let k = 1; k < n; k++) {
+    const x = order[k]!;
+    const sx = setSize(t, x);
+    let j = k - 1;
+    for (; j >= 0 && setSize(t, order[j]!) > sx; j--) order[j + 1] = order[j]!;
+    order[j + 1] = x;
+  }
   const ref = c.scratch.record(SET_STATE).ref;
   const first = order[0]!;
   let count = 0;
@@ -192,6 +199,19 @@ function gatherDiff(c: CommandContext, list: MemberList, n: number): void {
   }
 }
 
+/** SMEMBERS (and SINTER of one key): the set as it is, in its own order. */
+function replyWhole(c: CommandContext, e: number): void {
+  const r = c.reply;
+  if (e < 0) return r.set(0);
+  const t = c.table;
+  const ref = c.scratch.record(SET_STATE).ref;
+  r.set(setSize(t, e));
+  for (let h = setFirst(t, e); h >= 0; h = setNext(t, e, h)) {
+    setMember(t, e, h, ref);
+    r.bulk(ref.buf, ref.off, ref.len);
+  }
+}
+
 /** SINTER/SUNION/SDIFF and their STORE forms. dst: destination argument or -1. */
 function setOp(c: CommandContext, op: number, dst: number, event: string): void {
   const a = c.argv;
@@ -201,6 +221,7 @@ function setOp(c: CommandContext, op: number, dst: number, event: string): void 
   const from = dst < 0 ? 1 : 2;
   const n = a.count - from;
   if (!lookupInputs(c, list, from, n)) return;
+  if (n === 1 && dst < 0 && op === INTER) return replyWhole(c, list.inputs[0]!);
   if (op === INTER) gatherInter(c, list, n, true, 0);
   else if (op === UNION) gatherUnion(c, list, n);
   else gatherDiff(c, list, n);
