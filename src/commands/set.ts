@@ -187,6 +187,8 @@ function popN(c: CommandContext, count: number): void {
   const st = c.scratch.record(SET_STATE);
   const size = setSize(t, e);
   c.modifiedArg(1, NOTIFY_SET, "spop");
+  // Redis pops a whole set through SUNION's code, whose lookupKeyRead counts a keyspace hit
+  if (count >= size) c.keyspace.hits++;
   r.set(Math.min(count, size));
   st.ctx = c;
   setPop(c.keyspace, t, e, count, st.sink);
