@@ -78,7 +78,7 @@ for (const pipeline of [1, 16]) {
       name: `SINTER 1k 1k P${pipeline}`,
       family: "set",
       args: [...p, "SINTER", "si1", "si2"],
-      requests: pipeline === 1 ? 50_000 : 100_000,
+      requests: pipeline === 1 ? 20_000 : 40_000,
       setup: [
         ...batches(["SADD", "si1"], 1000, (i) => [`m:${i}`]),
         ...batches(["SADD", "si2"], 1000, (i) => [`m:${i + 500}`]),

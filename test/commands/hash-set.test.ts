@@ -243,4 +243,40 @@ describe("hash and set keys", () => {
     // ZUNION & co. read plain sets with score 1
     expect(value(h, "ZUNION 2 a b WITHSCORES")).toEqual(["4", "1", "2", "2", "3", "2"]);
   });
+
+  test("HSCAN and SSCAN over hashtables: a full cursor walk returns every element, MATCH filters", () => {
+    const h = inproc();
+    fillHash(h, "h", 3000);
+    fillSet(h, "s", 3000, "m");
+    for (const [cmd, key, prefix, step] of [
+      ["HSCAN", "h", "f", 2],
+      ["SSCAN", "s", "m", 1],
+    ] as const) {
+      const seen = new Set<string>();
+      let cursor = "0";
+      let calls = 0;
+      do {
+        const [next, items] = value(h, `${cmd} ${key} ${cursor} COUNT 100`) as [string, string[]];
+        for (let i = 0; i < items.length; i += step) seen.add(items[i]!);
+        if (step === 2)
+          for (let i = 0; i < items.length; i += 2)
+            expect(items[i + 1]).toBe(
+              `v${items[i]!.slice(1)}`.replace(/^v(\d+)$/, (_m, d) => d.padStart(5, "v")),
+            );
+        cursor = next;
+        calls++;
+      } while (cursor !== "0" && calls < 1000);
+      expect(cursor).toBe("0");
+      expect(calls).toBeGreaterThan(5);
+      expect(seen.size).toBe(3000);
+      for (let i = 0; i < 3000; i++) expect(seen.has(`${prefix}${i}`)).toBe(true);
+      const [, only] = value(h, `${cmd} ${key} 0 COUNT 100000 MATCH ${prefix}12?`) as [
+        string,
+        string[],
+      ];
+      expect(only.filter((_x, i) => i % step === 0).sort()).toEqual(
+        Array.from({ length: 10 }, (_x, i) => `${prefix}12${i}`),
+      );
+    }
+  });
 });
