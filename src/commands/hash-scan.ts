@@ -58,6 +58,9 @@ export interface ScanOptions {
   pattern: number;
 }
 
+/** The context's ScanOptions record (HSCAN, SSCAN). */
+export const SCAN_OPTS = new RecordSlot<ScanOptions>(() => ({ count: 10, pattern: -1 }));
+
 /**
  * HSCAN/SSCAN's options from argument `from` on (scanGenericCommand: COUNT >= 1, MATCH; TYPE
  * only for SCAN itself). Fills `out`; false after replying with the error.
@@ -196,7 +199,5 @@ function hscan(c: CommandContext): void {
     r.bulk(ref.buf, ref.off, ref.len);
   }
 }
-
-export const SCAN_OPTS = new RecordSlot<ScanOptions>(() => ({ count: 10, pattern: -1 }));
 
 export const hashScanCommands: CommandDef[] = [cmd("hrandfield", hrandfield), cmd("hscan", hscan)];
