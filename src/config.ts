@@ -230,6 +230,13 @@ export const OLD_NAMES: Readonly<Record<string, string>> = {
 // Redis options that take several words on one line (besides imds's multi options).
 const MULTI_WORD = new Set(["oom-score-adj-values", "replicaof"]);
 
+/** Redis options taken as Redis defines them that imds honours (the command layer reads them). */
+const HONOURED_REDIS_OPTIONS = new Set([
+  "hash-max-listpack-entries",
+  "hash-max-listpack-value",
+  "set-max-intset-entries",
+]);
+
 function buildTable(): OptionSpec[] {
   const own = new Map(IMDS_OPTIONS.map((o) => [o.name, o]));
   const old = new Map<string, string[]>();
@@ -244,7 +251,11 @@ function buildTable(): OptionSpec[] {
   for (const o of IMDS_OPTIONS) add({ ...o, applies: o.applies ?? true });
   for (const r of REDIS_OPTIONS) {
     if (own.has(r.name)) continue;
-    add({ ...r, applies: false, multi: MULTI_WORD.has(r.name) || undefined });
+    add({
+      ...r,
+      applies: HONOURED_REDIS_OPTIONS.has(r.name),
+      multi: MULTI_WORD.has(r.name) || undefined,
+    });
   }
   if (seen.size !== table.length) throw new Error("duplicate option in the config table");
   return table;

@@ -4,6 +4,7 @@
 import { coreWorkloads } from "./core.ts";
 import { expireWorkloads } from "./expire.ts";
 import { listWorkloads } from "./list.ts";
+import { hashSetWorkloads } from "./hash-set.ts";
 import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 import { zsetWorkloads } from "./zset.ts";
@@ -16,4 +17,5 @@ export const workloads: Workload[] = [
   ...expireWorkloads,
   ...zsetWorkloads,
   ...listWorkloads,
+  ...hashSetWorkloads,
 ];

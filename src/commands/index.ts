@@ -3,9 +3,13 @@
 import { persistenceCommands } from "../persistence/aof-commands.ts";
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
+import { hashCommands } from "./hash.ts";
+import { hashScanCommands } from "./hash-scan.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./list.ts";
 import { serverCommands } from "./server.ts";
+import { setCommands } from "./set.ts";
+import { setOpCommands } from "./set-ops.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
 import { zsetCommands } from "./zset.ts";
@@ -19,4 +23,8 @@ export function registerAll(table: CommandTable): void {
   table.register(zsetCommands);
   table.register(persistenceCommands); // aof: SHUTDOWN, BGREWRITEAOF
   table.register(listCommands);
+  table.register(hashCommands);
+  table.register(hashScanCommands);
+  table.register(setCommands);
+  table.register(setOpCommands);
 }

@@ -2,6 +2,8 @@
 
 import { formatDouble } from "../protocol/number.ts";
 import { globMatch } from "../store/glob.ts";
+import { ByteRef, setFirst, setMember, setNext } from "../store/set.ts";
+import { TYPE_SET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
 import { type CommandContext, RecordSlot } from "./context.ts";
 import { type CommandDef, cmd } from "./table.ts";
@@ -68,7 +70,7 @@ function zsetOp(
   const src: Source[] = [];
   let j = numkeysIdx + 1;
   for (let i = 0; i < setnum; i++, j++) {
-    const z = lookupZRead(c, j); // Redis 7.0: lookupKeyRead, STORE forms too
+    const z = lookupZOrSetRead(c, j); // Redis 7.0: lookupKeyRead, STORE forms too
     if (z === undefined) return r.error(WRONGTYPE);
     src.push({ z, weight: 1 });
   }
@@ -128,6 +130,27 @@ function zsetOp(
   out.seek(0);
   for (let k = 0; k < out.size; k++) replyElement(c, out, out.nextId(), withscores);
 }
+
+/**
+ * An input of the algebra: a sorted set, or a plain set read as one with every score 1 (as
+ * Redis's zuiInitIterator over OBJ_SET); null when missing, undefined for another type.
+ */
+function lookupZOrSetRead(c: CommandContext, i: number): ZSet | null | undefined {
+  const z = lookupZRead(c, i);
+  if (z !== undefined) return z;
+  const t = c.table;
+  const e = c.entry;
+  if (t.type[e] !== TYPE_SET) return undefined;
+  const ref = c.scratch.record(SET_REF);
+  const out = new ZSet();
+  for (let h = setFirst(t, e); h >= 0; h = setNext(t, e, h)) {
+    setMember(t, e, h, ref);
+    out.insert(ref.buf, ref.off, ref.len, 1);
+  }
+  return out;
+}
+
+const SET_REF = new RecordSlot(() => new ByteRef());
 
 function union(out: ZSet, src: Source[], how: number): void {
   for (const s of src) {

@@ -112,7 +112,12 @@ const show = (cmd: Arg[]) => JSON.stringify(cmd.map(argText));
 function sortedElements(b: Uint8Array): string {
   const r = parseReply(b, 0, true);
   if (r === null || !Array.isArray(r[0])) return latin1(b);
-  return `array: ${JSON.stringify((r[0] as unknown[]).map((x) => JSON.stringify(x)).sort())}`;
+  const v = r[0] as unknown[];
+  // a SCAN-shaped reply [cursor, [elements]]: the cursor as is, the elements sorted
+  if (v.length === 2 && typeof v[0] === "string" && Array.isArray(v[1])) {
+    return `scan: ${v[0]} ${JSON.stringify((v[1] as unknown[]).map((x) => JSON.stringify(x)).sort())}`;
+  }
+  return `array: ${JSON.stringify(v.map((x) => JSON.stringify(x)).sort())}`;
 }
 
 class Mismatch extends Error {}

@@ -16,8 +16,10 @@ import { Prng } from "../helpers/prng.ts";
 import { encodeCommand, parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
+import { hashFamily } from "./families/hash.ts";
 import { keysFamily } from "./families/keys.ts";
 import { listFamily } from "./families/list.ts";
+import { setFamily } from "./families/set.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg } from "./gen.ts";
@@ -92,7 +94,9 @@ test.skipIf(skip)(
       keysFamily,
       expireFamily,
       zsetFamily,
+      hashFamily,
       listFamily,
+      setFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;

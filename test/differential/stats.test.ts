@@ -1,4 +1,4 @@
-// Keyspace statistics: after a random stream of string, key, expiry and sorted set commands, INFO's keyspace_hits
+// Keyspace statistics: after a random stream of string, key, expiry, sorted set, hash and set commands, INFO's keyspace_hits
 // and keyspace_misses must equal redis-server's, i.e. every read lookup is counted exactly as
 // Redis's lookupKeyRead counts it (and write lookups are not). Families join STATS_FAMILIES once
 // their commands count lookups the same way.
@@ -8,7 +8,9 @@ import { Prng } from "../helpers/prng.ts";
 import { parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
+import { hashFamily } from "./families/hash.ts";
 import { keysFamily } from "./families/keys.ts";
+import { setFamily } from "./families/set.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg, Family } from "./gen.ts";
@@ -25,9 +27,21 @@ const countedOnly: Family = {
     (r, k) => [r.int(2) === 0 ? "ttl" : "pttl", k.key()],
     (r, k) => ["zrandmember", k.key(), ...(r.int(2) === 0 ? [] : [String(r.int(7) - 3)])],
     (r, k) => ["zrandmember", k.key(), String(r.int(7) - 3), "withscores"],
+    (r, k) => ["hrandfield", k.key(), ...(r.int(2) === 0 ? [] : [String(r.int(7) - 3)])],
+    (r, k) => ["hrandfield", k.key(), String(r.int(7) - 3), "withvalues"],
+    (r, k) => ["srandmember", k.key(), ...(r.int(2) === 0 ? [] : [String(r.int(7) - 3)])],
+    (r, k) => ["spop", k.key(), ...(r.int(2) === 0 ? [] : [String(r.int(4))])],
   ],
 };
-const STATS_FAMILIES = [stringsFamily, keysFamily, expireFamily, zsetFamily, countedOnly];
+const STATS_FAMILIES = [
+  stringsFamily,
+  keysFamily,
+  expireFamily,
+  zsetFamily,
+  hashFamily,
+  setFamily,
+  countedOnly,
+];
 const N = Math.max(1000, Math.floor(Number(process.env.DIFF_N ?? 5000) / 2));
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
 const skip = redisMissing("the keyspace statistics comparison (test/differential/stats.test.ts)");

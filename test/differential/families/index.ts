@@ -3,9 +3,11 @@
 
 import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
+import { hashFamily } from "./hash.ts";
 import { keysFamily } from "./keys.ts";
 import { listFamily } from "./list.ts";
 import { multiFamily } from "./multi.ts";
+import { setFamily } from "./set.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
@@ -16,4 +18,6 @@ export const families: Family[] = [
   zsetFamily,
   multiFamily,
   listFamily,
+  hashFamily,
+  setFamily,
 ];
