@@ -2,7 +2,9 @@
 
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
+import { functionCommands } from "./functions.ts";
 import { keyCommands } from "./keys.ts";
+import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
@@ -15,4 +17,6 @@ export function registerAll(table: CommandTable): void {
   table.register(connectionCommands);
   table.register(serverCommands);
   table.register(zsetCommands);
+  table.register(scriptingCommands);
+  table.register(functionCommands);
 }

@@ -63,6 +63,8 @@ export class Client implements ClientSession {
   /** Close once the output queue is flushed (QUIT, protocol errors). */
   closeAfterFlush = false;
   closed = false;
+  /** A script this client started is suspended: its next requests wait (holdInput). */
+  inputHeld = false;
 
   /** What the commands of this client see (src/commands/context.ts). */
   readonly ctx: SessionContext;
@@ -101,6 +103,16 @@ export class Client implements ClientSession {
       `omem=${omem} tot-mem=${out.capacity + qbuf} events=${omem > 0 ? "rw" : "r"} ` +
       `cmd=${this.lastCommand} user=default redir=-1 resp=${this.ctx.protover}`
     );
+  }
+
+  holdInput(): void {
+    this.inputHeld = true;
+  }
+
+  releaseInput(): void {
+    this.inputHeld = false;
+    if (this.closed) return;
+    this.flush(); // sends the reply, then executes the held requests (resumeReading)
   }
 
   /** RESET: nothing else is tracked per client yet (transactions and subscriptions will be). */
@@ -160,6 +172,10 @@ export class Client implements ClientSession {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
+        if (this.inputHeld) {
+          this.pauseReading(buf, pos, end); // a suspended script's caller: keep the rest
+          return;
+        }
         if (server.outputHardLimit > 0 && this.out.pending > server.outputHardLimit) {
           this.overOutputLimit();
           return;
@@ -292,7 +308,8 @@ export class Client implements ClientSession {
         this.close();
         return;
       }
-      if (!this.paused || out.pending > this.server.outputPauseBytes >>> 1) return;
+      if (!this.paused || this.inputHeld || out.pending > this.server.outputPauseBytes >>> 1)
+        return;
       this.resumeReading();
       if (out.pending === 0) return;
     }

@@ -14,10 +14,17 @@ import {
   type SessionContext,
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
-import { CMD_DENYOOM, CMD_NO_AUTH, type CommandSpec, CommandTable } from "../commands/table.ts";
+import {
+  CMD_ALLOW_BUSY,
+  CMD_DENYOOM,
+  CMD_NO_AUTH,
+  type CommandSpec,
+  CommandTable,
+} from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
+import { type ScriptDispatch, ScriptRunner } from "../scripting/runner.ts";
 import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
@@ -66,7 +73,7 @@ export class Stats {
 // Redis quotes at most this much of an unknown command's arguments.
 const UNKNOWN_ARGS_QUOTE = 128;
 
-export class Server implements ServerControl {
+export class Server implements ServerControl, ScriptDispatch {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands = new CommandTable();
@@ -85,6 +92,12 @@ export class Server implements ServerControl {
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
+  /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
+  readonly scripts: ScriptRunner = new ScriptRunner(this);
+  /** busy-reply-threshold (lua-time-limit), ms. */
+  busyReplyThreshold = 5000;
+  /** What SHUTDOWN does after stopping (main.ts exits the process). */
+  onShutdown: () => void = () => {};
   /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
   metrics: MetricsListener | null = null;
 
@@ -144,6 +157,7 @@ export class Server implements ServerControl {
       (policyName.endsWith("lru") || policyName.endsWith("lfu"))
     );
     this.outputPauseBytes = c.int("client-output-pause-bytes");
+    this.busyReplyThreshold = c.int("busy-reply-threshold");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;
     this.log.setLevel(c.get("loglevel"));
@@ -151,6 +165,11 @@ export class Server implements ServerControl {
     this.keyspace.lfuDecayTime = c.int("lfu-decay-time");
     const policy = policyFromName(c.get("maxmemory-policy"));
     this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
+  }
+
+  /** What must be ready before serving: the Lua engine (a wasm module, ~50 ms). */
+  async prepare(): Promise<void> {
+    await this.scripts.init();
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -318,7 +337,61 @@ export class Server implements ServerControl {
         return this.reject(c, OOM_ERROR);
       }
     }
+    // A script runs past busy-reply-threshold: only allow_busy commands (SCRIPT KILL...).
+    if (this.scripts.timedOut && (spec.flags & CMD_ALLOW_BUSY) === 0) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(c, this.scripts.busyError());
+    }
     this.call(c, ctx, spec, legacy);
+  }
+
+  /**
+   * Run a command that passed its checks on another context than a client's own (a script's
+   * redis.call; EXEC's queued commands): the handler and INFO commandstats, as Redis's call(),
+   * without the caller's CLIENT REPLY handling. The reply goes to ctx.reply.
+   */
+  callOn(ctx: SessionContext, spec: CommandSpec): void {
+    const stats = this.commands.stats;
+    this.stats.totalCommands++;
+    const name = ctx.commandName;
+    ctx.commandName = spec.name;
+    const errorsBefore = ctx.reply.errors;
+    try {
+      spec.handler(ctx);
+    } catch (e) {
+      const err = e as Error;
+      fail(`uncaught exception in '${spec.name}': ${err.stack ?? String(e)}`);
+    }
+    ctx.commandName = name;
+    const id = spec.statId;
+    stats.calls[id]!++;
+    if (ctx.reply.errors !== errorsBefore) stats.failed[id]!++;
+    stats.record(id);
+  }
+
+  /**
+   * The writes between beginUnit() and endUnit() are one unit (a script, MULTI/EXEC): WATCH,
+   * keyspace notifications and persistence see them together. No-ops until the AOF branch
+   * (beginUnit/endUnit there) is merged; the lead wires them.
+   */
+  beginUnit(): void {}
+  endUnit(): void {}
+
+  /** Redis's OOM state before a command: maxmemory set and eviction cannot get under it. */
+  outOfMemory(): boolean {
+    return this.evictor.maxmemory > 0 && !this.evictor.performEvictions();
+  }
+
+  busyReplyThresholdMs(): number {
+    return this.busyReplyThreshold;
+  }
+
+  /** SHUTDOWN: stop listening, close the clients, then onShutdown (main.ts exits). */
+  shutdown(): void {
+    this.log.warn("User requested shutdown...");
+    this.stop();
+    this.log.notice("imds is now ready to exit, bye bye...");
+    this.onShutdown();
   }
 
   /**
