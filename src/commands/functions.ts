@@ -193,7 +193,9 @@ function functionStats(c: SessionContext): void {
   const eng = engineOf(c);
   if (eng === null) return;
   const r = c.reply;
-  const running = c.server.scripts.runningFunction();
+  const scripts = c.server.scripts;
+  if (scripts.timedOut && scripts.runningFunction() === null) return r.error(scripts.busyError());
+  const running = scripts.runningFunction();
   r.map(2);
   r.bulkStr("running_script");
   if (running === null) r.nil();

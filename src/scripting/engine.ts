@@ -406,7 +406,9 @@ export class ScriptEngine {
     if (st === LUA_YIELD) return { done: false, elapsedMs: performance.now() - r.startedAt };
     let reply: ReplyValue;
     if (st === LUA_OK && m._lua_toboolean(T, 1)) {
-      reply = m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.clientResp, 0) : { type: "null" };
+      // Booleans convert by the script's protocol (redis.setresp), not the caller's, as 7.0's
+      // luaReplyToRedisReply (script_client->resp); the caller's Reply then shapes the rest.
+      reply = m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.resp, 0) : { type: "null" };
     } else {
       // xpcall returned (false, errtable), or the coroutine itself failed (memory)
       const idx = st === LUA_OK ? 2 : -1;
@@ -421,7 +423,13 @@ export class ScriptEngine {
   private onHook(L: number): void {
     const r = this.run;
     if (!r) return;
-    if (r.killed) return this.raise(L, "ERR Script killed by user with SCRIPT KILL...");
+    if (r.killed) {
+      // Raise now, and again at every later hook so a pcall cannot swallow it; back at the
+      // normal count so the error handler itself (Lua code) runs uninterrupted and can name
+      // the line, as Redis's kill error does.
+      this.m._lua_sethook(L, this.hookPtr, MASK_COUNT, this.hookInstructions);
+      return this.raise(L, "ERR Script killed by user with SCRIPT KILL...");
+    }
     const now = performance.now();
     if (this.luaMemory(r.world) > this.memoryLimit) {
       this.call0(r.world, "collect");
@@ -735,7 +743,7 @@ export class ScriptEngine {
   }
 
   /** Lua value -> reply (luaReplyToRedisReply). */
-  private toReply(L: number, idx: number, clientResp: RespVersion, depth: number): ReplyValue {
+  private toReply(L: number, idx: number, scriptResp: RespVersion, depth: number): ReplyValue {
     const m = this.m;
     idx = m._lua_absindex(L, idx);
     m._lua_checkstack(L, 4);
@@ -744,7 +752,7 @@ export class ScriptEngine {
         return { type: "bulk", value: this.luaToBytes(L, idx) };
       case T_BOOLEAN: {
         const b = m._lua_toboolean(L, idx) !== 0;
-        if (clientResp === 3) return { type: "bool", value: b };
+        if (scriptResp === 3) return { type: "bool", value: b };
         return b ? { type: "int", value: 1 } : { type: "null" };
       }
       case T_NUMBER:
@@ -773,8 +781,8 @@ export class ScriptEngine {
           m._lua_pushnil(L);
           while (m._lua_next(L, -2)) {
             out.push([
-              this.toReply(L, -2, clientResp, depth + 1),
-              this.toReply(L, -1, clientResp, depth + 1),
+              this.toReply(L, -2, scriptResp, depth + 1),
+              this.toReply(L, -1, scriptResp, depth + 1),
             ]);
             m._lua_settop(L, -2);
           }
@@ -786,7 +794,7 @@ export class ScriptEngine {
           const out: ReplyValue[] = [];
           m._lua_pushnil(L);
           while (m._lua_next(L, -2)) {
-            out.push(this.toReply(L, -2, clientResp, depth + 1));
+            out.push(this.toReply(L, -2, scriptResp, depth + 1));
             m._lua_settop(L, -2);
           }
           m._lua_settop(L, -2);
@@ -800,7 +808,7 @@ export class ScriptEngine {
             m._lua_settop(L, -2);
             break;
           }
-          out.push(this.toReply(L, -1, clientResp, depth + 1));
+          out.push(this.toReply(L, -1, scriptResp, depth + 1));
           m._lua_settop(L, -2);
         }
         return { type: "array", value: out };

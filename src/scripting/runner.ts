@@ -187,7 +187,8 @@ export class ScriptRunner implements ScriptHost {
     this.d.beginUnit();
     const r = start(eng, this, {
       clientResp: caller.protover === 3 ? 3 : 2,
-      yieldAfterMs: this.d.busyReplyThresholdMs(),
+      // 0 in Redis means "timed out at once": yield at the first hook (the engine's 0 = never).
+      yieldAfterMs: Math.max(1, this.d.busyReplyThresholdMs()),
       sliceMs: this.sliceMs,
     });
     if (r.done) return this.finish(r.reply);

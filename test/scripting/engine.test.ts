@@ -47,9 +47,13 @@ describe("conversions", () => {
     });
     expect(run("return 2^62")).toBe("4611686018427387904");
   });
-  test("booleans to a RESP3 client", () => {
+  test("booleans follow the script's protocol (redis.setresp), not the client's, as 7.0", () => {
     const h = new MapHost();
-    expect(run("return {true, false}", [], [], h, { clientResp: 3 })).toEqual([true, false]);
+    expect(run("return {true, false}", [], [], h, { clientResp: 3 })).toEqual([1, null]);
+    expect(run("redis.setresp(3) return {true, false}", [], [], h, { clientResp: 2 })).toEqual([
+      true,
+      false,
+    ]);
   });
   test("reply -> Lua, RESP2 and RESP3", () => {
     const h = new MapHost();
