@@ -6,7 +6,7 @@ import { RDB_VERSION } from "../persistence/rdb/constants.ts";
 import { verifyDumpPayload } from "../persistence/rdb/dump.ts";
 import { RdbError, readRdb } from "../persistence/rdb/reader.ts";
 import { RdbWriter } from "../persistence/rdb/writer.ts";
-import { type ScriptEngine, ScriptError } from "../scripting/engine.ts";
+import { parseLibraryShebang, type ScriptEngine, ScriptError } from "../scripting/engine.ts";
 import { globMatchText } from "../store/glob.ts";
 import { containerOnly, helpReply } from "./connection.ts";
 import type { SessionContext } from "./context.ts";
@@ -129,7 +129,7 @@ function functionDump(c: SessionContext): void {
 /** The library codes of a FUNCTION DUMP payload, or Redis's error text. */
 function dumpedLibraries(p: Uint8Array): Uint8Array[] | string {
   const bad = verifyDumpPayload(p);
-  if (bad !== null) return "ERR payload version or checksum are wrong";
+  if (bad !== null) return bad;
   // The body is a run of RDB records: read it as an RDB file with no keys.
   const body = p.subarray(0, p.length - 10);
   const file = new Uint8Array(9 + body.length + 9);
@@ -175,6 +175,20 @@ function functionRestore(c: SessionContext): void {
   }
   const codes = dumpedLibraries(a.bytes(2));
   if (typeof codes === "string") return c.reply.error(codes);
+  if (policy === "append") {
+    const have = new Set(eng.listLibraries().map((l) => l.name));
+    for (const code of codes) {
+      let name: string;
+      try {
+        name = parseLibraryShebang(code).name;
+      } catch (e) {
+        if (e instanceof ScriptError) return c.reply.error(e.message);
+        throw e;
+      }
+      // libraryJoin's text (no quotes, unlike FUNCTION LOAD's)
+      if (have.has(name)) return c.reply.error(`ERR Library ${name} already exists`);
+    }
+  }
   // All or nothing: remember the libraries, restore them if any load fails.
   const before = eng.listLibraries().map((l) => l.code);
   if (policy === "flush") eng.flushFunctions();

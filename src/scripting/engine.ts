@@ -659,7 +659,8 @@ export class ScriptEngine {
     if (!name) throw new LuaRaise("ERR redis.register_function must get a function name argument");
     if (!/^[A-Za-z0-9_]+$/.test(name))
       throw new LuaRaise(
-        "ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        // sic: Redis 7.0 words a bad function name as a library name
+        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
       );
     if (ld.fns.some((f) => f.info.name === name))
       throw new LuaRaise(`ERR Function ${name} already exists`);
@@ -683,7 +684,11 @@ export class ScriptEngine {
         m._lua_setfield(L, -2, this.cstr(v.type === "status" ? "ok" : "err"));
         return;
       case "int":
-        m._lua_pushinteger(L, BigInt(v.value));
+        // Past 2^53 a 5.1 number (a double) has lost digits: push a float, so `..` prints
+        // 9.2233720368548e+18 as Redis does, not the exact integer.
+        if (typeof v.value === "number" && Number.isSafeInteger(v.value))
+          m._lua_pushinteger(L, BigInt(v.value));
+        else m._lua_pushnumber(L, Number(v.value));
         return;
       case "bulk":
         this.pushString(L, v.value);
@@ -941,11 +946,12 @@ export function parseEvalShebang(body: Uint8Array): {
   code: Uint8Array;
 } {
   if (body[0] !== 0x23 || body[1] !== 0x21) return { flags: [], shebang: false, code: body };
-  let nl = body.indexOf(10);
-  if (nl < 0) nl = body.length;
+  const nl = body.indexOf(10);
+  if (nl < 0) throw new ScriptError("ERR Invalid script shebang");
   const line = dec.decode(body.subarray(2, nl));
   const parts = line.split(" ").filter((p) => p !== "");
-  if (parts[0] !== "lua") throw new ScriptError(`ERR Could not find engine '${parts[0] ?? ""}'`);
+  if (parts[0] !== "lua")
+    throw new ScriptError(`ERR Unexpected engine in script shebang: #!${parts[0] ?? ""}`);
   const flags: ScriptFlag[] = [];
   for (const p of parts.slice(1)) {
     if (!p.startsWith("flags=")) throw new ScriptError(`ERR Unknown lua shebang option: ${p}`);

@@ -161,7 +161,9 @@ export class ScriptRunner implements ScriptHost {
     const oom = this.d.outOfMemory();
     if (req.declared) {
       if (!noWrites && req.readOnlyCommand)
-        return caller.reply.error("ERR Can not run script with write flag on readonly command");
+        return caller.reply.error(
+          "ERR Can not execute a script with write flag using *_ro command.",
+        );
       if (oom && !allowOom && !noWrites)
         return caller.reply.error(
           "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",

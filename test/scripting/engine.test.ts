@@ -369,7 +369,7 @@ redis.register_function{function_name='ro', callback=function(keys, args) return
     );
     expect(() =>
       eng.loadLibrary(enc.encode("#!lua name=y\nredis.register_function('a-b', function() end)")),
-    ).toThrow("Function names can only contain");
+    ).toThrow("Library names can only contain");
     const e = eng.fcall("nope", [], [], h);
     expect(e.done && plain(e.reply)).toEqual({ err: "ERR Function not found" });
     expect(run("return redis.register_function('f', function() end)")).toEqual({
