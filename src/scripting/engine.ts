@@ -141,6 +141,9 @@ class World {
   readonly L: number;
   envRef = 0;
   runnerRef = 0;
+  /** The coroutine runs use (0 = make one) and its registry ref. */
+  thread = 0;
+  threadRef = 0;
   globalsRef = 0;
   gcRef = 0;
   constructor(
@@ -151,6 +154,14 @@ class World {
     this.L = W.luaL_newstate();
     W.luaL_openlibs(this.L);
   }
+}
+
+// Small integers as BigInt (the i64 arguments of the Lua API: table indexes, registry refs,
+// integer replies): made once, since a BigInt per call showed in profiles.
+const SMALL_BIG: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+function big(n: number | bigint): bigint {
+  if (typeof n === "bigint") return n;
+  return n >= 0 && n < 4096 && Number.isInteger(n) ? SMALL_BIG[n]! : BigInt(n);
 }
 
 export class ScriptEngine {
@@ -176,7 +187,31 @@ export class ScriptEngine {
   private hookPtr = 0;
 
   static async create(opts: EngineOptions = {}): Promise<ScriptEngine> {
-    const W = await new LuaFactory().getLuaModule();
+    // wasmoon's build keeps emscripten's assertions: every exported call goes through a JS
+    // wrapper (an assert, a lookup, fn.apply), ~11% of a small EVALSHA. Catch the instance's
+    // raw exports while it loads and call those instead (what a release build does).
+    const wa = WebAssembly as unknown as { instantiate: (...a: unknown[]) => Promise<unknown> };
+    const orig = wa.instantiate;
+    let exports: Record<string, unknown> | null = null;
+    wa.instantiate = async (...a: unknown[]) => {
+      const r = (await orig.apply(WebAssembly, a)) as { instance?: WebAssembly.Instance };
+      if (r.instance) exports = r.instance.exports as Record<string, unknown>;
+      return r;
+    };
+    let W: Wasm;
+    try {
+      W = await new LuaFactory().getLuaModule();
+    } finally {
+      wa.instantiate = orig;
+    }
+    const ex = exports as Record<string, unknown> | null;
+    if (ex !== null) {
+      const m = W.module as unknown as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        const raw = k.startsWith("_") ? ex[k.slice(1)] : undefined;
+        if (typeof raw === "function" && typeof m[k] === "function") m[k] = raw;
+      }
+    }
     return new ScriptEngine(W, opts);
   }
 
@@ -282,7 +317,7 @@ export class ScriptEngine {
     this.loading = { name, fns: [] };
     try {
       const L = w.L;
-      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       const st = this.m._lua_pcallk(L, 0, 0, 0, 0, 0);
       this.W.luaL_unref(L, LUA_REGISTRYINDEX, ref);
       if (st !== LUA_OK) {
@@ -369,10 +404,16 @@ export class ScriptEngine {
     if (this.run) throw new Error("a script is already running");
     const m = this.m;
     const L = w.L;
-    const T = m._lua_newthread(L);
-    const threadRef = this.W.luaL_ref(L, LUA_REGISTRYINDEX);
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(w.runnerRef));
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(fnRef));
+    // One coroutine per world, reused run after run (a finished coroutine with an empty stack
+    // starts a new call on resume); a new one only after a run that left it in error.
+    if (w.thread === 0) {
+      w.thread = m._lua_newthread(L);
+      w.threadRef = this.W.luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    const T = w.thread;
+    const threadRef = w.threadRef;
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(w.runnerRef));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(fnRef));
     let nargs = 1;
     if (args) {
       this.pushArray(T, args[0]);
@@ -415,7 +456,10 @@ export class ScriptEngine {
       reply = { type: "error", value: this.formatRunError(T, idx, r.name) };
     }
     m._lua_settop(T, 0);
-    this.W.luaL_unref(r.world.L, LUA_REGISTRYINDEX, r.threadRef);
+    if (st !== LUA_OK) {
+      this.W.luaL_unref(r.world.L, LUA_REGISTRYINDEX, r.threadRef);
+      r.world.thread = 0;
+    }
     this.run = null;
     return { done: true, reply };
   }
@@ -455,7 +499,7 @@ export class ScriptEngine {
     const m = this.m;
     const L = w.L;
     const top = m._lua_gettop(L);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(w.gcRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(w.gcRef));
     m._lua_pushstring(L, this.cstr(what));
     m._lua_callk(L, 1, 1, 0, 0);
     const n = m._lua_tonumberx(L, -1, 0);
@@ -634,7 +678,7 @@ export class ScriptEngine {
       m._lua_getfield(L, 1, this.cstr("flags"));
       if (m._lua_type(L, -1) === T_TABLE) {
         for (let i = 1; ; i++) {
-          m._lua_rawgeti(L, -1, BigInt(i));
+          m._lua_rawgeti(L, -1, big(i));
           if (m._lua_type(L, -1) === T_NIL) {
             m._lua_settop(L, -2);
             break;
@@ -687,7 +731,7 @@ export class ScriptEngine {
         // Past 2^53 a 5.1 number (a double) has lost digits: push a float, so `..` prints
         // 9.2233720368548e+18 as Redis does, not the exact integer.
         if (typeof v.value === "number" && Number.isSafeInteger(v.value))
-          m._lua_pushinteger(L, BigInt(v.value));
+          m._lua_pushinteger(L, big(v.value));
         else m._lua_pushnumber(L, Number(v.value));
         return;
       case "bulk":
@@ -701,7 +745,7 @@ export class ScriptEngine {
         m._lua_createtable(L, v.value.length, 0);
         for (let i = 0; i < v.value.length; i++) {
           this.pushReply(L, v.value[i]!, resp);
-          m._lua_rawseti(L, -2, BigInt(i + 1));
+          m._lua_rawseti(L, -2, big(i + 1));
         }
         return;
       case "set":
@@ -808,7 +852,7 @@ export class ScriptEngine {
         m._lua_settop(L, -2);
         const out: ReplyValue[] = [];
         for (let i = 1; ; i++) {
-          m._lua_rawgeti(L, idx, BigInt(i));
+          m._lua_rawgeti(L, idx, big(i));
           if (m._lua_type(L, -1) === T_NIL) {
             m._lua_settop(L, -2);
             break;
@@ -846,7 +890,7 @@ export class ScriptEngine {
       throw new ScriptError(`ERR ${prefix}${msg}`);
     }
     // the chunk's only upvalue is _ENV: give it the protected environment
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(w.envRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(w.envRef));
     m._lua_setupvalue(L, -2, 1);
     return this.W.luaL_ref(L, LUA_REGISTRYINDEX);
   }
@@ -860,7 +904,7 @@ export class ScriptEngine {
   }
 
   private pushGlobals(w: World): void {
-    this.m._lua_rawgeti(w.L, LUA_REGISTRYINDEX, BigInt(w.globalsRef));
+    this.m._lua_rawgeti(w.L, LUA_REGISTRYINDEX, big(w.globalsRef));
   }
 
   private pushArray(L: number, a: Uint8Array[]): void {
@@ -868,7 +912,7 @@ export class ScriptEngine {
     m._lua_createtable(L, a.length, 0);
     for (let i = 0; i < a.length; i++) {
       this.pushString(L, a[i]!);
-      m._lua_rawseti(L, -2, BigInt(i + 1));
+      m._lua_rawseti(L, -2, big(i + 1));
     }
   }
 
