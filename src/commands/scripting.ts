@@ -2,9 +2,10 @@
 // 7.0's replies and error texts (eval.c). The engine, the run and its host live in the server's
 // ScriptRunner (src/scripting/runner.ts); these handlers parse and hand over.
 
-import { ScriptError } from "../scripting/engine.ts";
+import type { Args } from "../protocol/args.ts";
+import { type CompiledScript, ScriptError } from "../scripting/engine.ts";
 import { containerOnly, helpReply } from "./connection.ts";
-import type { SessionContext } from "./context.ts";
+import { RecordSlot, type SessionContext } from "./context.ts";
 import { NOT_INT } from "./errors.ts";
 import { type CommandDef, cmd } from "./table.ts";
 
@@ -39,6 +40,27 @@ export function scriptArgs(
   return { keys, args };
 }
 
+/**
+ * EVALSHA's sha argument as a lowercase string; the last one is kept with its bytes, so the
+ * usual case (one script called again and again) makes no string per call.
+ */
+class ShaText {
+  private readonly bytes = new Uint8Array(40);
+  private last = "";
+
+  text(a: Args): string {
+    const b = a.buf;
+    const o = a.off(1);
+    let same = this.last !== "";
+    for (let i = 0; same && i < 40; i++) same = (b[o + i]! | 0x20) === this.bytes[i];
+    if (same) return this.last;
+    for (let i = 0; i < 40; i++) this.bytes[i] = b[o + i]! | 0x20;
+    this.last = a.latin1(1).toLowerCase();
+    return this.last;
+  }
+}
+const SHA_SLOT = new RecordSlot(() => new ShaText());
+
 function evalGeneric(c: SessionContext, bySha: boolean, ro: boolean): void {
   const runner = c.server.scripts;
   const eng = runner.engine;
@@ -47,19 +69,19 @@ function evalGeneric(c: SessionContext, bySha: boolean, ro: boolean): void {
   if (bySha && a.len(1) !== 40) return c.reply.error(NOSCRIPT);
   const parsed = scriptArgs(c, NOT_INT);
   if (parsed === null) return;
-  let sha: string;
+  let info: CompiledScript | undefined;
   if (bySha) {
-    sha = a.latin1(1).toLowerCase();
-    if (eng.getScript(sha) === undefined) return c.reply.error(NOSCRIPT);
+    info = eng.getScript(c.scratch.record(SHA_SLOT).text(a));
+    if (info === undefined) return c.reply.error(NOSCRIPT);
   } else {
     try {
-      sha = eng.loadScript(a.bytes(1)).sha;
+      info = eng.loadScript(a.bytes(1));
     } catch (e) {
       if (e instanceof ScriptError) return c.reply.error(e.message);
       throw e;
     }
   }
-  const info = eng.getScript(sha)!;
+  const sha = info.sha;
   runner.run(
     c,
     { isEval: true, name: sha, readOnlyCommand: ro, flags: info.flags, declared: info.shebang },

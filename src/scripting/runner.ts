@@ -55,6 +55,10 @@ const UNKILLABLE =
   "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 const NOTBUSY = "NOTBUSY No scripts in execution right now.";
 const OOM_ERR = "OOM command not allowed when used memory > 'maxmemory'.";
+const UNKNOWN: ReplyValue = {
+  type: "error",
+  value: "ERR Unknown Redis command called from script",
+};
 
 /** How a run was started (EVAL/EVALSHA or FCALL, read-only or not). */
 export interface RunRequest {
@@ -244,14 +248,13 @@ export class ScriptRunner implements ScriptHost {
     const a = ctx.argv;
     this.fillArgs(a, argv);
     const spec = this.resolve(a);
-    if (typeof spec === "string") return { type: "error", value: spec };
-    const f = spec.flags;
-    if ((f & CMD_NOSCRIPT) !== 0)
-      return { type: "error", value: "ERR This Redis command is not allowed from script" };
-    if (cur.readOnly && (f & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0)
-      return { type: "error", value: "ERR Write commands are not allowed from read-only scripts." };
-    if (!cur.allowOom && cur.oomAtStart && !cur.wrote && (f & CMD_DENYOOM) !== 0)
-      return { type: "error", value: OOM_ERR };
+    if (spec === undefined) return UNKNOWN;
+    const refused = this.refusal(cur, spec, a);
+    if (refused !== null) {
+      // scriptCall's error path: a rejected call of that command (INFO commandstats)
+      this.d.commands.stats.rejected[spec.statId]!++;
+      return { type: "error", value: refused };
+    }
     const reply = ctx.reply;
     reply.mode = resp === 3 ? MODE_RESP3 : MODE_RESP2;
     ctx.protover = resp;
@@ -271,10 +274,22 @@ export class ScriptRunner implements ScriptHost {
     this.sctx?.server.logLine(lv, message);
   }
 
-  /** lookupCommand + arity, with the texts Redis gives a script. */
-  private resolve(a: Args): CommandSpec | string {
+  /** Why the script may not run this command (scriptCall's checks, in order), or null. */
+  private refusal(cur: Running, spec: CommandSpec, a: Args): string | null {
+    if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity)
+      return "ERR Wrong number of args calling Redis command from script";
+    const f = spec.flags;
+    if ((f & CMD_NOSCRIPT) !== 0) return "ERR This Redis command is not allowed from script";
+    if (cur.readOnly && (f & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0)
+      return "ERR Write commands are not allowed from read-only scripts.";
+    if (!cur.allowOom && cur.oomAtStart && !cur.wrote && (f & CMD_DENYOOM) !== 0) return OOM_ERR;
+    return null;
+  }
+
+  /** lookupCommand: the command or "container|sub" argv names. */
+  private resolve(a: Args): CommandSpec | undefined {
     let spec = this.d.commands.lookup(a.buf, a.off(0), a.len(0));
-    if (spec === undefined) return "ERR Unknown Redis command called from script";
+    if (spec === undefined) return undefined;
     if (spec.subcommands !== undefined && a.count >= 2) {
       let sub: CommandSpec | undefined;
       for (const s of spec.subcommands) {
@@ -283,11 +298,9 @@ export class ScriptRunner implements ScriptHost {
           break;
         }
       }
-      if (sub === undefined) return "ERR Unknown Redis command called from script";
+      if (sub === undefined) return undefined;
       spec = sub;
     }
-    if ((spec.arity > 0 && a.count !== spec.arity) || a.count < -spec.arity)
-      return "ERR Wrong number of args calling Redis command from script";
     return spec;
   }
 

@@ -17,6 +17,7 @@ import { encodeCommand, parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
 import { keysFamily } from "./families/keys.ts";
+import { scriptingFamily } from "./families/scripting.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg } from "./gen.ts";
@@ -76,6 +77,7 @@ test.skipIf(skip)(
   `every write signals the event Redis notifies (N=${N}, seed=${SEED})`,
   async () => {
     const p = new InProc(MODE_RESP2);
+    await p.server.prepare(); // the Lua engine, for the scripting family
     p.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     const ours: string[] = [];
     const observer: KeyObserver = {
@@ -91,6 +93,7 @@ test.skipIf(skip)(
       keysFamily,
       expireFamily,
       zsetFamily,
+      scriptingFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;
@@ -107,6 +110,7 @@ test.skipIf(skip)(
       const name = String(cmd[0]).toLowerCase();
       // Random picks (and the lazy expiry they trigger) differ between the two servers.
       if (name === "randomkey" || name === "scan" || name === "keys") continue;
+      // (the scripting family never wraps those)
       batch.push(cmd);
       p.call(...cmd);
       if (batch.length >= Number(process.env.KEYEV_BATCH ?? 100)) await flush();
