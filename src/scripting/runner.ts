@@ -168,10 +168,8 @@ export class ScriptRunner implements ScriptHost {
         return caller.reply.error(
           "ERR Can not execute a script with write flag using *_ro command.",
         );
-      if (oom && !allowOom && !noWrites)
-        return caller.reply.error(
-          "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
-        );
+      // Declared flags make EVAL/FCALL a denyoom command: processCommand refuses it first.
+      if (oom && !allowOom && !noWrites) return caller.reply.error(OOM_ERR);
     }
     const ctx = this.context(caller);
     ctx.db = caller.db;

@@ -161,8 +161,9 @@ export class Client implements ClientSession {
     const args = this.argv;
     const decode = this.framing === FRAMING_RESP ? decodeResp : decodeV1;
     while (pos < end) {
-      if (this.out.pending > server.outputPauseBytes) {
-        // Backpressure: stop executing; keep the rest of the input until drain.
+      if (this.out.pending > server.outputPauseBytes || this.inputHeld) {
+        // Backpressure, or a suspended script's caller (inputHeld): stop executing; keep the
+        // rest of the input until drain / releaseInput.
         this.pauseReading(buf, pos, end);
         return;
       }
@@ -172,10 +173,6 @@ export class Client implements ClientSession {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
-        if (this.inputHeld) {
-          this.pauseReading(buf, pos, end); // a suspended script's caller: keep the rest
-          return;
-        }
         if (server.outputHardLimit > 0 && this.out.pending > server.outputHardLimit) {
           this.overOutputLimit();
           return;

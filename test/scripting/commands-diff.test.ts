@@ -210,6 +210,20 @@ const CORPUS: Arg[][] = [
   ["FUNCTION", "LOAD", LIB],
   ["FUNCTION", "FLUSH", "SYNC"],
   ["FUNCTION", "LIST"],
+  // out of memory (maxmemory 1, noeviction): denyoom commands refused until the first write
+  ["FUNCTION", "LOAD", LIB],
+  ["CONFIG", "SET", "maxmemory", "1"],
+  E("return redis.call('SET', 'oom', 'x')"),
+  E("return redis.pcall('GET', 'n')"),
+  E("redis.call('DEL', 'n') return redis.pcall('SET', 'oom', 'x')"),
+  ["EVAL", "#!lua\nreturn 1", 0],
+  ["EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', 'oom', 'y')", 0],
+  ["EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', 'oom')", 0],
+  ["FCALL", "lib1_incr", 1, "fn", 1],
+  ["FCALL", "lib1_get", 1, "fn"],
+  ["FCALL", "lib1_wr", 1, "fn"],
+  ["CONFIG", "SET", "maxmemory", "0"],
+  ["FUNCTION", "FLUSH"],
 ];
 
 async function replay(port: number, resp3: boolean): Promise<string[]> {
