@@ -26,7 +26,10 @@ function line(buf: Uint8Array, cur: ReplyCursor, end: number): string {
   while (p < end && buf[p] !== 13) p++;
   assert(p + 1 < end, "captured reply: line without CRLF");
   cur.pos = p + 2;
-  return dec.decode(buf.subarray(start, p));
+  if (p - start > 32) return dec.decode(buf.subarray(start, p));
+  let out = ""; // short lines (OK, QUEUED, error texts' starts): no view, no decoder call
+  for (let i = start; i < p; i++) out += String.fromCharCode(buf[i]!);
+  return out;
 }
 
 function lineInt(buf: Uint8Array, cur: ReplyCursor, end: number): number {
@@ -52,7 +55,10 @@ export function decodeReply(buf: Uint8Array, cur: ReplyCursor, end: number): Rep
     case 45: // -
       return { type: "error", value: line(buf, cur, end) };
     case 58: {
-      // :
+      // :  (15 chars, sign included, cannot pass 2^53: parsed in place)
+      let p = cur.pos;
+      while (p < end && buf[p] !== 13) p++;
+      if (p - cur.pos <= 15) return { type: "int", value: lineInt(buf, cur, end) };
       const s = line(buf, cur, end);
       const n = Number(s);
       return { type: "int", value: Number.isSafeInteger(n) ? n : BigInt(s) };
