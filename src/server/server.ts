@@ -191,8 +191,12 @@ export class Server implements ServerControl, ScriptDispatch {
             data(socket, chunk) {
               const c = socket.data.client;
               if (c === null) return;
-              server.now = Date.now();
-              server.keyspace.setNow(server.now);
+              // A suspended script keeps the time it started with (Redis freezes a script's
+              // clock for expiry); the others only get BUSY meanwhile.
+              if (!server.scripts.timedOut) {
+                server.now = Date.now();
+                server.keyspace.setNow(server.now);
+              }
               server.stats.inputBytes += chunk.length;
               c.onData(chunk);
             },
@@ -473,6 +477,9 @@ export class Server implements ServerControl, ScriptDispatch {
   }
 
   private serverCron(): void {
+    // A script past busy-reply-threshold is still one atomic run: no expiry, eviction or
+    // rehash steps under it (Redis serves only I/O then, not its cron).
+    if (this.scripts.timedOut) return;
     this.now = Date.now();
     this.keyspace.setNow(this.now);
     const st = this.stats;

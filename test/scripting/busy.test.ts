@@ -135,3 +135,21 @@ test.skipIf(skip)(
     expect(outs[0]![2]).toBe("exit 0");
   },
 );
+
+test.skipIf(skip)(
+  "a script's clock stands still: a key expiring during a busy run stays",
+  async () => {
+    const out = await both(async (port) => {
+      const a = await RespConn.open(port);
+      const script = `redis.call('SET', KEYS[1], 'v', 'PX', 300)
+local s = redis.call('TIME')
+repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 700000
+return {redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[1])}`;
+      const r = await a.raws([["EVAL", script, "1", "clockkey"]], 10000);
+      r.push(...(await a.raws([["EXISTS", "clockkey"]]))); // afterwards the clock moves on
+      a.close();
+      return r;
+    });
+    expect(out).toEqual(["*2\r\n:1\r\n$1\r\nv\r\n", ":0\r\n"]);
+  },
+);
