@@ -87,6 +87,16 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   },
   // imds: most strings in one v1 request (the original's MAX_ARGS). RESP has Redis's own limit.
   { name: "v1-max-args", kind: "int", default: "1024", min: 1, max: 1024 * 1024, mutable: true },
+  // A script running longer than this (ms) lets other clients in, to be answered -BUSY (only
+  // SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE run). Old name lua-time-limit.
+  {
+    name: "busy-reply-threshold",
+    kind: "int",
+    default: "5000",
+    min: 0,
+    max: 9007199254740991,
+    mutable: true,
+  },
   // imds: pause reading from a client whose unsent replies exceed this; resume when drained.
   {
     name: "client-output-pause-bytes",

@@ -46,6 +46,8 @@ try {
   // One line naming every option given that imds accepts but does not act on.
   const inert = inertWarning(config);
   if (inert !== null) server.log.warn(inert);
+  await server.prepare();
+  server.onShutdown = () => process.exit(0);
   server.start();
 } catch (e) {
   if (e instanceof ConfigError || e instanceof ListenError) fail(e.message);

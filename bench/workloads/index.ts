@@ -3,8 +3,9 @@
 
 import { coreWorkloads } from "./core.ts";
 import { expireWorkloads } from "./expire.ts";
-import { listWorkloads } from "./list.ts";
 import { hashSetWorkloads } from "./hash-set.ts";
+import { listWorkloads } from "./list.ts";
+import { scriptingWorkloads } from "./scripting.ts";
 import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 import { zsetWorkloads } from "./zset.ts";
@@ -18,4 +19,5 @@ export const workloads: Workload[] = [
   ...zsetWorkloads,
   ...listWorkloads,
   ...hashSetWorkloads,
+  ...scriptingWorkloads,
 ];

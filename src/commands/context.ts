@@ -15,6 +15,7 @@
 import type { Config } from "../config.ts";
 import { Args } from "../protocol/args.ts";
 import type { Reply } from "../protocol/reply.ts";
+import type { ScriptRunner } from "../scripting/runner.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { NotifyClass } from "../store/notify.ts";
 import type { Table } from "../store/table.ts";
@@ -226,6 +227,11 @@ export interface ClientSession {
   /** RESET: leave what the server tracks for this client (transactions, subscriptions...). */
   reset(): void;
   close(): void;
+  /** Stop executing this client's further requests (kept) until releaseFromScript(): the caller
+   * of a script suspended past busy-reply-threshold waits for its reply. */
+  holdForScript(): void;
+  /** Send what is queued and execute the held requests. */
+  releaseFromScript(): void;
 }
 
 /** What connection and server commands may read and do to the server as a whole. */
@@ -250,10 +256,13 @@ export interface ServerControl {
   rewriteAof(): string | null;
   /** CLIENT UNBLOCK: end client `id`'s block as a timeout or with -UNBLOCKED; false if not blocked. */
   unblockClient(id: number, withError: boolean): boolean;
+  /** Scripting: the engine, the running script, SCRIPT/FUNCTION KILL (src/scripting/runner.ts). */
+  readonly scripts: ScriptRunner;
 }
 
 export class SessionContext extends CommandContext {
-  readonly client: ClientSession;
+  /** The calling client (a script's context points it at the script's caller). */
+  client: ClientSession;
   readonly server: ServerControl;
 
   constructor(

@@ -3,10 +3,12 @@
 import { persistenceCommands } from "../persistence/aof-commands.ts";
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
+import { functionCommands } from "./functions.ts";
 import { hashCommands } from "./hash.ts";
 import { hashScanCommands } from "./hash-scan.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./list.ts";
+import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./set.ts";
 import { setOpCommands } from "./set-ops.ts";
@@ -27,4 +29,6 @@ export function registerAll(table: CommandTable): void {
   table.register(hashScanCommands);
   table.register(setCommands);
   table.register(setOpCommands);
+  table.register(scriptingCommands);
+  table.register(functionCommands);
 }

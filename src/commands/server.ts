@@ -1,5 +1,5 @@
 // Server commands (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, MOVE, INFO, CONFIG,
-// COMMAND, TIME, DEBUG, FUNCTION) with Redis 7.0's replies and error texts.
+// COMMAND, TIME, DEBUG, SHUTDOWN) with Redis 7.0's replies and error texts.
 
 import { rewriteConfigFile } from "../config.ts";
 import { NOTIFY_GENERIC } from "../store/notify.ts";
@@ -180,36 +180,7 @@ const CONFIG_HELP = [
   "    Rewrite the configuration file.",
 ];
 
-// ---- FUNCTION (no functions: imds has no scripting) ------------------------------------
-
-function functionList(c: SessionContext): void {
-  const a = c.argv;
-  for (let i = 2; i < a.count; i++) {
-    if (a.is(i, "withcode")) continue;
-    if (a.is(i, "libraryname")) {
-      if (i + 1 >= a.count) return c.reply.error("ERR library name argument was not given");
-      i++;
-      continue;
-    }
-    return c.reply.error(`ERR Unknown argument ${a.latin1(i)}`);
-  }
-  c.reply.array(0);
-}
-
-function functionFlush(c: SessionContext): void {
-  const a = c.argv;
-  if (a.count > 3 || (a.count === 3 && !a.is(2, "async") && !a.is(2, "sync"))) {
-    return c.reply.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-  }
-  c.reply.ok();
-}
-
-const FUNCTION_HELP = [
-  "LIST [LIBRARYNAME <pattern>] [WITHCODE]",
-  "    Return general information on all the libraries.",
-  "FLUSH [ASYNC|SYNC]",
-  "    Delete all the libraries.",
-];
+// ---- SHUTDOWN ------------------------------------------------------------------------
 
 // ---- the table ---------------------------------------------------------------------------
 
@@ -230,12 +201,6 @@ const configSubcommands: CommandDef[] = [
   cmd("config|help", (c) => helpReply(c, "CONFIG", CONFIG_HELP)),
 ];
 
-const functionSubcommands: CommandDef[] = [
-  cmd("function|list", functionList),
-  cmd("function|flush", functionFlush),
-  cmd("function|help", (c) => helpReply(c, "FUNCTION", FUNCTION_HELP)),
-];
-
 export const serverCommands: CommandDef[] = [
   cmd("dbsize", dbsize),
   cmd("flushdb", flushdb),
@@ -247,5 +212,4 @@ export const serverCommands: CommandDef[] = [
   cmd("debug", debug),
   cmd("command", commandAll, { subcommands: commandSubcommands }),
   cmd("config", containerOnly, { subcommands: configSubcommands }),
-  cmd("function", containerOnly, { subcommands: functionSubcommands }),
 ];

@@ -25,6 +25,9 @@ function shutdown(c: SessionContext): void {
   }
   // Shutdown is immediate here (no wait for replicas), so there is never one to abort.
   if (abort) return c.reply.error("ERR No shutdown in progress.");
+  // During a script past busy-reply-threshold only SHUTDOWN NOSAVE may stop the server.
+  const scripts = c.server.scripts;
+  if (!nosave && scripts.timedOut) return c.reply.error(scripts.busyError());
   if (save && !force) {
     c.server.logLine("warning", "SHUTDOWN SAVE: RDB snapshots are not implemented in imds");
     return c.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");

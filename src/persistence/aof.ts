@@ -803,6 +803,8 @@ export class Aof implements KeyObserver {
       describe: () => "id=0 (AOF loader)",
       reset: () => {},
       close: () => {},
+      holdForScript: () => {},
+      releaseFromScript: () => {},
     };
     const ctx = new SessionContext(server.keyspace, server.commandLimits, reply, session, server);
     session.ctx = ctx;

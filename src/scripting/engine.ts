@@ -141,6 +141,9 @@ class World {
   readonly L: number;
   envRef = 0;
   runnerRef = 0;
+  /** The coroutine runs use (0 = make one) and its registry ref. */
+  thread = 0;
+  threadRef = 0;
   globalsRef = 0;
   gcRef = 0;
   constructor(
@@ -151,6 +154,14 @@ class World {
     this.L = W.luaL_newstate();
     W.luaL_openlibs(this.L);
   }
+}
+
+// Small integers as BigInt (the i64 arguments of the Lua API: table indexes, registry refs,
+// integer replies): made once, since a BigInt per call showed in profiles.
+const SMALL_BIG: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+function big(n: number | bigint): bigint {
+  if (typeof n === "bigint") return n;
+  return n >= 0 && n < 4096 && Number.isInteger(n) ? SMALL_BIG[n]! : BigInt(n);
 }
 
 export class ScriptEngine {
@@ -176,7 +187,31 @@ export class ScriptEngine {
   private hookPtr = 0;
 
   static async create(opts: EngineOptions = {}): Promise<ScriptEngine> {
-    const W = await new LuaFactory().getLuaModule();
+    // wasmoon's build keeps emscripten's assertions: every exported call goes through a JS
+    // wrapper (an assert, a lookup, fn.apply), ~11% of a small EVALSHA. Catch the instance's
+    // raw exports while it loads and call those instead (what a release build does).
+    const wa = WebAssembly as unknown as { instantiate: (...a: unknown[]) => Promise<unknown> };
+    const orig = wa.instantiate;
+    let exports: Record<string, unknown> | null = null;
+    wa.instantiate = async (...a: unknown[]) => {
+      const r = (await orig.apply(WebAssembly, a)) as { instance?: WebAssembly.Instance };
+      if (r.instance) exports = r.instance.exports as Record<string, unknown>;
+      return r;
+    };
+    let W: Wasm;
+    try {
+      W = await new LuaFactory().getLuaModule();
+    } finally {
+      wa.instantiate = orig;
+    }
+    const ex = exports as Record<string, unknown> | null;
+    if (ex !== null) {
+      const m = W.module as unknown as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        const raw = k.startsWith("_") ? ex[k.slice(1)] : undefined;
+        if (typeof raw === "function" && typeof m[k] === "function") m[k] = raw;
+      }
+    }
     return new ScriptEngine(W, opts);
   }
 
@@ -282,7 +317,7 @@ export class ScriptEngine {
     this.loading = { name, fns: [] };
     try {
       const L = w.L;
-      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
       const st = this.m._lua_pcallk(L, 0, 0, 0, 0, 0);
       this.W.luaL_unref(L, LUA_REGISTRYINDEX, ref);
       if (st !== LUA_OK) {
@@ -369,10 +404,16 @@ export class ScriptEngine {
     if (this.run) throw new Error("a script is already running");
     const m = this.m;
     const L = w.L;
-    const T = m._lua_newthread(L);
-    const threadRef = this.W.luaL_ref(L, LUA_REGISTRYINDEX);
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(w.runnerRef));
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(fnRef));
+    // One coroutine per world, reused run after run (a finished coroutine with an empty stack
+    // starts a new call on resume); a new one only after a run that left it in error.
+    if (w.thread === 0) {
+      w.thread = m._lua_newthread(L);
+      w.threadRef = this.W.luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    const T = w.thread;
+    const threadRef = w.threadRef;
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(w.runnerRef));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(fnRef));
     let nargs = 1;
     if (args) {
       this.pushArray(T, args[0]);
@@ -406,14 +447,19 @@ export class ScriptEngine {
     if (st === LUA_YIELD) return { done: false, elapsedMs: performance.now() - r.startedAt };
     let reply: ReplyValue;
     if (st === LUA_OK && m._lua_toboolean(T, 1)) {
-      reply = m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.clientResp, 0) : { type: "null" };
+      // Booleans convert by the script's protocol (redis.setresp), not the caller's, as 7.0's
+      // luaReplyToRedisReply (script_client->resp); the caller's Reply then shapes the rest.
+      reply = m._lua_gettop(T) >= 2 ? this.toReply(T, 2, r.resp, 0) : { type: "null" };
     } else {
       // xpcall returned (false, errtable), or the coroutine itself failed (memory)
       const idx = st === LUA_OK ? 2 : -1;
       reply = { type: "error", value: this.formatRunError(T, idx, r.name) };
     }
     m._lua_settop(T, 0);
-    this.W.luaL_unref(r.world.L, LUA_REGISTRYINDEX, r.threadRef);
+    if (st !== LUA_OK) {
+      this.W.luaL_unref(r.world.L, LUA_REGISTRYINDEX, r.threadRef);
+      r.world.thread = 0;
+    }
     this.run = null;
     return { done: true, reply };
   }
@@ -421,7 +467,13 @@ export class ScriptEngine {
   private onHook(L: number): void {
     const r = this.run;
     if (!r) return;
-    if (r.killed) return this.raise(L, "ERR Script killed by user with SCRIPT KILL...");
+    if (r.killed) {
+      // Raise now, and again at every later hook so a pcall cannot swallow it; back at the
+      // normal count so the error handler itself (Lua code) runs uninterrupted and can name
+      // the line, as Redis's kill error does.
+      this.m._lua_sethook(L, this.hookPtr, MASK_COUNT, this.hookInstructions);
+      return this.raise(L, "ERR Script killed by user with SCRIPT KILL...");
+    }
     const now = performance.now();
     if (this.luaMemory(r.world) > this.memoryLimit) {
       this.call0(r.world, "collect");
@@ -447,7 +499,7 @@ export class ScriptEngine {
     const m = this.m;
     const L = w.L;
     const top = m._lua_gettop(L);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(w.gcRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(w.gcRef));
     m._lua_pushstring(L, this.cstr(what));
     m._lua_callk(L, 1, 1, 0, 0);
     const n = m._lua_tonumberx(L, -1, 0);
@@ -626,7 +678,7 @@ export class ScriptEngine {
       m._lua_getfield(L, 1, this.cstr("flags"));
       if (m._lua_type(L, -1) === T_TABLE) {
         for (let i = 1; ; i++) {
-          m._lua_rawgeti(L, -1, BigInt(i));
+          m._lua_rawgeti(L, -1, big(i));
           if (m._lua_type(L, -1) === T_NIL) {
             m._lua_settop(L, -2);
             break;
@@ -651,7 +703,8 @@ export class ScriptEngine {
     if (!name) throw new LuaRaise("ERR redis.register_function must get a function name argument");
     if (!/^[A-Za-z0-9_]+$/.test(name))
       throw new LuaRaise(
-        "ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        // sic: Redis 7.0 words a bad function name as a library name
+        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
       );
     if (ld.fns.some((f) => f.info.name === name))
       throw new LuaRaise(`ERR Function ${name} already exists`);
@@ -675,7 +728,11 @@ export class ScriptEngine {
         m._lua_setfield(L, -2, this.cstr(v.type === "status" ? "ok" : "err"));
         return;
       case "int":
-        m._lua_pushinteger(L, BigInt(v.value));
+        // Past 2^53 a 5.1 number (a double) has lost digits: push a float, so `..` prints
+        // 9.2233720368548e+18 as Redis does, not the exact integer.
+        if (typeof v.value === "number" && Number.isSafeInteger(v.value))
+          m._lua_pushinteger(L, big(v.value));
+        else m._lua_pushnumber(L, Number(v.value));
         return;
       case "bulk":
         this.pushString(L, v.value);
@@ -688,7 +745,7 @@ export class ScriptEngine {
         m._lua_createtable(L, v.value.length, 0);
         for (let i = 0; i < v.value.length; i++) {
           this.pushReply(L, v.value[i]!, resp);
-          m._lua_rawseti(L, -2, BigInt(i + 1));
+          m._lua_rawseti(L, -2, big(i + 1));
         }
         return;
       case "set":
@@ -735,7 +792,7 @@ export class ScriptEngine {
   }
 
   /** Lua value -> reply (luaReplyToRedisReply). */
-  private toReply(L: number, idx: number, clientResp: RespVersion, depth: number): ReplyValue {
+  private toReply(L: number, idx: number, scriptResp: RespVersion, depth: number): ReplyValue {
     const m = this.m;
     idx = m._lua_absindex(L, idx);
     m._lua_checkstack(L, 4);
@@ -744,7 +801,7 @@ export class ScriptEngine {
         return { type: "bulk", value: this.luaToBytes(L, idx) };
       case T_BOOLEAN: {
         const b = m._lua_toboolean(L, idx) !== 0;
-        if (clientResp === 3) return { type: "bool", value: b };
+        if (scriptResp === 3) return { type: "bool", value: b };
         return b ? { type: "int", value: 1 } : { type: "null" };
       }
       case T_NUMBER:
@@ -773,8 +830,8 @@ export class ScriptEngine {
           m._lua_pushnil(L);
           while (m._lua_next(L, -2)) {
             out.push([
-              this.toReply(L, -2, clientResp, depth + 1),
-              this.toReply(L, -1, clientResp, depth + 1),
+              this.toReply(L, -2, scriptResp, depth + 1),
+              this.toReply(L, -1, scriptResp, depth + 1),
             ]);
             m._lua_settop(L, -2);
           }
@@ -786,7 +843,7 @@ export class ScriptEngine {
           const out: ReplyValue[] = [];
           m._lua_pushnil(L);
           while (m._lua_next(L, -2)) {
-            out.push(this.toReply(L, -2, clientResp, depth + 1));
+            out.push(this.toReply(L, -2, scriptResp, depth + 1));
             m._lua_settop(L, -2);
           }
           m._lua_settop(L, -2);
@@ -795,12 +852,12 @@ export class ScriptEngine {
         m._lua_settop(L, -2);
         const out: ReplyValue[] = [];
         for (let i = 1; ; i++) {
-          m._lua_rawgeti(L, idx, BigInt(i));
+          m._lua_rawgeti(L, idx, big(i));
           if (m._lua_type(L, -1) === T_NIL) {
             m._lua_settop(L, -2);
             break;
           }
-          out.push(this.toReply(L, -1, clientResp, depth + 1));
+          out.push(this.toReply(L, -1, scriptResp, depth + 1));
           m._lua_settop(L, -2);
         }
         return { type: "array", value: out };
@@ -833,7 +890,7 @@ export class ScriptEngine {
       throw new ScriptError(`ERR ${prefix}${msg}`);
     }
     // the chunk's only upvalue is _ENV: give it the protected environment
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(w.envRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(w.envRef));
     m._lua_setupvalue(L, -2, 1);
     return this.W.luaL_ref(L, LUA_REGISTRYINDEX);
   }
@@ -847,7 +904,7 @@ export class ScriptEngine {
   }
 
   private pushGlobals(w: World): void {
-    this.m._lua_rawgeti(w.L, LUA_REGISTRYINDEX, BigInt(w.globalsRef));
+    this.m._lua_rawgeti(w.L, LUA_REGISTRYINDEX, big(w.globalsRef));
   }
 
   private pushArray(L: number, a: Uint8Array[]): void {
@@ -855,7 +912,7 @@ export class ScriptEngine {
     m._lua_createtable(L, a.length, 0);
     for (let i = 0; i < a.length; i++) {
       this.pushString(L, a[i]!);
-      m._lua_rawseti(L, -2, BigInt(i + 1));
+      m._lua_rawseti(L, -2, big(i + 1));
     }
   }
 
@@ -933,11 +990,12 @@ export function parseEvalShebang(body: Uint8Array): {
   code: Uint8Array;
 } {
   if (body[0] !== 0x23 || body[1] !== 0x21) return { flags: [], shebang: false, code: body };
-  let nl = body.indexOf(10);
-  if (nl < 0) nl = body.length;
+  const nl = body.indexOf(10);
+  if (nl < 0) throw new ScriptError("ERR Invalid script shebang");
   const line = dec.decode(body.subarray(2, nl));
   const parts = line.split(" ").filter((p) => p !== "");
-  if (parts[0] !== "lua") throw new ScriptError(`ERR Could not find engine '${parts[0] ?? ""}'`);
+  if (parts[0] !== "lua")
+    throw new ScriptError(`ERR Unexpected engine in script shebang: #!${parts[0] ?? ""}`);
   const flags: ScriptFlag[] = [];
   for (const p of parts.slice(1)) {
     if (!p.startsWith("flags=")) throw new ScriptError(`ERR Unknown lua shebang option: ${p}`);

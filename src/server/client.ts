@@ -71,6 +71,8 @@ export class Client implements ClientSession {
   closed = false;
   /** Set while blocked (BLPOP...): input is held, not executed (src/server/blocking.ts). */
   blockedOn: BlockedCall | null = null;
+  /** A script this client started is suspended: its next requests wait (holdInput). */
+  inputHeld = false;
 
   /** What the commands of this client see (src/commands/context.ts). */
   readonly ctx: SessionContext;
@@ -137,6 +139,16 @@ export class Client implements ClientSession {
     this.server.pubsub.removeClient(this);
   }
 
+  holdForScript(): void {
+    this.inputHeld = true;
+  }
+
+  releaseFromScript(): void {
+    this.inputHeld = false;
+    if (this.closed) return;
+    this.flush(); // sends the reply, then executes the held requests (resumeReading)
+  }
+
   /** Bytes of input held for this client (carry + paused input). */
   get queryBufferBytes(): number {
     return this.carry.length;
@@ -187,8 +199,9 @@ export class Client implements ClientSession {
     const args = this.argv;
     const decode = this.framing === FRAMING_RESP ? decodeResp : decodeV1;
     while (pos < end) {
-      if (this.out.pending > server.outputPauseBytes) {
-        // Backpressure: stop executing; keep the rest of the input until drain.
+      if (this.out.pending > server.outputPauseBytes || this.inputHeld) {
+        // Backpressure, or a suspended script's caller (inputHeld): stop executing; keep the
+        // rest of the input until drain / releaseInput.
         this.pauseReading(buf, pos, end);
         return;
       }
@@ -358,7 +371,8 @@ export class Client implements ClientSession {
         this.close();
         return;
       }
-      if (!this.paused || out.pending > this.server.outputPauseBytes >>> 1) return;
+      if (!this.paused || this.inputHeld || out.pending > this.server.outputPauseBytes >>> 1)
+        return;
       this.resumeReading();
       if (out.pending === 0) return;
     }

@@ -222,8 +222,7 @@ addInfoFields("memory", (s) => {
       ((s.keyspace.heldBytes() + s.evictor.otherBytes) / Math.max(1, used)).toFixed(2),
     ],
     ["mem_allocator", "imds-arena"],
-    ["number_of_functions", 0],
-    ["number_of_libraries", 0],
+    ...scriptingMemory(s),
   ];
 });
 
@@ -293,6 +292,25 @@ addInfoFields("persistence", (s) => {
   }
   return out;
 });
+
+/** INFO memory's Lua fields (Redis 7.0's names): the two Lua heaps, the caches' sizes. */
+function scriptingMemory(s: Server): [string, string | number][] {
+  const eng = s.scripts.engine;
+  const mem = eng?.memory() ?? { eval: 0, functions: 0 };
+  const libs = eng?.listLibraries() ?? [];
+  const fns = libs.reduce((n, l) => n + l.functions.length, 0);
+  return [
+    ["used_memory_lua", mem.eval],
+    ["used_memory_vm_eval", mem.eval],
+    ["used_memory_lua_human", bytesToHuman(mem.eval)],
+    ["number_of_cached_scripts", eng?.scriptCount ?? 0],
+    ["number_of_functions", fns],
+    ["number_of_libraries", libs.length],
+    ["used_memory_vm_functions", mem.functions],
+    ["used_memory_vm_total", mem.eval + mem.functions],
+    ["used_memory_vm_total_human", bytesToHuman(mem.eval + mem.functions)],
+  ];
+}
 
 addInfoFields("stats", (s) => {
   const st = s.stats;

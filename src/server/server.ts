@@ -15,6 +15,7 @@ import {
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
 import {
+  CMD_ALLOW_BUSY,
   CMD_DENYOOM,
   CMD_NO_AUTH,
   CMD_NO_MULTI,
@@ -26,6 +27,7 @@ import { type Config, findOption } from "../config.ts";
 import { Aof } from "../persistence/aof.ts"; // aof
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
+import { type ScriptDispatch, ScriptRunner } from "../scripting/runner.ts";
 import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
 import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
@@ -97,7 +99,7 @@ const SUBSCRIBED_ALLOWED = [
   "reset",
 ];
 
-export class Server implements ServerControl {
+export class Server implements ServerControl, ScriptDispatch {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands = new CommandTable();
@@ -122,6 +124,11 @@ export class Server implements ServerControl {
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
+  /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
+  readonly scripts: ScriptRunner = new ScriptRunner(this);
+  /** busy-reply-threshold (lua-time-limit), ms. */
+  busyReplyThreshold = 5000;
+  /** What SHUTDOWN does after stopping (main.ts exits the process). */
   /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
   metrics: MetricsListener | null = null;
   // ---- txpubsub: transactions, pub/sub, keyspace notifications ----
@@ -213,6 +220,7 @@ export class Server implements ServerControl {
       (policyName.endsWith("lru") || policyName.endsWith("lfu"))
     );
     this.outputPauseBytes = c.int("client-output-pause-bytes");
+    this.busyReplyThreshold = c.int("busy-reply-threshold");
     const m = /normal (\d+)/.exec(c.get("client-output-buffer-limit"));
     this.outputHardLimit = m ? Number(m[1]) : 0;
     const ps = /pubsub (\d+) (\d+) (\d+)/.exec(c.get("client-output-buffer-limit"));
@@ -228,6 +236,11 @@ export class Server implements ServerControl {
     const policy = policyFromName(c.get("maxmemory-policy"));
     this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
     this.aof.applyConfig(); // aof: appendfsync; CONFIG SET appendonly yes/no (may throw)
+  }
+
+  /** What must be ready before serving: the Lua engine (a wasm module, ~50 ms). */
+  async prepare(): Promise<void> {
+    await this.scripts.init();
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -250,8 +263,12 @@ export class Server implements ServerControl {
             data(socket, chunk) {
               const c = socket.data.client;
               if (c === null) return;
-              server.now = Date.now();
-              server.keyspace.setNow(server.now);
+              // A suspended script keeps the time it started with (Redis freezes a script's
+              // clock for expiry); the others only get BUSY meanwhile.
+              if (!server.scripts.timedOut) {
+                server.now = Date.now();
+                server.keyspace.setNow(server.now);
+              }
               server.stats.inputBytes += chunk.length;
               c.onData(chunk);
             },
@@ -434,6 +451,11 @@ export class Server implements ServerControl {
         `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
     }
+    // A script runs past busy-reply-threshold: only allow_busy commands (SCRIPT KILL...).
+    if (this.scripts.timedOut && (spec.flags & CMD_ALLOW_BUSY) === 0) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(c, this.scripts.busyError());
+    }
     c.lastCommand = spec.name;
     if (tx.active && !this.notQueued.has(spec)) {
       // Redis queues nothing more once the transaction is doomed, but still says QUEUED.
@@ -447,6 +469,58 @@ export class Server implements ServerControl {
     // Serve clients blocked on keys this command made ready (after the whole command: EXEC
     // and scripts run their commands inside one call).
     this.blocking.serveReady();
+  }
+
+  /**
+   * Run a command that passed its checks on another context than a client's own (a script's
+   * redis.call; EXEC's queued commands): the handler and INFO commandstats, as Redis's call(),
+   * without the caller's CLIENT REPLY handling. The reply goes to ctx.reply.
+   */
+  callOn(ctx: SessionContext, spec: CommandSpec): void {
+    const stats = this.commands.stats;
+    this.stats.totalCommands++;
+    const name = ctx.commandName;
+    ctx.commandName = spec.name;
+    const errorsBefore = ctx.reply.errors;
+    const dirtyBefore = this.aof.on ? this.aof.commandDirty() : 0;
+    try {
+      spec.handler(ctx);
+    } catch (e) {
+      const err = e as Error;
+      fail(`uncaught exception in '${spec.name}': ${err.stack ?? String(e)}`);
+    }
+    ctx.commandName = name;
+    // A script's effects, not the script, go to the AOF (Redis 7's effects replication); the
+    // caller's reply waits for them as for its own writes.
+    const aof = this.aof;
+    if (aof.on && (spec.flags & CMD_WRITE) !== 0 && aof.commandDirty() !== dirtyBefore) {
+      aof.feedCommand(ctx.db, ctx.argv, spec, ctx.client as unknown as Client);
+    }
+    const id = spec.statId;
+    stats.calls[id]!++;
+    if (ctx.reply.errors !== errorsBefore) stats.failed[id]!++;
+    stats.record(id);
+  }
+
+  /**
+   * The writes between beginUnit() and endUnit() are one unit (a script, as MULTI/EXEC): the
+   * AOF writes them inside one MULTI ... EXEC (src/server/unit.ts listeners).
+   */
+  beginUnit(): void {
+    this.units.begin();
+  }
+
+  endUnit(): void {
+    this.units.end();
+  }
+
+  /** Redis's OOM state before a command: maxmemory set and eviction cannot get under it. */
+  outOfMemory(): boolean {
+    return this.evictor.maxmemory > 0 && !this.evictor.performEvictions();
+  }
+
+  busyReplyThresholdMs(): number {
+    return this.busyReplyThreshold;
   }
 
   /**
@@ -581,6 +655,9 @@ export class Server implements ServerControl {
   }
 
   private serverCron(): void {
+    // A script past busy-reply-threshold is still one atomic run: no expiry, eviction or
+    // rehash steps under it (Redis serves only I/O then, not its cron).
+    if (this.scripts.timedOut) return;
     this.now = Date.now();
     this.keyspace.setNow(this.now);
     const st = this.stats;

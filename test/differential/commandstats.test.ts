@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 const LINE =
-  /^cmdstat_([a-z|-]+):calls=(\d+),usec=(\d+),usec_per_call=(\d+\.\d\d),rejected_calls=(\d+),failed_calls=(\d+)$/;
+  /^cmdstat_([a-z_|-]+):calls=(\d+),usec=(\d+),usec_per_call=(\d+\.\d\d),rejected_calls=(\d+),failed_calls=(\d+)$/;
 
 /** name -> "calls/rejected/failed", in name order; checks each line's format and average. */
 async function commandstats(c: RespConn): Promise<string> {

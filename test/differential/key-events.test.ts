@@ -19,6 +19,7 @@ import { expireFamily } from "./families/expire.ts";
 import { hashFamily } from "./families/hash.ts";
 import { keysFamily } from "./families/keys.ts";
 import { listFamily } from "./families/list.ts";
+import { scriptingFamily } from "./families/scripting.ts";
 import { setFamily } from "./families/set.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
@@ -79,6 +80,7 @@ test.skipIf(skip)(
   `every write signals the event Redis notifies (N=${N}, seed=${SEED})`,
   async () => {
     const p = new InProc(MODE_RESP2);
+    await p.server.prepare(); // the Lua engine, for the scripting family
     p.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     const ours: string[] = [];
     const observer: KeyObserver = {
@@ -97,6 +99,7 @@ test.skipIf(skip)(
       hashFamily,
       listFamily,
       setFamily,
+      scriptingFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;
@@ -113,6 +116,7 @@ test.skipIf(skip)(
       const name = String(cmd[0]).toLowerCase();
       // Random picks (and the lazy expiry they trigger) differ between the two servers.
       if (name === "randomkey" || name === "scan" || name === "keys") continue;
+      // (the scripting family never wraps those)
       batch.push(cmd);
       p.call(...cmd);
       if (batch.length >= Number(process.env.KEYEV_BATCH ?? 100)) await flush();

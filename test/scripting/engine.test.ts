@@ -47,9 +47,13 @@ describe("conversions", () => {
     });
     expect(run("return 2^62")).toBe("4611686018427387904");
   });
-  test("booleans to a RESP3 client", () => {
+  test("booleans follow the script's protocol (redis.setresp), not the client's, as 7.0", () => {
     const h = new MapHost();
-    expect(run("return {true, false}", [], [], h, { clientResp: 3 })).toEqual([true, false]);
+    expect(run("return {true, false}", [], [], h, { clientResp: 3 })).toEqual([1, null]);
+    expect(run("redis.setresp(3) return {true, false}", [], [], h, { clientResp: 2 })).toEqual([
+      true,
+      false,
+    ]);
   });
   test("reply -> Lua, RESP2 and RESP3", () => {
     const h = new MapHost();
@@ -365,7 +369,7 @@ redis.register_function{function_name='ro', callback=function(keys, args) return
     );
     expect(() =>
       eng.loadLibrary(enc.encode("#!lua name=y\nredis.register_function('a-b', function() end)")),
-    ).toThrow("Function names can only contain");
+    ).toThrow("Library names can only contain");
     const e = eng.fcall("nope", [], [], h);
     expect(e.done && plain(e.reply)).toEqual({ err: "ERR Function not found" });
     expect(run("return redis.register_function('f', function() end)")).toEqual({

@@ -7,6 +7,7 @@ import { hashFamily } from "./hash.ts";
 import { keysFamily } from "./keys.ts";
 import { listFamily } from "./list.ts";
 import { multiFamily } from "./multi.ts";
+import { scriptingFamily } from "./scripting.ts";
 import { setFamily } from "./set.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
@@ -20,4 +21,5 @@ export const families: Family[] = [
   listFamily,
   hashFamily,
   setFamily,
+  scriptingFamily,
 ];
