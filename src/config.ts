@@ -233,6 +233,9 @@ export const OLD_NAMES: Readonly<Record<string, string>> = {
 // Redis options that take several words on one line (besides imds's multi options).
 const MULTI_WORD = new Set(["oom-score-adj-values", "replicaof"]);
 
+// Redis options (taken as Redis describes them) that imds honours.
+const REDIS_APPLIES = new Set(["stream-node-max-bytes", "stream-node-max-entries"]);
+
 function buildTable(): OptionSpec[] {
   const own = new Map(IMDS_OPTIONS.map((o) => [o.name, o]));
   const old = new Map<string, string[]>();
@@ -247,7 +250,7 @@ function buildTable(): OptionSpec[] {
   for (const o of IMDS_OPTIONS) add({ ...o, applies: o.applies ?? true });
   for (const r of REDIS_OPTIONS) {
     if (own.has(r.name)) continue;
-    add({ ...r, applies: false, multi: MULTI_WORD.has(r.name) || undefined });
+    add({ ...r, applies: REDIS_APPLIES.has(r.name), multi: MULTI_WORD.has(r.name) || undefined });
   }
   if (seen.size !== table.length) throw new Error("duplicate option in the config table");
   return table;

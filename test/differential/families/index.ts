@@ -4,7 +4,14 @@
 import type { Family } from "../gen.ts";
 import { expireFamily } from "./expire.ts";
 import { keysFamily } from "./keys.ts";
+import { streamFamily } from "./stream.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
-export const families: Family[] = [stringsFamily, keysFamily, expireFamily, zsetFamily];
+export const families: Family[] = [
+  stringsFamily,
+  keysFamily,
+  expireFamily,
+  zsetFamily,
+  streamFamily,
+];
