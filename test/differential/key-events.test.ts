@@ -17,6 +17,7 @@ import { encodeCommand, parseReply, RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startRedis } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
 import { keysFamily } from "./families/keys.ts";
+import { streamFamily } from "./families/stream.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg } from "./gen.ts";
@@ -91,6 +92,7 @@ test.skipIf(skip)(
       keysFamily,
       expireFamily,
       zsetFamily,
+      streamFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;

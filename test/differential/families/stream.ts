@@ -130,7 +130,7 @@ const gens: CommandGen[] = [
     const out: Arg[] = ["XREAD"];
     if (r.int(2) === 0) out.push("COUNT", count(r));
     if (r.int(15) === 0) out.push(pick(r, ["NOACK", "GROUP", "BLOCK"]), "g1", "c1");
-    if (r.int(20) === 0) out.push("BLOCK", pick(r, ["-1", "x", "9223372036854775807"]));
+    if (r.int(20) === 0) out.push("BLOCK", pick(r, ["-1", "x", "1.5", "-9223372036854775808"])); // never a valid one: Redis would block
     out.push(r.int(15) === 0 ? "streams" : "STREAMS");
     const n = 1 + r.int(2);
     for (let i = 0; i < n; i++) out.push(skey(r, k));
