@@ -72,7 +72,7 @@ describe("event log through ioredis", () => {
     }
     expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => i));
     const rev = await r.xrevrange("events", "+", "-", "COUNT", 2);
-    expect(rev.map((e) => e[0])).toEqual([ids[249], ids[248]]);
+    expect(rev.map((e) => e[0])).toEqual([ids[249]!, ids[248]!]);
     // exact trim to 10, then XREAD from the start
     expect(await r.xtrim("events", "MAXLEN", 10)).toBe(240);
     const read = (await r.xread("COUNT", 5, "STREAMS", "events", "0")) as [
