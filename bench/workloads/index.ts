@@ -3,6 +3,7 @@
 
 import { coreWorkloads } from "./core.ts";
 import { expireWorkloads } from "./expire.ts";
+import { streamWorkloads } from "./stream.ts";
 import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 import { zsetWorkloads } from "./zset.ts";
@@ -14,4 +15,5 @@ export const workloads: Workload[] = [
   ...stringWorkloads,
   ...expireWorkloads,
   ...zsetWorkloads,
+  ...streamWorkloads,
 ];
