@@ -1,12 +1,12 @@
 // Memory per stream entry: imds's Stream vs redis-server 7.0, 1M entries of 2 small fields
 // (XADD s * f1 v<7 digits> f2 w<7 digits>), node limits at Redis's defaults.
 //   bun bench/stream-memory.ts [entries]
-// Starts its own redis-server on a random port (--save "" --appendonly no) and stops it.
+// First the Stream structure alone, then imds and redis-server through the commands (XADD over
+// RESP, INFO used_memory before and after). Starts both servers on random ports and stops them.
 
 import { DEFAULT_NODE_LIMITS, Stream } from "../src/store/stream.ts";
 import { StreamId } from "../src/store/stream-id.ts";
 import { RespConn } from "../test/helpers/resp.ts";
-import { startRedis } from "../test/helpers/servers.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const enc = new TextEncoder();
@@ -40,29 +40,72 @@ console.log(
     `heap delta ${(heap / N).toFixed(1)} B/entry, rss delta ${(rss / N).toFixed(1)} B/entry, ${s.nodeCount} nodes`,
 );
 
-// ---- redis-server ----
-const redis = await startRedis();
-try {
-  const conn = await RespConn.open(redis.port);
-  const used = async () => {
-    const info = String(await conn.call("INFO", "memory"));
-    return Number(/used_memory:(\d+)/.exec(info)![1]);
-  };
-  const before = await used();
-  const BATCH = 10_000;
-  for (let i = 0; i < N; i += BATCH) {
-    const cmds: string[][] = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++) {
-      cmds.push(["XADD", "s", "*", "f1", value("v", j), "f2", value("w", (j * 7) % 1_000_000)]);
+// ---- both servers through the commands: XADD over RESP, used_memory before and after ----
+
+/** Start `cmd` (a server on `port`), connect, and report used_memory per entry after N XADDs. */
+async function viaCommands(label: string, cmd: string[], port: number): Promise<void> {
+  const proc = Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore", cwd: "/tmp" });
+  try {
+    let conn: RespConn | null = null;
+    for (let i = 0; i < 200 && conn === null; i++) {
+      try {
+        conn = await RespConn.open(port);
+        await conn.call("PING");
+      } catch {
+        conn = null;
+        await Bun.sleep(50);
+      }
     }
-    await conn.values(cmds, 60_000);
+    const used = async () => {
+      const info = String(await conn!.call("INFO", "memory"));
+      return Number(/used_memory:(\d+)/.exec(info)![1]);
+    };
+    const before = await used();
+    const BATCH = 10_000;
+    const t = performance.now();
+    for (let i = 0; i < N; i += BATCH) {
+      const cmds: string[][] = [];
+      for (let j = i; j < Math.min(N, i + BATCH); j++) {
+        cmds.push(["XADD", "s", "*", "f1", value("v", j), "f2", value("w", (j * 7) % 1_000_000)]);
+      }
+      await conn!.values(cmds, 60_000);
+    }
+    const loadMs = performance.now() - t;
+    const after = await used();
+    let usage = "";
+    if (label === "redis") {
+      const u = Number(await conn!.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
+      usage = `, MEMORY USAGE ${(u / N).toFixed(1)} B/entry`;
+    }
+    console.log(
+      `${label} (XADD over RESP): used_memory delta ${((after - before) / N).toFixed(1)} B/entry${usage}, load ${loadMs.toFixed(0)} ms`,
+    );
+    conn!.close();
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.exited;
   }
-  const after = await used();
-  const usage = Number(await conn.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
-  console.log(
-    `redis: used_memory delta ${((after - before) / N).toFixed(1)} B/entry, MEMORY USAGE ${(usage / N).toFixed(1)} B/entry`,
-  );
-  conn.close();
-} finally {
-  await redis.stop();
 }
+
+const imdsPort = 20000 + Math.floor(Math.random() * 40000);
+await viaCommands(
+  "imds",
+  ["bun", new URL("../src/main.ts", import.meta.url).pathname, "--port", String(imdsPort)],
+  imdsPort,
+);
+const redisPort = 20000 + Math.floor(Math.random() * 40000);
+await viaCommands(
+  "redis",
+  [
+    "redis-server",
+    "--port",
+    String(redisPort),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ],
+  redisPort,
+);

@@ -96,9 +96,12 @@ async function setup(port: number, w: Workload): Promise<void> {
   if (!w.setup || w.setup.length === 0) return;
   const c = await RespRawConn.open(port);
   try {
-    const replies = await c.call(...w.setup);
-    const bad = replies.find((r) => r.startsWith("-"));
-    if (bad) throw new Error(`setup of ${w.name} failed: ${bad.trim()}`);
+    // In chunks: a spread of 100k+ commands overflows the call stack.
+    for (let i = 0; i < w.setup.length; i += 10_000) {
+      const replies = await c.call(...w.setup.slice(i, i + 10_000));
+      const bad = replies.find((r) => r.startsWith("-"));
+      if (bad) throw new Error(`setup of ${w.name} failed: ${bad.trim()}`);
+    }
   } finally {
     c.close();
   }

@@ -240,11 +240,13 @@ export const OLD_NAMES: Readonly<Record<string, string>> = {
 // Redis options that take several words on one line (besides imds's multi options).
 const MULTI_WORD = new Set(["oom-score-adj-values", "replicaof"]);
 
-/** Redis options taken as Redis defines them that imds honours (the command layer reads them). */
+/** Redis options (taken as Redis describes them) that imds honours: the command layer reads them. */
 const HONOURED_REDIS_OPTIONS = new Set([
   "hash-max-listpack-entries",
   "hash-max-listpack-value",
   "set-max-intset-entries",
+  "stream-node-max-bytes",
+  "stream-node-max-entries",
 ]);
 
 function buildTable(): OptionSpec[] {

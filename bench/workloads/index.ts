@@ -6,6 +6,7 @@ import { expireWorkloads } from "./expire.ts";
 import { hashSetWorkloads } from "./hash-set.ts";
 import { listWorkloads } from "./list.ts";
 import { scriptingWorkloads } from "./scripting.ts";
+import { streamWorkloads } from "./stream.ts";
 import { stringWorkloads } from "./strings.ts";
 import type { Workload } from "./types.ts";
 import { zsetWorkloads } from "./zset.ts";
@@ -20,4 +21,5 @@ export const workloads: Workload[] = [
   ...listWorkloads,
   ...hashSetWorkloads,
   ...scriptingWorkloads,
+  ...streamWorkloads,
 ];

@@ -12,6 +12,7 @@ import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./set.ts";
 import { setOpCommands } from "./set-ops.ts";
+import { streamCommands } from "./stream.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
 import { zsetCommands } from "./zset.ts";
@@ -31,4 +32,5 @@ export function registerAll(table: CommandTable): void {
   table.register(setOpCommands);
   table.register(scriptingCommands);
   table.register(functionCommands);
+  table.register(streamCommands);
 }

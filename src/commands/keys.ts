@@ -13,6 +13,7 @@ import {
   TYPE_HASH,
   TYPE_LIST,
   TYPE_SET,
+  TYPE_STREAM,
   TYPE_STRING,
   TYPE_ZSET,
 } from "../store/table.ts";
@@ -41,6 +42,8 @@ export function typeName(type: number): string {
       return "list";
     case TYPE_SET:
       return "set";
+    case TYPE_STREAM:
+      return "stream";
     default:
       return "none";
   }

@@ -623,7 +623,11 @@ export class Stream {
       break;
     }
     this.removeNodes(0, drop);
-    if (deleted > 0) this.edgeId(true, this.firstId);
+    // Redis 7.0.15 records 0-0 as the first ID of a stream trimmed to empty (as XDEL does).
+    if (deleted > 0) {
+      if (this.length === 0) this.firstId.setMin();
+      else this.edgeId(true, this.firstId);
+    }
     return deleted;
   }
 
@@ -635,9 +639,7 @@ export class Stream {
    * Returns the error text or null.
    */
   setId(id: StreamId, entriesAdded: number, maxDeleted: StreamId | null): string | null {
-    if (compareIds(id, this.maxDeletedId) < 0) {
-      return "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
-    }
+    // Redis 7.0.15 does not compare id with the current max_deleted_entry_id (7.2 does).
     if (this.length > 0) {
       const top = this.edgeId(false, this.tmpA);
       if (compareIds(id, top) < 0) {

@@ -18,6 +18,7 @@ export const TYPE_ZSET = 2;
 export const TYPE_HASH = 3;
 export const TYPE_LIST = 4;
 export const TYPE_SET = 5;
+export const TYPE_STREAM = 6;
 
 const MIN_SLOTS = 16;
 const MIN_ENTRIES = 16;

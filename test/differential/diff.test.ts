@@ -153,6 +153,7 @@ async function runStream(seed: number, n: number): Promise<void> {
   const r = new Prng(seed);
   const stream = commandStream(r);
   const unordered = new Set(families.flatMap((f) => f.unordered ?? []));
+  const normalizers = families.flatMap((f) => (f.normalize ? [f.normalize] : []));
   const history: Arg[][] = [];
   let batch: Arg[][] = [];
   let first = 0;
@@ -169,6 +170,10 @@ async function runStream(seed: number, n: number): Promise<void> {
       if (unordered.has(name)) {
         a = sortedElements(ra[j]!);
         b = sortedElements(rb[j]!);
+      }
+      for (const f of normalizers) {
+        a = f(name, a);
+        b = f(name, b);
       }
       if (a !== b) report(first + j, cmd, a, b, history.slice(0, first + j));
       if (stats) {

@@ -22,4 +22,9 @@ export interface Family {
    * sorts the elements of both replies before comparing. Lowercase names.
    */
   unordered?: string[];
+  /**
+   * Clock-dependent parts of a reply (idle times...) made equal on both sides: called with the
+   * lowercase command name and the raw reply (latin1) of both servers before they are compared.
+   */
+  normalize?: (name: string, reply: string) => string;
 }

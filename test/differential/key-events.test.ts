@@ -21,6 +21,7 @@ import { keysFamily } from "./families/keys.ts";
 import { listFamily } from "./families/list.ts";
 import { scriptingFamily } from "./families/scripting.ts";
 import { setFamily } from "./families/set.ts";
+import { streamFamily } from "./families/stream.ts";
 import { stringsFamily } from "./families/strings.ts";
 import { zsetFamily } from "./families/zset.ts";
 import type { Arg } from "./gen.ts";
@@ -100,6 +101,7 @@ test.skipIf(skip)(
       listFamily,
       setFamily,
       scriptingFamily,
+      streamFamily,
     ]);
     let batch: Arg[][] = [];
     let compared = 0;

@@ -9,6 +9,7 @@ import { listFamily } from "./list.ts";
 import { multiFamily } from "./multi.ts";
 import { scriptingFamily } from "./scripting.ts";
 import { setFamily } from "./set.ts";
+import { streamFamily } from "./stream.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetFamily } from "./zset.ts";
 
@@ -22,4 +23,5 @@ export const families: Family[] = [
   hashFamily,
   setFamily,
   scriptingFamily,
+  streamFamily,
 ];
