@@ -18,6 +18,7 @@ import type { Reply } from "../protocol/reply.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { NotifyClass } from "../store/notify.ts";
 import type { Table } from "../store/table.ts";
+import type { Observability } from "./observe.ts";
 import type { CommandTable } from "./table.ts";
 
 /** Config values data commands read per request, copied from the config when it changes. */
@@ -197,6 +198,8 @@ export interface ServerControl {
   logLine(level: "verbose" | "notice" | "warning", msg: string): void;
   /** DEBUG SET-ACTIVE-EXPIRE. */
   setActiveExpire(on: boolean): void;
+  /** SLOWLOG, LATENCY, MONITOR, MEMORY (src/commands/observe.ts). */
+  readonly observe: Observability;
 }
 
 export class SessionContext extends CommandContext {

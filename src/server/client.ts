@@ -52,6 +52,8 @@ export class Client implements ClientSession {
   lastCommand = "NULL";
   libName = "";
   libVer = "";
+  /** ops2: MONITOR mode (CLIENT LIST flag O; src/server/observe.ts). */
+  monitor = false;
 
   /** Unparsed bytes of a request that spans chunks. */
   private carry: Uint8Array = EMPTY;
@@ -89,7 +91,8 @@ export class Client implements ClientSession {
     let argvMem = 0;
     const a = this.argv;
     for (let i = 0; i < a.count; i++) argvMem += a.len(i);
-    const flags = this.closeAfterFlush ? "c" : "N";
+    // Redis's flag letters in its order: O (monitor) ... c (close after reply); N = none.
+    const flags = `${this.monitor ? "O" : ""}${this.closeAfterFlush ? "c" : ""}` || "N";
     const out = this.out;
     const omem = out.pending;
     const qbuf = this.queryBufferBytes;
@@ -104,7 +107,9 @@ export class Client implements ClientSession {
   }
 
   /** RESET: nothing else is tracked per client yet (transactions and subscriptions will be). */
-  reset(): void {}
+  reset(): void {
+    if (this.monitor) this.server.observe.stopMonitor(this); // ops2: RESET leaves MONITOR
+  }
 
   /** Bytes of input held for this client (carry + paused input). */
   get queryBufferBytes(): number {

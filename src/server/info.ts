@@ -10,6 +10,7 @@
 
 import { arch, platform, release, totalmem } from "node:os";
 import { basename, resolve } from "node:path";
+import type { CommandSpec } from "../commands/table.ts";
 import { bytesToHuman } from "../store/memory.ts";
 import type { Server } from "./server.ts";
 
@@ -134,10 +135,37 @@ defineInfoSection("cpu", "CPU");
 defineInfoSection("modules", "Modules");
 defineInfoSection("commandstats", "Commandstats", false);
 defineInfoSection("errorstats", "Errorstats");
+defineInfoSection("latencystats", "Latencystats", false); // ops2
 defineInfoSection("cluster", "Cluster");
 defineInfoSection("keyspace", "Keyspace");
 
 addInfoFields("commandstats", (s) => s.commands.statLines());
+
+// ops2: latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=.. (latency-tracking yes), from the
+// command histograms (src/commands/histogram.ts); the percentiles are printed as Redis's %f
+// trimmed of trailing zeros.
+addInfoFields("latencystats", (s) => {
+  const st = s.commands.stats;
+  if (!st.tracking) return [];
+  st.endBatch();
+  const h = st.histograms;
+  const pcts = s.observe.percentiles;
+  const out: [string, string][] = [];
+  const add = (spec: CommandSpec) => {
+    if (h.count(spec.statId) === 0) return;
+    const parts = pcts.map((p) => `p${trimDouble(p)}=${h.percentileUs(spec.statId, p).toFixed(3)}`);
+    out.push([`latency_percentiles_usec_${spec.name}`, parts.join(",")]);
+  };
+  for (const spec of s.commands.all) {
+    add(spec);
+    for (const sub of spec.subcommands ?? []) add(sub);
+  }
+  return out;
+});
+
+function trimDouble(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, "");
+}
 
 addInfoFields("server", (s) => {
   const now = Date.now();

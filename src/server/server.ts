@@ -14,7 +14,15 @@ import {
   type SessionContext,
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
-import { CMD_DENYOOM, CMD_NO_AUTH, type CommandSpec, CommandTable } from "../commands/table.ts";
+import {
+  CMD_ADMIN,
+  CMD_DENYOOM,
+  CMD_FAST,
+  CMD_NO_AUTH,
+  CMD_SKIP_MONITOR,
+  type CommandSpec,
+  CommandTable,
+} from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
@@ -26,6 +34,7 @@ import { Client, FRAMING_V1, type SocketData } from "./client.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
+import { Observer } from "./observe.ts"; // ops2: slowlog, latency, monitor, memory
 
 export class ListenError extends Error {}
 
@@ -85,6 +94,8 @@ export class Server implements ServerControl {
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
+  /** ops2: SLOWLOG, LATENCY, MONITOR, MEMORY and the timing rule (src/server/observe.ts). */
+  readonly observe: Observer;
   /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
   metrics: MetricsListener | null = null;
 
@@ -113,6 +124,7 @@ export class Server implements ServerControl {
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
     registerAll(this.commands);
+    this.observe = new Observer(this);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
     config.onChange = () => this.applyConfig();
@@ -151,6 +163,7 @@ export class Server implements ServerControl {
     this.keyspace.lfuDecayTime = c.int("lfu-decay-time");
     const policy = policyFromName(c.get("maxmemory-policy"));
     this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
+    this.observe.configure(c); // ops2
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -229,6 +242,7 @@ export class Server implements ServerControl {
 
   stop(): void {
     this.metrics?.stop(); // ops: metrics
+    this.observe.stop(); // ops2
     this.metrics = null;
     if (this.cron) clearInterval(this.cron);
     this.cron = null;
@@ -259,6 +273,7 @@ export class Server implements ServerControl {
 
   removeClient(c: Client): void {
     this.clients.delete(c.id);
+    if (c.monitor) this.observe.stopMonitor(c); // ops2
   }
 
   /** Run the request in c.argv through the command table; exactly one reply. */
@@ -335,7 +350,11 @@ export class Server implements ServerControl {
     const mark = c.out.pending;
     const replyModeBefore = c.replyMode;
     const errorsBefore = reply.errors;
-    stats.begin();
+    // ops2: the timing rule (docs/COMMANDS.md): a command gets its own clock read only when
+    // SLOWLOG/LATENCY could need its duration; otherwise its batch's shared time.
+    const obs = this.observe;
+    const timed = obs.timeEach || (obs.timeSlow && (spec.flags & CMD_FAST) === 0);
+    stats.begin(timed);
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(ctx);
       else spec.handler(ctx);
@@ -346,7 +365,14 @@ export class Server implements ServerControl {
     const id = spec.statId;
     stats.calls[id]!++;
     if (reply.errors !== errorsBefore) stats.failed[id]!++;
-    stats.record(id);
+    if (timed) {
+      const us = stats.end(id);
+      if (us >= obs.slowUs) obs.slowCommand(c, spec, us);
+    } else stats.record(id);
+    // ops2: MONITOR (one field test when no monitor exists); admin commands are not shown.
+    if (obs.monitors.active && (spec.flags & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0) {
+      obs.monitorFeed(c, spec);
+    }
     if ((replyModeBefore | c.replyMode) !== REPLY_ON) applyReplyMode(c, replyModeBefore, mark);
   }
 
@@ -407,6 +433,7 @@ export class Server implements ServerControl {
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
+    this.observe.cron(this.now); // ops2
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {

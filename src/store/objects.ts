@@ -10,3 +10,10 @@ export const cloneObject = new Map<number, (obj: unknown) => unknown>();
 
 /** OBJECT ENCODING's answer for a key of this type ("listpack", "skiplist", "hashtable"...). */
 export const objectEncoding = new Map<number, (obj: unknown) => string>();
+
+/**
+ * MEMORY USAGE's bytes for the structure object of a key of this type, beyond its row and
+ * block; `samples` is MEMORY USAGE's SAMPLES (0 = all) for types that estimate from a sample.
+ * A type without a hook counts its object's memoryBytes().
+ */
+export const memoryUsageOf = new Map<number, (obj: unknown, samples: number) => number>();
