@@ -287,6 +287,7 @@ export class Client implements ClientSession {
         if (n > 0) {
           out.consumed(n);
           this.server.stats.outputBytes += n;
+          this.server.stats.writesProcessed++;
         }
         if (this.server.outputHardLimit > 0 && out.pending > this.server.outputHardLimit) {
           this.overOutputLimit();

@@ -49,6 +49,9 @@ export class Stats {
   totalCommands = 0;
   inputBytes = 0;
   outputBytes = 0;
+  /** ops2: socket reads and writes (INFO total_reads_processed / total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
   /** Error replies sent (INFO total_error_replies) and per error code (INFO errorstats). */
   errorReplies = 0;
   readonly errorCodes = new Map<string, number>();
@@ -69,6 +72,8 @@ export class Stats {
     this.totalCommands = 0;
     this.inputBytes = 0;
     this.outputBytes = 0;
+    this.readsProcessed = 0;
+    this.writesProcessed = 0;
   }
 }
 
@@ -188,6 +193,7 @@ export class Server implements ServerControl {
               server.now = Date.now();
               server.keyspace.setNow(server.now);
               server.stats.inputBytes += chunk.length;
+              server.stats.readsProcessed++;
               c.onData(chunk);
             },
             drain(socket) {
