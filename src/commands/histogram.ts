@@ -86,7 +86,9 @@ export class CommandHistograms {
     for (let limit = 1024; prev < total; limit *= 2) {
       while (i < BUCKETS && bucketHigh(i) < limit) acc += h[i++]!;
       if (acc > prev) {
-        out.push([Math.floor(limit / 1000), acc]);
+        // Redis's label: hdr's highest equivalent value of the limit (2 significant digits:
+        // 128 sub-buckets per octave), in µs.
+        out.push([Math.floor((limit + limit / 128 - 1) / 1000), acc]);
         prev = acc;
       }
     }

@@ -245,8 +245,8 @@ function memoryDoctor(c: SessionContext): void {
   // Redis's "empty instance" threshold: 5 MB.
   c.reply.verbatim(
     used < 5 * 1024 * 1024
-      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."
-      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.",
+      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n",
   );
 }
 
