@@ -38,13 +38,21 @@ export class CommandHistograms {
 
   /** One call of command `id` that took `us` microseconds. */
   record(id: number, us: number): void {
-    let h = this.hists[id];
-    if (h === undefined) {
-      h = new Float64Array(BUCKETS);
-      this.hists[id] = h;
-    }
-    h[bucketOf(us * 1000)]!++;
+    this.add(id, bucketOf(us * 1000));
+  }
+
+  /** One call of command `id` in bucket `b` (a run's commands share one bucketOf). */
+  add(id: number, b: number): void {
+    const h = this.hists[id];
+    if (h === undefined) this.make(id)[b]!++;
+    else h[b]!++;
     this.totals[id]!++;
+  }
+
+  private make(id: number): Float64Array {
+    const h = new Float64Array(BUCKETS);
+    this.hists[id] = h;
+    return h;
   }
 
   /** Calls recorded for the command (0: no histogram). */

@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { assert } from "../assert.ts";
 import type { SessionContext } from "./context.ts";
-import { CommandHistograms } from "./histogram.ts";
+import { bucketOf, CommandHistograms } from "./histogram.ts";
 
 /** A handler writes exactly one reply. Data families take a CommandContext (a narrower type). */
 export type Handler = (c: SessionContext) => void;
@@ -225,11 +225,13 @@ export class CommandStats {
     const n = this.batchN;
     const total = (now - this.t0) * 1000;
     const each = total / n;
-    const hist = this.tracking ? this.histograms : null;
-    for (let k = 0; k < n; k++) {
-      const id = this.batch[k]!;
-      this.usec[id]! += each;
-      if (hist !== null) hist.record(id, each);
+    const batch = this.batch;
+    const usec = this.usec;
+    for (let k = 0; k < n; k++) usec[batch[k]!]! += each;
+    if (this.tracking) {
+      const hist = this.histograms;
+      const b = bucketOf(each * 1000);
+      for (let k = 0; k < n; k++) hist.add(batch[k]!, b);
     }
     this.batchN = 0;
     this.t0 = now;

@@ -21,8 +21,6 @@ import { SlowLog } from "./slowlog.ts";
 export const TIME_EACH_BELOW_US = 1000;
 /** While any threshold is on, an untimed run is closed after this many commands. */
 export const RUN_CAP = 64;
-/** After a run of fast commands reached the threshold, time every command for this long. */
-export const TIME_EACH_AFTER_SLOW_RUN_MS = 10_000;
 /** Hash index bytes per key: 8 B slots (hash + entry id), at most half full (docs/STORE.md). */
 const INDEX_BYTES_PER_KEY = 16;
 
@@ -30,20 +28,27 @@ export class Observer implements Observability {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly monitors = new Monitors();
-  /** Time every command on its own (threshold under TIME_EACH_BELOW_US, or after a slow run). */
+  /** Time every command on its own (the threshold is under TIME_EACH_BELOW_US). */
   timeEach = false;
   /** Time the commands not flagged `fast` on their own (a threshold is on). */
   timeSlow = false;
+  /**
+   * The server's per-command test, one AND and one compare: a command is timed on its own iff
+   * (flags & timedMask) === timedWant. Nothing timed: 0/1; every command: 0/0; the commands
+   * not flagged fast: CMD_FAST/0.
+   */
+  timedMask = 0;
+  timedWant = 1;
   /** The smallest threshold in µs (Infinity: none): a timed command at or over it is looked at. */
   slowUs = Number.POSITIVE_INFINITY;
-  private timeEachUntil = 0;
-  private baseTimeEach = false;
+  /** Runs of fast commands that reached the threshold (their commands are not in SLOWLOG). */
+  slowRuns = 0;
   /** latency-tracking-info-percentiles. */
   percentiles: number[] = [50, 99, 99.9];
   private readonly sinks = new Map<number, MonitorSink>();
 
   constructor(private readonly server: Server) {
-    server.commands.stats.onSlowRun = (us, n) => this.slowRun(us, n);
+    server.commands.stats.onSlowRun = (us) => this.slowRun(us);
   }
 
   /** Read the options (Server.applyConfig). */
@@ -63,15 +68,11 @@ export class Observer implements Observability {
       this.latency.thresholdMs > 0 ? this.latency.thresholdMs * 1000 : Number.POSITIVE_INFINITY;
     this.slowUs = Math.min(slow, lat);
     this.timeSlow = this.slowUs !== Number.POSITIVE_INFINITY;
-    this.baseTimeEach = this.slowUs < TIME_EACH_BELOW_US;
-    this.timeEach = this.baseTimeEach || (this.timeSlow && Date.now() < this.timeEachUntil);
+    this.timeEach = this.slowUs < TIME_EACH_BELOW_US;
+    this.timedMask = this.timeSlow && !this.timeEach ? CMD_FAST : 0;
+    this.timedWant = this.timeSlow ? 0 : 1;
     stats.slowRunUs = this.timeSlow ? this.slowUs : Number.POSITIVE_INFINITY;
     stats.runCap = this.timeSlow ? RUN_CAP : BATCH_IDS;
-  }
-
-  /** Server cron: end the temporary time-each period. */
-  cron(now: number): void {
-    if (this.timeEach && !this.baseTimeEach && now >= this.timeEachUntil) this.timeEach = false;
   }
 
   stop(): void {
@@ -88,13 +89,14 @@ export class Observer implements Observability {
     sl.push(argv, us, c.addr, c.name, (i) => isRedacted(spec.name, argv, i));
   }
 
-  /** A run of untimed (fast) commands reached the smallest threshold (docs: "Timing rule"). */
-  private slowRun(us: number, commands: number): void {
+  /**
+   * A run of untimed (fast) commands reached the smallest threshold (docs: "Timing rule"): its
+   * time goes to LATENCY's "fast-command" (exact for a run of one command, else an upper bound
+   * for its slowest); SLOWLOG cannot name the command (its arguments are gone).
+   */
+  private slowRun(us: number): void {
     this.latency.addIfNeeded("fast-command", Math.floor(us / 1000));
-    if (commands > 0 && this.timeSlow) {
-      this.timeEach = true;
-      this.timeEachUntil = Date.now() + TIME_EACH_AFTER_SLOW_RUN_MS;
-    }
+    this.slowRuns++;
   }
 
   /** Feed an executed command to the monitors (the server checks monitors.active first). */

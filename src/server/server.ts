@@ -17,7 +17,6 @@ import { registerAll } from "../commands/index.ts";
 import {
   CMD_ADMIN,
   CMD_DENYOOM,
-  CMD_FAST,
   CMD_NO_AUTH,
   CMD_SKIP_MONITOR,
   type CommandSpec,
@@ -359,7 +358,7 @@ export class Server implements ServerControl {
     // ops2: the timing rule (docs/COMMANDS.md): a command gets its own clock read only when
     // SLOWLOG/LATENCY could need its duration; otherwise its batch's shared time.
     const obs = this.observe;
-    const timed = obs.timeEach || (obs.timeSlow && (spec.flags & CMD_FAST) === 0);
+    const timed = (spec.flags & obs.timedMask) === obs.timedWant;
     stats.begin(timed);
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(ctx);
@@ -439,7 +438,6 @@ export class Server implements ServerControl {
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
-    this.observe.cron(this.now); // ops2
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {
