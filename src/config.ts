@@ -179,6 +179,39 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   // imds: Prometheus metrics (src/server/metrics.ts); 0 = off.
   { name: "metrics-port", kind: "int", default: "0", min: 0, max: 65535, mutable: false },
   { name: "metrics-bind", kind: "string", default: "127.0.0.1", mutable: false },
+  // ops2: SLOWLOG, LATENCY, INFO latencystats (src/server/observe.ts, docs/COMMANDS.md).
+  {
+    name: "slowlog-log-slower-than",
+    kind: "int",
+    default: "10000",
+    mutable: true,
+    min: -1,
+    max: 9007199254740991,
+  },
+  {
+    name: "slowlog-max-len",
+    kind: "int",
+    default: "128",
+    mutable: true,
+    min: 0,
+    max: 9007199254740991,
+  },
+  {
+    name: "latency-monitor-threshold",
+    kind: "int",
+    default: "0",
+    mutable: true,
+    min: 0,
+    max: 9007199254740991,
+  },
+  { name: "latency-tracking", kind: "bool", default: "yes", mutable: true },
+  {
+    name: "latency-tracking-info-percentiles",
+    kind: "special",
+    default: "50 99 99.9",
+    mutable: true,
+    multi: true,
+  },
 
   // ---- read by coming families and persistence: Redis's defaults, no effect yet ----
   {
@@ -203,14 +236,6 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
     kind: "special",
     default: "",
     mutable: true,
-  },
-  {
-    name: "latency-tracking-info-percentiles",
-    kind: "special",
-    default: "50 99 99.9",
-    mutable: true,
-    multi: true,
-    applies: false,
   },
 ];
 

@@ -19,6 +19,7 @@ import type { ScriptRunner } from "../scripting/runner.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { NotifyClass } from "../store/notify.ts";
 import type { Table } from "../store/table.ts";
+import type { Observability } from "./observe.ts";
 import type { CommandTable } from "./table.ts";
 
 /** Config values data commands read per request, copied from the config when it changes. */
@@ -258,6 +259,8 @@ export interface ServerControl {
   unblockClient(id: number, withError: boolean): boolean;
   /** Scripting: the engine, the running script, SCRIPT/FUNCTION KILL (src/scripting/runner.ts). */
   readonly scripts: ScriptRunner;
+  /** SLOWLOG, LATENCY, MONITOR, MEMORY (src/commands/observe.ts). */
+  readonly observe: Observability;
 }
 
 export class SessionContext extends CommandContext {

@@ -8,6 +8,7 @@ import { hashCommands } from "./hash.ts";
 import { hashScanCommands } from "./hash-scan.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./list.ts";
+import { observeCommands } from "./observe.ts";
 import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./set.ts";
@@ -33,4 +34,5 @@ export function registerAll(table: CommandTable): void {
   table.register(scriptingCommands);
   table.register(functionCommands);
   table.register(streamCommands);
+  table.register(observeCommands);
 }

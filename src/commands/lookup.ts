@@ -52,3 +52,9 @@ export function lookupWriteIn(c: CommandContext, db: number, i: number): number 
   const a = c.argv;
   return c.keyspace.lookupWrite(db, a.buf, a.off(i), a.len(i));
 }
+
+/** dbFind as MEMORY USAGE uses it: no statistics, no touch (lazy expiry still applies). */
+export function lookupPeek(c: CommandContext, i: number): number {
+  const a = c.argv;
+  return c.keyspace.lookupNoTouch(c.db, a.buf, a.off(i), a.len(i));
+}

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { assert } from "../assert.ts";
 import type { SessionContext } from "./context.ts";
+import { bucketOf, CommandHistograms } from "./histogram.ts";
 
 /** A handler writes exactly one reply. Data families take a CommandContext (a narrower type). */
 export type Handler = (c: SessionContext) => void;
@@ -51,6 +52,8 @@ export const CMD_BLOCKING = flagBit("blocking");
 export const CMD_LOADING = flagBit("loading");
 export const CMD_STALE = flagBit("stale");
 export const CMD_FAST = flagBit("fast");
+export const CMD_SKIP_MONITOR = flagBit("skip_monitor");
+export const CMD_SKIP_SLOWLOG = flagBit("skip_slowlog");
 export const CMD_NO_AUTH = flagBit("no_auth");
 export const CMD_MAY_REPLICATE = flagBit("may_replicate");
 export const CMD_NO_MANDATORY_KEYS = flagBit("no_mandatory_keys");
@@ -147,47 +150,93 @@ export function cmd(name: string, handler: Handler, extra: Partial<CommandDef> =
 
 const MAX_STAT_IDS = 1024;
 /** Commands of one read batch whose time is not yet shared out (more flush early). */
-const BATCH_IDS = 4096;
+export const BATCH_IDS = 4096;
 
 /**
  * INFO commandstats counters of one command table, a column per figure indexed by
  * CommandSpec.statId: calls, usec, rejected_calls (refused before running: arity, NOAUTH, OOM)
- * and failed_calls (ran and replied at least one error), as Redis 7.0.
+ * and failed_calls (ran and replied at least one error), as Redis 7.0; and the per-command
+ * latency histograms (latency-tracking) fed from the same durations.
  *
- * usec: reading the clock around every command costs ~75 ns, about 10% of a pipelined GET, so
- * the clock is read once per batch of commands (one read callback, docs/COMMANDS.md), and the
- * batch's time (decoding and reply encoding included) is shared out evenly among its commands.
- * Without pipelining a batch is one command, so the figure is that command's own time.
+ * usec: reading the clock around every command costs ~40-80 ns, about 10% of a pipelined GET,
+ * so by default the clock is read once per batch of commands (one read callback,
+ * docs/COMMANDS.md), and the batch's time (decoding and reply encoding included) is shared out
+ * evenly among its commands. Without pipelining a batch is one command, so the figure is that
+ * command's own time. A command the server asks to time on its own (`begin(true)`, for SLOWLOG
+ * and LATENCY: docs/COMMANDS.md "Timing rule") gets its exact duration instead: the clock read
+ * after it ends its time and starts the next one's, so a run of timed commands costs one read
+ * per command.
  */
 export class CommandStats {
   readonly calls = new Float64Array(MAX_STAT_IDS);
   readonly usec = new Float64Array(MAX_STAT_IDS);
   readonly rejected = new Float64Array(MAX_STAT_IDS);
   readonly failed = new Float64Array(MAX_STAT_IDS);
+  readonly histograms = new CommandHistograms(MAX_STAT_IDS);
+  /** latency-tracking: feed the histograms. */
+  tracking = true;
+  /**
+   * A run of untimed commands that took at least this long (µs) is reported to onSlowRun
+   * (LATENCY "fast-command"; the server's timing rule). Infinity: never.
+   */
+  slowRunUs = Number.POSITIVE_INFINITY;
+  onSlowRun: ((us: number, commands: number) => void) | null = null;
+  /** Most untimed commands per run (a clock read closes it): BATCH_IDS, less while observing. */
+  runCap = BATCH_IDS;
+  /** Untimed commands since the last clock read, waiting for their share of the time. */
   private readonly batch = new Int32Array(BATCH_IDS);
   private batchN = 0;
-  private batchT0 = 0;
+  /** The last clock read (performance.now() ms); valid while `open` (inside a read batch). */
+  private t0 = 0;
+  private open = false;
 
-  /** Before a command runs: start the clock if this is the batch's first command. */
-  begin(): void {
-    if (this.batchN === 0) this.batchT0 = performance.now();
+  /** Before a command runs; `timed`: it wants its own duration from end(). */
+  begin(timed: boolean): void {
+    if (!this.open) {
+      this.t0 = performance.now();
+      this.open = true;
+    } else if (timed && this.batchN > 0) this.closeRun(performance.now());
   }
 
-  /** After command `id` ran (calls and failed_calls are counted by the caller). */
+  /** After untimed command `id` ran (calls and failed_calls are counted by the caller). */
   record(id: number): void {
     this.batch[this.batchN++] = id;
-    if (this.batchN === BATCH_IDS) this.endBatch();
+    if (this.batchN >= this.runCap) this.closeRun(performance.now());
   }
 
-  /** Share the batch's time out among its commands (end of a read callback; before INFO). */
-  endBatch(): void {
-    const n = this.batchN;
-    if (n === 0) return;
+  /** After timed command `id` ran: its duration in µs, counted in usec and its histogram. */
+  end(id: number): number {
     const now = performance.now();
-    const each = ((now - this.batchT0) * 1000) / n;
-    for (let k = 0; k < n; k++) this.usec[this.batch[k]!]! += each;
+    const us = (now - this.t0) * 1000;
+    this.t0 = now;
+    this.usec[id]! += us;
+    if (this.tracking) this.histograms.record(id, us);
+    return us;
+  }
+
+  /** End of a read callback (and before INFO): share the pending time out. */
+  endBatch(): void {
+    if (!this.open) return;
+    this.open = false;
+    if (this.batchN > 0) this.closeRun(performance.now());
+  }
+
+  /** Share the time since t0 out among the untimed commands of the run. */
+  private closeRun(now: number): void {
+    const n = this.batchN;
+    const total = (now - this.t0) * 1000;
+    const each = total / n;
+    const batch = this.batch;
+    const usec = this.usec;
+    for (let k = 0; k < n; k++) usec[batch[k]!]! += each;
+    if (this.tracking) {
+      const hist = this.histograms;
+      const b = bucketOf(each * 1000);
+      for (let k = 0; k < n; k++) hist.add(batch[k]!, b);
+    }
     this.batchN = 0;
-    this.batchT0 = now;
+    this.t0 = now;
+    if (total >= this.slowRunUs) this.onSlowRun?.(total, n);
   }
 
   reset(): void {
@@ -195,8 +244,9 @@ export class CommandStats {
     this.usec.fill(0);
     this.rejected.fill(0);
     this.failed.fill(0);
+    this.histograms.reset();
     this.batchN = 0;
-    this.batchT0 = performance.now();
+    this.open = false;
   }
 }
 

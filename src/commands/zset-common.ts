@@ -4,7 +4,7 @@
 import { parseInt64Big } from "../protocol/number.ts";
 import { MODE_RESP3, MODE_V1_TYPED, type Reply } from "../protocol/reply.ts";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../store/notify.ts";
-import { cloneObject, objectEncoding } from "../store/objects.ts";
+import { cloneObject, memoryUsageOf, objectEncoding } from "../store/objects.ts";
 import { TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
 import type { CommandContext } from "./context.ts";
@@ -34,6 +34,7 @@ export {
 // COPY and OBJECT ENCODING reach sorted sets through these hooks.
 cloneObject.set(TYPE_ZSET, (z) => (z as ZSet).clone());
 objectEncoding.set(TYPE_ZSET, (z) => (z as ZSet).encoding);
+memoryUsageOf.set(TYPE_ZSET, (z) => (z as ZSet).memoryBytes());
 
 /**
  * The sorted set at argument i: the ZSet, null when the key is missing, or undefined when the

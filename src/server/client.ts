@@ -58,6 +58,8 @@ export class Client implements ClientSession {
   aofHeld = false;
   libName = "";
   libVer = "";
+  /** ops2: MONITOR mode (CLIENT LIST flag O; src/server/observe.ts). */
+  monitor = false;
 
   /** Unparsed bytes of a request that spans chunks. */
   private carry: Uint8Array = EMPTY;
@@ -104,10 +106,12 @@ export class Client implements ClientSession {
     let argvMem = 0;
     const a = this.argv;
     for (let i = 0; i < a.count; i++) argvMem += a.len(i);
+    // Redis's flag letters in its order (getClientInfoString); N = none.
     let flags = "";
-    if (this.blockedOn !== null) flags += "b";
+    if (this.monitor) flags += "O";
     if (this.subs.total > 0) flags += "P";
     if (this.tx.active) flags += "x";
+    if (this.blockedOn !== null) flags += "b";
     if (this.tx.dirtyCas) flags += "d";
     if (this.closeAfterFlush) flags += "c";
     if (this.noEvict) flags += "e";
@@ -135,6 +139,7 @@ export class Client implements ClientSession {
 
   /** RESET (Redis's clearClientConnectionState): no transaction, WATCH or subscription left. */
   reset(): void {
+    if (this.monitor) this.server.observe.stopMonitor(this); // ops2: RESET leaves MONITOR
     discardTransaction(this);
     this.server.pubsub.removeClient(this);
   }
@@ -361,6 +366,7 @@ export class Client implements ClientSession {
         if (n > 0) {
           out.consumed(n);
           this.server.stats.outputBytes += n;
+          this.server.stats.writesProcessed++;
         }
         if (this.outputOverLimit()) {
           this.overOutputLimit();

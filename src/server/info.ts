@@ -10,6 +10,7 @@
 
 import { arch, platform, release, totalmem } from "node:os";
 import { basename, resolve } from "node:path";
+import type { CommandSpec } from "../commands/table.ts";
 import { bytesToHuman } from "../store/memory.ts";
 import type { Server } from "./server.ts";
 
@@ -134,10 +135,37 @@ defineInfoSection("cpu", "CPU");
 defineInfoSection("modules", "Modules");
 defineInfoSection("commandstats", "Commandstats", false);
 defineInfoSection("errorstats", "Errorstats");
+defineInfoSection("latencystats", "Latencystats", false); // ops2
 defineInfoSection("cluster", "Cluster");
 defineInfoSection("keyspace", "Keyspace");
 
 addInfoFields("commandstats", (s) => s.commands.statLines());
+
+// ops2: latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=.. (latency-tracking yes), from the
+// command histograms (src/commands/histogram.ts); the percentiles are printed as Redis's %f
+// trimmed of trailing zeros.
+addInfoFields("latencystats", (s) => {
+  const st = s.commands.stats;
+  if (!st.tracking) return [];
+  st.endBatch();
+  const h = st.histograms;
+  const pcts = s.observe.percentiles;
+  const out: [string, string][] = [];
+  const add = (spec: CommandSpec) => {
+    if (h.count(spec.statId) === 0) return;
+    const parts = pcts.map((p) => `p${trimDouble(p)}=${h.percentileUs(spec.statId, p).toFixed(3)}`);
+    out.push([`latency_percentiles_usec_${spec.name}`, parts.join(",")]);
+  };
+  for (const spec of s.commands.all) {
+    add(spec);
+    for (const sub of spec.subcommands ?? []) add(sub);
+  }
+  return out;
+});
+
+function trimDouble(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, "");
+}
 
 addInfoFields("server", (s) => {
   const now = Date.now();
@@ -199,6 +227,7 @@ addInfoFields("memory", (s) => {
   const peak = s.usedMemoryPeak;
   const rss = process.memoryUsage.rss();
   const maxmemory = s.config.int("maxmemory");
+  const held = s.keyspace.heldBytes() + s.evictor.otherBytes;
   return [
     ["used_memory", used],
     ["used_memory_human", bytesToHuman(used)],
@@ -208,23 +237,89 @@ addInfoFields("memory", (s) => {
     ["used_memory_peak_human", bytesToHuman(peak)],
     ["used_memory_peak_perc", `${((used / Math.max(1, peak)) * 100).toFixed(2)}%`],
     ["used_memory_overhead", overhead],
+    ["used_memory_startup", 0],
     ["used_memory_dataset", dataset],
     ["used_memory_dataset_perc", `${((dataset / Math.max(1, used)) * 100).toFixed(2)}%`],
+    // ops2: Redis 7.0's allocator figures, from the store's arena (held = from the OS).
+    ["allocator_allocated", used],
+    ["allocator_active", held],
+    ["allocator_resident", held],
     ["total_system_memory", totalmem()],
     ["total_system_memory_human", bytesToHuman(totalmem())],
+    // Scripting refines these (its own addInfoFields); placeholders keep Redis's order.
+    ["used_memory_lua", 0],
+    ["used_memory_vm_eval", 0],
+    ["used_memory_lua_human", "0B"],
+    ["used_memory_scripts_eval", 0],
+    ["number_of_cached_scripts", 0],
+    ["number_of_functions", 0],
+    ["number_of_libraries", 0],
+    ["used_memory_vm_functions", 0],
+    ["used_memory_vm_total", 0],
+    ["used_memory_vm_total_human", "0B"],
+    ["used_memory_functions", 0],
+    ["used_memory_scripts", 0],
+    ["used_memory_scripts_human", "0B"],
     ["maxmemory", maxmemory],
     ["maxmemory_human", bytesToHuman(maxmemory)],
     ["maxmemory_policy", s.config.get("maxmemory-policy")],
+    ["allocator_frag_ratio", (held / Math.max(1, used)).toFixed(2)],
+    ["allocator_frag_bytes", held - used],
+    ["allocator_rss_ratio", (rss / Math.max(1, held)).toFixed(2)],
+    ["allocator_rss_bytes", rss - held],
+    ["rss_overhead_ratio", "1.00"],
+    ["rss_overhead_bytes", 0],
     // Store memory held from the OS over memory in use (docs/STORE.md, "Compaction"); RSS over
     // used would mostly measure the runtime's fixed ~40 MB.
-    [
-      "mem_fragmentation_ratio",
-      ((s.keyspace.heldBytes() + s.evictor.otherBytes) / Math.max(1, used)).toFixed(2),
-    ],
+    ["mem_fragmentation_ratio", (held / Math.max(1, used)).toFixed(2)],
+    ["mem_fragmentation_bytes", held - used],
+    ["mem_not_counted_for_evict", 0],
+    ["mem_replication_backlog", 0],
+    ["mem_total_replication_buffers", 0],
+    ["mem_clients_slaves", 0],
+    ["mem_clients_normal", overhead],
+    ["mem_cluster_links", 0],
+    ["mem_aof_buffer", 0],
     ["mem_allocator", "imds-arena"],
-    ...scriptingMemory(s),
+    ["active_defrag_running", 0],
+    ["lazyfree_pending_objects", 0],
+    ["lazyfreed_objects", 0],
   ];
 });
+
+// Persistence refines these (its own addInfoFields); every Redis 7.0 field is here in order.
+addInfoFields("persistence", (s) => [
+  ["loading", 0],
+  ["async_loading", 0],
+  ["current_cow_peak", 0],
+  ["current_cow_size", 0],
+  ["current_cow_size_age", 0],
+  ["current_fork_perc", "0.00"],
+  ["current_save_keys_processed", 0],
+  ["current_save_keys_total", 0],
+  ["rdb_changes_since_last_save", 0],
+  ["rdb_bgsave_in_progress", 0],
+  ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
+  ["rdb_last_bgsave_status", "ok"],
+  ["rdb_last_bgsave_time_sec", -1],
+  ["rdb_current_bgsave_time_sec", -1],
+  ["rdb_saves", 0],
+  ["rdb_last_cow_size", 0],
+  ["rdb_last_load_keys_expired", 0],
+  ["rdb_last_load_keys_loaded", 0],
+  ["aof_enabled", s.config.bool("appendonly") ? 1 : 0],
+  ["aof_rewrite_in_progress", 0],
+  ["aof_rewrite_scheduled", 0],
+  ["aof_last_rewrite_time_sec", -1],
+  ["aof_current_rewrite_time_sec", -1],
+  ["aof_last_bgrewrite_status", "ok"],
+  ["aof_rewrites", 0],
+  ["aof_rewrites_consecutive_failures", 0],
+  ["aof_last_write_status", "ok"],
+  ["aof_last_cow_size", 0],
+  ["module_fork_in_progress", 0],
+  ["module_fork_last_cow_size", 0],
+]);
 
 // Redis 7.0's persistence fields, in its order; the AOF's from src/persistence/aof.ts.
 addInfoFields("persistence", (s) => {
@@ -312,6 +407,8 @@ function scriptingMemory(s: Server): [string, string | number][] {
   ];
 }
 
+addInfoFields("memory", (s) => scriptingMemory(s));
+
 addInfoFields("stats", (s) => {
   const st = s.stats;
   return [
@@ -320,21 +417,51 @@ addInfoFields("stats", (s) => {
     ["instantaneous_ops_per_sec", Math.round(s.rates.mean(s.rates.ops))],
     ["total_net_input_bytes", st.inputBytes],
     ["total_net_output_bytes", st.outputBytes],
+    ["total_net_repl_input_bytes", 0],
+    ["total_net_repl_output_bytes", 0],
     ["instantaneous_input_kbps", (s.rates.mean(s.rates.input) / 1024).toFixed(2)],
     ["instantaneous_output_kbps", (s.rates.mean(s.rates.output) / 1024).toFixed(2)],
+    ["instantaneous_input_repl_kbps", "0.00"],
+    ["instantaneous_output_repl_kbps", "0.00"],
     ["rejected_connections", st.rejectedConnections],
+    ["sync_full", 0],
+    ["sync_partial_ok", 0],
+    ["sync_partial_err", 0],
     ["expired_keys", s.keyspace.expiredKeys],
     ["expired_stale_perc", s.expiry.stalePerc.toFixed(2)],
     ["expired_time_cap_reached_count", s.expiry.timeCapReached],
     ["expire_cycle_cpu_milliseconds", Math.round(s.expiry.cpuMs)],
     ["evicted_keys", s.evictor.evictedKeys],
+    ["evicted_clients", 0],
+    ["total_eviction_exceeded_time", 0],
+    ["current_eviction_exceeded_time", 0],
     ["keyspace_hits", s.keyspace.hits],
     ["keyspace_misses", s.keyspace.misses],
     ["pubsub_channels", s.pubsub.channels.size],
     ["pubsub_patterns", s.pubsub.patterns.size],
     ["pubsubshard_channels", s.pubsub.shard.size],
+    ["latest_fork_usec", 0],
     ["total_forks", 0],
+    ["migrate_cached_sockets", 0],
+    ["slave_expires_tracked_keys", 0],
+    ["active_defrag_hits", 0],
+    ["active_defrag_misses", 0],
+    ["active_defrag_key_hits", 0],
+    ["active_defrag_key_misses", 0],
+    ["total_active_defrag_time", 0],
+    ["current_active_defrag_time", 0],
+    ["tracking_total_keys", 0],
+    ["tracking_total_items", 0],
+    ["tracking_total_prefixes", 0],
+    ["unexpected_error_replies", 0],
     ["total_error_replies", st.errorReplies],
+    ["dump_payload_sanitizations", 0],
+    ["total_reads_processed", st.readsProcessed],
+    ["total_writes_processed", st.writesProcessed],
+    ["io_threaded_reads_processed", 0],
+    ["io_threaded_writes_processed", 0],
+    ["reply_buffer_shrinks", 0],
+    ["reply_buffer_expands", 0],
   ];
 });
 

@@ -1,4 +1,5 @@
-// Redis-style log lines: "pid:M 25 Nov 2026 12:00:00.000 * message".
+// Redis-style log lines: "pid:M 02 Dec 2026 06:40:00.123 * message" (local time, as Redis's
+// strftime "%d %b %Y %H:%M:%S." + milliseconds).
 // Levels as redis.conf's loglevel: debug < verbose < notice < warning.
 
 import { appendFileSync } from "node:fs";
@@ -20,7 +21,7 @@ export class Log {
     if (level < this.level) return;
     const d = new Date();
     const two = (n: number) => String(n).padStart(2, "0");
-    const stamp = `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+    const stamp = `${two(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
     const line = `${process.pid}:M ${stamp} ${MARKS[level]} ${msg}\n`;
     if (this.file) appendFileSync(this.file, line);
     else process.stdout.write(line);

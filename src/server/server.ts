@@ -15,10 +15,12 @@ import {
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
 import {
+  CMD_ADMIN,
   CMD_ALLOW_BUSY,
   CMD_DENYOOM,
   CMD_NO_AUTH,
   CMD_NO_MULTI,
+  CMD_SKIP_MONITOR,
   CMD_WRITE,
   type CommandSpec,
   CommandTable,
@@ -45,6 +47,7 @@ import {
   WatchRegistry,
 } from "./multi.ts"; // txpubsub
 import { KeyspaceNotifier } from "./notify.ts"; // txpubsub
+import { Observer } from "./observe.ts"; // ops2: slowlog, latency, monitor, memory
 import { PubSub, pubsubCommands } from "./pubsub.ts"; // txpubsub
 import { Units } from "./unit.ts"; // txpubsub
 
@@ -61,6 +64,9 @@ export class Stats {
   totalCommands = 0;
   inputBytes = 0;
   outputBytes = 0;
+  /** ops2: socket reads and writes (INFO total_reads_processed / total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
   /** Error replies sent (INFO total_error_replies) and per error code (INFO errorstats). */
   errorReplies = 0;
   readonly errorCodes = new Map<string, number>();
@@ -81,6 +87,8 @@ export class Stats {
     this.totalCommands = 0;
     this.inputBytes = 0;
     this.outputBytes = 0;
+    this.readsProcessed = 0;
+    this.writesProcessed = 0;
   }
 }
 
@@ -129,6 +137,8 @@ export class Server implements ServerControl, ScriptDispatch {
   /** busy-reply-threshold (lua-time-limit), ms. */
   busyReplyThreshold = 5000;
   /** What SHUTDOWN does after stopping (main.ts exits the process). */
+  /** ops2: SLOWLOG, LATENCY, MONITOR, MEMORY and the timing rule (src/server/observe.ts). */
+  readonly observe: Observer;
   /** ops: the Prometheus /metrics listener (metrics-port > 0), src/server/metrics.ts. */
   metrics: MetricsListener | null = null;
   // ---- txpubsub: transactions, pub/sub, keyspace notifications ----
@@ -189,6 +199,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.notifier = new KeyspaceNotifier(this.keyspace, this.pubsub);
     this.pubsub.now = () => this.now;
     this.pubsub.logWarn = (msg) => this.log.warn(msg);
+    this.observe = new Observer(this);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
     config.onChange = () => this.applyConfig();
@@ -236,6 +247,7 @@ export class Server implements ServerControl, ScriptDispatch {
     const policy = policyFromName(c.get("maxmemory-policy"));
     this.evictor.configure(c.int("maxmemory"), policy, c.int("maxmemory-samples"));
     this.aof.applyConfig(); // aof: appendfsync; CONFIG SET appendonly yes/no (may throw)
+    this.observe.configure(c); // ops2
   }
 
   /** What must be ready before serving: the Lua engine (a wasm module, ~50 ms). */
@@ -270,6 +282,7 @@ export class Server implements ServerControl, ScriptDispatch {
                 server.keyspace.setNow(server.now);
               }
               server.stats.inputBytes += chunk.length;
+              server.stats.readsProcessed++;
               c.onData(chunk);
             },
             drain(socket) {
@@ -325,6 +338,7 @@ export class Server implements ServerControl, ScriptDispatch {
   stop(): void {
     this.aof.close(); // aof: write + fsync what is pending
     this.metrics?.stop(); // ops: metrics
+    this.observe.stop(); // ops2
     this.metrics = null;
     if (this.cron) clearInterval(this.cron);
     this.cron = null;
@@ -358,6 +372,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.clients.delete(c.id);
     this.watches.unwatchAll(c.tx); // txpubsub: its WATCHes and subscriptions go with it
     this.pubsub.removeClient(c);
+    if (c.monitor) this.observe.stopMonitor(c); // ops2
   }
 
   /** Run the request in c.argv through the command table; exactly one reply. */
@@ -538,7 +553,11 @@ export class Server implements ServerControl, ScriptDispatch {
     this.callErrorBase = reply.errors;
     const aof = this.aof; // aof: a command that changed data is fed after it ran
     const dirtyBefore = aof.on ? aof.commandDirty() : 0;
-    stats.begin();
+    // ops2: the timing rule (docs/COMMANDS.md): a command gets its own clock read only when
+    // SLOWLOG/LATENCY could need its duration; otherwise its batch's shared time.
+    const obs = this.observe;
+    const timed = (spec.flags & obs.timedMask) === obs.timedWant;
+    stats.begin(timed);
     try {
       if (legacy && spec.v1Handler !== undefined) spec.v1Handler(ctx);
       else spec.handler(ctx);
@@ -555,7 +574,14 @@ export class Server implements ServerControl, ScriptDispatch {
     // is not failed because a queued command failed.
     if (reply.errors > this.callErrorBase) stats.failed[id]!++;
     this.callErrorBase = reply.errors;
-    stats.record(id);
+    if (timed) {
+      const us = stats.end(id);
+      if (us >= obs.slowUs) obs.slowCommand(c, spec, us);
+    } else stats.record(id);
+    // ops2: MONITOR (one field test when no monitor exists); admin commands are not shown.
+    if (obs.monitors.active && (spec.flags & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0) {
+      obs.monitorFeed(c, spec);
+    }
     if ((replyModeBefore | c.replyMode) !== REPLY_ON) applyReplyMode(c, replyModeBefore, mark);
   }
 

@@ -40,3 +40,9 @@ export const rewriteObject = new Map<
     w: RewriteSink,
   ) => void
 >();
+/**
+ * MEMORY USAGE's bytes for the structure object of a key of this type, beyond its row and
+ * block; `samples` is MEMORY USAGE's SAMPLES (0 = all) for types that estimate from a sample.
+ * A type without a hook counts its object's memoryBytes().
+ */
+export const memoryUsageOf = new Map<number, (obj: unknown, samples: number) => number>();
