@@ -197,6 +197,16 @@ export interface ServerControl {
   logLine(level: "verbose" | "notice" | "warning", msg: string): void;
   /** DEBUG SET-ACTIVE-EXPIRE. */
   setActiveExpire(on: boolean): void;
+  /** SAVE: null, or the error text. */
+  save(): string | null;
+  /** BGSAVE: the status text ("Background saving started"), or an error text ("ERR ..."). */
+  bgsave(): string;
+  /** LASTSAVE: unix seconds of the last successful save. */
+  lastSave(): number;
+  /** DEBUG RELOAD: save, then load the file back; null or the error text. */
+  debugReload(): string | null;
+  /** SHUTDOWN: saves as asked, stops and exits the process; an error text if the save failed. */
+  shutdown(mode: "default" | "save" | "nosave", force: boolean): string | null;
 }
 
 export class SessionContext extends CommandContext {

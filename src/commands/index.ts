@@ -3,6 +3,7 @@
 import { connectionCommands } from "./connection.ts";
 import { expireCommands } from "./expire.ts";
 import { keyCommands } from "./keys.ts";
+import { persistenceCommands } from "./persistence.ts";
 import { serverCommands } from "./server.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandTable } from "./table.ts";
@@ -15,4 +16,5 @@ export function registerAll(table: CommandTable): void {
   table.register(connectionCommands);
   table.register(serverCommands);
   table.register(zsetCommands);
+  table.register(persistenceCommands);
 }

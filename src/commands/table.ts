@@ -34,6 +34,7 @@ export const FLAG_NAMES = [
   "no_auth",
   "may_replicate",
   "no_mandatory_keys",
+  "no_async_loading",
   "no_multi",
   "allow_busy",
   "movablekeys",

@@ -225,10 +225,7 @@ addInfoFields("memory", (s) => {
 addInfoFields("persistence", (s) => [
   ["loading", 0],
   ["async_loading", 0],
-  ["rdb_changes_since_last_save", 0],
-  ["rdb_bgsave_in_progress", 0],
-  ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
-  ["rdb_last_bgsave_status", "ok"],
+  ...s.snapshots.infoFields(),
   ["aof_enabled", s.config.bool("appendonly") ? 1 : 0],
   ["aof_rewrite_in_progress", 0],
   ["aof_last_write_status", "ok"],

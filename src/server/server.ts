@@ -14,8 +14,15 @@ import {
   type SessionContext,
 } from "../commands/context.ts";
 import { registerAll } from "../commands/index.ts";
-import { CMD_DENYOOM, CMD_NO_AUTH, type CommandSpec, CommandTable } from "../commands/table.ts";
+import {
+  CMD_DENYOOM,
+  CMD_NO_AUTH,
+  CMD_WRITE,
+  type CommandSpec,
+  CommandTable,
+} from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
+import { Snapshots } from "../persistence/snapshots.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
 import { Evictor, OOM_ERROR, policyFromName } from "../store/evict.ts";
@@ -63,6 +70,9 @@ export class Stats {
   }
 }
 
+const MISCONF_ERROR =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 // Redis quotes at most this much of an unknown command's arguments.
 const UNKNOWN_ARGS_QUOTE = 128;
 
@@ -79,6 +89,8 @@ export class Server implements ServerControl {
   /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
   readonly expiry: ActiveExpire;
   readonly evictor: Evictor;
+  /** RDB snapshots: SAVE, BGSAVE, save points, load at start (src/persistence/snapshots.ts). */
+  readonly snapshots: Snapshots;
   /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
   usedMemoryPeak = 0;
   readonly startedAt = Date.now();
@@ -112,6 +124,7 @@ export class Server implements ServerControl {
     this.keyspace = new Keyspace(config.int("databases"));
     this.expiry = new ActiveExpire(this.keyspace);
     this.evictor = new Evictor(this.keyspace);
+    this.snapshots = new Snapshots(this.keyspace, config, this.commandLimits, this.log);
     registerAll(this.commands);
     assertMode.log = (msg) => this.log.warn(msg);
     this.applyConfig();
@@ -155,6 +168,8 @@ export class Server implements ServerControl {
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
   start(): void {
+    // RDB: load dbfilename before serving clients (AOF off; the AOF branch decides otherwise).
+    if (!this.config.bool("appendonly")) this.loadSnapshotAtStart();
     const binds = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
     const server = this;
@@ -213,6 +228,15 @@ export class Server implements ServerControl {
     if (this.config.int("metrics-port") > 0) this.startMetrics();
     const hz = this.config.int("hz");
     this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
+  }
+
+  /** Load the RDB file at start; a bad file stops the start with Redis's fatal line. */
+  private loadSnapshotAtStart(): void {
+    try {
+      this.snapshots.loadAtStart();
+    } catch (e) {
+      throw new ListenError(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+    }
   }
 
   /** ops: serve /metrics on metrics-bind:metrics-port; a bind failure is a ListenError. */
@@ -311,6 +335,15 @@ export class Server implements ServerControl {
       stats.rejected[spec.statId]!++;
       return this.reject(c, "NOAUTH Authentication required.");
     }
+    // MISCONF: the last BGSAVE failed and stop-writes-on-bgsave-error is on (writes and PING).
+    if (
+      !this.snapshots.lastBgsaveOk &&
+      ((spec.flags & CMD_WRITE) !== 0 || spec.name === "ping") &&
+      this.snapshots.writesDenied
+    ) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(c, MISCONF_ERROR);
+    }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
     if (this.evictor.maxmemory > 0 && (spec.flags & CMD_DENYOOM) !== 0) {
       if (!this.evictor.performEvictions()) {
@@ -391,6 +424,39 @@ export class Server implements ServerControl {
     this.expiry.enabled = on;
   }
 
+  // ---- RDB snapshots (src/persistence/snapshots.ts) ----
+
+  save(): string | null {
+    return this.snapshots.save();
+  }
+
+  bgsave(): string {
+    return this.snapshots.bgsave();
+  }
+
+  lastSave(): number {
+    return this.snapshots.lastSaveSec;
+  }
+
+  debugReload(): string | null {
+    return this.snapshots.debugReload();
+  }
+
+  /**
+   * SHUTDOWN [NOSAVE|SAVE]: the RDB save (snapshots.saveOnShutdown), then stop and exit. One
+   * function so the AOF side can be merged in beside the snapshot call. Returns an error text
+   * when the save failed (and nothing stopped).
+   */
+  shutdown(mode: "default" | "save" | "nosave", force: boolean): string | null {
+    this.log.notice("User requested shutdown...");
+    if (!this.snapshots.saveOnShutdown(mode) && !force) {
+      return "ERR Errors trying to SHUTDOWN. Check logs.";
+    }
+    this.stop();
+    this.log.notice("imds is now ready to exit, bye bye...");
+    process.exit(0);
+  }
+
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
   updateMemoryStats(): number {
     this.evictor.otherBytes = clientBufferBytes(this.clients.values());
@@ -407,6 +473,7 @@ export class Server implements ServerControl {
     // Finish incremental rehashes while idle, a bounded amount per tick.
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
+    this.snapshots.cron(this.now);
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {

@@ -187,6 +187,27 @@ export class RdbWriter {
     return this.takeAll()!;
   }
 
+  /**
+   * Bytes written so far by a writer without a sink, handed over and forgotten (a snapshot's
+   * side buffer of keys for a database it has not reached yet; see writeRaw).
+   */
+  takeBytes(): Uint8Array {
+    if (this.sink) throw new Error("RdbWriter: takeBytes needs an in-memory writer");
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Append bytes that are already RDB (what another writer's takeBytes() returned). */
+  writeRaw(bytes: Uint8Array): void {
+    this.raw(bytes);
+  }
+
+  /** Bytes buffered and not yet handed to the sink (memory accounting). */
+  get bufferedBytes(): number {
+    return this.buf.length;
+  }
+
   // ---- keys ----
 
   private keyMeta(meta: KeyMeta | undefined): void {
