@@ -83,7 +83,11 @@ async function snapshotOf(c: RespConn): Promise<Map<string, unknown>> {
         ["OBJECT", "ENCODING", k],
         ["PTTL", k],
       ]);
-      out.set(`${db}/${k}`, [v, enc, (pttl as number) > 0 ? Math.round((pttl as number) / 60000) : pttl]);
+      out.set(`${db}/${k}`, [
+        v,
+        enc,
+        (pttl as number) > 0 ? Math.round((pttl as number) / 60000) : pttl,
+      ]);
     }
   }
   return out;
@@ -187,7 +191,7 @@ describe.skipIf(skip)("DUMP / RESTORE between imds and redis-server 7.0", () => 
       const copy = `copy:${k}`;
       expect(await redis.call("RESTORE", copy, 0, fromLatin1(back as string))).toBe("OK");
       expect([k, await canonFromRedis(redis, copy)]).toEqual([k, await canonFromRedis(redis, k)]);
-      expect([k, await redis.call("OBJECT", "ENCODING", copy)]).toEqual([k, enc]);
+      expect([k, await redis.call("OBJECT", "ENCODING", copy)]).toEqual([k, enc as string]);
       await redis.call("DEL", copy);
     }
   }, 60000);
@@ -225,8 +229,12 @@ describe.skipIf(skip)("DUMP / RESTORE between imds and redis-server 7.0", () => 
     for (const cmd of cases) {
       const want = await redis.raw(...cmd);
       const got = await imds.raw(...cmd);
-      const norm = (s: string) => (cmd[0] === "PTTL" ? String(Math.round(Number(s.slice(1)) / 1000)) : s);
-      expect([cmd.slice(0, 2).join(" "), norm(got)]).toEqual([cmd.slice(0, 2).join(" "), norm(want)]);
+      const norm = (s: string) =>
+        cmd[0] === "PTTL" ? String(Math.round(Number(s.slice(1)) / 1000)) : s;
+      expect([cmd.slice(0, 2).join(" "), norm(got)]).toEqual([
+        cmd.slice(0, 2).join(" "),
+        norm(want),
+      ]);
     }
   }, 30000);
 });
