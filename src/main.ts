@@ -17,6 +17,9 @@ let server: Server | null = null;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     server?.log.notice(`Received ${sig} scheduling shutdown...`);
+    // RDB: save when save points are configured (as Redis on SIGTERM/SIGINT); a failed save
+    // is logged and the process exits anyway, as Redis's shutdown-on-sig* default.
+    server?.snapshots.saveOnShutdown("default");
     server?.stop();
     server?.log.notice("imds is now ready to exit, bye bye...");
     process.exit(0);
