@@ -31,9 +31,9 @@ test("set validates like CONFIG SET", () => {
   expect(() => c.set("port", "1234")).toThrow("can't set immutable config");
   expect(() => c.set("hz", "0")).toThrow("argument must be between 1 and 500 inclusive");
   expect(() => c.set("appendonly", "maybe")).toThrow("yes");
-  // No persistence yet: settings that would promise it are refused, not silently ignored.
+  // No AOF yet: appendonly yes is refused, not silently ignored; save points are validated.
   expect(() => c.set("appendonly", "yes")).toThrow("persistence is not implemented yet");
-  expect(() => c.set("save", "900 1")).toThrow("persistence is not implemented yet");
+  expect(() => c.set("save", "900")).toThrow("Invalid save parameters");
   c.set("appendonly", "no");
   c.set("save", "");
   expect(c.get("save")).toBe("");

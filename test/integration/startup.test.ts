@@ -82,7 +82,7 @@ test("bad start lines fail with Redis's fatal config block and exit 1", async ()
     [["/nonexistent/imds.conf"], "can't open config file"],
     [["--port"], ">>> 'port'\nwrong number of arguments"],
     [["--appendonly", "yes"], "persistence is not implemented yet"],
-    [["--save", "900", "1"], "persistence is not implemented yet"],
+    [["--save", "900"], "Invalid save parameters"],
   ] as [string[], string][]) {
     const r = await runToExit(args);
     expect(r.code).toBe(1);

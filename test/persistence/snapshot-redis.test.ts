@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Crc64 } from "../../src/persistence/rdb/index.ts";
 import { RespConn } from "../helpers/resp.ts";
 import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 import { canonFromRedis, fromLatin1 } from "./rdb/helpers.ts";
@@ -202,7 +203,14 @@ describe.skipIf(skip)("DUMP / RESTORE between imds and redis-server 7.0", () => 
     bad[bad.length - 1]! ^= 1;
     const oldVer = p.slice();
     oldVer[oldVer.length - 10] = 11; // RDB version 11
+    // a payload with a good footer around a body that does not parse: "Bad data format"
+    const body = new Uint8Array([0, 60, 65, 66]); // string type, length 60, 2 bytes
+    const badBody = new Uint8Array(body.length + 10);
+    badBody.set(body);
+    badBody[body.length] = 10; // RDB version 10, little endian
+    new Crc64().update(badBody, 0, body.length + 2).writeLE(badBody, body.length + 2);
     const cases: (string | number | Uint8Array)[][] = [
+      ["RESTORE", "r:2", 0, badBody],
       ["RESTORE", "r:1", 0, p],
       ["RESTORE", "r:1", 0, p],
       ["RESTORE", "r:1", 0, p, "REPLACE"],
