@@ -83,14 +83,18 @@ export function writeEntry(
 ): void {
   const page = t.page(e);
   const ko = t.keyOffset(e);
-  const key = withKey ? page.subarray(ko, ko + t.keyLen[e]!) : null;
   const type = t.type[e]!;
+  if (type === TYPE_STRING && withKey) {
+    // the common case: straight from the arena page, no views
+    const kl = t.keyLen[e]!;
+    w.writeStringKV(page, ko, kl, page, ko + kl, t.valLen[e]!, meta);
+    return;
+  }
+  const key = withKey ? page.subarray(ko, ko + t.keyLen[e]!) : null;
   switch (type) {
     case TYPE_STRING: {
       const vo = t.valueOffset(e);
-      const value = page.subarray(vo, vo + t.valLen[e]!);
-      if (key === null) w.writeValue({ type: "string", bytes: value });
-      else w.writeString(key, value, meta);
+      w.writeValue({ type: "string", bytes: page.subarray(vo, vo + t.valLen[e]!) });
       return;
     }
     case TYPE_HASH: {

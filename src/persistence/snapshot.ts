@@ -16,7 +16,7 @@
 // Files: written to temp-<pid>.rdb in `dir`, fsynced, renamed over dbfilename, then the
 // directory fsynced; a crash at any point leaves the previous file intact.
 
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CommandLimits } from "../commands/context.ts";
 import { Keyspace, type SnapshotGuard } from "../store/keyspace.ts";
@@ -93,6 +93,13 @@ export class SnapshotJob implements SnapshotGuard {
   private fd: number;
   private readonly tmp: string;
   finished = false;
+  /** Every byte is written (EOF + CRC); the fsync/rename may still be pending (BGSAVE). */
+  walkDone = false;
+  /**
+   * SAVE (true): fsync and rename at once. BGSAVE (false): the end of the walk leaves the fsync
+   * to the thread pool (finishAsync), so the event loop never waits on the disk.
+   */
+  syncFinish = true;
   error: string | null = null;
   keys = 0;
   /** Most bytes the save held beyond the data set (bitmaps, side buffers, writer buffer). */
@@ -155,7 +162,8 @@ export class SnapshotJob implements SnapshotGuard {
 
   /** SAVE: everything now. */
   run(): void {
-    while (!this.finished) this.step(Number.POSITIVE_INFINITY);
+    this.syncFinish = true;
+    while (!this.finished && !this.walkDone) this.step(Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -170,7 +178,10 @@ export class SnapshotJob implements SnapshotGuard {
       for (;;) {
         if (this.db < 0 || this.cursor >= this.startHw[this.db]!) {
           if (!this.nextDb()) {
-            this.complete();
+            this.writer.finish();
+            this.walkDone = true;
+            this.detach(); // everything is in the file: writes may go on unobserved
+            if (this.syncFinish) this.complete();
             return false;
           }
         }
@@ -262,21 +273,42 @@ export class SnapshotJob implements SnapshotGuard {
   }
 
   beforeBulk(): void {
-    if (this.finished) return;
-    this.run();
+    if (this.finished || this.walkDone) return;
+    // finish the walk now; the fsync may stay asynchronous
+    const sync = this.syncFinish;
+    while (!this.finished && !this.walkDone) this.step(Number.POSITIVE_INFINITY);
+    this.syncFinish = sync;
   }
 
   // ---- end ----
 
   private complete(): void {
-    this.writer.finish();
     fsyncSync(this.fd);
+    this.publish();
+  }
+
+  /** close, rename over dbfilename, fsync the directory. */
+  private publish(): void {
     closeSync(this.fd);
     this.fd = -1;
     renameSync(this.tmp, this.path);
     fsyncDir(dirname(this.path));
     this.finished = true;
-    this.detach();
+  }
+
+  /** After the walk (walkDone): fsync in the thread pool, then rename; `done` when finished. */
+  finishAsync(done: () => void): void {
+    if (this.finished) return done();
+    fsync(this.fd, (err) => {
+      if (this.finished) return done(); // aborted meanwhile
+      try {
+        if (err) throw err;
+        this.publish();
+      } catch (e) {
+        this.fail(e);
+      }
+      done();
+    });
   }
 
   private fail(e: unknown): void {

@@ -49,6 +49,7 @@ export class Snapshots {
   lastSaveKeys = 0;
   job: SnapshotJob | null = null;
   private jobDirty = 0;
+  private fsyncing = false;
   private timer: ReturnType<typeof setImmediate> | null = null;
   loadedKeys = 0;
   /** Called when a BGSAVE ends (tests wait on it). */
@@ -134,6 +135,7 @@ export class Snapshots {
     }
     this.jobDirty = this.ks.dirty;
     this.job = job;
+    job.syncFinish = false;
     job.attach();
     this.log.notice("Background saving started (no fork: incremental walk)");
     this.schedule();
@@ -146,7 +148,18 @@ export class Snapshots {
       const job = this.job;
       if (job === null) return;
       if (job.step()) this.schedule();
+      else if (job.walkDone && !job.finished) this.afterWalk(job);
       else this.finishJob(job);
+    });
+  }
+
+  /** The walk is done: fsync in the thread pool (once), then collect the job. */
+  private afterWalk(job: SnapshotJob): void {
+    if (this.fsyncing) return;
+    this.fsyncing = true;
+    job.finishAsync(() => {
+      this.fsyncing = false;
+      this.finishJob(job);
     });
   }
 
@@ -175,7 +188,10 @@ export class Snapshots {
   /** Cron tick: collect a finished job, and start a BGSAVE when a save point is due. */
   cron(nowMs: number): void {
     if (this.job !== null) {
-      if (this.job.finished) this.finishJob(this.job);
+      // a guard (FLUSHALL ...) may have completed the walk between slices
+      const job = this.job;
+      if (job.finished) this.finishJob(job);
+      else if (job.walkDone && this.timer === null) this.afterWalk(job);
       return;
     }
     const changes = this.ks.dirty - this.dirtyAtLastSave;
