@@ -162,7 +162,9 @@ Bun.spawnSync(["sh", "-c", `redis-cli -p ${rport} --pipe < ${join(dir, "cmds.txt
   stdout: "ignore",
 });
 const dbsize = await rc.call("DBSIZE");
-const rSave = await timed(rc, "SAVE");
+const rSaves = [await timed(rc, "SAVE"), await timed(rc, "SAVE"), await timed(rc, "SAVE")];
+const rSave = rSaves[0]!;
+const rSaveWarm = Math.min(...rSaves);
 const rFile = statSync(join(dir, "dump.rdb")).size;
 copyFileSync(join(dir, "dump.rdb"), join(dir, "from-redis.rdb"));
 const rReload = await timed(rc, "DEBUG", "RELOAD");
@@ -188,10 +190,14 @@ const ic = await waitReady(iport, 120000);
 const loadLine = /DB loaded from disk: ([\d.]+) seconds/.exec(out.join(""));
 const iLoad = loadLine ? Number(loadLine[1]) * 1000 : Number.NaN;
 const idbsize = await ic.call("DBSIZE");
-const iSave = await timed(ic, "SAVE");
+const iSaves = [await timed(ic, "SAVE"), await timed(ic, "SAVE"), await timed(ic, "SAVE")];
+const iSave = iSaves[0]!;
+const iSaveWarm = Math.min(...iSaves);
 const iFile = statSync(join(idir, "dump.rdb")).size;
 const iReload = await timed(ic, "DEBUG", "RELOAD");
 const iLat = await latencyDuringBgsave(iport, imds.pid);
+const slice = /longest ([\d.]+) ms/.exec(out.join(""));
+console.log(`imds longest BGSAVE slice: ${slice?.[1]} ms`);
 ic.close();
 imds.kill();
 await imds.exited;
@@ -201,9 +207,13 @@ const f = (x: number) => x.toFixed(0);
 console.log(`keys: redis ${dbsize}, imds ${idbsize}`);
 console.log("| | imds | redis-server | ratio |");
 console.log("|---|---:|---:|---:|");
-console.log(`| SAVE (ms) | ${f(iSave)} | ${f(rSave)} | ${(iSave / rSave).toFixed(2)} |`);
+console.log(`| SAVE, first (ms) | ${f(iSave)} | ${f(rSave)} | ${(iSave / rSave).toFixed(2)} |`);
 console.log(
-  `| load (ms) | ${f(iLoad)} | ${f(rReload - rSave)} | ${(iLoad / (rReload - rSave)).toFixed(2)} |`,
+  `| SAVE, best of 3 (ms) | ${f(iSaveWarm)} | ${f(rSaveWarm)} | ${(iSaveWarm / rSaveWarm).toFixed(2)} |`,
+);
+console.log(`| load at start (ms) | ${f(iLoad)} | | |`);
+console.log(
+  `| load, DEBUG RELOAD - best SAVE (ms) | ${f(iReload - iSaveWarm)} | ${f(rReload - rSaveWarm)} | ${((iReload - iSaveWarm) / (rReload - rSaveWarm)).toFixed(2)} |`,
 );
 console.log(
   `| DEBUG RELOAD (ms) | ${f(iReload)} | ${f(rReload)} | ${(iReload / rReload).toFixed(2)} |`,

@@ -134,12 +134,12 @@ export class SnapshotJob implements SnapshotGuard {
     const fd = this.fd;
     this.writer = new RdbWriter({
       sink: (chunk) => writeAll(fd, chunk),
-      chunkBytes: opts.chunkBytes ?? 256 * 1024,
+      chunkBytes: opts.chunkBytes ?? 64 * 1024,
       compression: opts.compression,
       checksum: opts.checksum,
       limits: opts.limits,
     });
-    this.fixedExtra = fixed + (opts.chunkBytes ?? 256 * 1024);
+    this.fixedExtra = fixed + (opts.chunkBytes ?? 64 * 1024);
     this.peakExtraBytes = this.fixedExtra;
     try {
       this.writer.writeHeader();
@@ -172,6 +172,21 @@ export class SnapshotJob implements SnapshotGuard {
    */
   step(ms = this.sliceMs): boolean {
     if (this.finished) return false;
+    const t0 = performance.now();
+    try {
+      return this.walk(ms);
+    } finally {
+      const dt = performance.now() - t0;
+      this.slices++;
+      if (dt > this.longestSliceMs) this.longestSliceMs = dt;
+    }
+  }
+
+  /** Slices run so far and the longest one (ms): what BGSAVE cost the event loop at worst. */
+  slices = 0;
+  longestSliceMs = 0;
+
+  private walk(ms: number): boolean {
     const deadline =
       ms === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : performance.now() + ms;
     try {

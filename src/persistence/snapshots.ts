@@ -177,7 +177,9 @@ export class Snapshots {
       this.lastBgsaveOk = true;
       this.lastSaveKeys = job.keys;
       this.saves++;
-      this.log.notice("Background saving terminated with success");
+      this.log.notice(
+        `Background saving terminated with success (${job.keys} keys, ${job.slices} slices, longest ${job.longestSliceMs.toFixed(1)} ms, extra memory ${job.peakExtraBytes} bytes)`,
+      );
     } else {
       this.lastBgsaveOk = false;
       this.log.warn(`Background saving error: ${job.error}`);
