@@ -252,6 +252,7 @@ export class Server implements ServerControl {
   }
 
   stop(): void {
+    this.snapshots.abort(); // a BGSAVE in progress: its temp file goes, dump.rdb stays
     this.metrics?.stop(); // ops: metrics
     this.metrics = null;
     if (this.cron) clearInterval(this.cron);
