@@ -46,8 +46,8 @@ function rssKb(pid: number): number {
 
 async function timed(c: RespConn, ...args: (string | number)[]): Promise<number> {
   const t = performance.now();
-  const r = await c.call(...args);
-  if (typeof r === "object" && r !== null) throw new Error(`${args[0]}: ${JSON.stringify(r)}`);
+  const [r] = await c.pipeline([args], 600_000);
+  if (r!.bytes[0] !== 43) throw new Error(`${args[0]}: ${new TextDecoder().decode(r!.bytes)}`);
   return performance.now() - t;
 }
 
@@ -76,7 +76,7 @@ async function latencyDuringBgsave(port: number, pid: number) {
   const t0 = performance.now();
   await ctl.call("BGSAVE");
   for (let k = 0; k < 6000; k++) {
-    const info = (await ctl.call("INFO", "persistence")) as string;
+    const info = (await ctl.values([["INFO", "persistence"]], 60000))[0] as string;
     rssPeak = Math.max(rssPeak, rssKb(pid));
     if (field(info, "rdb_bgsave_in_progress") === "0") break;
     await Bun.sleep(20);

@@ -10,9 +10,13 @@ import { join } from "node:path";
 import { CommandLimits } from "../../src/commands/context.ts";
 import { type RdbValue, RdbWriter, readRdbFile } from "../../src/persistence/rdb/index.ts";
 import { loadSnapshotFile, SnapshotJob } from "../../src/persistence/snapshot.ts";
-import { CLOCK_META_NONE } from "../../src/persistence/snapshot-write.ts";
+import {
+  CLOCK_META_FREQ,
+  CLOCK_META_IDLE,
+  CLOCK_META_NONE,
+} from "../../src/persistence/snapshot-write.ts";
 import { hashCreate, hashSet } from "../../src/store/hash.ts";
-import { Keyspace } from "../../src/store/keyspace.ts";
+import { CLOCK_LFU, Keyspace } from "../../src/store/keyspace.ts";
 import { List } from "../../src/store/list.ts";
 import { setAdd, setCreate } from "../../src/store/set.ts";
 import {
@@ -289,5 +293,44 @@ describe("loading", () => {
     const live = new Keyspace(4);
     expect(() => loadSnapshotFile(live, path, limits)).toThrow(/Duplicate key 'a'/);
     expect(live.db(0).count).toBe(0);
+  });
+});
+
+describe("access clock in the file", () => {
+  test("LRU policy writes IDLE, LFU writes FREQ, and loading sets the clock from them", () => {
+    const dir = tmp();
+    // LRU: a key last touched 100 s ago
+    const ks = new Keyspace(2);
+    const t = ks.db(0);
+    addKey(ks, t, "old", 0, 1);
+    ks.now = Date.now() + 100_000;
+    const lru = join(dir, "lru.rdb");
+    new SnapshotJob(ks, lru, { ...OPTS, clockMeta: CLOCK_META_IDLE }, 0).run();
+    const seen: number[] = [];
+    readRdbFile(lru, { onKey: (_d, _k, _v, _e, idle, freq) => void seen.push(idle, freq) });
+    expect(seen[0]).toBeGreaterThanOrEqual(99);
+    expect(seen[0]).toBeLessThanOrEqual(101);
+    expect(seen[1]).toBe(-1);
+    const back = new Keyspace(2);
+    loadSnapshotFile(back, lru, limits);
+    const e = back.db(0).find(b("old"), 0, 3);
+    expect(Math.round(back.idleMs(back.db(0), e) / 1000)).toBeGreaterThanOrEqual(99);
+    // LFU: counter 42 survives
+    const lfu = new Keyspace(2);
+    lfu.setClockMode(CLOCK_LFU);
+    lfu.lfuDecayTime = 0;
+    addKey(lfu, lfu.db(0), "hot", 0, 1);
+    const he = lfu.db(0).find(b("hot"), 0, 3);
+    lfu.db(0).clock[he] = (lfu.db(0).clock[he]! & ~255) | 42;
+    const lfuPath = join(dir, "lfu.rdb");
+    new SnapshotJob(lfu, lfuPath, { ...OPTS, clockMeta: CLOCK_META_FREQ }, 0).run();
+    const freqs: number[] = [];
+    readRdbFile(lfuPath, { onKey: (_d, _k, _v, _e, idle, freq) => void freqs.push(idle, freq) });
+    expect(freqs).toEqual([-1, 42]);
+    const back2 = new Keyspace(2);
+    back2.setClockMode(CLOCK_LFU);
+    back2.lfuDecayTime = 0;
+    loadSnapshotFile(back2, lfuPath, limits);
+    expect(back2.lfuFreq(back2.db(0), back2.db(0).find(b("hot"), 0, 3))).toBe(42);
   });
 });
