@@ -5,6 +5,7 @@
 // was read: SnapshotLoader) and by RESTORE.
 
 import type { CommandLimits } from "../commands/context.ts";
+import { copyBytes } from "../store/bytes.ts";
 import { hashCreate, hashSet } from "../store/hash.ts";
 import { CLOCK_LFU, type Keyspace, lfuWord } from "../store/keyspace.ts";
 import { List } from "../store/list.ts";
@@ -32,7 +33,7 @@ export function storeValue(
   switch (v.type) {
     case "string": {
       const e = t.add(key, 0, key.length, TYPE_STRING, v.bytes.length);
-      t.page(e).set(v.bytes, t.valueOffset(e));
+      copyBytes(v.bytes, 0, t.page(e), t.valueOffset(e), v.bytes.length);
       return e;
     }
     case "hash": {
