@@ -288,6 +288,7 @@ export class Snapshots {
       ],
       ["rdb_saves", this.saves],
       ["rdb_last_cow_size", this.lastCowBytes],
+      ["rdb_last_load_keys_expired", 0],
       ["rdb_last_load_keys_loaded", this.loadedKeys],
     ];
   }

@@ -291,6 +291,12 @@ addInfoFields("memory", (s) => {
 addInfoFields("persistence", (s) => [
   ["loading", 0],
   ["async_loading", 0],
+  ["current_cow_peak", 0],
+  ["current_cow_size", 0],
+  ["current_cow_size_age", 0],
+  ["current_fork_perc", "0.00"],
+  ["current_save_keys_processed", 0],
+  ["current_save_keys_total", 0],
   ...s.snapshots.infoFields(),
   ["aof_enabled", s.config.bool("appendonly") ? 1 : 0],
   ["aof_rewrite_in_progress", 0],
@@ -310,24 +316,8 @@ addInfoFields("persistence", (s) => [
 addInfoFields("persistence", (s) => {
   const aof = s.aof;
   const out: [string, InfoValue][] = [
+    // (the rdb_* fields come from the snapshot provider above, in Redis's order)
     ["loading", aof.loading ? 1 : 0],
-    ["async_loading", 0],
-    ["current_cow_peak", 0],
-    ["current_cow_size", 0],
-    ["current_cow_size_age", 0],
-    ["current_fork_perc", "0.00"],
-    ["current_save_keys_processed", 0],
-    ["current_save_keys_total", 0],
-    ["rdb_changes_since_last_save", 0],
-    ["rdb_bgsave_in_progress", 0],
-    ["rdb_last_save_time", Math.floor(s.startedAt / 1000)],
-    ["rdb_last_bgsave_status", "ok"],
-    ["rdb_last_bgsave_time_sec", -1],
-    ["rdb_current_bgsave_time_sec", -1],
-    ["rdb_saves", 0],
-    ["rdb_last_cow_size", 0],
-    ["rdb_last_load_keys_expired", 0],
-    ["rdb_last_load_keys_loaded", 0],
     ["aof_enabled", aof.on ? 1 : 0],
     ["aof_rewrite_in_progress", 0],
     ["aof_rewrite_scheduled", 0],

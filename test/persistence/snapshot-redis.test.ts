@@ -113,7 +113,8 @@ describe.skipIf(skip)("RDB files between imds and redis-server 7.0", () => {
   test("redis's dump.rdb loads into imds at start; imds's SAVE loads back into redis", async () => {
     const dir = tmp();
     copyFileSync(join(srcDir, "dump.rdb"), join(dir, "dump.rdb"));
-    const imds = await startImds(["--dir", dir]);
+    // dbfilename is a protected config in Redis 7.0: CONFIG SET needs this, as there.
+    const imds = await startImds(["--dir", dir, "--enable-protected-configs", "yes"]);
     running.push(imds);
     const c = await RespConn.open(imds.port);
     // same keys in every database, same TTLs
