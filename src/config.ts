@@ -141,12 +141,15 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   { name: "maxmemory-samples", kind: "int", default: "5", min: 1, max: 64, mutable: true },
   { name: "lfu-log-factor", kind: "int", default: "10", min: 0, max: 2_147_483_647, mutable: true },
   { name: "lfu-decay-time", kind: "int", default: "1", min: 0, max: 2_147_483_647, mutable: true },
-  // aof: the append-only file (src/persistence/aof.ts, docs/PERSISTENCE.md). RDB snapshots are
-  // not implemented yet: `save ""` (the default here) is the only accepted value, so no
-  // configuration silently promises a snapshot it does not get.
+  // aof: the append-only file (src/persistence/aof.ts, docs/PERSISTENCE.md).
   { name: "appendonly", kind: "bool", default: "no", mutable: true },
   { name: "aof-load-truncated", kind: "bool", default: "yes", mutable: true },
+  // RDB snapshots (src/persistence/snapshots.ts). imds's default is no save points (Redis 7.0
+  // without a config file uses "3600 1 300 100 60 10000"): see docs/PERSISTENCE.md.
   { name: "save", kind: "special", default: "", mutable: true, multi: true },
+  { name: "rdbcompression", kind: "bool", default: "yes", mutable: true },
+  { name: "rdbchecksum", kind: "bool", default: "yes", mutable: false },
+  { name: "stop-writes-on-bgsave-error", kind: "bool", default: "yes", mutable: true },
   { name: "requirepass", kind: "string", default: "", mutable: true },
   {
     name: "loglevel",
@@ -229,7 +232,6 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
     default: "dump.rdb",
     mutable: true,
     protectedConfig: true,
-    applies: false,
   },
   {
     name: "notify-keyspace-events",
@@ -497,8 +499,6 @@ export class Config {
 
 class ValueError extends Error {}
 
-const IN_MEMORY_ONLY = "RDB snapshots are not implemented yet (the AOF is: appendonly yes)";
-
 /** A spec's default in the canonical form its values are stored in. */
 function canonicalDefault(o: OptionSpec): string {
   return validate(o, o.default, o.default);
@@ -539,10 +539,13 @@ function validate(o: OptionSpec, raw: string, current: string): string {
       switch (o.name) {
         case "client-output-buffer-limit":
           return validateOutputLimit(raw, current);
-        case "save":
-          if (raw.trim() !== "")
-            throw bad(`save points are not supported (use save ""): ${IN_MEMORY_ONLY}`);
-          return "";
+        case "save": {
+          // pairs of <seconds> <changes>, as Redis's setConfigSaveOption
+          const w = raw.trim().split(/\s+/).filter(Boolean);
+          if (w.length % 2 !== 0 || !w.every((x) => /^\d+$/.test(x) && Number(x) <= 2 ** 31 - 1))
+            throw bad("Invalid save parameters");
+          return w.join(" ");
+        }
         case "notify-keyspace-events":
           return keyspaceEventsCanonical(raw);
         case "latency-tracking-info-percentiles": {

@@ -252,7 +252,7 @@ export interface ServerControl {
   /** DEBUG SET-ACTIVE-EXPIRE. */
   setActiveExpire(on: boolean): void;
   /** aof: SHUTDOWN: make the data safe, stop; an error text if it could not (nothing stopped). */
-  shutdown(opts: { force?: boolean }): string | null;
+  shutdown(opts: { force?: boolean; save?: "default" | "save" | "nosave" }): string | null;
   /** aof: BGREWRITEAOF; an error text or null. */
   rewriteAof(): string | null;
   /** CLIENT UNBLOCK: end client `id`'s block as a timeout or with -UNBLOCKED; false if not blocked. */
@@ -261,6 +261,14 @@ export interface ServerControl {
   readonly scripts: ScriptRunner;
   /** SLOWLOG, LATENCY, MONITOR, MEMORY (src/commands/observe.ts). */
   readonly observe: Observability;
+  /** SAVE: null, or the error text. */
+  save(): string | null;
+  /** BGSAVE: the status text ("Background saving started"), or an error text ("ERR ..."). */
+  bgsave(): string;
+  /** LASTSAVE: unix seconds of the last successful save. */
+  lastSave(): number;
+  /** DEBUG RELOAD: save, then load the file back; null or the error text. */
+  debugReload(): string | null;
 }
 
 export class SessionContext extends CommandContext {

@@ -9,6 +9,7 @@ import { hashScanCommands } from "./hash-scan.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./list.ts";
 import { observeCommands } from "./observe.ts";
+import { persistenceCommands as snapshotCommands } from "./persistence.ts";
 import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./set.ts";
@@ -35,4 +36,5 @@ export function registerAll(table: CommandTable): void {
   table.register(functionCommands);
   table.register(streamCommands);
   table.register(observeCommands);
+  table.register(snapshotCommands); // SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE
 }

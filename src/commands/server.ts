@@ -111,8 +111,15 @@ function debug(c: SessionContext): void {
     c.server.setActiveExpire(Number.isFinite(v) && v !== 0);
     return c.reply.ok();
   }
+  if (a.is(1, "reload") && a.count === 2) {
+    // SAVE, then load the file back into a fresh keyspace swapped in (persistence/snapshots.ts)
+    const err = c.server.debugReload();
+    return err === null ? c.reply.ok() : c.reply.error(err);
+  }
   if (a.is(1, "help")) {
     return helpReply(c, "DEBUG", [
+      "RELOAD",
+      "    Save the RDB on disk and reload it back to memory.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
       "SET-ACTIVE-EXPIRE <0|1>",

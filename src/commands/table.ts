@@ -35,6 +35,7 @@ export const FLAG_NAMES = [
   "no_auth",
   "may_replicate",
   "no_mandatory_keys",
+  "no_async_loading",
   "no_multi",
   "allow_busy",
   "movablekeys",

@@ -1,4 +1,4 @@
-// SHUTDOWN and BGREWRITEAOF: the persistence commands (Redis 7.0's replies and error texts).
+// SHUTDOWN (AOF flushed and fsynced, RDB saved as asked) and BGREWRITEAOF (Redis 7.0's replies and error texts).
 
 import type { SessionContext } from "../commands/context.ts";
 import { SYNTAX } from "../commands/errors.ts";
@@ -28,11 +28,7 @@ function shutdown(c: SessionContext): void {
   // During a script past busy-reply-threshold only SHUTDOWN NOSAVE may stop the server.
   const scripts = c.server.scripts;
   if (!nosave && scripts.timedOut) return c.reply.error(scripts.busyError());
-  if (save && !force) {
-    c.server.logLine("warning", "SHUTDOWN SAVE: RDB snapshots are not implemented in imds");
-    return c.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
-  }
-  const err = c.server.shutdown({ force });
+  const err = c.server.shutdown({ force, save: nosave ? "nosave" : save ? "save" : "default" });
   if (err !== null) c.reply.error(err);
 }
 

@@ -27,6 +27,7 @@ import {
 } from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
 import { Aof } from "../persistence/aof.ts"; // aof
+import { Snapshots } from "../persistence/snapshots.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
 import { type ScriptDispatch, ScriptRunner } from "../scripting/runner.ts";
@@ -92,6 +93,9 @@ export class Stats {
   }
 }
 
+const MISCONF_ERROR =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 // Redis quotes at most this much of an unknown command's arguments.
 const UNKNOWN_ARGS_QUOTE = 128;
 /** What a RESP2 client may run while subscribed (processCommand's list). */
@@ -126,6 +130,8 @@ export class Server implements ServerControl, ScriptDispatch {
   onShutdown: (() => void) | null = null;
   /** Blocked clients and ready keys (BLPOP...), src/server/blocking.ts. */
   readonly blocking: Blocking;
+  /** RDB snapshots: SAVE, BGSAVE, save points, load at start (src/persistence/snapshots.ts). */
+  readonly snapshots: Snapshots;
   /** Highest used_memory seen (INFO used_memory_peak), sampled per cron tick and per INFO. */
   usedMemoryPeak = 0;
   readonly startedAt = Date.now();
@@ -188,6 +194,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.units.add(this.aof); // a transaction's writes go to the AOF as one MULTI ... EXEC
     this.blocking = new Blocking(this);
     this.keyspace.addObserver(this.blocking);
+    this.snapshots = new Snapshots(this.keyspace, config, this.commandLimits, this.log);
     registerAll(this.commands);
     // The server's own command families (their handlers need the Client): src/server/.
     this.commands.register(multiCommands);
@@ -257,6 +264,8 @@ export class Server implements ServerControl, ScriptDispatch {
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
   start(): void {
+    // RDB: load dbfilename before serving clients (AOF off; the AOF branch decides otherwise).
+    if (!this.config.bool("appendonly")) this.loadSnapshotAtStart();
     this.aof.start(); // aof: load (or create) the AOF before any client is served
     const binds = this.config.get("bind").split(/\s+/).filter(Boolean);
     let port = this.config.int("port");
@@ -323,6 +332,15 @@ export class Server implements ServerControl, ScriptDispatch {
     this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
   }
 
+  /** Load the RDB file at start; a bad file stops the start with Redis's fatal line. */
+  private loadSnapshotAtStart(): void {
+    try {
+      this.snapshots.loadAtStart();
+    } catch (e) {
+      throw new ListenError(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+    }
+  }
+
   /** ops: serve /metrics on metrics-bind:metrics-port; a bind failure is a ListenError. */
   private startMetrics(): void {
     try {
@@ -337,6 +355,7 @@ export class Server implements ServerControl, ScriptDispatch {
 
   stop(): void {
     this.aof.close(); // aof: write + fsync what is pending
+    this.snapshots.abort(); // a BGSAVE in progress: its temp file goes, dump.rdb stays
     this.metrics?.stop(); // ops: metrics
     this.observe.stop(); // ops2
     this.metrics = null;
@@ -435,6 +454,15 @@ export class Server implements ServerControl, ScriptDispatch {
     if (tx.active && (spec.flags & CMD_NO_MULTI) !== 0) {
       stats.rejected[spec.statId]!++;
       return this.reject(c, NOT_IN_MULTI);
+    }
+    // MISCONF: the last BGSAVE failed and stop-writes-on-bgsave-error is on (writes and PING).
+    if (
+      !this.snapshots.lastBgsaveOk &&
+      ((spec.flags & CMD_WRITE) !== 0 || spec.name === "ping") &&
+      this.snapshots.writesDenied
+    ) {
+      stats.rejected[spec.statId]!++;
+      return this.reject(c, MISCONF_ERROR);
     }
     // Make room before a command that may grow memory; Redis's processCommand OOM check.
     // Inside MULTI every queued command counts (queueing takes memory), and EXEC counts if
@@ -635,10 +663,10 @@ export class Server implements ServerControl, ScriptDispatch {
 
   /**
    * aof: SHUTDOWN / SIGTERM: make the data safe (write + fsync the AOF), then stop and call
-   * onShutdown. Returns an error text (nothing stopped) if the AOF cannot be written, unless
-   * `force`.
+   * onShutdown. Returns an error text (nothing stopped) if the AOF cannot be written or the
+   * RDB save fails, unless `force`.
    */
-  shutdown(opts: { force?: boolean } = {}): string | null {
+  shutdown(opts: { force?: boolean; save?: "default" | "save" | "nosave" } = {}): string | null {
     this.log.notice("User requested shutdown...");
     if (this.aof.on) {
       this.log.notice("Calling fsync() on the AOF file.");
@@ -646,6 +674,10 @@ export class Server implements ServerControl, ScriptDispatch {
         this.log.warn("Error trying to write the AOF file on shutdown");
         return "ERR Errors trying to SHUTDOWN. Check logs.";
       }
+    }
+    // RDB: save when asked, or by default when save points are configured (as Redis).
+    if (!this.snapshots.saveOnShutdown(opts.save ?? "default") && !opts.force) {
+      return "ERR Errors trying to SHUTDOWN. Check logs.";
     }
     this.stop();
     this.log.notice("imds is now ready to exit, bye bye...");
@@ -672,6 +704,24 @@ export class Server implements ServerControl, ScriptDispatch {
     return c !== undefined && this.blocking.unblockClient(c, withError);
   }
 
+  // ---- RDB snapshots (src/persistence/snapshots.ts) ----
+
+  save(): string | null {
+    return this.snapshots.save();
+  }
+
+  bgsave(): string {
+    return this.snapshots.bgsave();
+  }
+
+  lastSave(): number {
+    return this.snapshots.lastSaveSec;
+  }
+
+  debugReload(): string | null {
+    return this.snapshots.debugReload();
+  }
+
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */
   updateMemoryStats(): number {
     this.evictor.otherBytes = clientBufferBytes(this.clients.values());
@@ -692,6 +742,7 @@ export class Server implements ServerControl, ScriptDispatch {
     for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
     this.expiry.cycle(this.config.int("hz"));
     this.aof.cron(this.now); // aof: postponed writes, everysec fsync, retries after errors
+    this.snapshots.cron(this.now);
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's
     // eviction timer, instead of waiting for the next write.
     if (this.updateMemoryStats() > this.evictor.maxmemory && this.evictor.maxmemory > 0) {

@@ -8,7 +8,13 @@
 
 import { Arena, type ArenaOptions } from "./arena.ts";
 import { type KeyObserver, NOTIFY_EXPIRED, type NotifyClass } from "./notify.ts";
-import { Table } from "./table.ts";
+import { Table, type WriteGuard } from "./table.ts";
+
+/** A snapshot in progress as the keyspace sees it: per-entry hooks, plus whole-database changes. */
+export interface SnapshotGuard extends WriteGuard {
+  /** FLUSHDB, FLUSHALL or SWAPDB is about to run: finish what the snapshot still has to read. */
+  beforeBulk(): void;
+}
 
 export const DEFAULT_DATABASES = 16;
 /** Compaction starts when free space in small arena pages exceeds both of these... */
@@ -43,7 +49,8 @@ interface Sized {
 }
 
 export class Keyspace {
-  readonly arena: Arena;
+  /** Replaced only by adopt() (a loaded snapshot swapped in). */
+  arena: Arena;
   readonly dbs: Table[] = [];
   /** Wall clock in unix ms, refreshed by the server once per event-loop tick (setNow). */
   now = Date.now();
@@ -83,6 +90,8 @@ export class Keyspace {
   // Compaction walk: database and row; compactDb < 0 when no pass is running.
   private compactDb = -1;
   private compactRow = 0;
+  /** A snapshot in progress (src/persistence/snapshot.ts), or null. */
+  guard: SnapshotGuard | null = null;
   private rng = (Math.random() * 0x7fffffff) | 1;
   private tableBytesCache = 0;
   private tableBytesStamp = -1;
@@ -115,6 +124,7 @@ export class Keyspace {
   }
 
   swapDb(a: number, b: number): void {
+    if (this.guard !== null) this.guard.beforeBulk();
     const ta = this.db(a);
     this.dbs[a] = this.db(b);
     this.dbs[b] = ta;
@@ -127,6 +137,7 @@ export class Keyspace {
   /** FLUSHDB: every key of database i goes. */
   flushDb(i: number): void {
     for (const o of this.observers) o.flushing?.(i);
+    if (this.guard !== null) this.guard.beforeBulk();
     this.db(i).clear();
     this.dirty++;
     for (const o of this.observers) o.flushed(i);
@@ -135,12 +146,39 @@ export class Keyspace {
   /** FLUSHALL: drop the arena's pages wholesale instead of freeing key by key. */
   flushAll(): void {
     for (const o of this.observers) o.flushing?.(-1);
+    if (this.guard !== null) this.guard.beforeBulk();
     for (const t of this.dbs) t.reset();
     this.arena.reset();
     this.objectBytes = 0;
     this.dirty++;
     for (const o of this.observers) o.flushed(-1);
     this.compactDb = -1;
+  }
+
+  /**
+   * Take over another keyspace's data (a snapshot loaded into a fresh keyspace, swapped in only
+   * once the whole file was read): its arena, tables and object bytes. Observers are told every
+   * database was flushed (WATCH ...). `other` must not be used afterwards.
+   */
+  adopt(other: Keyspace): void {
+    if (other.dbs.length !== this.dbs.length)
+      throw new RangeError("keyspace: adopt needs as many databases");
+    if (this.guard !== null) this.guard.beforeBulk();
+    this.arena = other.arena;
+    const onSet = (o: unknown) => this.objectBytesChanged(sizeOf(o));
+    const onDrop = (o: unknown) => this.objectBytesChanged(-sizeOf(o));
+    for (let i = 0; i < this.dbs.length; i++) {
+      const t = other.dbs[i]!;
+      t.dbIndex = i;
+      t.onObjSet = onSet;
+      t.onObjDrop = onDrop;
+      t.clockInit = this.dbs[i]!.clockInit;
+      this.dbs[i] = t;
+    }
+    this.objectBytes = other.objectBytes;
+    this.tableBytesStamp = -1;
+    this.dirty++;
+    for (const o of this.observers) o.flushed(-1);
   }
 
   // ---- the write signal -------------------------------------------------------------------
@@ -363,7 +401,13 @@ export class Keyspace {
 
   /** Same as lookupRead today; kept separate so eviction/replication can treat writes apart. */
   lookupWrite(db: number, kbuf: Uint8Array, koff: number, klen: number): number {
-    return this.lookup(this.db(db), kbuf, koff, klen);
+    const t = this.db(db);
+    if (this.guard !== null) {
+      // the caller may change the value's object in place: a snapshot reads it first
+      const e = t.find(kbuf, koff, klen);
+      if (e >= 0) this.guard.beforeWrite(t, e);
+    }
+    return this.lookup(t, kbuf, koff, klen);
   }
 
   /** Like lookupRead but leaves the access clock alone (TTL, OBJECT, TYPE-like peeks). */

@@ -20,6 +20,17 @@ export const TYPE_LIST = 4;
 export const TYPE_SET = 5;
 export const TYPE_STREAM = 6;
 
+/**
+ * A point-in-time snapshot in progress (src/persistence/snapshot.ts) watching a table: told
+ * before a live entry's bytes, TTL or object change or the entry goes (so it can serialize
+ * the entry first), and when an entry id is taken for a new key (which the snapshot skips).
+ * Null when no snapshot runs: the cost then is one null check per write.
+ */
+export interface WriteGuard {
+  beforeWrite(t: Table, e: number): void;
+  created(t: Table, e: number): void;
+}
+
 const MIN_SLOTS = 16;
 const MIN_ENTRIES = 16;
 /**
@@ -158,6 +169,8 @@ export class Table {
   clockInit = 0;
   /** Index of the database this table currently is (SWAPDB exchanges tables; the keyspace keeps it). */
   dbIndex = 0;
+  /** A snapshot in progress (see WriteGuard), or null. */
+  guard: WriteGuard | null = null;
 
   private entryCap = 0;
   private hw = 0;
@@ -271,6 +284,7 @@ export class Table {
 
   /** Replace a string value: in place when it fits without wasting half the block, else move. */
   setValue(e: number, vbuf: Uint8Array, voff: number, vlen: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     const kl = this.keyLen[e]!;
     const need = kl + vlen;
     const cap = this.capacity(e);
@@ -299,6 +313,7 @@ export class Table {
    * Growing reserves 50% headroom so repeated APPENDs copy O(1) times per byte, amortized.
    */
   resizeValue(e: number, vlen: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     const kl = this.keyLen[e]!;
     const old = this.valLen[e]!;
     const need = kl + vlen;
@@ -358,6 +373,7 @@ export class Table {
    * bytes added are NOT zeroed (the caller writes them).
    */
   resizeValueExact(e: number, vlen: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     const kl = this.keyLen[e]!;
     const need = kl + vlen;
     const cap = this.capacity(e);
@@ -399,6 +415,7 @@ export class Table {
       copyBytes(vbuf, voff, this.arena.page(a), this.arena.offset(a) + klen, vlen);
       return e;
     }
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (this.type[e] !== TYPE_STRING) {
       this.type[e] = TYPE_STRING;
       if (e < this.growCursor) this.gType[e] = TYPE_STRING;
@@ -441,6 +458,7 @@ export class Table {
    * here so that `ttlCount` stays exact.
    */
   setExpireAt(e: number, ms: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     const old = this.expireAt[e]!;
     if (old === ms) return; // no write: an untouched column page stays unbacked
     if ((old !== 0) !== (ms !== 0)) this.ttlN += ms !== 0 ? 1 : -1;
@@ -463,6 +481,7 @@ export class Table {
   }
 
   setObj(e: number, obj: unknown): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (e >= this.objs.length) this.growObjs(e);
     const old = this.objs[e];
     if (old === obj) return;
@@ -685,13 +704,17 @@ export class Table {
   }
 
   private takeEntryId(): number {
-    if (this.freeTop > 0) return this.freeIds[--this.freeTop]!;
-    if (this.hw === this.entryCap) this.growEntries();
-    const e = this.hw++;
-    const cap = this.entryCap;
-    if (this.growCursor < 0 && cap >= INCREMENTAL_GROW_ROWS && this.hw > cap - (cap >>> 3)) {
-      this.startGrowth(Math.ceil((cap + (cap >>> 1)) / 1024) * 1024);
+    let e: number;
+    if (this.freeTop > 0) e = this.freeIds[--this.freeTop]!;
+    else {
+      if (this.hw === this.entryCap) this.growEntries();
+      e = this.hw++;
+      const cap = this.entryCap;
+      if (this.growCursor < 0 && cap >= INCREMENTAL_GROW_ROWS && this.hw > cap - (cap >>> 3)) {
+        this.startGrowth(Math.ceil((cap + (cap >>> 1)) / 1024) * 1024);
+      }
     }
+    if (this.guard !== null) this.guard.created(this, e);
     return e;
   }
 
@@ -717,6 +740,7 @@ export class Table {
 
   /** Take a live entry out of the index and the columns; its block is the caller's business. */
   private unlink(e: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (this.type[e] === TYPE_FREE) throw new Error(`table: entry ${e} is not live`);
     const h = this.hash[e]!;
     indexDelete(this.slotHash, this.slotEntry, this.mask, h, e);

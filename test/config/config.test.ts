@@ -31,9 +31,9 @@ test("set validates like CONFIG SET", () => {
   expect(() => c.set("port", "1234")).toThrow("can't set immutable config");
   expect(() => c.set("hz", "0")).toThrow("argument must be between 1 and 500 inclusive");
   expect(() => c.set("appendonly", "maybe")).toThrow("yes");
-  // No RDB snapshots yet: save points are refused, not silently ignored (the AOF is accepted).
+  // The AOF is accepted; save points are validated as Redis does.
   c.set("appendonly", "yes");
-  expect(() => c.set("save", "900 1")).toThrow("RDB snapshots are not implemented yet");
+  expect(() => c.set("save", "900")).toThrow("Invalid save parameters");
   c.set("appendonly", "no");
   c.set("save", "");
   expect(c.get("save")).toBe("");

@@ -154,9 +154,9 @@ test("the options the coming families read have Redis's defaults", () => {
     "metrics-bind": "127.0.0.1",
   };
   for (const [k, v] of Object.entries(want)) expect([k, c.get(k)]).toEqual([k, v]);
-  // The AOF is accepted; save points are still refused (no RDB snapshots yet).
+  // The AOF is accepted; save points are validated as Redis does.
   c.set("appendonly", "yes");
-  expect(() => c.set("save", "900 1")).toThrow("RDB snapshots are not implemented yet");
+  expect(() => c.set("save", "900")).toThrow("Invalid save parameters");
 });
 
 test("int() and bool() read values parsed at set time", () => {

@@ -81,7 +81,7 @@ test("bad start lines fail with Redis's fatal config block and exit 1", async ()
     [["--maxmemory", "lots"], "argument must be a memory value"],
     [["/nonexistent/imds.conf"], "can't open config file"],
     [["--port"], ">>> 'port'\nwrong number of arguments"],
-    [["--save", "900", "1"], "RDB snapshots are not implemented yet"],
+    [["--save", "900"], "Invalid save parameters"],
   ] as [string[], string][]) {
     const r = await runToExit(args);
     expect(r.code).toBe(1);

@@ -12,9 +12,8 @@
 // else raw. Aggregates get the encoding Redis 7.0 would pick under `limits` ("auto"), or the
 // one the caller names (its in-memory encoding, so OBJECT ENCODING survives a reload).
 
-import { formatDouble } from "../../protocol/number.ts";
+import { formatDouble, parseInt64 } from "../../protocol/number.ts";
 import { compareBytes } from "../../store/bytes.ts";
-import { canonicalInt } from "./bytes.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
   QUICKLIST_NODE_CONTAINER_PLAIN,
@@ -185,6 +184,27 @@ export class RdbWriter {
     this.buf[this.pos++] = RDB_VERSION >>> 8;
     this.finishWithCrc(true);
     return this.takeAll()!;
+  }
+
+  /**
+   * Bytes written so far by a writer without a sink, handed over and forgotten (a snapshot's
+   * side buffer of keys for a database it has not reached yet; see writeRaw).
+   */
+  takeBytes(): Uint8Array {
+    if (this.sink) throw new Error("RdbWriter: takeBytes needs an in-memory writer");
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Append bytes that are already RDB (what another writer's takeBytes() returned). */
+  writeRaw(bytes: Uint8Array): void {
+    this.raw(bytes);
+  }
+
+  /** Bytes buffered and not yet handed to the sink (memory accounting). */
+  get bufferedBytes(): number {
+    return this.buf.length;
   }
 
   // ---- keys ----
@@ -508,12 +528,16 @@ export class RdbWriter {
 
   /** rdbSaveRawString: int-encoded, LZF or length-prefixed raw bytes. */
   writeStringBytes(s: Bytes): void {
-    const len = s.length;
+    this.writeStringRange(s, 0, s.length);
+  }
+
+  /** writeStringBytes of b[off, off + len) without making a view of it (the store's arena). */
+  writeStringRange(s: Bytes, off: number, len: number): void {
     if (len <= 11 && len > 0) {
-      const c = s[0]!;
+      const c = s[off]!;
       if ((c >= 48 && c <= 57) || c === 45) {
-        const v = canonicalInt(s);
-        if (typeof v === "number" && v >= -2147483648 && v <= 2147483647) {
+        const v = parseInt64(s, off, len); // strict: canonical decimal only, as string2ll
+        if (v >= -2147483648 && v <= 2147483647) {
           this.ensure(5);
           const b = this.buf;
           if (v >= -128 && v <= 127) {
@@ -534,9 +558,33 @@ export class RdbWriter {
         }
       }
     }
-    if (this.compression && len > 20 && this.writeLzf(s)) return;
+    if (this.compression && len > 20 && this.writeLzf(s.subarray(off, off + len))) return;
     this.writeLen(len);
-    this.raw(s);
+    if (len >= 64) {
+      this.raw(s.subarray(off, off + len));
+      return;
+    }
+    this.ensure(len);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < len; i++) b[p++] = s[off + i]!;
+    this.pos = p;
+  }
+
+  /** A string key from ranges (the store's arena page), no views made. */
+  writeStringKV(
+    kb: Bytes,
+    ko: number,
+    kl: number,
+    vb: Bytes,
+    vo: number,
+    vl: number,
+    meta?: KeyMeta,
+  ): void {
+    this.keyMeta(meta);
+    this.byte(RDB_TYPE_STRING);
+    this.writeStringRange(kb, ko, kl);
+    this.writeStringRange(vb, vo, vl);
   }
 
   private writeLzf(s: Bytes): boolean {

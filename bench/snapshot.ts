@@ -1,0 +1,235 @@
+// RDB snapshots, imds beside redis-server 7.0 on the same data (docs/BENCHMARKS.md):
+//   bun bench/snapshot.ts [keys=1000000]
+// Data: `keys` keys of mixed types built in redis-server (70% strings by DEBUG POPULATE, 10%
+// hashes of 5 fields, 10% intsets of 5, 5% zsets of 5, 5% lists of 5), saved there; the same
+// dump.rdb is then loaded by imds at start. Measured on both: SAVE time and file size, load
+// time (imds: its "DB loaded" log line; Redis: DEBUG RELOAD minus SAVE), and, with one client
+// writing at pipeline depth 1, the worst and p99 latency while a BGSAVE runs, and the save's
+// extra memory (rdb_last_cow_size; imds also the RSS growth sampled during the save).
+
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { RespConn } from "../test/helpers/resp.ts";
+import { freePort } from "../test/helpers/servers.ts";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const ROOT = resolve(import.meta.dir, "..");
+const dir = mkdtempSync(join(tmpdir(), "imds-snapbench-"));
+
+function field(info: string, name: string): string {
+  return new RegExp(`^${name}:(.*)$`, "m").exec(info)?.[1]?.trim() ?? "";
+}
+
+async function waitReady(port: number, ms: number): Promise<RespConn> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const c = await RespConn.open(port);
+      for (;;) {
+        const r = await c.call("PING");
+        if (r === "PONG") return c;
+        if (Date.now() > deadline) throw new Error("not ready");
+        await Bun.sleep(50);
+      }
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await Bun.sleep(50);
+    }
+  }
+}
+
+function rssKb(pid: number): number {
+  const s = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  return Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
+}
+
+async function timed(c: RespConn, ...args: (string | number)[]): Promise<number> {
+  const t = performance.now();
+  const [r] = await c.pipeline([args], 600_000);
+  if (r!.bytes[0] !== 43) throw new Error(`${args[0]}: ${new TextDecoder().decode(r!.bytes)}`);
+  return performance.now() - t;
+}
+
+/** One client writing at P1 while another starts a BGSAVE; latencies during the save. */
+async function latencyDuringBgsave(port: number, pid: number) {
+  const w = await RespConn.open(port);
+  const ctl = await RespConn.open(port);
+  const base: number[] = [];
+  const during: number[] = [];
+  let saving = false;
+  let stop = false;
+  let rssPeak = 0;
+  const rss0 = rssKb(pid);
+  const writer = (async () => {
+    let i = 0;
+    while (!stop) {
+      const t = performance.now();
+      await w.call("SET", `key:${(i * 7919) % N}`, `w${i}`);
+      const dt = performance.now() - t;
+      (saving ? during : base).push(dt);
+      i++;
+    }
+  })();
+  await Bun.sleep(1000);
+  saving = true;
+  const t0 = performance.now();
+  await ctl.call("BGSAVE");
+  for (let k = 0; k < 6000; k++) {
+    const info = (await ctl.values([["INFO", "persistence"]], 60000))[0] as string;
+    rssPeak = Math.max(rssPeak, rssKb(pid));
+    if (field(info, "rdb_bgsave_in_progress") === "0") break;
+    await Bun.sleep(20);
+  }
+  const saveMs = performance.now() - t0;
+  saving = false;
+  stop = true;
+  await writer;
+  const info = (await ctl.call("INFO", "persistence")) as string;
+  w.close();
+  ctl.close();
+  const pct = (a: number[], p: number) => {
+    const s = [...a].sort((x, y) => x - y);
+    return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
+  };
+  return {
+    saveMs,
+    writes: during.length,
+    baseP99: pct(base, 0.99),
+    p99: pct(during, 0.99),
+    max: Math.max(...during),
+    cowBytes: Number(field(info, "rdb_last_cow_size")),
+    status: field(info, "rdb_last_bgsave_status"),
+    rssGrowKb: rssPeak - rss0,
+  };
+}
+
+// ---- build the data in redis-server ----
+const rport = freePort();
+const redis = Bun.spawn(
+  [
+    "redis-server",
+    "--port",
+    String(rport),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--dbfilename",
+    "dump.rdb",
+    "--enable-debug-command",
+    "yes",
+  ],
+  { stdout: "ignore", stderr: "ignore" },
+);
+const rc = await waitReady(rport, 10000);
+const nStr = Math.floor(N * 0.7);
+await rc.call("DEBUG", "POPULATE", nStr, "s");
+const cmds: string[] = [];
+const resp = (...a: string[]) =>
+  `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join("")}`;
+const rest = N - nStr;
+for (let i = 0; i < rest; i++) {
+  const k = i % 6;
+  if (k < 2)
+    cmds.push(
+      resp(
+        "HSET",
+        `h:${i}`,
+        "name",
+        `n${i}`,
+        "age",
+        String(i % 90),
+        "city",
+        "x",
+        "a",
+        "1",
+        "b",
+        "2",
+      ),
+    );
+  else if (k < 4) cmds.push(resp("SADD", `set:${i}`, "1", "2", "3", String(i), String(i + 1)));
+  else if (k === 4)
+    cmds.push(resp("ZADD", `z:${i}`, "1", "a", "2", "b", "3", "c", "4", "d", String(i), "e"));
+  else cmds.push(resp("RPUSH", `l:${i}`, "a", "b", "c", "d", `e${i}`));
+}
+writeFileSync(join(dir, "cmds.txt"), cmds.join(""));
+Bun.spawnSync(["sh", "-c", `redis-cli -p ${rport} --pipe < ${join(dir, "cmds.txt")}`], {
+  stdout: "ignore",
+});
+const dbsize = await rc.call("DBSIZE");
+const rLat = await latencyDuringBgsave(rport, redis.pid);
+const rSaves = [await timed(rc, "SAVE"), await timed(rc, "SAVE"), await timed(rc, "SAVE")];
+const rSave = rSaves[0]!;
+const rSaveWarm = Math.min(...rSaves);
+const rFile = statSync(join(dir, "dump.rdb")).size;
+copyFileSync(join(dir, "dump.rdb"), join(dir, "from-redis.rdb"));
+const rReload = await timed(rc, "DEBUG", "RELOAD");
+rc.close();
+redis.kill();
+await redis.exited;
+
+// ---- imds: load redis's file at start, SAVE, DEBUG RELOAD, BGSAVE under a writer ----
+const idir = join(dir, "imds");
+require("node:fs").mkdirSync(idir);
+copyFileSync(join(dir, "from-redis.rdb"), join(idir, "dump.rdb"));
+const iport = freePort();
+const imds = Bun.spawn(["bun", join(ROOT, "src/main.ts"), "--port", String(iport), "--dir", idir], {
+  stdout: "pipe",
+  stderr: "pipe",
+});
+const out: string[] = [];
+void (async () => {
+  for await (const chunk of imds.stdout) out.push(new TextDecoder().decode(chunk));
+})();
+const ic = await waitReady(iport, 120000);
+const loadLine = /DB loaded from disk: ([\d.]+) seconds/.exec(out.join(""));
+const iLoad = loadLine ? Number(loadLine[1]) * 1000 : Number.NaN;
+const idbsize = await ic.call("DBSIZE");
+await Bun.sleep(2000); // let the load's garbage go before measuring latency
+const iLat = await latencyDuringBgsave(iport, imds.pid);
+const iSaves = [await timed(ic, "SAVE"), await timed(ic, "SAVE"), await timed(ic, "SAVE")];
+const iSave = iSaves[0]!;
+const iSaveWarm = Math.min(...iSaves);
+const iFile = statSync(join(idir, "dump.rdb")).size;
+const iReload = await timed(ic, "DEBUG", "RELOAD");
+const slice = /longest ([\d.]+) ms/.exec(out.join(""));
+console.log(`imds longest BGSAVE slice: ${slice?.[1]} ms`);
+ic.close();
+imds.kill();
+await imds.exited;
+rmSync(dir, { recursive: true, force: true });
+
+const f = (x: number) => x.toFixed(0);
+console.log(`keys: redis ${dbsize}, imds ${idbsize}`);
+console.log("| | imds | redis-server | ratio |");
+console.log("|---|---:|---:|---:|");
+console.log(`| SAVE, first (ms) | ${f(iSave)} | ${f(rSave)} | ${(iSave / rSave).toFixed(2)} |`);
+console.log(
+  `| SAVE, best of 3 (ms) | ${f(iSaveWarm)} | ${f(rSaveWarm)} | ${(iSaveWarm / rSaveWarm).toFixed(2)} |`,
+);
+console.log(`| load at start (ms) | ${f(iLoad)} | | |`);
+console.log(
+  `| load, DEBUG RELOAD - best SAVE (ms) | ${f(iReload - iSaveWarm)} | ${f(rReload - rSaveWarm)} | ${((iReload - iSaveWarm) / (rReload - rSaveWarm)).toFixed(2)} |`,
+);
+console.log(
+  `| DEBUG RELOAD (ms) | ${f(iReload)} | ${f(rReload)} | ${(iReload / rReload).toFixed(2)} |`,
+);
+console.log(`| file (bytes) | ${iFile} | ${rFile} | ${(iFile / rFile).toFixed(3)} |`);
+console.log(`| BGSAVE duration (ms) | ${f(iLat.saveMs)} | ${f(rLat.saveMs)} | |`);
+console.log(`| P1 writes during BGSAVE | ${iLat.writes} | ${rLat.writes} | |`);
+console.log(
+  `| p99 before BGSAVE (ms) | ${iLat.baseP99.toFixed(2)} | ${rLat.baseP99.toFixed(2)} | |`,
+);
+console.log(`| p99 during BGSAVE (ms) | ${iLat.p99.toFixed(2)} | ${rLat.p99.toFixed(2)} | |`);
+console.log(
+  `| worst pause during BGSAVE (ms) | ${iLat.max.toFixed(2)} | ${rLat.max.toFixed(2)} | |`,
+);
+console.log(`| rdb_last_cow_size (bytes) | ${iLat.cowBytes} | ${rLat.cowBytes} | |`);
+console.log(`| RSS growth during BGSAVE (KiB) | ${iLat.rssGrowKb} | (child process) | |`);
+console.log(`status: imds ${iLat.status}, redis ${rLat.status}`);
+process.exit(0);

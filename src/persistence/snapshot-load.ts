@@ -1,0 +1,220 @@
+// RDB -> store: a value of the codec's neutral model becomes a keyspace entry built with the
+// types' own store APIs (hashSet, setAdd, ZSet.insert, List.pushRight, Stream.append), so the
+// encoding follows the same thresholds as the commands (a listpack-sized hash is a listpack
+// again). Used by the file loader (into a FRESH keyspace, swapped in only when the whole file
+// was read: SnapshotLoader) and by RESTORE.
+
+import type { CommandLimits } from "../commands/context.ts";
+import { copyBytes } from "../store/bytes.ts";
+import { hashCreate, hashSet } from "../store/hash.ts";
+import { CLOCK_LFU, type Keyspace, lfuWord } from "../store/keyspace.ts";
+import { List } from "../store/list.ts";
+import { isCanonicalInt64, setAdd, setCreate } from "../store/set.ts";
+import { Stream } from "../store/stream.ts";
+import { StreamId as MemStreamId } from "../store/stream-id.ts";
+import { type Table, TYPE_LIST, TYPE_STREAM, TYPE_STRING, TYPE_ZSET } from "../store/table.ts";
+import { ZSet } from "../store/zset.ts";
+import type { RdbSink, RdbValue, StreamId, StreamValue } from "./rdb/index.ts";
+import { RdbError } from "./rdb/index.ts";
+
+const TWO32 = 4294967296;
+
+/**
+ * Add key (absent from t) holding `v`; returns the entry. The caller sets TTL and clock.
+ * Empty aggregates never reach here (the codec skips or refuses them).
+ */
+export function storeValue(
+  ks: Keyspace,
+  t: Table,
+  key: Uint8Array,
+  v: RdbValue,
+  limits: CommandLimits,
+): number {
+  switch (v.type) {
+    case "string": {
+      const e = t.add(key, 0, key.length, TYPE_STRING, v.bytes.length);
+      copyBytes(v.bytes, 0, t.page(e), t.valueOffset(e), v.bytes.length);
+      return e;
+    }
+    case "hash": {
+      const e = hashCreate(t, key, 0, key.length);
+      const hl = {
+        maxListpackEntries: limits.hashMaxListpackEntries,
+        maxListpackValue: limits.hashMaxListpackValue,
+      };
+      for (const [f, val] of v.entries) hashSet(ks, t, e, f, 0, f.length, val, 0, val.length, hl);
+      return e;
+    }
+    case "set": {
+      const first = v.members[0]!;
+      const intset =
+        v.members.length <= limits.setMaxIntsetEntries && isCanonicalInt64(first, 0, first.length);
+      const e = setCreate(t, key, 0, key.length, intset);
+      const sl = { maxIntsetEntries: limits.setMaxIntsetEntries };
+      for (const m of v.members) setAdd(ks, t, e, m, 0, m.length, sl);
+      return e;
+    }
+    case "zset": {
+      const z = new ZSet();
+      const small =
+        v.entries.length <= limits.zsetMaxListpackEntries &&
+        v.entries.every(([m]) => m.length <= limits.zsetMaxListpackValue);
+      if (!small) z.toLarge();
+      for (const [m, s] of v.entries) {
+        const id = z.find(m, 0, m.length);
+        if (id >= 0) throw new RdbError("duplicate zset member", 0);
+        z.insert(m, 0, m.length, s);
+      }
+      const e = t.add(key, 0, key.length, TYPE_ZSET, 0);
+      t.setObj(e, z);
+      return e;
+    }
+    case "list": {
+      const l = new List(limits.listMaxListpackSize, limits.listCompressDepth);
+      for (const it of v.items) l.pushRight(it, 0, it.length);
+      const e = t.add(key, 0, key.length, TYPE_LIST, 0);
+      t.setObj(e, l);
+      return e;
+    }
+    case "stream": {
+      const s = buildStream(v, limits);
+      const e = t.add(key, 0, key.length, TYPE_STREAM, 0);
+      t.setObj(e, s);
+      return e;
+    }
+  }
+}
+
+function memId(id: StreamId, out: MemStreamId = new MemStreamId()): MemStreamId {
+  out.msHi = Number(id.ms >> 32n);
+  out.msLo = Number(id.ms & 0xffffffffn);
+  out.seqHi = Number(id.seq >> 32n);
+  out.seqLo = Number(id.seq & 0xffffffffn);
+  return out;
+}
+
+function buildStream(v: StreamValue, limits: CommandLimits): Stream {
+  const s = new Stream();
+  const nl = {
+    nodeMaxBytes: limits.streamNodeMaxBytes,
+    nodeMaxEntries: limits.streamNodeMaxEntries,
+  };
+  const id = new MemStreamId();
+  for (const en of v.entries) {
+    let total = 0;
+    for (const f of en.fields) total += f.length;
+    const buf = new Uint8Array(total);
+    const offs = new Int32Array(en.fields.length);
+    const lens = new Int32Array(en.fields.length);
+    let p = 0;
+    for (let i = 0; i < en.fields.length; i++) {
+      const f = en.fields[i]!;
+      buf.set(f, p);
+      offs[i] = p;
+      lens[i] = f.length;
+      p += f.length;
+    }
+    memId(en.id, id);
+    if (
+      !(
+        id.msHi > s.lastId.msHi ||
+        (id.msHi === s.lastId.msHi &&
+          (id.msLo > s.lastId.msLo ||
+            (id.msLo === s.lastId.msLo &&
+              (id.seqHi > s.lastId.seqHi ||
+                (id.seqHi === s.lastId.seqHi && id.seqLo > s.lastId.seqLo)))))
+      ) &&
+      s.length > 0
+    ) {
+      throw new RdbError("stream entries out of order", 0);
+    }
+    s.append(id, { buf, offs, lens }, 0, en.fields.length / 2, nl);
+  }
+  memId(v.lastId, s.lastId);
+  memId(v.firstId, s.firstId);
+  if (s.length > 0 && v.firstId.ms === 0n && v.firstId.seq === 0n) {
+    // an older file without v2 metadata: the first entry's ID
+    memId(v.entries[0]!.id, s.firstId);
+  }
+  memId(v.maxDeletedId, s.maxDeletedId);
+  s.entriesAdded = Math.max(v.entriesAdded, s.length);
+  const tmp = new MemStreamId();
+  for (const g of v.groups) {
+    const cg = s.createGroup(g.name, 0, g.name.length, memId(g.lastId, tmp), g.entriesRead);
+    if (cg === null) throw new RdbError("duplicate stream consumer group", 0);
+    for (const c of g.consumers) {
+      if (cg.createConsumer(c.name, 0, c.name.length, c.seenTimeMs) < 0) {
+        throw new RdbError("duplicate stream consumer", 0);
+      }
+    }
+    for (const p of g.pending) {
+      const c = cg.findConsumer(p.consumer, 0, p.consumer.length);
+      if (c < 0) throw new RdbError("stream PEL entry of an unknown consumer", 0);
+      memId(p.id, tmp);
+      cg.deliverNew(tmp, c, p.deliveryTimeMs);
+      const slot = cg.pending(tmp);
+      cg.nCount[slot] = p.deliveryCount;
+    }
+  }
+  return s;
+}
+
+/** Set the access clock of a loaded key from the file's IDLE / FREQ, as objectSetLRUOrLFU. */
+export function applyClock(ks: Keyspace, t: Table, e: number, idleSec: number, freq: number): void {
+  if (ks.clockMode === CLOCK_LFU) {
+    if (freq >= 0) t.clock[e] = lfuWord(ks.now, freq);
+  } else if (idleSec >= 0) {
+    const at = ks.now - idleSec * 1000;
+    t.clock[e] = ((at % TWO32) + TWO32) % TWO32;
+  }
+}
+
+/**
+ * RdbSink that fills a fresh keyspace: duplicate keys are refused (an RdbError, so the load
+ * fails whole), keys already expired are dropped (a master's rdbLoad), counts kept for the log.
+ */
+export class SnapshotLoader implements RdbSink {
+  keys = 0;
+  expiredSkipped = 0;
+  constructor(
+    readonly ks: Keyspace,
+    readonly limits: CommandLimits,
+    readonly now: number,
+  ) {}
+
+  onSelectDb(db: number): void {
+    if (db >= this.ks.databases) {
+      throw new RdbError(
+        `FATAL: Data file was created with a Redis server configured to handle more than ${this.ks.databases} databases`,
+        0,
+      );
+    }
+  }
+
+  onFunction(): void {
+    throw new RdbError("functions are not supported by imds (FUNCTION2 opcode)", 0);
+  }
+
+  onKey(
+    db: number,
+    key: Uint8Array,
+    value: RdbValue,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): void {
+    const ks = this.ks;
+    const t = ks.db(db);
+    if (t.find(key, 0, key.length) >= 0) {
+      throw new RdbError(`Duplicate key '${new TextDecoder().decode(key)}' found in RDB file`, 0);
+    }
+    if (expireMs !== -1 && expireMs < this.now) {
+      this.expiredSkipped++;
+      return;
+    }
+    const e = storeValue(ks, t, key, value, this.limits);
+    if (expireMs !== -1) ks.setExpire(t, e, Math.max(1, expireMs));
+    applyClock(ks, t, e, idleSec, freq);
+    this.keys++;
+  }
+}

@@ -1,0 +1,229 @@
+// Store -> RDB: one keyspace entry straight into an RdbWriter, iterating the type's in-memory
+// structure (no neutral-model copy, except streams), with the current encoding as the hint so
+// OBJECT ENCODING survives a reload (listpack/intset stay compact, hashtable/skiplist full).
+// Used by SAVE/BGSAVE (src/persistence/snapshot.ts) and DUMP (src/commands/persistence.ts).
+
+import {
+  ByteRef,
+  hashField,
+  hashFirst,
+  hashIsListpack,
+  hashLength,
+  hashNext,
+  hashValue,
+} from "../store/hash.ts";
+import { CLOCK_LFU, type Keyspace } from "../store/keyspace.ts";
+import type { List } from "../store/list.ts";
+import { setFirst, setIsIntset, setMember, setNext, setSize } from "../store/set.ts";
+import type { Stream } from "../store/stream.ts";
+import { StreamIter } from "../store/stream.ts";
+import { loadId, StreamId as MemStreamId } from "../store/stream-id.ts";
+import {
+  type Table,
+  TYPE_HASH,
+  TYPE_LIST,
+  TYPE_SET,
+  TYPE_STREAM,
+  TYPE_STRING,
+  TYPE_ZSET,
+} from "../store/table.ts";
+import type { ZSet } from "../store/zset.ts";
+import type { KeyMeta, RdbWriter, StreamGroup, StreamId, StreamValue } from "./rdb/index.ts";
+
+/** Which access clock goes into the file (Redis: by maxmemory-policy, LRU -> IDLE, LFU -> FREQ). */
+export const CLOCK_META_NONE = 0;
+export const CLOCK_META_IDLE = 1;
+export const CLOCK_META_FREQ = 2;
+
+/** CLOCK_META_* for a maxmemory-policy name, as rdbSaveKeyValuePair's savelru/savelfu. */
+export function clockMetaFor(policy: string): number {
+  if (policy.endsWith("-lru")) return CLOCK_META_IDLE;
+  if (policy.endsWith("-lfu")) return CLOCK_META_FREQ;
+  return CLOCK_META_NONE;
+}
+
+/** Per-writer scratch, reused across entries (no allocation per key beyond the views). */
+export class EntryWriterState {
+  readonly f = new ByteRef();
+  readonly v = new ByteRef();
+  readonly meta: KeyMeta = { expireMs: -1, idleSec: -1, freq: -1 };
+}
+
+/** KeyMeta of entry e: TTL (0 = none) and the access clock the policy asks for. */
+export function entryMeta(
+  ks: Keyspace,
+  t: Table,
+  e: number,
+  clockMeta: number,
+  out: KeyMeta,
+): KeyMeta {
+  const at = t.expireAt[e]!;
+  out.expireMs = at === 0 ? -1 : at;
+  out.idleSec = -1;
+  out.freq = -1;
+  if (clockMeta === CLOCK_META_IDLE && ks.clockMode !== CLOCK_LFU) {
+    out.idleSec = Math.floor(ks.idleMs(t, e) / 1000);
+  } else if (clockMeta === CLOCK_META_FREQ && ks.clockMode === CLOCK_LFU) {
+    out.freq = ks.lfuFreq(t, e);
+  }
+  return out;
+}
+
+/**
+ * Write entry e of table t as one key (key = its bytes) or, with key null, as a DUMP body.
+ * Views into the arena are passed to the writer, which copies them before returning.
+ */
+export function writeEntry(
+  w: RdbWriter,
+  st: EntryWriterState,
+  t: Table,
+  e: number,
+  withKey: boolean,
+  meta: KeyMeta | undefined,
+): void {
+  const page = t.page(e);
+  const ko = t.keyOffset(e);
+  const type = t.type[e]!;
+  if (type === TYPE_STRING && withKey) {
+    // the common case: straight from the arena page, no views
+    const kl = t.keyLen[e]!;
+    w.writeStringKV(page, ko, kl, page, ko + kl, t.valLen[e]!, meta);
+    return;
+  }
+  const key = withKey ? page.subarray(ko, ko + t.keyLen[e]!) : null;
+  switch (type) {
+    case TYPE_STRING: {
+      const vo = t.valueOffset(e);
+      w.writeValue({ type: "string", bytes: page.subarray(vo, vo + t.valLen[e]!) });
+      return;
+    }
+    case TYPE_HASH: {
+      const n = hashLength(t, e);
+      w.writeHash(key, n, hashPairs(t, e, st), meta, hashIsListpack(t, e) ? "compact" : "full");
+      return;
+    }
+    case TYPE_SET: {
+      const n = setSize(t, e);
+      w.writeSet(key, n, setMembers(t, e, st), meta, setIsIntset(t, e) ? "compact" : "full");
+      return;
+    }
+    case TYPE_ZSET: {
+      const z = t.getObj(e) as ZSet;
+      w.writeZset(key, z.size, zsetPairs(z), meta, z.listpack ? "compact" : "full");
+      return;
+    }
+    case TYPE_LIST: {
+      const l = t.getObj(e) as List;
+      w.writeList(key, listItems(l), meta);
+      return;
+    }
+    case TYPE_STREAM: {
+      const s = t.getObj(e) as Stream;
+      w.writeStream(key, streamValue(s), meta);
+      return;
+    }
+    default:
+      throw new Error(`snapshot: entry of unknown type ${type}`);
+  }
+}
+
+function* hashPairs(
+  t: Table,
+  e: number,
+  st: EntryWriterState,
+): Generator<[Uint8Array, Uint8Array]> {
+  const f = st.f;
+  const v = st.v;
+  for (let h = hashFirst(t, e); h >= 0; h = hashNext(t, e, h)) {
+    hashField(t, e, h, f);
+    hashValue(t, e, h, v);
+    yield [f.buf.subarray(f.off, f.off + f.len), v.buf.subarray(v.off, v.off + v.len)];
+  }
+}
+
+function* setMembers(t: Table, e: number, st: EntryWriterState): Generator<Uint8Array> {
+  const m = st.f;
+  for (let h = setFirst(t, e); h >= 0; h = setNext(t, e, h)) {
+    setMember(t, e, h, m);
+    // an intset member is formatted into the ref's scratch: copy it (the writer may keep it)
+    yield m.buf === m.scratch ? m.bytes() : m.buf.subarray(m.off, m.off + m.len);
+  }
+}
+
+function* zsetPairs(z: ZSet): Generator<[Uint8Array, number]> {
+  const n = z.size;
+  z.seek(0);
+  for (let i = 0; i < n; i++) {
+    const id = z.nextId();
+    const o = z.off(id);
+    yield [z.mem.subarray(o, o + z.len(id)), z.score[id]!];
+  }
+}
+
+function* listItems(l: List): Generator<Uint8Array> {
+  l.seek(0);
+  for (let len = l.next(); len >= 0; len = l.next()) yield l.cbuf.subarray(l.coff, l.coff + len);
+}
+
+// ---- streams: through the neutral model (the codec builds its nodes from it) ----
+
+function bigId(id: MemStreamId): StreamId {
+  return {
+    ms: (BigInt(id.msHi) << 32n) | BigInt(id.msLo),
+    seq: (BigInt(id.seqHi) << 32n) | BigInt(id.seqLo),
+  };
+}
+
+/** The stream as the codec's StreamValue (copies every entry; one key at a time). */
+export function streamValue(s: Stream): StreamValue {
+  const entries: StreamValue["entries"] = [];
+  const it = new StreamIter();
+  it.seek(s, new MemStreamId().setMin(), new MemStreamId().setMax(), false);
+  while (it.next()) {
+    const fields: Uint8Array[] = [];
+    for (let i = 0; i < it.pairs; i++) {
+      fields.push(it.buf.slice(it.fieldOff(i), it.fieldOff(i) + it.fieldLen(i)));
+      fields.push(it.buf.slice(it.valueOff(i), it.valueOff(i) + it.valueLen(i)));
+    }
+    entries.push({ id: bigId(it.id), fields });
+  }
+  const groups: StreamGroup[] = [];
+  const tmp = new MemStreamId();
+  for (const g of s.groups) {
+    const consumers: StreamGroup["consumers"] = [];
+    for (let i = 0; i < g.consumerCount; i++) {
+      const c = g.consumerByRank(i);
+      const o = g.consumerNameOff(c);
+      consumers.push({ name: g.names.slice(o, o + g.consumerNameLen(c)), seenTimeMs: g.cSeen[c]! });
+    }
+    const pending: StreamGroup["pending"] = [];
+    for (let cur = g.pelSeek(tmp.setMin()); cur >= 0; cur = g.pelNext(cur)) {
+      const slot = g.pelSlot(cur);
+      const c = g.nCons[slot]!;
+      const o = g.consumerNameOff(c);
+      pending.push({
+        id: bigId(loadId(g.nId, slot, tmp)),
+        consumer: g.names.slice(o, o + g.consumerNameLen(c)),
+        deliveryTimeMs: g.nTime[slot]!,
+        deliveryCount: g.nCount[slot]!,
+      });
+    }
+    groups.push({
+      name: g.name,
+      lastId: bigId(g.lastId),
+      entriesRead: g.entriesRead,
+      pending,
+      consumers,
+    });
+  }
+  return {
+    type: "stream",
+    entries,
+    length: s.length,
+    lastId: bigId(s.lastId),
+    firstId: bigId(s.firstId),
+    maxDeletedId: bigId(s.maxDeletedId),
+    entriesAdded: s.entriesAdded,
+    groups,
+  };
+}

@@ -1,0 +1,372 @@
+// RDB snapshots without fork (docs/PERSISTENCE.md, "RDB snapshots").
+//
+// SAVE writes every entry in one go. BGSAVE walks the tables by entry id in bounded time slices
+// from the event loop (setImmediate), writing through the RdbWriter's sink in bounded chunks,
+// while clients keep writing. The file is the data as it was when BGSAVE started, because:
+//
+// - before any write touches an entry the walk has not reached, the keyspace's guard hook
+//   (Table.guard / Keyspace.guard, one null check when no save runs) serializes that entry
+//   first: in the database section being written it goes straight to the file; for a later
+//   database into that database's side buffer, appended when the walk gets there;
+// - an entry id taken for a NEW key during the save (ids are reused from a free list) is marked
+//   done, so keys created after the start never appear;
+// - FLUSHDB / FLUSHALL / SWAPDB (and a loaded snapshot swapped in) first finish the walk
+//   synchronously, then run: the file still holds the data at the start.
+//
+// Files: written to temp-<pid>.rdb in `dir`, fsynced, renamed over dbfilename, then the
+// directory fsynced; a crash at any point leaves the previous file intact.
+
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CommandLimits } from "../commands/context.ts";
+import { Keyspace, type SnapshotGuard } from "../store/keyspace.ts";
+import { type Table, TYPE_FREE } from "../store/table.ts";
+import { type EncodingLimits, RdbWriter, readRdbFile } from "./rdb/index.ts";
+import { SnapshotLoader } from "./snapshot-load.ts";
+import { EntryWriterState, entryMeta, writeEntry } from "./snapshot-write.ts";
+
+export interface SnapshotOptions {
+  compression: boolean;
+  checksum: boolean;
+  /** CLOCK_META_* (snapshot-write.ts): which access clock goes into the file. */
+  clockMeta: number;
+  limits?: Partial<EncodingLimits>;
+  /** Bytes per sink write (bounds one write's pause and the writer's buffer). */
+  chunkBytes?: number;
+  /** BGSAVE: longest time slice of the walk, ms. */
+  sliceMs?: number;
+}
+
+/** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
+export function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on a directory: the rename is still atomic
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/** The writer limits that keep our encodings (listpack lists cut as the config says). */
+function writerLimits(l: CommandLimits): Partial<EncodingLimits> {
+  return {
+    hashMaxListpackEntries: l.hashMaxListpackEntries,
+    hashMaxListpackValue: l.hashMaxListpackValue,
+    zsetMaxListpackEntries: l.zsetMaxListpackEntries,
+    zsetMaxListpackValue: l.zsetMaxListpackValue,
+    setMaxIntsetEntries: l.setMaxIntsetEntries,
+    listMaxListpackSize: l.listMaxListpackSize,
+    streamNodeMaxBytes: l.streamNodeMaxBytes,
+    streamNodeMaxEntries: l.streamNodeMaxEntries,
+  };
+}
+
+export function snapshotLimits(l: CommandLimits): Partial<EncodingLimits> {
+  return writerLimits(l);
+}
+
+/**
+ * One snapshot being written: the walk state and the guard. `run()` to completion is SAVE;
+ * `step()` in slices is BGSAVE. Not reusable.
+ */
+export class SnapshotJob implements SnapshotGuard {
+  readonly startedAt = Date.now();
+  /** The tables in database order, as they were at the start (SWAPDB finishes the job first). */
+  private readonly tables: Table[];
+  /** High-water mark per table at the start: ids at or above it are new keys. */
+  private readonly startHw: Int32Array;
+  /** Per table, 1 = serialized already or created during the save (skip). */
+  private readonly done: Uint8Array[];
+  private readonly side: (RdbWriter | null)[];
+  private readonly writer: RdbWriter;
+  private readonly st = new EntryWriterState();
+  private db = -1;
+  private cursor = 0;
+  private fd: number;
+  private readonly tmp: string;
+  finished = false;
+  /** Every byte is written (EOF + CRC); the fsync/rename may still be pending (BGSAVE). */
+  walkDone = false;
+  /**
+   * SAVE (true): fsync and rename at once. BGSAVE (false): the end of the walk leaves the fsync
+   * to the thread pool (finishAsync), so the event loop never waits on the disk.
+   */
+  syncFinish = true;
+  error: string | null = null;
+  keys = 0;
+  /** Most bytes the save held beyond the data set (bitmaps, side buffers, writer buffer). */
+  peakExtraBytes = 0;
+  private sideBytes = 0;
+  private readonly fixedExtra: number;
+  private readonly sliceMs: number;
+  private readonly opts: SnapshotOptions;
+
+  constructor(
+    readonly ks: Keyspace,
+    readonly path: string,
+    opts: SnapshotOptions,
+    readonly usedMem: number,
+  ) {
+    this.opts = opts;
+    this.sliceMs = opts.sliceMs ?? 2;
+    this.tables = ks.dbs.slice();
+    this.startHw = new Int32Array(this.tables.length);
+    this.done = [];
+    this.side = [];
+    let fixed = 0;
+    for (let i = 0; i < this.tables.length; i++) {
+      const t = this.tables[i]!;
+      this.startHw[i] = t.highWater;
+      this.done.push(new Uint8Array(t.count === 0 ? 0 : t.highWater));
+      fixed += t.count === 0 ? 0 : t.highWater;
+      this.side.push(null);
+    }
+    this.tmp = join(dirname(path), `temp-${process.pid}.rdb`);
+    this.fd = openSync(this.tmp, "w");
+    const fd = this.fd;
+    this.writer = new RdbWriter({
+      sink: (chunk) => writeAll(fd, chunk),
+      chunkBytes: opts.chunkBytes ?? 64 * 1024,
+      compression: opts.compression,
+      checksum: opts.checksum,
+      limits: opts.limits,
+    });
+    this.fixedExtra = fixed + (opts.chunkBytes ?? 64 * 1024);
+    this.peakExtraBytes = this.fixedExtra;
+    try {
+      this.writer.writeHeader();
+      this.writer.writeStandardAux({ usedMem });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Watch the keyspace (BGSAVE). */
+  attach(): void {
+    this.ks.guard = this;
+    for (const t of this.tables) t.guard = this;
+  }
+
+  private detach(): void {
+    if (this.ks.guard === this) this.ks.guard = null;
+    for (const t of this.tables) if (t.guard === this) t.guard = null;
+  }
+
+  /** SAVE: everything now. */
+  run(): void {
+    this.syncFinish = true;
+    while (!this.finished && !this.walkDone) this.step(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Walk for at most `ms` (checked every 64 entries), then return; finishes the file when the
+   * walk is done. Returns true while there is more to do.
+   */
+  step(ms = this.sliceMs): boolean {
+    if (this.finished) return false;
+    const t0 = performance.now();
+    try {
+      return this.walk(ms);
+    } finally {
+      const dt = performance.now() - t0;
+      this.slices++;
+      if (dt > this.longestSliceMs) this.longestSliceMs = dt;
+    }
+  }
+
+  /** Slices run so far and the longest one (ms): what BGSAVE cost the event loop at worst. */
+  slices = 0;
+  longestSliceMs = 0;
+
+  private walk(ms: number): boolean {
+    const deadline =
+      ms === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : performance.now() + ms;
+    try {
+      for (;;) {
+        if (this.db < 0 || this.cursor >= this.startHw[this.db]!) {
+          if (!this.nextDb()) {
+            this.writer.finish();
+            this.walkDone = true;
+            this.detach(); // everything is in the file: writes may go on unobserved
+            if (this.syncFinish) this.complete();
+            return false;
+          }
+        }
+        const d = this.db;
+        const t = this.tables[d]!;
+        const done = this.done[d]!;
+        const end = this.startHw[d]!;
+        let n = 0;
+        while (this.cursor < end) {
+          const e = this.cursor++;
+          if (done[e] === 1 || t.type[e] === TYPE_FREE) continue;
+          done[e] = 1;
+          this.writeOne(this.writer, t, e);
+          if (++n === 64) {
+            n = 0;
+            if (performance.now() >= deadline) return true;
+          }
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** Open the next database that had keys at the start; false when none is left. */
+  private nextDb(): boolean {
+    for (;;) {
+      this.db++;
+      this.cursor = 0;
+      if (this.db >= this.tables.length) return false;
+      const t = this.tables[this.db]!;
+      const pending = this.side[this.db];
+      if (this.startHw[this.db] === 0 || this.done[this.db]!.length === 0) continue;
+      this.writer.writeSelectDb(this.db);
+      this.writer.writeResizeDb(t.count, t.ttlCount);
+      if (pending) {
+        // keys of this database serialized early (a write reached them first)
+        this.sideBytes -= pending.bufferedBytes;
+        this.writer.writeRaw(pending.takeBytes());
+        this.side[this.db] = null;
+      }
+      return true;
+    }
+  }
+
+  private writeOne(w: RdbWriter, t: Table, e: number): void {
+    const meta = entryMeta(this.ks, t, e, this.opts.clockMeta, this.st.meta);
+    writeEntry(w, this.st, t, e, true, meta);
+    this.keys++;
+  }
+
+  // ---- the guard ----
+
+  beforeWrite(t: Table, e: number): void {
+    const d = this.tables.indexOf(t);
+    if (d < 0 || e >= this.startHw[d]!) return;
+    const done = this.done[d]!;
+    if (e >= done.length || done[e] === 1) return;
+    done[e] = 1;
+    if (t.type[e] === TYPE_FREE) return;
+    try {
+      if (d === this.db) {
+        this.writeOne(this.writer, t, e);
+        return;
+      }
+      // a later database: keep its bytes until the walk opens that database's section
+      let w = this.side[d];
+      if (!w) {
+        w = new RdbWriter({ compression: this.opts.compression, limits: this.opts.limits });
+        this.side[d] = w;
+        this.sideBytes += w.bufferedBytes;
+      }
+      const before = w.bufferedBytes;
+      this.writeOne(w, t, e);
+      this.sideBytes += w.bufferedBytes - before;
+      const extra = this.fixedExtra + this.sideBytes;
+      if (extra > this.peakExtraBytes) this.peakExtraBytes = extra;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  created(t: Table, e: number): void {
+    const d = this.tables.indexOf(t);
+    if (d < 0) return;
+    const done = this.done[d]!;
+    if (e < done.length) done[e] = 1;
+  }
+
+  beforeBulk(): void {
+    if (this.finished || this.walkDone) return;
+    // finish the walk now; the fsync may stay asynchronous
+    const sync = this.syncFinish;
+    while (!this.finished && !this.walkDone) this.step(Number.POSITIVE_INFINITY);
+    this.syncFinish = sync;
+  }
+
+  // ---- end ----
+
+  private complete(): void {
+    fsyncSync(this.fd);
+    this.publish();
+  }
+
+  /** close, rename over dbfilename, fsync the directory. */
+  private publish(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    renameSync(this.tmp, this.path);
+    fsyncDir(dirname(this.path));
+    this.finished = true;
+  }
+
+  /** After the walk (walkDone): fsync in the thread pool, then rename; `done` when finished. */
+  finishAsync(done: () => void): void {
+    if (this.finished) return done();
+    fsync(this.fd, (err) => {
+      if (this.finished) return done(); // aborted meanwhile
+      try {
+        if (err) throw err;
+        this.publish();
+      } catch (e) {
+        this.fail(e);
+      }
+      done();
+    });
+  }
+
+  private fail(e: unknown): void {
+    this.error = e instanceof Error ? e.message : String(e);
+    this.finished = true;
+    this.detach();
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {}
+      this.fd = -1;
+    }
+    try {
+      unlinkSync(this.tmp);
+    } catch {}
+  }
+
+  /** Abandon (server stopping): the temp file goes, the old snapshot stays. */
+  abort(): void {
+    if (!this.finished) this.fail(new Error("aborted"));
+  }
+}
+
+/** What loading a file did. */
+export interface LoadResult {
+  keys: number;
+  expiredSkipped: number;
+  ms: number;
+}
+
+/**
+ * Read an RDB file into a fresh keyspace and swap it into `ks` only when the whole file was
+ * read (checksum included); on any error `ks` is untouched and the error is thrown.
+ */
+export function loadSnapshotFile(ks: Keyspace, path: string, limits: CommandLimits): LoadResult {
+  const t0 = performance.now();
+  const fresh = new Keyspace(ks.databases);
+  fresh.clockMode = ks.clockMode;
+  fresh.lfuDecayTime = ks.lfuDecayTime;
+  fresh.lfuLogFactor = ks.lfuLogFactor;
+  fresh.setNow(ks.now);
+  const loader = new SnapshotLoader(fresh, limits, ks.now);
+  readRdbFile(path, loader);
+  ks.adopt(fresh);
+  return { keys: loader.keys, expiredSkipped: loader.expiredSkipped, ms: performance.now() - t0 };
+}
