@@ -84,29 +84,34 @@ export function decodeFrame(buf: Uint8Array, pos: number): Value {
 function whole<T>(
   buf: Uint8Array,
   pos: number,
-  read: (b: Uint8Array, st: { at: number }, limit: number, depth: number) => T,
+  read: (b: Uint8Array, st: Cursor, limit: number, depth: number) => T,
 ): T {
   const end = pos + 4 + u32(buf, pos);
-  const st = { at: pos };
+  const st: Cursor = { at: pos, bodyAt: 0, bodyEnd: 0 };
   const v = read(buf, st, end, 0);
   if (st.at !== end) throw new ProtocolError(`frame has ${end - st.at} trailing bytes`);
   return v;
 }
 
-// Body bounds of the frame last read by frameHeader (decoding is synchronous; callers copy them
-// to locals before recursing).
-let bodyAt = 0;
-let bodyEnd = 0;
+/**
+ * A decode position, caller-owned: `at` is the next frame; bodyAt/bodyEnd are the body bounds
+ * of the frame frameHeader read last (callers copy them to locals before recursing).
+ */
+interface Cursor {
+  at: number;
+  bodyAt: number;
+  bodyEnd: number;
+}
 
 /** Check the frame header at st.at within `limit`, move st.at past the frame; its status. */
-function frameHeader(b: Uint8Array, st: { at: number }, limit: number): number {
+function frameHeader(b: Uint8Array, st: Cursor, limit: number): number {
   const at = st.at;
   if (limit - at < 8) throw new ProtocolError("truncated frame header");
   const total = u32(b, at);
   const end = at + 4 + total;
   if (total < 4 || end > limit) throw new ProtocolError(`bad frame length ${total}`);
-  bodyAt = at + 8;
-  bodyEnd = end;
+  st.bodyAt = at + 8;
+  st.bodyEnd = end;
   st.at = end;
   return u32(b, at + 4);
 }
@@ -117,7 +122,7 @@ function frameHeader(b: Uint8Array, st: { at: number }, limit: number): number {
  */
 function aggregateCount(
   b: Uint8Array,
-  st: { at: number },
+  st: Cursor,
   status: number,
   p: number,
   end: number,
@@ -133,7 +138,7 @@ function aggregateCount(
   return n;
 }
 
-function aggregateEnd(st: { at: number }, end: number): void {
+function aggregateEnd(st: Cursor, end: number): void {
   if (st.at !== end) throw new ProtocolError("aggregate length does not match its elements");
 }
 
@@ -142,10 +147,10 @@ export function frameStatus(buf: Uint8Array, pos: number): number {
   return u32(buf, pos + 4);
 }
 
-function frame(b: Uint8Array, st: { at: number }, limit: number, depth: number): Value {
+function frame(b: Uint8Array, st: Cursor, limit: number, depth: number): Value {
   const status = frameHeader(b, st, limit);
-  const p = bodyAt;
-  const end = bodyEnd;
+  const p = st.bodyAt;
+  const end = st.bodyEnd;
   switch (status) {
     case STATUS_STRING:
       return b.slice(p, end);
@@ -225,10 +230,10 @@ export function decodeTagged(buf: Uint8Array, pos: number): Tagged {
   return whole(buf, pos, tagged);
 }
 
-function tagged(b: Uint8Array, st: { at: number }, limit: number, depth: number): Tagged {
+function tagged(b: Uint8Array, st: Cursor, limit: number, depth: number): Tagged {
   const status = frameHeader(b, st, limit);
-  const p = bodyAt;
-  const end = bodyEnd;
+  const p = st.bodyAt;
+  const end = st.bodyEnd;
   switch (status) {
     case STATUS_STRING:
       return { type: "string", value: b.slice(p, end) };

@@ -13,6 +13,13 @@ export class Args {
   count = 0;
   offs: Int32Array;
   lens: Int32Array;
+  /**
+   * The RESP decoder's place in a multibulk request still arriving (src/protocol/resp.ts):
+   * its N (-1 = none), arguments already parsed, and the next header's offset from the start.
+   */
+  resumeCount = -1;
+  resumeDone = 0;
+  resumeRel = 0;
 
   constructor(initialCapacity = 64) {
     this.offs = new Int32Array(initialCapacity);

@@ -60,15 +60,11 @@ export function decodeResp(
 
 // ---- multibulk -------------------------------------------------------------
 
-// Where a multibulk request that is still arriving was left, so the next call
-// resumes instead of re-parsing every argument (a 1M-argument request arriving
-// in 64 KiB chunks would otherwise cost quadratic time). One slot is enough: it
-// is only an optimisation, checked against the request's header on use. While
-// a request is partial, args.offs holds offsets relative to the request start.
-let resumeArgs: Args | null = null;
-let resumeCount = 0; // the request's N
-let resumeDone = 0; // arguments already parsed
-let resumeRel = 0; // offset of the next argument header, relative to the request start
+// Where a multibulk request that is still arriving was left is kept on its Args (the
+// connection's), so the next call resumes instead of re-parsing every argument (a 1M-argument
+// request arriving in 64 KiB chunks would otherwise cost quadratic time). It is only an
+// optimisation, checked against the request's header on use. While a request is partial,
+// args.offs holds offsets relative to the request start.
 
 /**
  * Index of the first CR in buf[from, end), or -1. Redis finds it with
@@ -126,11 +122,11 @@ function decodeMultibulk(
   }
 
   let i = 0;
-  if (resumeArgs === args && resumeCount === n) {
-    i = resumeDone;
-    p = pos + resumeRel;
+  if (args.resumeCount === n) {
+    i = args.resumeDone;
+    p = pos + args.resumeRel;
   }
-  resumeArgs = null;
+  args.resumeCount = -1;
 
   const maxBulk = limits.maxBulkLen;
   const unauth = limits.unauthenticated;
@@ -166,7 +162,7 @@ function decodeMultibulk(
     lens[i] = len;
     p = data + len + 2;
   }
-  // Offsets were relative to the request start (see resumeArgs): make them absolute.
+  // Offsets were relative to the request start (see Args.resumeCount): make them absolute.
   for (let k = 0; k < n; k++) offs[k]! += pos;
   args.buf = buf;
   args.count = n;
@@ -175,10 +171,9 @@ function decodeMultibulk(
 
 /** NEED_MORE for a partial multibulk: remember where to resume. */
 function partial(args: Args, n: number, done: number, rel: number, need: number): number {
-  resumeArgs = args;
-  resumeCount = n;
-  resumeDone = done;
-  resumeRel = rel;
+  args.resumeCount = n;
+  args.resumeDone = done;
+  args.resumeRel = rel;
   args.count = 0;
   return needMore(need);
 }

@@ -30,20 +30,14 @@ function schar(c: number): number {
   return (c << 24) >> 24;
 }
 
-// Scratch result of matchOne (module state: matching is synchronous).
-let tokenEnd = 0;
-
 /**
- * Match the single (non-star) token at p against byte c. Sets tokenEnd to the index after the
- * token. Returns whether it matched.
+ * Match the single (non-star) token at p against byte c: the index after the token when it
+ * matched, -1 when it did not.
  */
-function matchOne(pat: Uint8Array, p: number, pend: number, c: number, nocase: boolean): boolean {
+function matchOne(pat: Uint8Array, p: number, pend: number, c: number, nocase: boolean): number {
   const at = (i: number): number => (i < pend ? pat[i]! : 0);
   const t = pat[p]!;
-  if (t === QUESTION) {
-    tokenEnd = p + 1;
-    return true;
-  }
+  if (t === QUESTION) return p + 1;
   if (t === OPEN) {
     p++;
     const not = at(p) === CARET;
@@ -80,12 +74,10 @@ function matchOne(pat: Uint8Array, p: number, pend: number, c: number, nocase: b
       }
       p++;
     }
-    tokenEnd = p + 1;
-    return not ? !match : match;
+    return (not ? !match : match) ? p + 1 : -1;
   }
   if (t === BACKSLASH && pend - p >= 2) p++;
-  tokenEnd = p + 1;
-  return nocase ? lower(pat[p]!) === lower(c) : pat[p] === c;
+  return (nocase ? lower(pat[p]!) === lower(c) : pat[p] === c) ? p + 1 : -1;
 }
 
 /** stringmatchlen(pattern, string, nocase): 1:1 with Redis, bytes in, boolean out. */
@@ -122,8 +114,9 @@ export function globMatch(
         p = starP;
         continue;
       }
-      if (matchOne(pat, p, pend, str[s]!, nocase)) {
-        p = tokenEnd;
+      const next = matchOne(pat, p, pend, str[s]!, nocase);
+      if (next >= 0) {
+        p = next;
         s++;
         continue;
       }
