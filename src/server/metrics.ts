@@ -25,6 +25,13 @@ export interface MetricsCounters {
   usedMemory: number;
   usedMemoryPeak: number;
   maxMemory: number;
+  /** Persistence: INFO persistence's rdb_changes_since_last_save, rdb_bgsave_in_progress,
+   * rdb_last_save_time (unix s), aof_enabled (0/1), aof_last_write_status ok (1) or err (0). */
+  rdbChangesSinceLastSave: number;
+  rdbBgsaveInProgress: number;
+  rdbLastSaveTime: number;
+  aofEnabled: number;
+  aofLastWriteOk: number;
 }
 
 /** What the metrics page reads. Every method is a read; none may change the server. */
@@ -130,21 +137,32 @@ export function renderMetrics(src: MetricsSource, lag: LagHistogram): string {
   one("redis_memory_used_bytes", "gauge", "memory_used_bytes metric", c.usedMemory);
   one("redis_memory_used_peak_bytes", "gauge", "memory_used_peak_bytes metric", c.usedMemoryPeak);
   one("redis_memory_max_bytes", "gauge", "memory_max_bytes metric", c.maxMemory);
-  // Persistence does not exist yet: nothing is ever saved, so these are constant 0 (no
-  // rdb_last_save_timestamp: there never was a save). They become real with AOF/RDB.
+  // Persistence state, as redis_exporter names INFO persistence's fields.
   one(
     "redis_rdb_changes_since_last_save",
     "gauge",
-    "rdb_changes_since_last_save metric (imds: always 0, no persistence yet)",
-    0,
+    "rdb_changes_since_last_save metric",
+    c.rdbChangesSinceLastSave,
   );
   one(
     "redis_rdb_bgsave_in_progress",
     "gauge",
-    "rdb_bgsave_in_progress metric (imds: always 0, no persistence yet)",
-    0,
+    "rdb_bgsave_in_progress metric",
+    c.rdbBgsaveInProgress,
   );
-  one("redis_aof_enabled", "gauge", "aof_enabled metric (imds: always 0, no persistence yet)", 0);
+  one(
+    "redis_rdb_last_save_timestamp_seconds",
+    "gauge",
+    "rdb_last_save_time metric",
+    c.rdbLastSaveTime,
+  );
+  one("redis_aof_enabled", "gauge", "aof_enabled metric", c.aofEnabled);
+  one(
+    "redis_aof_last_write_status",
+    "gauge",
+    "aof_last_write_status metric (1 ok)",
+    c.aofLastWriteOk,
+  );
 
   const stats = [...src.commandStats()];
   family("redis_commands_total", "counter", "Total number of calls per command");
@@ -201,6 +219,9 @@ export interface ServerView {
     readonly dbs: readonly { readonly count: number; readonly ttlCount: number }[];
   };
   readonly evictor: { readonly evictedKeys: number };
+  /** INFO persistence's rdb_* fields (src/persistence/snapshots.ts) and the AOF's state. */
+  readonly snapshots: { infoFields(): [string, string | number][] };
+  readonly aof: { readonly on: boolean; readonly writeError: string | null };
   /** INFO commandstats lines: ["cmdstat_get", "calls=3,usec=12,..."]. */
   readonly commands: { statLines(): [string, string][] };
   /** Refreshes and returns used_memory (as INFO does). */
@@ -235,6 +256,7 @@ export function serverSource(s: ServerView): MetricsSource {
         usedMemory: s.updateMemoryStats(),
         usedMemoryPeak: s.usedMemoryPeak,
         maxMemory: s.config.int("maxmemory"),
+        ...persistence(s),
       };
     },
     *keyspace() {
@@ -282,5 +304,27 @@ export function startMetrics(src: MetricsSource, host: string, port: number): Me
       lag.stop();
       http.stop(true);
     },
+  };
+}
+
+/** The persistence counters from the snapshot code's INFO fields and the AOF's state. */
+function persistence(
+  s: ServerView,
+): Pick<
+  MetricsCounters,
+  | "rdbChangesSinceLastSave"
+  | "rdbBgsaveInProgress"
+  | "rdbLastSaveTime"
+  | "aofEnabled"
+  | "aofLastWriteOk"
+> {
+  const rdb = new Map(s.snapshots.infoFields());
+  const num = (k: string) => Number(rdb.get(k) ?? 0);
+  return {
+    rdbChangesSinceLastSave: num("rdb_changes_since_last_save"),
+    rdbBgsaveInProgress: num("rdb_bgsave_in_progress"),
+    rdbLastSaveTime: num("rdb_last_save_time"),
+    aofEnabled: s.aof.on ? 1 : 0,
+    aofLastWriteOk: s.aof.writeError === null ? 1 : 0,
   };
 }
