@@ -144,8 +144,8 @@ async function crashCycles(policy: string): Promise<void> {
 
 test(`kill -9 with appendfsync always loses no acknowledged write (${CYCLES} cycles)`, async () => {
   await crashCycles("always");
-}, 120000);
+}, Math.max(120_000, CYCLES * 3000));
 
 test(`kill -9 with appendfsync everysec loses no acknowledged write either (process crash)`, async () => {
   await crashCycles("everysec");
-}, 120000);
+}, Math.max(120_000, CYCLES * 3000));
