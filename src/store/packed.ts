@@ -14,7 +14,7 @@ export interface StoreCtx extends Rng {
 
 const EMPTY = new Uint8Array(0);
 
-/** Where some bytes are: buf[off, off + len). Owned by the caller and reused; valid until a write. */
+/** Where some bytes are: buf[off, off + len). Caller-owned and reused; valid until a write. */
 export class ByteRef {
   buf: Uint8Array = EMPTY;
   off = 0;
