@@ -22,6 +22,9 @@ export interface ServerPairOptions {
   imdsAlone?: boolean;
   /** Open `redisConn` and `imdsConn`. */
   connect?: boolean;
+  /** Extra `--name value` flags for each server. */
+  imdsFlags?: string[];
+  redisFlags?: string[];
 }
 
 /** Register this file's beforeAll/afterAll for a pair of servers; returns what they fill in. */
@@ -29,10 +32,13 @@ export function serverPair(opts: ServerPairOptions): ServerPair {
   const pair: Partial<ServerPair> = {};
   beforeAll(async () => {
     if (opts.skip) {
-      if (opts.imdsAlone) pair.imds = await startImds();
+      if (opts.imdsAlone) pair.imds = await startImds(opts.imdsFlags);
       return;
     }
-    [pair.imds, pair.redis] = await Promise.all([startImds(), startRedis()]);
+    [pair.imds, pair.redis] = await Promise.all([
+      startImds(opts.imdsFlags),
+      startRedis(opts.redisFlags),
+    ]);
     if (opts.connect) {
       [pair.redisConn, pair.imdsConn] = await Promise.all([
         RespConn.open(pair.redis.port),
