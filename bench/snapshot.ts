@@ -9,12 +9,11 @@
 
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { RespConn } from "../test/helpers/resp.ts";
-import { freePort } from "../test/helpers/servers.ts";
+import { freePort, ROOT, startRedis } from "../test/helpers/servers.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
-const ROOT = resolve(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "imds-snapbench-"));
 
 function field(info: string, name: string): string {
@@ -105,28 +104,16 @@ async function latencyDuringBgsave(port: number, pid: number) {
 }
 
 // ---- build the data in redis-server ----
-const rport = freePort();
-const redis = Bun.spawn(
-  [
-    "redis-server",
-    "--port",
-    String(rport),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-    "--dbfilename",
-    "dump.rdb",
-    "--enable-debug-command",
-    "yes",
-  ],
-  { stdout: "ignore", stderr: "ignore" },
-);
-const rc = await waitReady(rport, 10000);
+const redis = await startRedis([
+  "--dir",
+  dir,
+  "--dbfilename",
+  "dump.rdb",
+  "--enable-debug-command",
+  "yes",
+]);
+const rport = redis.port;
+const rc = await RespConn.open(rport);
 const nStr = Math.floor(N * 0.7);
 await rc.call("DEBUG", "POPULATE", nStr, "s");
 const cmds: string[] = [];
@@ -162,7 +149,7 @@ Bun.spawnSync(["sh", "-c", `redis-cli -p ${rport} --pipe < ${join(dir, "cmds.txt
   stdout: "ignore",
 });
 const dbsize = await rc.call("DBSIZE");
-const rLat = await latencyDuringBgsave(rport, redis.pid);
+const rLat = await latencyDuringBgsave(rport, redis.proc.pid);
 const rSaves = [await timed(rc, "SAVE"), await timed(rc, "SAVE"), await timed(rc, "SAVE")];
 const rSave = rSaves[0]!;
 const rSaveWarm = Math.min(...rSaves);
@@ -170,8 +157,7 @@ const rFile = statSync(join(dir, "dump.rdb")).size;
 copyFileSync(join(dir, "dump.rdb"), join(dir, "from-redis.rdb"));
 const rReload = await timed(rc, "DEBUG", "RELOAD");
 rc.close();
-redis.kill();
-await redis.exited;
+await redis.stop();
 
 // ---- imds: load redis's file at start, SAVE, DEBUG RELOAD, BGSAVE under a writer ----
 const idir = join(dir, "imds");

@@ -7,6 +7,7 @@
 import { DEFAULT_NODE_LIMITS, Stream } from "../src/store/stream.ts";
 import { StreamId } from "../src/store/stream-id.ts";
 import { RespConn } from "../test/helpers/resp.ts";
+import { type Running, startImds, startRedis } from "../test/helpers/servers.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const enc = new TextEncoder();
@@ -42,22 +43,13 @@ console.log(
 
 // ---- both servers through the commands: XADD over RESP, used_memory before and after ----
 
-/** Start `cmd` (a server on `port`), connect, and report used_memory per entry after N XADDs. */
-async function viaCommands(label: string, cmd: string[], port: number): Promise<void> {
-  const proc = Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore", cwd: "/tmp" });
+/** Start a server, connect, and report used_memory per entry after N XADDs. */
+async function viaCommands(label: string, start: () => Promise<Running>): Promise<void> {
+  const server = await start();
   try {
-    let conn: RespConn | null = null;
-    for (let i = 0; i < 200 && conn === null; i++) {
-      try {
-        conn = await RespConn.open(port);
-        await conn.call("PING");
-      } catch {
-        conn = null;
-        await Bun.sleep(50);
-      }
-    }
+    const conn = await RespConn.open(server.port);
     const used = async () => {
-      const info = String(await conn!.call("INFO", "memory"));
+      const info = String(await conn.call("INFO", "memory"));
       return Number(/used_memory:(\d+)/.exec(info)![1]);
     };
     const before = await used();
@@ -68,44 +60,23 @@ async function viaCommands(label: string, cmd: string[], port: number): Promise<
       for (let j = i; j < Math.min(N, i + BATCH); j++) {
         cmds.push(["XADD", "s", "*", "f1", value("v", j), "f2", value("w", (j * 7) % 1_000_000)]);
       }
-      await conn!.values(cmds, 60_000);
+      await conn.values(cmds, 60_000);
     }
     const loadMs = performance.now() - t;
     const after = await used();
     let usage = "";
     if (label === "redis") {
-      const u = Number(await conn!.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
+      const u = Number(await conn.call("MEMORY", "USAGE", "s", "SAMPLES", "0"));
       usage = `, MEMORY USAGE ${(u / N).toFixed(1)} B/entry`;
     }
     console.log(
       `${label} (XADD over RESP): used_memory delta ${((after - before) / N).toFixed(1)} B/entry${usage}, load ${loadMs.toFixed(0)} ms`,
     );
-    conn!.close();
+    conn.close();
   } finally {
-    proc.kill("SIGTERM");
-    await proc.exited;
+    await server.stop();
   }
 }
 
-const imdsPort = 20000 + Math.floor(Math.random() * 40000);
-await viaCommands(
-  "imds",
-  ["bun", new URL("../src/main.ts", import.meta.url).pathname, "--port", String(imdsPort)],
-  imdsPort,
-);
-const redisPort = 20000 + Math.floor(Math.random() * 40000);
-await viaCommands(
-  "redis",
-  [
-    "redis-server",
-    "--port",
-    String(redisPort),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ],
-  redisPort,
-);
+await viaCommands("imds", () => startImds());
+await viaCommands("redis", () => startRedis());

@@ -8,16 +8,21 @@ import { NOT_INT, SYNTAX } from "./errors.ts";
 import { lookupPeek } from "./lookup.ts";
 import { type CommandDef, type CommandSpec, cmd } from "./table.ts";
 
+/** One SLOWLOG GET entry, as Redis's slowlog.c keeps it. */
+export interface SlowLogEntry {
+  id: number;
+  /** Unix seconds. */
+  time: number;
+  /** Microseconds. */
+  duration: number;
+  argv: Uint8Array[];
+  addr: string;
+  name: string;
+}
+
 export interface SlowLogView {
   readonly length: number;
-  latest(count: number): {
-    id: number;
-    time: number;
-    duration: number;
-    argv: Uint8Array[];
-    addr: string;
-    name: string;
-  }[];
+  latest(count: number): SlowLogEntry[];
   reset(): void;
 }
 

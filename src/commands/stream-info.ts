@@ -63,8 +63,7 @@ function consumers(c: CommandContext, g: ConsumerGroup): void {
   for (let i = 0; i < g.consumerCount; i++) {
     const cons = g.consumerByRank(i);
     r.map(3);
-    r.bulkStr("name");
-    r.bulk(g.names, g.consumerNameOff(cons), g.consumerNameLen(cons));
+    consumerName(c, g, cons);
     r.bulkStr("pending");
     r.int(g.cPending[cons]!);
     r.bulkStr("idle");
@@ -73,16 +72,24 @@ function consumers(c: CommandContext, g: ConsumerGroup): void {
   }
 }
 
-function entriesRead(c: CommandContext, g: ConsumerGroup): void {
-  if (g.entriesRead !== -1) c.reply.int(g.entriesRead);
-  else c.reply.nil();
+/** A consumer's "name" field (XINFO CONSUMERS, XINFO STREAM FULL). */
+function consumerName(c: CommandContext, g: ConsumerGroup, cons: number): void {
+  c.reply.bulkStr("name");
+  c.reply.bulk(g.names, g.consumerNameOff(cons), g.consumerNameLen(cons));
 }
 
-/** streamReplyWithCGLag. */
-function lag(c: CommandContext, s: Stream, g: ConsumerGroup): void {
+/** A group's last-delivered-id, entries-read and lag (streamReplyWithCGLag); GROUPS and FULL. */
+function groupProgress(c: CommandContext, s: Stream, g: ConsumerGroup): void {
+  const r = c.reply;
+  r.bulkStr("last-delivered-id");
+  replyId(c, g.lastId);
+  r.bulkStr("entries-read");
+  if (g.entriesRead !== -1) r.int(g.entriesRead);
+  else r.nil();
+  r.bulkStr("lag");
   const l = s.groupLag(g);
-  if (l === -1) c.reply.nil();
-  else c.reply.int(l);
+  if (l === -1) r.nil();
+  else r.int(l);
 }
 
 function groups(c: CommandContext, s: Stream): void {
@@ -96,12 +103,7 @@ function groups(c: CommandContext, s: Stream): void {
     r.int(g.consumerCount);
     r.bulkStr("pending");
     r.int(g.pelCount);
-    r.bulkStr("last-delivered-id");
-    replyId(c, g.lastId);
-    r.bulkStr("entries-read");
-    entriesRead(c, g);
-    r.bulkStr("lag");
-    lag(c, s, g);
+    groupProgress(c, s, g);
   }
 }
 
@@ -166,12 +168,7 @@ function streamInfo(c: CommandContext, st: StreamState, s: Stream): void {
     r.map(7);
     r.bulkStr("name");
     r.bulkBytes(g.name);
-    r.bulkStr("last-delivered-id");
-    replyId(c, g.lastId);
-    r.bulkStr("entries-read");
-    entriesRead(c, g);
-    r.bulkStr("lag");
-    lag(c, s, g);
+    groupProgress(c, s, g);
     r.bulkStr("pel-count");
     r.int(g.pelCount);
     r.bulkStr("pending");
@@ -193,8 +190,7 @@ function streamInfo(c: CommandContext, st: StreamState, s: Stream): void {
     for (let i = 0; i < g.consumerCount; i++) {
       const cons = g.consumerByRank(i);
       r.map(4);
-      r.bulkStr("name");
-      r.bulk(g.names, g.consumerNameOff(cons), g.consumerNameLen(cons));
+      consumerName(c, g, cons);
       r.bulkStr("seen-time");
       r.int(g.cSeen[cons]!);
       r.bulkStr("pel-count");

@@ -5,22 +5,14 @@
 // when the entry is made (the request buffer is reused), so the log never pins client input.
 // Which commands get timed at all is the server's timing rule (docs/COMMANDS.md).
 
+import type { SlowLogEntry } from "../commands/observe.ts";
 import type { Args } from "../protocol/args.ts";
 
 /** Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING. */
 export const SLOWLOG_MAX_ARGC = 32;
 export const SLOWLOG_MAX_STRING = 128;
 
-export interface SlowLogEntry {
-  id: number;
-  /** Unix seconds. */
-  time: number;
-  /** Microseconds. */
-  duration: number;
-  argv: Uint8Array[];
-  addr: string;
-  name: string;
-}
+export type { SlowLogEntry };
 
 const enc = new TextEncoder();
 const REDACTED = enc.encode("(redacted)");

@@ -29,14 +29,20 @@ import {
   writeVarint,
 } from "./bytedict.ts";
 import { bytesEqual } from "./bytes.ts";
+import {
+  ByteRef,
+  cloneDictObject,
+  dictDeleteId,
+  dictKeyRef,
+  dictOf,
+  dictRandomHandles,
+  dictScan,
+  packedOrDictMemoryBytes,
+  type StoreCtx,
+} from "./packed.ts";
 import { type Table, TYPE_HASH } from "./table.ts";
 
-export { Handles };
-
-/** What the hash functions need from their surroundings; the Keyspace provides both. */
-export interface StoreCtx extends Rng {
-  objectBytesChanged(delta: number): void;
-}
+export { ByteRef, Handles, type StoreCtx };
 
 /** hash-max-listpack-entries / hash-max-listpack-value (the command layer reads the config). */
 export interface HashLimits {
@@ -49,30 +55,11 @@ export const HASH_LIMITS_DEFAULT: Readonly<HashLimits> = Object.freeze({
   maxListpackValue: 64,
 });
 
-const EMPTY = new Uint8Array(0);
-
-/** Where some bytes are: buf[off, off + len). Owned by the caller and reused; valid until a write. */
-export class ByteRef {
-  buf: Uint8Array = EMPTY;
-  off = 0;
-  len = 0;
-  /** Room for a member formatted on the fly (an intset's integer). */
-  readonly scratch = new Uint8Array(24);
-  /** A copy (tests, slow paths). */
-  bytes(): Uint8Array {
-    return this.buf.slice(this.off, this.off + this.len);
-  }
-}
-
 // ---- create, encoding, size -------------------------------------------------------------------
 
 /** Add key (absent) as an empty listpack hash; returns its entry. Fill it before replying. */
 export function hashCreate(t: Table, kbuf: Uint8Array, koff: number, klen: number): number {
   return t.add(kbuf, koff, klen, TYPE_HASH, 0);
-}
-
-function dictOf(t: Table, e: number): ByteDict | undefined {
-  return t.getObj(e) as ByteDict | undefined;
 }
 
 /** True while entry e (a hash) is a listpack. */
@@ -99,8 +86,7 @@ export function hashLength(t: Table, e: number): number {
 
 /** Bytes this hash holds beyond its table row: its arena block and its dict (MEMORY USAGE). */
 export function hashMemoryBytes(t: Table, e: number): number {
-  const d = dictOf(t, e);
-  return t.capacity(e) + (d === undefined ? 0 : d.memoryBytes());
+  return packedOrDictMemoryBytes(t, e);
 }
 
 // ---- reads ----------------------------------------------------------------------------------
@@ -162,12 +148,7 @@ export function hashStrlen(
 /** Fill `out` with handle h's field bytes. */
 export function hashField(t: Table, e: number, h: number, out: ByteRef): void {
   const d = dictOf(t, e);
-  if (d !== undefined) {
-    out.buf = d.mem;
-    out.off = d.keyOff(h);
-    out.len = d.keyLen(h);
-    return;
-  }
+  if (d !== undefined) return dictKeyRef(d, h, out);
   const page = t.page(e);
   const p = t.valueOffset(e) + h;
   const fl = lpFlen(page, p);
@@ -365,10 +346,7 @@ export function hashDelete(
   if (d !== undefined) {
     const id = d.find(fbuf, foff, flen);
     if (id < 0) return false;
-    const before = d.memoryBytes();
-    d.delete(id);
-    const after = d.memoryBytes();
-    if (after !== before) ctx.objectBytesChanged(after - before);
+    dictDeleteId(ctx, d, id);
     return true;
   }
   const total = t.valLen[e]!;
@@ -405,86 +383,17 @@ export function hashConvert(_ctx: StoreCtx, t: Table, e: number): ByteDict {
 // ---- per-type hooks (src/store/objects.ts; the command layer registers them) -------------------
 
 /** cloneObject hook for TYPE_HASH: COPY already copied the key's value bytes (the listpack). */
-export function cloneHashObject(obj: unknown): unknown {
-  return obj === undefined ? undefined : (obj as ByteDict).clone();
-}
+export const cloneHashObject = cloneDictObject;
 
 /** objectEncoding hook for TYPE_HASH. */
 export function hashObjectEncoding(obj: unknown): string {
   return obj === undefined ? "listpack" : "hashtable";
 }
 
-// ---- shared with set.ts -------------------------------------------------------------------------
-
-/** SCAN step over a dict: ids [cursor, ...) until `count` ids are visited; next cursor or 0. */
-export function dictScan(d: ByteDict, cursor: number, count: number, out: Handles): number {
-  const hw = d.idHighWater;
-  let id = Math.max(0, cursor);
-  const stop = Math.min(hw, id + Math.max(1, count));
-  for (; id < stop; id++) if (d.isLive(id)) out.push(id);
-  // Skip a run of dead ids so a sparse dict does not hand back many empty pages.
-  const next = d.nextLive(id);
-  return Math.max(next, 0);
-}
-
-/**
- * Random handles over a dict with Redis's count rules: count < 0 with repetition; count >= size
- * the whole dict; count * 3 > size: a partial shuffle of all ids (Redis: copy, then delete
- * random ones); otherwise random picks until `count` distinct (Redis's CASE 4).
- */
-export function dictRandomHandles(rng: Rng, d: ByteDict, count: number, out: Handles): void {
-  const n = d.size;
-  if (n === 0 || count === 0) return;
-  if (count < 0) {
-    for (let k = -count; k > 0; k--) out.push(d.randomId(rng));
-    return;
-  }
-  if (count >= n) {
-    for (let id = d.nextLive(0); id >= 0; id = d.nextLive(id + 1)) out.push(id);
-    return;
-  }
-  if (count * 3 > n) {
-    const all = new Int32Array(n);
-    let i = 0;
-    for (let id = d.nextLive(0); id >= 0; id = d.nextLive(id + 1)) all[i++] = id;
-    for (let k = 0; k < count; k++) {
-      const j = k + Math.floor(rng.random() * (n - k));
-      const x = all[j]!;
-      all[j] = all[k]!;
-      all[k] = x;
-      out.push(x);
-    }
-    return;
-  }
-  // count * 3 <= n: rejection sampling, a small open-addressing set of ids picked so far.
-  let size = 16;
-  while (size < count * 2) size *= 2;
-  const seen = new Int32Array(size);
-  const mask = size - 1;
-  while (out.n < count) {
-    const id = d.randomId(rng);
-    let i = Math.imul(id + 1, 0x9e3779b1) & mask;
-    for (;;) {
-      const s = seen[i]!;
-      if (s === 0) {
-        seen[i] = id + 1;
-        out.push(id);
-        break;
-      }
-      if (s === id + 1) break;
-      i = (i + 1) & mask;
-    }
-  }
-}
+// ---- listpack sampling ------------------------------------------------------------------------
 
 /** `count` (< n) distinct entries of all[0, n), uniformly, kept in their order (selection sampling). */
-export function selectOrdered(
-  rng: Rng,
-  all: Int32Array,
-  n: number,
-  count: number,
-  out: Handles,
-): void {
+function selectOrdered(rng: Rng, all: Int32Array, n: number, count: number, out: Handles): void {
   let need = count;
   for (let i = 0; i < n && need > 0; i++) {
     if (rng.random() * (n - i) < need) {

@@ -15,7 +15,17 @@
 // An emptied set is NOT removed here: the caller checks setSize() === 0 and removes the key.
 
 import { ByteDict, Handles, type Rng } from "./bytedict.ts";
-import { ByteRef, dictRandomHandles, dictScan, type StoreCtx } from "./hash.ts";
+import {
+  ByteRef,
+  cloneDictObject,
+  dictDeleteId,
+  dictKeyRef,
+  dictOf,
+  dictRandomHandles,
+  dictScan,
+  packedOrDictMemoryBytes,
+  type StoreCtx,
+} from "./packed.ts";
 import { type Table, TYPE_SET } from "./table.ts";
 
 export { ByteRef, Handles, type StoreCtx };
@@ -195,10 +205,6 @@ export function setCreate(
   return e;
 }
 
-function dictOf(t: Table, e: number): ByteDict | undefined {
-  return t.getObj(e) as ByteDict | undefined;
-}
-
 export function setIsIntset(t: Table, e: number): boolean {
   return t.getObj(e) === undefined;
 }
@@ -218,8 +224,7 @@ export function setSize(t: Table, e: number): number {
 
 /** Bytes this set holds beyond its table row: its arena block and its dict (MEMORY USAGE). */
 export function setMemoryBytes(t: Table, e: number): number {
-  const d = dictOf(t, e);
-  return t.capacity(e) + (d === undefined ? 0 : d.memoryBytes());
+  return packedOrDictMemoryBytes(t, e);
 }
 
 // ---- reads ----------------------------------------------------------------------------------
@@ -247,12 +252,7 @@ export function setHas(t: Table, e: number, mbuf: Uint8Array, moff: number, mlen
 /** Fill `out` with handle h's member bytes (an intset member is formatted into out.scratch). */
 export function setMember(t: Table, e: number, h: number, out: ByteRef): void {
   const d = dictOf(t, e);
-  if (d !== undefined) {
-    out.buf = d.mem;
-    out.off = d.keyOff(h);
-    out.len = d.keyLen(h);
-    return;
-  }
+  if (d !== undefined) return dictKeyRef(d, h, out);
   const page = t.page(e);
   const base = t.valueOffset(e);
   const w = page[base]!;
@@ -410,13 +410,7 @@ export function setRemove(
 /** Remove the member at handle h (SPOP after setRandom). Invalidates every handle. */
 export function setRemoveHandle(ctx: StoreCtx, t: Table, e: number, h: number): void {
   const d = dictOf(t, e);
-  if (d !== undefined) {
-    const before = d.memoryBytes();
-    d.delete(h);
-    const after = d.memoryBytes();
-    if (after !== before) ctx.objectBytesChanged(after - before);
-    return;
-  }
+  if (d !== undefined) return dictDeleteId(ctx, d, h);
   const page = t.page(e);
   const base = t.valueOffset(e);
   const w = page[base]!;
@@ -515,9 +509,7 @@ export function setConvert(_ctx: StoreCtx, t: Table, e: number): ByteDict {
 // ---- per-type hooks (src/store/objects.ts; the command layer registers them) -------------------
 
 /** cloneObject hook for TYPE_SET: COPY already copied the key's value bytes (the intset). */
-export function cloneSetObject(obj: unknown): unknown {
-  return obj === undefined ? undefined : (obj as ByteDict).clone();
-}
+export const cloneSetObject = cloneDictObject;
 
 /** objectEncoding hook for TYPE_SET. */
 export function setObjectEncoding(obj: unknown): string {

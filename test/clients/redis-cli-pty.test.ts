@@ -2,23 +2,16 @@
 // would: the same typed session against imds and against redis-server must show the same
 // replies.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip =
   redisMissing("interactive redis-cli tests") ||
   Bun.which("redis-cli") === null ||
   Bun.which("script") === null;
 
-let imds: Running;
-let redis: Running;
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip });
 
 /** Each line typed, then the text its reply must show (redis-cli's interactive formatting). */
 const SESSION: [string, string][] = [
@@ -86,10 +79,10 @@ async function session(port: number): Promise<string> {
 test.skipIf(skip)(
   "the same interactive redis-cli session shows the same replies on both",
   async () => {
-    const [a, b] = await Promise.all([session(imds.port), session(redis.port)]);
+    const [a, b] = await Promise.all([session(servers.imds.port), session(servers.redis.port)]);
     // Both sessions showed every expected reply (session() waits for each); the prompt after
     // SELECT shows the database on both.
-    expect(a).toContain(`127.0.0.1:${imds.port}[3]> `);
-    expect(b).toContain(`127.0.0.1:${redis.port}[3]> `);
+    expect(a).toContain(`127.0.0.1:${servers.imds.port}[3]> `);
+    expect(b).toContain(`127.0.0.1:${servers.redis.port}[3]> `);
   },
 );

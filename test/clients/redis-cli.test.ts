@@ -1,21 +1,14 @@
 // redis-cli against imds, compared with redis-server 7.0: commands piped to
 // its stdin (RESP2 and RESP3 output formatting), and `--pipe` mass insertion.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { encodeCommand } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("redis-cli tests") || Bun.which("redis-cli") === null;
 
-let imds: Running;
-let redis: Running;
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip });
 
 async function cli(
   port: number,
@@ -75,8 +68,8 @@ describe.skipIf(skip)("redis-cli", () => {
   ] as [string, string[]][]) {
     test(`${name}: same output as with redis-server`, async () => {
       const [a, b] = await Promise.all([
-        cli(imds.port, flags, SESSION),
-        cli(redis.port, flags, SESSION),
+        cli(servers.imds.port, flags, SESSION),
+        cli(servers.redis.port, flags, SESSION),
       ]);
       expect(b.out.length).toBeGreaterThan(50);
       expect(maskId(a.out)).toBe(maskId(b.out));
@@ -89,10 +82,10 @@ describe.skipIf(skip)("redis-cli", () => {
     const parts: Uint8Array[] = [encodeCommand(["SELECT", "5"]), encodeCommand(["FLUSHDB"])];
     for (let i = 0; i < n; i++) parts.push(encodeCommand(["SET", `key:${i}`, `value:${i}`]));
     const input = Buffer.concat(parts);
-    const r = await cli(imds.port, ["--pipe"], input);
+    const r = await cli(servers.imds.port, ["--pipe"], input);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`errors: 0, replies: ${n + 2}`);
-    const check = await cli(imds.port, ["-n", "5"], "DBSIZE\nGET key:0\nGET key:99999\n");
+    const check = await cli(servers.imds.port, ["-n", "5"], "DBSIZE\nGET key:0\nGET key:99999\n");
     expect(check.out).toBe(`${n}\nvalue:0\nvalue:99999\n`);
   });
 
@@ -103,8 +96,8 @@ describe.skipIf(skip)("redis-cli", () => {
       encodeCommand(["GET", "x"]),
     ]);
     const [a, b] = await Promise.all([
-      cli(imds.port, ["--pipe"], input),
-      cli(redis.port, ["--pipe"], input),
+      cli(servers.imds.port, ["--pipe"], input),
+      cli(servers.redis.port, ["--pipe"], input),
     ]);
     expect(b.out).toContain("errors: 1, replies: 3");
     expect(a.out).toBe(b.out);

@@ -2,39 +2,25 @@
 // implements, COMMAND INFO and COMMAND DOCS answer byte for byte as Redis does (RESP2 and
 // RESP3), and COMMAND GETKEYS finds the same keys through the key specs.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { CommandTable, cmd } from "../../src/commands/table.ts";
-import { type Arg, RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { serverPair } from "../helpers/pair.ts";
+import type { Arg } from "../helpers/resp.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("COMMAND INFO/DOCS/GETKEYS differential test");
 
-let imds: Running;
-let redis: Running;
-let a: RespConn;
-let b: RespConn;
-
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-  [a, b] = await Promise.all([RespConn.open(imds.port), RespConn.open(redis.port)]);
-});
-
-afterAll(async () => {
-  a?.close();
-  b?.close();
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip, connect: true });
 
 /** Every name imds serves, containers' subcommands as "container|sub". */
 async function imdsNames(): Promise<string[]> {
-  const list = (await a.call("COMMAND", "LIST")) as string[];
+  const list = (await servers.imdsConn.call("COMMAND", "LIST")) as string[];
   return list.sort();
 }
 
 /** Redis's reply for a container lists all its subcommands; keep the ones imds implements. */
 async function compareEach(cmds: Arg[][]): Promise<void> {
-  const [ra, rb] = await Promise.all([a.raws(cmds), b.raws(cmds)]);
+  const [ra, rb] = await Promise.all([servers.imdsConn.raws(cmds), servers.redisConn.raws(cmds)]);
   for (let i = 0; i < cmds.length; i++) {
     expect({ cmd: cmds[i]!.join(" "), reply: ra[i] }).toEqual({
       cmd: cmds[i]!.join(" "),
@@ -53,10 +39,13 @@ describe.skipIf(skip)("COMMAND vs redis-server 7.0", () => {
       (n) => n.includes("|") || !names.some((m) => m.startsWith(`${n}|`)),
     );
     for (const proto of ["2", "3"]) {
-      await Promise.all([a.call("HELLO", proto), b.call("HELLO", proto)]);
+      await Promise.all([
+        servers.imdsConn.call("HELLO", proto),
+        servers.redisConn.call("HELLO", proto),
+      ]);
       await compareEach(leaves.map((n) => ["COMMAND", "INFO", n]));
     }
-    await Promise.all([a.call("HELLO", "2"), b.call("HELLO", "2")]);
+    await Promise.all([servers.imdsConn.call("HELLO", "2"), servers.redisConn.call("HELLO", "2")]);
   });
 
   test("COMMAND DOCS (arguments included, for redis-cli hints) of every leaf command", async () => {
@@ -65,10 +54,13 @@ describe.skipIf(skip)("COMMAND vs redis-server 7.0", () => {
       (n) => n.includes("|") || !names.some((m) => m.startsWith(`${n}|`)),
     );
     for (const proto of ["2", "3"]) {
-      await Promise.all([a.call("HELLO", proto), b.call("HELLO", proto)]);
+      await Promise.all([
+        servers.imdsConn.call("HELLO", proto),
+        servers.redisConn.call("HELLO", proto),
+      ]);
       await compareEach(leaves.map((n) => ["COMMAND", "DOCS", n]));
     }
-    await Promise.all([a.call("HELLO", "2"), b.call("HELLO", "2")]);
+    await Promise.all([servers.imdsConn.call("HELLO", "2"), servers.redisConn.call("HELLO", "2")]);
   });
 
   test("COMMAND GETKEYS follows the key specs", async () => {
@@ -100,7 +92,7 @@ describe.skipIf(skip)("COMMAND vs redis-server 7.0", () => {
   test("COMMAND COUNT counts what imds serves", async () => {
     const names = await imdsNames();
     const top = names.filter((n) => !n.includes("|")).length;
-    expect(await a.call("COMMAND", "COUNT")).toBe(top);
+    expect(await servers.imdsConn.call("COMMAND", "COUNT")).toBe(top);
   });
 });
 

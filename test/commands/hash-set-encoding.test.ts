@@ -3,26 +3,14 @@
 // integers, results of the set algebra, runtime CONFIG SET), comparing OBJECT ENCODING and the
 // replies. Hashtable iteration order is Redis's own, so those replies compare sorted.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { parseReply, RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
+import { parseReply } from "../helpers/resp.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("hash/set encodings vs redis-server");
-let redis: Running | undefined;
-let imds: Running | undefined;
-let A: RespConn;
-let B: RespConn;
 
-beforeAll(async () => {
-  if (skip) return;
-  [redis, imds] = await Promise.all([startRedis(), startImds()]);
-  [A, B] = await Promise.all([RespConn.open(redis.port), RespConn.open(imds.port)]);
-});
-afterAll(async () => {
-  A?.close();
-  B?.close();
-  await Promise.all([redis?.stop(), imds?.stop()]);
-});
+const servers = serverPair({ skip, connect: true });
 
 const range = (n: number, f: (i: number) => string[]) =>
   Array.from({ length: n }, (_, i) => f(i)).flat();
@@ -176,8 +164,14 @@ function normal(b: Uint8Array, sorted: boolean): string {
 
 test.skipIf(skip)("OBJECT ENCODING and replies match redis-server at every bound", async () => {
   for (const cmds of scenarios) {
-    await Promise.all([A.pipeline([["FLUSHALL"]]), B.pipeline([["FLUSHALL"]])]);
-    const [ra, rb] = await Promise.all([A.pipeline(cmds), B.pipeline(cmds)]);
+    await Promise.all([
+      servers.redisConn.pipeline([["FLUSHALL"]]),
+      servers.imdsConn.pipeline([["FLUSHALL"]]),
+    ]);
+    const [ra, rb] = await Promise.all([
+      servers.redisConn.pipeline(cmds),
+      servers.imdsConn.pipeline(cmds),
+    ]);
     let hashtable = false;
     for (let i = 0; i < cmds.length; i++) {
       const a = normal(ra[i]!.bytes, hashtable);

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { MODE_RESP2 } from "../../src/protocol/reply.ts";
 import type { List } from "../../src/store/list.ts";
 import { InProc } from "../helpers/inproc.ts";
+import { clampRange } from "../helpers/list-model.ts";
 import { Prng } from "../helpers/prng.ts";
 
 const listInProc = () => new InProc(MODE_RESP2, { "v1-max-args": String(1 << 20) });
@@ -17,16 +18,6 @@ function listObj(h: InProc, key: string, db = 0): List | undefined {
   const t = h.server.keyspace.db(db);
   const e = t.find(enc.encode(key), 0, key.length);
   return e < 0 ? undefined : (t.getObj(e) as List);
-}
-
-/** Redis's index clamping for LRANGE/LTRIM on a model array: [from, to) or null if empty. */
-function clamp(n: number, start: number, stop: number): [number, number] | null {
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  if (start < 0) start = 0;
-  if (start > stop || start >= n) return null;
-  if (stop >= n) stop = n - 1;
-  return [start, stop + 1];
 }
 
 describe("lists", () => {
@@ -62,7 +53,7 @@ describe("lists", () => {
       } else if (op === 4) {
         const a = r.int(40) - 20;
         const b = r.int(40) - 20;
-        const cl = clamp(m.length, a, b);
+        const cl = clampRange(m.length, a, b);
         expect(h.call("LRANGE", key, String(a), String(b))).toEqual(
           cl === null ? [] : m.slice(cl[0], cl[1]),
         );
@@ -70,7 +61,7 @@ describe("lists", () => {
         const a = r.int(30) - 15;
         const b = r.int(60) - 10;
         h.call("LTRIM", key, String(a), String(b));
-        const cl = clamp(m.length, a, b);
+        const cl = clampRange(m.length, a, b);
         m.splice(0, m.length, ...(cl === null ? [] : m.slice(cl[0], cl[1])));
       } else if (op === 6) {
         const x = v();

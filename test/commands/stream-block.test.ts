@@ -1,20 +1,13 @@
 // XREAD / XREADGROUP BLOCK on the shared blocking machinery, side by side with redis-server:
 // the same multi-client scenario runs on both servers and the transcripts must be equal.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { type Arg, RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("XREAD BLOCK compared with redis-server");
-let imds: Running;
-let redis: Running;
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip });
 
 /** One scenario on one server: returns what each client saw, in order. */
 async function scenario(port: number): Promise<string[]> {
@@ -84,7 +77,7 @@ async function scenario(port: number): Promise<string[]> {
 test.skipIf(skip)(
   "XREAD/XREADGROUP BLOCK behave as redis-server's",
   async () => {
-    const [ours, theirs] = [await scenario(imds.port), await scenario(redis.port)];
+    const [ours, theirs] = [await scenario(servers.imds.port), await scenario(servers.redis.port)];
     expect(ours).toEqual(theirs);
     expect(ours[3]).toContain("v2");
   },

@@ -3,10 +3,11 @@
 // calls, rejected_calls and failed_calls per command equal redis-server's (usec is timing:
 // only its format and usec_per_call = usec / calls are checked).
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { Prng } from "../helpers/prng.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 import { families } from "./families/index.ts";
 import type { Arg } from "./gen.ts";
 import { commandStream } from "./stream.ts";
@@ -17,21 +18,7 @@ const skip = redisMissing(
   "the INFO commandstats comparison (test/differential/commandstats.test.ts)",
 );
 
-let redis: Running | undefined;
-let imds: Running | undefined;
-let A: RespConn;
-let B: RespConn;
-beforeAll(async () => {
-  if (skip) return;
-  [redis, imds] = await Promise.all([startRedis(), startImds()]);
-  [A, B] = await Promise.all([RespConn.open(redis.port), RespConn.open(imds.port)]);
-});
-afterAll(async () => {
-  A?.close();
-  B?.close();
-  await redis?.stop();
-  await imds?.stop();
-});
+const servers = serverPair({ skip, connect: true });
 
 const LINE =
   /^cmdstat_([a-z_|-]+):calls=(\d+),usec=(\d+),usec_per_call=(\d+\.\d\d),rejected_calls=(\d+),failed_calls=(\d+)$/;
@@ -55,7 +42,7 @@ async function commandstats(c: RespConn): Promise<string> {
 }
 
 async function both(cmds: Arg[][]): Promise<void> {
-  await Promise.all([A.pipeline(cmds), B.pipeline(cmds)]);
+  await Promise.all([servers.redisConn.pipeline(cmds), servers.imdsConn.pipeline(cmds)]);
 }
 
 const s = (line: string): Arg[] => line.split(" ");
@@ -86,16 +73,16 @@ test.skipIf(skip)("INFO commandstats: edge cases and CONFIG RESETSTAT", async ()
       "INCR a", // failed
     ].map(s),
   );
-  const want = await commandstats(A);
+  const want = await commandstats(servers.redisConn);
   expect(want).toContain("incr 3/0/2");
   expect(want).toContain("get 1/1/0");
   expect(want).toContain("config 0/1/0");
-  expect(await commandstats(B)).toBe(want);
+  expect(await commandstats(servers.imdsConn)).toBe(want);
   // RESETSTAT clears everything; the reset itself is then counted, as in Redis.
   await both([s("CONFIG RESETSTAT")]);
-  const after = await commandstats(A);
+  const after = await commandstats(servers.redisConn);
   expect(after).toBe("config|resetstat 1/0/0");
-  expect(await commandstats(B)).toBe(after);
+  expect(await commandstats(servers.imdsConn)).toBe(after);
 });
 
 test.skipIf(skip)(`INFO commandstats after a random stream (N=${N}, seed=${SEED})`, async () => {
@@ -111,17 +98,20 @@ test.skipIf(skip)(`INFO commandstats after a random stream (N=${N}, seed=${SEED}
   }
   await both(batch);
   await both([["DISCARD"]]); // the stream may end inside MULTI (families/multi.ts)
-  const want = await commandstats(A);
+  const want = await commandstats(servers.redisConn);
   expect(want.split("\n").length).toBeGreaterThan(20);
   expect(want).toMatch(/\/[1-9]\d*$/m); // some failed calls
-  expect(await commandstats(B)).toBe(want);
+  expect(await commandstats(servers.imdsConn)).toBe(want);
 });
 
 test.skipIf(skip)(
   "INFO commandstats: NOAUTH is a rejected call, a wrong AUTH a failed one",
   async () => {
     await both([s("CONFIG RESETSTAT"), s("CONFIG SET requirepass pw")]);
-    const [a2, b2] = await Promise.all([RespConn.open(redis!.port), RespConn.open(imds!.port)]);
+    const [a2, b2] = await Promise.all([
+      RespConn.open(servers.redis.port),
+      RespConn.open(servers.imds.port),
+    ]);
     try {
       const cmds = ["GET a", "ZCARD z", "AUTH nope", "AUTH pw", "GET a"].map(s);
       await Promise.all([a2.pipeline(cmds), b2.pipeline(cmds)]);
@@ -131,10 +121,10 @@ test.skipIf(skip)(
     }
     // The first connections were authenticated before the password was set.
     await both([s("AUTH pw"), ["CONFIG", "SET", "requirepass", ""]]);
-    const want = await commandstats(A);
+    const want = await commandstats(servers.redisConn);
     expect(want).toContain("get 1/1/0");
     expect(want).toContain("auth 3/0/1");
-    expect(await commandstats(B)).toBe(want);
+    expect(await commandstats(servers.imdsConn)).toBe(want);
   },
 );
 
@@ -167,10 +157,10 @@ test.skipIf(skip)(
         "GET a",
       ].map(s),
     );
-    const want = await errorstats(A);
+    const want = await errorstats(servers.redisConn);
     expect(want).toContain("errorstat_ERR:count=");
     expect(want).toContain("errorstat_WRONGTYPE:count=1");
-    expect(await errorstats(B)).toBe(want);
+    expect(await errorstats(servers.imdsConn)).toBe(want);
     // And after a random stream of every family.
     await both([s("CONFIG RESETSTAT")]);
     const stream = commandStream(new Prng(SEED + 1), families);
@@ -184,8 +174,8 @@ test.skipIf(skip)(
     }
     await both(batch);
     await both([["DISCARD"]]); // the stream may end inside MULTI (families/multi.ts)
-    const after = await errorstats(A);
+    const after = await errorstats(servers.redisConn);
     expect(after).toMatch(/errorstat_ERR:count=[1-9]/);
-    expect(await errorstats(B)).toBe(after);
+    expect(await errorstats(servers.imdsConn)).toBe(after);
   },
 );

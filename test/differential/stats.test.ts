@@ -3,10 +3,11 @@
 // Redis's lookupKeyRead counts it (and write lookups are not). Families join STATS_FAMILIES once
 // their commands count lookups the same way.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { Prng } from "../helpers/prng.ts";
-import { parseReply, RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { parseReply, type RespConn } from "../helpers/resp.ts";
+import { redisMissing } from "../helpers/servers.ts";
 import { expireFamily } from "./families/expire.ts";
 import { hashFamily } from "./families/hash.ts";
 import { keysFamily } from "./families/keys.ts";
@@ -46,21 +47,7 @@ const N = Math.max(1000, Math.floor(Number(process.env.DIFF_N ?? 5000) / 2));
 const SEED = Number(process.env.DIFF_SEED ?? 20261125);
 const skip = redisMissing("the keyspace statistics comparison (test/differential/stats.test.ts)");
 
-let redis: Running | undefined;
-let imds: Running | undefined;
-let A: RespConn;
-let B: RespConn;
-beforeAll(async () => {
-  if (skip) return;
-  [redis, imds] = await Promise.all([startRedis(), startImds()]);
-  [A, B] = await Promise.all([RespConn.open(redis.port), RespConn.open(imds.port)]);
-});
-afterAll(async () => {
-  A?.close();
-  B?.close();
-  await redis?.stop();
-  await imds?.stop();
-});
+const servers = serverPair({ skip, connect: true });
 
 function counters(b: Uint8Array): string {
   return Buffer.from(b)
@@ -87,7 +74,7 @@ test.skipIf(skip)(`keyspace_hits/misses equal redis-server's (N=${N}, seed=${SEE
   const stream = commandStream(new Prng(SEED), STATS_FAMILIES);
   let batch: Arg[][] = [];
   const flush = async () => {
-    await Promise.all([A.pipeline(batch), B.pipeline(batch)]);
+    await Promise.all([servers.redisConn.pipeline(batch), servers.imdsConn.pipeline(batch)]);
     batch = [];
   };
   for (let i = 0; i < N; i++) {
@@ -96,7 +83,10 @@ test.skipIf(skip)(`keyspace_hits/misses equal redis-server's (N=${N}, seed=${SEE
     if (name === "randomkey") continue; // random picks delete different expired keys
     if (name === "scan" && cmd[1] === "0") {
       await flush();
-      await Promise.all([fullScan(A, cmd.slice(2)), fullScan(B, cmd.slice(2))]);
+      await Promise.all([
+        fullScan(servers.redisConn, cmd.slice(2)),
+        fullScan(servers.imdsConn, cmd.slice(2)),
+      ]);
       continue;
     }
     batch.push(cmd);
@@ -104,8 +94,8 @@ test.skipIf(skip)(`keyspace_hits/misses equal redis-server's (N=${N}, seed=${SEE
   }
   await flush();
   const [[ia], [ib]] = await Promise.all([
-    A.pipeline([["INFO", "stats"]]),
-    B.pipeline([["INFO", "stats"]]),
+    servers.redisConn.pipeline([["INFO", "stats"]]),
+    servers.imdsConn.pipeline([["INFO", "stats"]]),
   ]);
   const want = counters(ia!.bytes);
   expect(want).toMatch(/^keyspace_hits:[1-9]\d* keyspace_misses:[1-9]\d*$/);
@@ -130,7 +120,7 @@ test.skipIf(skip)(
       ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
       ...["a", "b", "c", "d", "e", "f", "g", "h"].map((k) => ["SET", k, "1", "PX", "1"]),
     ];
-    await Promise.all([A.pipeline(setup), B.pipeline(setup)]);
+    await Promise.all([servers.redisConn.pipeline(setup), servers.imdsConn.pipeline(setup)]);
     await Bun.sleep(20);
     const writes = [
       ["SET", "a", "2"], // SET over an expired key
@@ -143,7 +133,10 @@ test.skipIf(skip)(
       ["INFO", "stats"],
       ["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
     ];
-    const [ra, rb] = await Promise.all([A.pipeline(writes), B.pipeline(writes)]);
+    const [ra, rb] = await Promise.all([
+      servers.redisConn.pipeline(writes),
+      servers.imdsConn.pipeline(writes),
+    ]);
     const want = expiryCounters(ra[7]!.bytes);
     expect(want).toContain("expired_keys:8");
     expect(expiryCounters(rb[7]!.bytes)).toBe(want);

@@ -14,6 +14,25 @@ import { type Arg, parseReply, type RespValue } from "./resp.ts";
 
 const enc = new TextEncoder();
 
+/** A stand-in for a Bun socket with just what Client uses; what is written lands in `sink`. */
+export function fakeSocket(sink: Uint8Array[], remotePort: number) {
+  return {
+    data: { client: null },
+    remoteAddress: "127.0.0.1",
+    remotePort,
+    localAddress: "127.0.0.1",
+    localPort: 2,
+    // Same signature as Bun's socket.write(data, byteOffset, byteLength).
+    write(b: Uint8Array, offset = 0, length = b.length - offset) {
+      sink.push(b.slice(offset, offset + length));
+      return length;
+    },
+    pause() {},
+    resume() {},
+    end() {},
+  };
+}
+
 export class InProc {
   readonly server: Server;
   readonly client: Client;
@@ -26,24 +45,8 @@ export class InProc {
     if (typeof configure === "function") configure(config);
     else for (const [k, v] of Object.entries(configure)) config.set(k, v, true);
     this.server = new Server(config);
-    const sink = this.written;
-    const socket = {
-      data: { client: null },
-      remoteAddress: "127.0.0.1",
-      remotePort: 1,
-      localAddress: "127.0.0.1",
-      localPort: 2,
-      // Same signature as Bun's socket.write(data, byteOffset, byteLength).
-      write(b: Uint8Array, offset = 0, length = b.length - offset) {
-        sink.push(b.slice(offset, offset + length));
-        return length;
-      },
-      pause() {},
-      resume() {},
-      end() {},
-    };
     // biome-ignore lint/suspicious/noExplicitAny: a socket stand-in with just what Client uses
-    this.client = new Client(1, this.server, socket as any);
+    this.client = new Client(1, this.server, fakeSocket(this.written, 1) as any);
     this.client.framing = FRAMING_V1;
     this.client.reply.mode = mode;
     this.server.clients.set(1, this.client);

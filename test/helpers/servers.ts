@@ -54,8 +54,16 @@ async function readUntil(
 }
 
 /** Start imds on a free port with extra `--name value` flags. */
-export async function startImds(flags: string[] = []): Promise<Running> {
-  const proc = Bun.spawn(["bun", resolve(ROOT, "src/main.ts"), "--port", "0", ...flags], {
+export function startImds(flags: string[] = []): Promise<Running> {
+  return startImdsCommand(["bun", resolve(ROOT, "src/main.ts"), "--port", "0", ...flags]);
+}
+
+/**
+ * Run `cmd` (from the repository root), a command that starts imds and prints its listening
+ * line (`bun src/main.ts redis.conf --port 0`, `bun run server --port 0`), and wait for that line.
+ */
+export async function startImdsCommand(cmd: string[]): Promise<Running> {
+  const proc = Bun.spawn(cmd, {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",

@@ -1,21 +1,13 @@
 // Relative TTLs over RESP on the real server, side by side with redis-server: the same script on
 // both, replies equal, or within a range where they depend on elapsed time.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { RespConn, type RespValue } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("the TTL comparison (test/integration/expire-resp.test.ts)");
-let imds: Running;
-let redis: Running | undefined;
-beforeAll(async () => {
-  imds = await startImds();
-  if (!skip) redis = await startRedis();
-});
-afterAll(async () => {
-  await imds?.stop();
-  await redis?.stop();
-});
+const servers = serverPair({ skip, imdsAlone: true });
 
 type Check = RespValue | ((r: RespValue) => boolean);
 const within = (lo: number, hi: number) => (r: RespValue) =>
@@ -89,9 +81,9 @@ function check(got: RespValue[], want: Check[]): void {
 }
 
 test("relative TTLs on imds over RESP", async () => {
-  check(await script(imds.port), expected());
+  check(await script(servers.imds.port), expected());
 });
 
 test.skipIf(skip)("the same script gives the same answers on redis-server", async () => {
-  check(await script(redis!.port), expected());
+  check(await script(servers.redis.port), expected());
 });

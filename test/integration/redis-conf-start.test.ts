@@ -5,28 +5,20 @@
 import { expect, test } from "bun:test";
 import { resolve } from "node:path";
 import Redis from "ioredis";
-import { ROOT } from "../helpers/servers.ts";
+import { ROOT, startImdsCommand } from "../helpers/servers.ts";
 
 const FIX = resolve(ROOT, "test/config/fixtures");
 
 async function startWith(file: string, flags: string[]) {
-  const p = Bun.spawn(["bun", resolve(ROOT, "src/main.ts"), file, "--port", "0", ...flags], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = p.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 15000;
-  while (!/imds listening on 127\.0\.0\.1:\d+/.test(text) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  const m = /imds listening on 127\.0\.0\.1:(\d+)/.exec(text);
-  if (m === null)
-    throw new Error(`no listening line: ${text} ${await new Response(p.stderr).text()}`);
-  return { p, text, port: Number(m[1]) };
+  const imds = await startImdsCommand([
+    "bun",
+    resolve(ROOT, "src/main.ts"),
+    file,
+    "--port",
+    "0",
+    ...flags,
+  ]);
+  return { p: imds.proc, text: imds.output(), port: imds.port };
 }
 
 for (const [file, flags] of [

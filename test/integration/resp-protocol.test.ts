@@ -3,21 +3,14 @@
 // closed) must be identical. Unknown commands are the probe for parsing: Redis
 // quotes the arguments it parsed back in its error.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { describe, expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
+import { redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const enc = new TextEncoder();
 const skip = redisMissing("RESP framing differential tests");
 
-let imds: Running;
-let redis: Running;
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip });
 
 function mb(...parts: (string | Uint8Array)[]): Uint8Array {
   const chunks: Uint8Array[] = [enc.encode(`*${parts.length}\r\n`)];
@@ -115,7 +108,10 @@ describe.skipIf(skip)("RESP framing is Redis's", () => {
   for (const [name, chunks] of cases) {
     test(name, async () => {
       const bufs = chunks.map((c) => (typeof c === "string" ? enc.encode(c) : c));
-      const [a, b] = await Promise.all([exchange(imds.port, bufs), exchange(redis.port, bufs)]);
+      const [a, b] = await Promise.all([
+        exchange(servers.imds.port, bufs),
+        exchange(servers.redis.port, bufs),
+      ]);
       expect(b.reply.length).toBeGreaterThan(0); // the probe itself works
       expect(a).toEqual(b);
     });
@@ -125,14 +121,17 @@ describe.skipIf(skip)("RESP framing is Redis's", () => {
     for (const input of ["PING\0\r\n", "*1\r\n\0x\r\n", "*1\0\r\n$4\r\nPING\r\n"]) {
       const bufs = [enc.encode(input)];
       const [a, b] = await Promise.all([
-        exchange(imds.port, bufs, 200),
-        exchange(redis.port, bufs, 200),
+        exchange(servers.imds.port, bufs, 200),
+        exchange(servers.redis.port, bufs, 200),
       ]);
       expect(b).toEqual({ reply: "", closed: false });
       expect(a).toEqual(b);
     }
     const big = [enc.encode(`NOSUCH a\0${"x".repeat(70000)}\n`)];
-    const [a, b] = await Promise.all([exchange(imds.port, big), exchange(redis.port, big)]);
+    const [a, b] = await Promise.all([
+      exchange(servers.imds.port, big),
+      exchange(servers.redis.port, big),
+    ]);
     expect(b.reply).toBe("-ERR Protocol error: too big inline request\r\n");
     expect(a).toEqual(b);
   });

@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, ROOT, startImds } from "../helpers/servers.ts";
+import { freePort, ROOT, startImds, startImdsCommand } from "../helpers/servers.ts";
 
 const MAIN = resolve(ROOT, "src/main.ts");
 
@@ -95,20 +95,8 @@ test("bad start lines fail with Redis's fatal config block and exit 1", async ()
 });
 
 test("`bun run server` prints the listening line", async () => {
-  const p = Bun.spawn(["bun", "run", "server", "--port", "0"], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = p.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 15000;
-  while (!/imds listening on 127\.0\.0\.1:\d+/.test(text) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  expect(text).toMatch(/imds listening on 127\.0\.0\.1:\d+/);
-  p.kill("SIGTERM");
-  expect(await p.exited).toBe(0);
+  const imds = await startImdsCommand(["bun", "run", "server", "--port", "0"]);
+  expect(imds.output()).toMatch(/imds listening on 127\.0\.0\.1:\d+/);
+  imds.proc.kill("SIGTERM");
+  expect(await imds.proc.exited).toBe(0);
 });

@@ -3,28 +3,20 @@
 // -BUSY while the caller's own next request waits; SCRIPT KILL / FUNCTION KILL (NOTBUSY,
 // UNKILLABLE, the wrong-kind BUSY texts); FUNCTION STATS during a run; SHUTDOWN NOSAVE ends a
 // busy server. Every wait is bounded.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const THRESHOLD = ["--busy-reply-threshold", "200"];
 const skip = redisMissing("scripting BUSY/KILL differential");
-let imds: Running;
-let redis: Running;
 
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(THRESHOLD), startRedis(THRESHOLD)]);
-});
-
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip, imdsFlags: THRESHOLD, redisFlags: THRESHOLD });
 
 /** Run `scenario` on both servers; the replies it collects must be equal. */
 async function both(scenario: (port: number) => Promise<string[]>): Promise<string[]> {
-  const ours = await scenario(imds.port);
-  const theirs = await scenario(redis.port);
+  const ours = await scenario(servers.imds.port);
+  const theirs = await scenario(servers.redis.port);
   expect(ours).toEqual(theirs);
   return ours;
 }

@@ -2,22 +2,15 @@
 // _RO, SCRIPT, FUNCTION, FCALL/_RO; redis.call/pcall of real commands (strings, keys, sorted
 // sets) with their conversions both ways, error paths (unknown, arity, noscript, read-only,
 // shebang flags), SELECT inside a script, RESP3 via redis.setresp, RESP2 and RESP3 callers.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import type { Arg } from "../helpers/resp.ts";
 import { RespConn, showBytes } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("scripting commands differential");
-let imds: Running;
-let redis: Running;
 
-beforeAll(async () => {
-  if (skip) return;
-  [imds, redis] = await Promise.all([startImds(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([imds?.stop(), redis?.stop()]);
-});
+const servers = serverPair({ skip });
 
 const E = (script: string, keys: string[] = [], args: Arg[] = []): Arg[] => [
   "EVAL",
@@ -243,8 +236,8 @@ for (const resp3 of [false, true]) {
   test.skipIf(skip)(
     `${CORPUS.length} scripting commands, ${resp3 ? "RESP3" : "RESP2"} caller`,
     async () => {
-      const ours = await replay(imds.port, resp3);
-      const theirs = await replay(redis.port, resp3);
+      const ours = await replay(servers.imds.port, resp3);
+      const theirs = await replay(servers.redis.port, resp3);
       const diffs: string[] = [];
       for (let i = 0; i < CORPUS.length; i++) {
         if (ours[i] !== theirs[i])
@@ -258,8 +251,8 @@ for (const resp3 of [false, true]) {
 test.skipIf(skip)(
   "FUNCTION DUMP payloads move both ways and restore with each policy",
   async () => {
-    const a = await RespConn.open(imds.port);
-    const b = await RespConn.open(redis.port);
+    const a = await RespConn.open(servers.imds.port);
+    const b = await RespConn.open(servers.redis.port);
     for (const c of [a, b])
       await c.raws([
         ["FUNCTION", "FLUSH"],

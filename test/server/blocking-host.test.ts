@@ -11,28 +11,14 @@ import { encodeV1Request } from "../../src/protocol/v1.ts";
 import { Client, FRAMING_V1 } from "../../src/server/client.ts";
 import type { List } from "../../src/store/list.ts";
 import { TYPE_LIST } from "../../src/store/table.ts";
-import { InProc } from "../helpers/inproc.ts";
+import { fakeSocket, InProc } from "../helpers/inproc.ts";
 
 const enc = new TextEncoder();
 
 function fakeClient(h: InProc, id: number) {
   const sink: Uint8Array[] = [];
-  const socket = {
-    data: { client: null },
-    remoteAddress: "127.0.0.1",
-    remotePort: id,
-    localAddress: "127.0.0.1",
-    localPort: 2,
-    write(b: Uint8Array, offset = 0, length = b.length - offset) {
-      sink.push(b.slice(offset, offset + length));
-      return length;
-    },
-    pause() {},
-    resume() {},
-    end() {},
-  };
   // biome-ignore lint/suspicious/noExplicitAny: a socket stand-in with just what Client uses
-  const c = new Client(id, h.server, socket as any);
+  const c = new Client(id, h.server, fakeSocket(sink, id) as any);
   c.framing = FRAMING_V1;
   c.reply.mode = MODE_RESP2;
   h.server.clients.set(id, c);

@@ -5,22 +5,14 @@
 // client waits on, BZPOPMIN, BLMPOP COUNT, a key of the wrong type becoming "ready", input
 // pipelined behind a blocked command, CLIENT UNBLOCK, INFO blocked_clients and `timeout`.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import { parseInfo } from "../helpers/resp.ts";
 import { RespRawConn } from "../helpers/resp-conn.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("blocking commands vs redis-server");
-let imds: Running;
-let redis: Running | undefined;
-beforeAll(async () => {
-  imds = await startImds();
-  if (!skip) redis = await startRedis();
-});
-afterAll(async () => {
-  await imds?.stop();
-  await redis?.stop();
-});
+const servers = serverPair({ skip, imdsAlone: true });
 
 /** A scenario: drives clients on `port`, appends what they saw to `log`. */
 type Scenario = (port: number, log: string[]) => Promise<void>;
@@ -249,7 +241,7 @@ for (const [name, run] of Object.entries(scenarios)) {
     async () => {
       const ours: string[] = [];
       const theirs: string[] = [];
-      await Promise.all([run(imds.port, ours), run(redis!.port, theirs)]);
+      await Promise.all([run(servers.imds.port, ours), run(servers.redis.port, theirs)]);
       if (process.env.SHOW) console.log(name, ours);
       expect(ours).toEqual(theirs);
       expect(ours.some((l) => l.includes("UNEXPECTED"))).toBe(false);

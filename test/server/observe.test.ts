@@ -1,27 +1,19 @@
 // SLOWLOG, LATENCY, MONITOR, CLIENT LIST/INFO, INFO field names and MEMORY, each compared with a
 // real redis-server 7.0 fed the same commands (durations, timestamps and addresses normalised).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { serverPair } from "../helpers/pair.ts";
 import type { RawConn } from "../helpers/raw.ts";
 import { type Arg, RespConn, type RespValue } from "../helpers/resp.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("the observability comparison (test/server/observe.test.ts)");
 
-let redis: Running | undefined;
-let imds: Running | undefined;
-beforeAll(async () => {
-  if (skip) return;
-  [redis, imds] = await Promise.all([startRedis(["--enable-debug-command", "yes"]), startImds()]);
-});
-afterAll(async () => {
-  await redis?.stop();
-  await imds?.stop();
-});
+const servers = serverPair({ skip, redisFlags: ["--enable-debug-command", "yes"] });
 
 /** A fresh connection to each server. */
 async function pair(): Promise<[RespConn, RespConn]> {
-  return Promise.all([RespConn.open(redis!.port), RespConn.open(imds!.port)]);
+  return Promise.all([RespConn.open(servers.redis.port), RespConn.open(servers.imds.port)]);
 }
 
 /** The same commands on both; their parsed replies [redis, imds]. */

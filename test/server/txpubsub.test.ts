@@ -5,26 +5,18 @@
 // CLIENT LIST fields, INFO, a slow subscriber cut off by client-output-buffer-limit pubsub,
 // no_multi commands, EXEC as one unit (Server.units).
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { MODE_RESP2, MODE_V1 } from "../../src/protocol/reply.ts";
 import { InProc } from "../helpers/inproc.ts";
+import { serverPair } from "../helpers/pair.ts";
 import { encodeCommand } from "../helpers/resp.ts";
 import { RespRawConn } from "../helpers/resp-conn.ts";
-import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
+import { redisMissing } from "../helpers/servers.ts";
 
 const skip = redisMissing("the transaction / pub/sub comparison");
-let redis: Running | undefined;
-let imds: Running | undefined;
 
-beforeAll(async () => {
-  if (skip) return;
-  [redis, imds] = await Promise.all([startRedis(["--enable-debug-command", "yes"]), startImds()]);
-});
-afterAll(async () => {
-  await redis?.stop();
-  await imds?.stop();
-});
+const servers = serverPair({ skip, redisFlags: ["--enable-debug-command", "yes"] });
 
 type Cmd = (string | Uint8Array)[];
 
@@ -58,8 +50,8 @@ class Script {
 }
 
 async function same(scenario: (s: Script) => Promise<void>): Promise<string[]> {
-  const a = new Script(redis!.port);
-  const b = new Script(imds!.port);
+  const a = new Script(servers.redis.port);
+  const b = new Script(servers.imds.port);
   try {
     await scenario(a);
     await scenario(b);
@@ -255,12 +247,15 @@ test.skipIf(skip)("keyspace notifications reach subscribers, inside EXEC too", a
 test.skipIf(skip)(
   "CLIENT LIST shows multi=, sub=/psub=/ssub= and flags x, P; INFO counts",
   async () => {
-    const [a, b] = await Promise.all([RespRawConn.open(imds!.port), RespRawConn.open(imds!.port)]);
+    const [a, b] = await Promise.all([
+      RespRawConn.open(servers.imds.port),
+      RespRawConn.open(servers.imds.port),
+    ]);
     await a.send(w("MULTI"), w("SET a 1"), w("GET a"));
     await a.replies(3);
     await b.send(w("SUBSCRIBE c1 c2"), w("PSUBSCRIBE p*"), w("SSUBSCRIBE s"));
     await b.replies(4);
-    const c = await RespRawConn.open(imds!.port);
+    const c = await RespRawConn.open(servers.imds.port);
     await c.send(w("CLIENT LIST"), w("CLIENT LIST TYPE pubsub"), w("INFO stats"));
     const [list, pubsubList, info] = await c.replies(3);
     const line = (re: RegExp) => list!.split("\n").find((l) => re.test(l)) ?? "";
@@ -276,12 +271,12 @@ test.skipIf(skip)(
 );
 
 test.skipIf(skip)("a slow subscriber is cut off by client-output-buffer-limit pubsub", async () => {
-  const pub = await RespRawConn.open(imds!.port);
+  const pub = await RespRawConn.open(servers.imds.port);
   await pub.send(["CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 256kb 60"]);
   expect(await pub.replies(1)).toEqual(["+OK\r\n"]);
   // A subscriber that stops reading once subscribed (node's paused socket: the kernel buffers
   // fill, then imds's output queue grows past the limit).
-  const slow: Socket = connect(imds!.port, "127.0.0.1");
+  const slow: Socket = connect(servers.imds.port, "127.0.0.1");
   let got = 0;
   slow.on("data", (d) => {
     got += d.length;
@@ -291,7 +286,7 @@ test.skipIf(skip)("a slow subscriber is cut off by client-output-buffer-limit pu
   await new Promise<void>((r) => slow.on("connect", () => r()));
   slow.write(encodeCommand(["SUBSCRIBE", "flood"]));
   for (let t = 0; t < 200 && got === 0; t++) await Bun.sleep(5);
-  const fast = await RespRawConn.open(imds!.port);
+  const fast = await RespRawConn.open(servers.imds.port);
   await fast.send(w("SUBSCRIBE flood"));
   await fast.replies(1);
   const payload = "x".repeat(16 * 1024);
@@ -308,7 +303,7 @@ test.skipIf(skip)("a slow subscriber is cut off by client-output-buffer-limit pu
   expect(sent).toBeGreaterThan(64); // not before 1 MB was queued for it
   await pub.send(w("PUBSUB NUMSUB flood"));
   expect(await pub.replies(1)).toEqual(["*2\r\n$5\r\nflood\r\n:1\r\n"]);
-  expect(imds!.output()).toMatch(/closed ASAP for overcoming of output buffer limits/);
+  expect(servers.imds.output()).toMatch(/closed ASAP for overcoming of output buffer limits/);
   await pub.send(["CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60"]);
   await pub.replies(1);
   fast.close();

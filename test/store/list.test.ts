@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { List } from "../../src/store/list.ts";
+import { clampRange } from "../helpers/list-model.ts";
 
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
@@ -45,16 +46,6 @@ function lposRef(arr: Uint8Array[], el: Uint8Array, rank: number, count: number,
   const scanned = maxlen === 0 ? order : order.slice(0, maxlen);
   const matches = scanned.filter((i) => eq(arr[i]!, el));
   return matches.slice(Math.abs(rank) - 1, Math.abs(rank) - 1 + count);
-}
-
-/** LRANGE/LTRIM index clamping as in t_list.c: [from, to) or null when empty. */
-function clampRange(n: number, start: number, stop: number): [number, number] | null {
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  if (start < 0) start = 0;
-  if (start > stop || start >= n) return null;
-  if (stop >= n) stop = n - 1;
-  return [start, stop + 1];
 }
 
 interface Config {
