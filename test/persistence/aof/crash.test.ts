@@ -77,6 +77,18 @@ function same(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
   return true;
 }
 
+/** The keys whose values differ, each with both values cut to their last 80 characters. */
+function diffKeys(got: Map<string, unknown>, want: Map<string, unknown>): string {
+  const tail = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v).slice(-80));
+  const out: string[] = [];
+  for (const k of new Set([...got.keys(), ...want.keys()])) {
+    if (JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k))) {
+      out.push(`${k}: got ${tail(got.get(k))}, want ${tail(want.get(k))}`);
+    }
+  }
+  return out.join("; ");
+}
+
 interface WriterState {
   acked: number; // last acknowledged op
   sent: number; // last op sent (acked or acked + 1)
@@ -101,7 +113,7 @@ async function crashCycles(policy: string): Promise<void> {
       else if (st.sent > st.acked && same(got, expected(w, st.sent))) st.acked = st.sent;
       else {
         throw new Error(
-          `seed ${SEED} cycle ${cycle} writer ${w}: state matches neither ${st.acked} acknowledged ops nor ${st.sent} sent: ${JSON.stringify([...got])}`,
+          `seed ${SEED} cycle ${cycle} writer ${w}: state matches neither ${st.acked} acknowledged ops nor ${st.sent} sent; keys that differ from the acknowledged state: ${diffKeys(got, expected(w, st.acked))}`,
         );
       }
     }
@@ -142,10 +154,18 @@ async function crashCycles(policy: string): Promise<void> {
   );
 }
 
-test(`kill -9 with appendfsync always loses no acknowledged write (${CYCLES} cycles)`, async () => {
-  await crashCycles("always");
-}, Math.max(120_000, CYCLES * 3000));
+test(
+  `kill -9 with appendfsync always loses no acknowledged write (${CYCLES} cycles)`,
+  async () => {
+    await crashCycles("always");
+  },
+  Math.max(120_000, CYCLES * 3000),
+);
 
-test(`kill -9 with appendfsync everysec loses no acknowledged write either (process crash)`, async () => {
-  await crashCycles("everysec");
-}, Math.max(120_000, CYCLES * 3000));
+test(
+  `kill -9 with appendfsync everysec loses no acknowledged write either (process crash)`,
+  async () => {
+    await crashCycles("everysec");
+  },
+  Math.max(120_000, CYCLES * 3000),
+);
