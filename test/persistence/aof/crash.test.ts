@@ -77,6 +77,14 @@ function same(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
   return true;
 }
 
+/** The k <= acked (searched down from acked) whose expected state equals `got`, or -1. */
+function prefixLength(got: Map<string, unknown>, w: number, acked: number): number {
+  for (let k = acked - 1; k >= Math.max(0, acked - 5000); k--) {
+    if (same(got, expected(w, k))) return k;
+  }
+  return -1;
+}
+
 /** The keys whose values differ, each with both values cut to their last 80 characters. */
 function diffKeys(got: Map<string, unknown>, want: Map<string, unknown>): string {
   const tail = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v).slice(-80));
@@ -94,7 +102,15 @@ interface WriterState {
   sent: number; // last op sent (acked or acked + 1)
 }
 
+/**
+ * `always`: every acknowledged op must be there. `everysec`: Redis's rule lets a reply leave
+ * before its write(2) while an fsync is still running (the write is postponed up to 2 s), so a
+ * process crash may lose the acknowledged tail of those seconds, never more, and never leave a
+ * hole or anything that was not sent: the state must be the one after some prefix of the ops.
+ */
 async function crashCycles(policy: string): Promise<void> {
+  const tailLossAllowed = policy === "everysec";
+  let maxTailLost = 0;
   const rng = new Prng(SEED);
   const dir = tempDir(`crash-${policy}`);
   dirs.push(dir);
@@ -111,7 +127,12 @@ async function crashCycles(policy: string): Promise<void> {
       const got = await actual(check, w);
       if (same(got, expected(w, st.acked))) st.sent = st.acked;
       else if (st.sent > st.acked && same(got, expected(w, st.sent))) st.acked = st.sent;
-      else {
+      else if (tailLossAllowed && prefixLength(got, w, st.acked) >= 0) {
+        const k = prefixLength(got, w, st.acked);
+        maxTailLost = Math.max(maxTailLost, st.acked - k);
+        st.acked = k;
+        st.sent = k;
+      } else {
         throw new Error(
           `seed ${SEED} cycle ${cycle} writer ${w}: state matches neither ${st.acked} acknowledged ops nor ${st.sent} sent; keys that differ from the acknowledged state: ${diffKeys(got, expected(w, st.acked))}`,
         );
@@ -150,7 +171,10 @@ async function crashCycles(policy: string): Promise<void> {
   }
   expect(totalAcked).toBeGreaterThan(CYCLES * 10);
   console.log(
-    `crash test (${policy}, seed ${SEED}): ${CYCLES} kill -9 cycles, ${totalAcked} acknowledged writes, all present after restarts`,
+    `crash test (${policy}, seed ${SEED}): ${CYCLES} kill -9 cycles, ${totalAcked} acknowledged writes, ` +
+      (maxTailLost === 0
+        ? "all present after restarts"
+        : `a prefix always present; at most ${maxTailLost} acknowledged ops of a writer lost at the tail (postponed write)`),
   );
 }
 
@@ -163,7 +187,7 @@ test(
 );
 
 test(
-  `kill -9 with appendfsync everysec loses no acknowledged write either (process crash)`,
+  `kill -9 with appendfsync everysec: a prefix of the ops survives; only a postponed tail may go`,
   async () => {
     await crashCycles("everysec");
   },
