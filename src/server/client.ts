@@ -365,6 +365,9 @@ export class Client implements ClientSession {
         const n = this.socket.write(out.buf, out.start, out.end - out.start);
         if (n > 0) {
           out.consumed(n);
+          // As Redis's writeToClient: sending a reply counts as interaction (`timeout`), so a
+          // client unblocked after a long BLPOP is not closed as idle right after its reply.
+          this.lastInteraction = this.server.now;
           this.server.stats.outputBytes += n;
           this.server.stats.writesProcessed++;
         }
