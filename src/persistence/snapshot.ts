@@ -35,6 +35,10 @@ export interface SnapshotOptions {
   chunkBytes?: number;
   /** BGSAVE: longest time slice of the walk, ms. */
   sliceMs?: number;
+  /** The temp file (default `temp-<pid>.rdb` beside `path`); the AOF rewrite names its own. */
+  tmpPath?: string;
+  /** The `aof-base` aux field: 1 for an AOF rewrite's RDB base (`.base.rdb`). */
+  aofBase?: boolean;
 }
 
 /** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
@@ -129,7 +133,7 @@ export class SnapshotJob implements SnapshotGuard {
       fixed += t.count === 0 ? 0 : t.highWater;
       this.side.push(null);
     }
-    this.tmp = join(dirname(path), `temp-${process.pid}.rdb`);
+    this.tmp = opts.tmpPath ?? join(dirname(path), `temp-${process.pid}.rdb`);
     this.fd = openSync(this.tmp, "w");
     const fd = this.fd;
     this.writer = new RdbWriter({
@@ -143,7 +147,7 @@ export class SnapshotJob implements SnapshotGuard {
     this.peakExtraBytes = this.fixedExtra;
     try {
       this.writer.writeHeader();
-      this.writer.writeStandardAux({ usedMem });
+      this.writer.writeStandardAux({ usedMem, aofBase: opts.aofBase ? 1 : 0 });
     } catch (e) {
       this.fail(e);
     }
