@@ -125,7 +125,6 @@ test("writes go on during a background rewrite (RDB base); the data loads back e
   expect(await c.call("BGREWRITEAOF")).toBe("Background append only file rewriting started");
   // Writes during the rewrite: new keys, deletes and overwrites of keys the walk has not reached.
   const w = await RespConn.open(srv.port);
-  let during = 0;
   let sawManifest: string[] = [];
   let inProgress = 0;
   for (let i = 0; i < 2000; i++) {
@@ -136,7 +135,6 @@ test("writes go on during a background rewrite (RDB base); the data loads back e
       ["HSET", `h${i % 200}`, "c", `during${i}`],
     ]);
     expect(r[0]).toBe("OK");
-    during++;
     const f = await info(c);
     if (f.aof_rewrite_in_progress !== "1") break;
     inProgress++;
