@@ -697,7 +697,7 @@ export class Aof implements KeyObserver {
   /**
    * A new base (the current data, AOF format) and a new empty incr file, then the manifest
    * naming them; the old files are deleted once the manifest is on disk. At start with no
-   * AOF directory, when appendonly is switched on, and for BGREWRITEAOF.
+   * AOF directory and when appendonly is switched on (BGREWRITEAOF: startRewrite).
    */
   private createFresh(fromData: boolean, why = "on server start"): void {
     const log = this.server.log;

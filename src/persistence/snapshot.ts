@@ -13,6 +13,9 @@
 // - FLUSHDB / FLUSHALL / SWAPDB (and a loaded snapshot swapped in) first finish the walk
 //   synchronously, then run: the file still holds the data at the start.
 //
+// BGREWRITEAOF's RDB base (src/persistence/aof.ts startRewrite) is the same walk, with its own
+// temp file and the `aof-base` aux field set.
+//
 // Files: written to temp-<pid>.rdb in `dir`, fsynced, renamed over dbfilename, then the
 // directory fsynced; a crash at any point leaves the previous file intact.
 
