@@ -178,7 +178,9 @@ export class SnapshotJob implements SnapshotGuard {
    * walk is done. Returns true while there is more to do.
    */
   step(ms = this.sliceMs): boolean {
-    if (this.finished) return false;
+    // walkDone: a guard (FLUSHALL ...) finished the walk between slices; walking again would
+    // spin past the last database
+    if (this.finished || this.walkDone) return false;
     const t0 = performance.now();
     try {
       return this.walk(ms);

@@ -80,6 +80,7 @@ async function dump(c: RespConn): Promise<Record<string, RespValue>> {
     if (t === "hash") return ["HGETALL", k];
     if (t === "set") return ["SMEMBERS", k];
     if (t === "zset") return ["ZRANGE", k, "0", "-1", "WITHSCORES"];
+    if (t === "string") return ["GET", k];
     return ["LRANGE", k, "0", "-1"];
   });
   const vals = await c.values(reads);
@@ -307,4 +308,28 @@ test("automatic rewrite past auto-aof-rewrite-min-size and -percentage", async (
   const files = aofFiles(dir);
   expect(files.incr.length).toBe(1);
   await shutdown(srv, c);
+}, 20000);
+
+test("FLUSHALL during a BGSAVE or a rewrite finishes the walk first; the server keeps serving", async () => {
+  const dir = newDir("bg-flush");
+  const srv = await startImds(["--dir", dir, "--appendonly", "yes"]);
+  const c = await RespConn.open(srv.port);
+  for (const cmd of ["BGSAVE", "BGREWRITEAOF"]) {
+    await populate(c, 20_000);
+    // same batch: the FLUSHALL runs before the first slice (a walk finished by the guard)
+    const r = await c.values([[cmd], ["FLUSHALL"], ["SET", `after-${cmd}`, "1"]], 5000);
+    expect(r[1]).toBe("OK");
+    expect(await c.values([["PING"]], 3000)).toEqual(["PONG"]);
+  }
+  const f = await waitRewriteDone(c);
+  expect(f.aof_rewrites).toBe("1");
+  expect(f.rdb_last_bgsave_status).toBe("ok");
+  const want = await dump(c);
+  // the second FLUSHALL removed the first round's key too
+  expect(want).toEqual({ "after-BGREWRITEAOF": ["string", "1", -1] });
+  await shutdown(srv, c);
+  const again = await startImds(["--dir", dir, "--appendonly", "yes"]);
+  const c2 = await RespConn.open(again.port);
+  expect(await dump(c2)).toEqual(want);
+  await shutdown(again, c2);
 }, 20000);
