@@ -144,6 +144,25 @@ const IMDS_OPTIONS: readonly ImdsSpec[] = [
   // aof: the append-only file (src/persistence/aof.ts, docs/PERSISTENCE.md).
   { name: "appendonly", kind: "bool", default: "no", mutable: true },
   { name: "aof-load-truncated", kind: "bool", default: "yes", mutable: true },
+  // BGREWRITEAOF's base: RDB (`.base.rdb`, written in the background) or AOF commands.
+  { name: "aof-use-rdb-preamble", kind: "bool", default: "yes", mutable: true },
+  // Automatic rewrite from the AOF cron: size > min-size and growth over the base >= percentage.
+  {
+    name: "auto-aof-rewrite-percentage",
+    kind: "int",
+    default: "100",
+    mutable: true,
+    min: 0,
+    max: 2147483647,
+  },
+  {
+    name: "auto-aof-rewrite-min-size",
+    kind: "memory",
+    default: "67108864",
+    mutable: true,
+    min: 0,
+    max: 9007199254740991,
+  },
   // RDB snapshots (src/persistence/snapshots.ts). imds's default is no save points (Redis 7.0
   // without a config file uses "3600 1 300 100 60 10000"): see docs/PERSISTENCE.md.
   { name: "save", kind: "special", default: "", mutable: true, multi: true },

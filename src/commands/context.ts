@@ -254,7 +254,7 @@ export interface ServerControl {
   /** aof: SHUTDOWN: make the data safe, stop; an error text if it could not (nothing stopped). */
   shutdown(opts: { force?: boolean; save?: "default" | "save" | "nosave" }): string | null;
   /** aof: BGREWRITEAOF; an error text or null. */
-  rewriteAof(): string | null;
+  rewriteAof(): string;
   /** CLIENT UNBLOCK: end client `id`'s block as a timeout or with -UNBLOCKED; false if not blocked. */
   unblockClient(id: number, withError: boolean): boolean;
   /** Scripting: the engine, the running script, SCRIPT/FUNCTION KILL (src/scripting/runner.ts). */

@@ -33,9 +33,9 @@ function shutdown(c: SessionContext): void {
 }
 
 function bgrewriteaof(c: SessionContext): void {
-  const err = c.server.rewriteAof();
-  if (err !== null) return c.reply.error(err);
-  c.reply.status("Background append only file rewriting started");
+  const r = c.server.rewriteAof();
+  if (r.startsWith("ERR")) return c.reply.error(r);
+  c.reply.status(r);
 }
 
 export const persistenceCommands: CommandDef[] = [

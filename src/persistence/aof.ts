@@ -61,6 +61,8 @@ import {
 } from "./aof-manifest.ts";
 import { loadRdbBase } from "./aof-rdb-base.ts";
 import { rewriteKeyspace } from "./aof-rewrite.ts";
+import { SnapshotJob, snapshotLimits } from "./snapshot.ts";
+import { clockMetaFor } from "./snapshot-write.ts";
 
 export { AofLoadError } from "./aof-loader.ts";
 
@@ -155,6 +157,9 @@ export class Aof implements KeyObserver {
   rewrites = 0;
   lastRewriteMs = -1;
   lastBgrewriteOk = true;
+  /** The running rewrite, or null; BGREWRITEAOF during a BGSAVE waits (aof_rewrite_scheduled). */
+  private rw: RewriteState | null = null;
+  rewriteScheduled = false;
 
   // ---- loading (INFO loading_*) ----
   loading = false;
@@ -204,6 +209,7 @@ export class Aof implements KeyObserver {
   /** Write and fsync everything pending, then close (SHUTDOWN, SIGTERM, appendonly no). */
   close(): boolean {
     if (!this.on) return true;
+    this.abortRewrite();
     const ok = this.flushAndSync();
     if (ok) {
       closeQuiet(this.fd);
@@ -590,6 +596,7 @@ export class Aof implements KeyObserver {
       if (this.policy === FSYNC_ALWAYS) this.releaseHeld();
     }
     if (this.policy === FSYNC_EVERYSEC) this.maybeFsync(now);
+    this.rewriteCron();
   }
 
   // ---- files -------------------------------------------------------------------------------
@@ -690,7 +697,7 @@ export class Aof implements KeyObserver {
   /**
    * A new base (the current data, AOF format) and a new empty incr file, then the manifest
    * naming them; the old files are deleted once the manifest is on disk. At start with no
-   * AOF directory, when appendonly is switched on, and for BGREWRITEAOF.
+   * AOF directory and when appendonly is switched on (BGREWRITEAOF: startRewrite).
    */
   private createFresh(fromData: boolean, why = "on server start"): void {
     const log = this.server.log;
@@ -760,23 +767,260 @@ export class Aof implements KeyObserver {
     fsyncDir(this.dirPath);
   }
 
+  // ---- BGREWRITEAOF (Redis 7.0's rewrite: docs/PERSISTENCE.md, "Rewrite") ------------------
+
+  /** A rewrite is running (aof_rewrite_in_progress). */
+  get rewriting(): boolean {
+    return this.rw !== null;
+  }
+
   /**
-   * BGREWRITEAOF, done in the foreground: everything pending is written first, then the data
-   * becomes a new base and a new incr file starts (the old files are deleted).
+   * BGREWRITEAOF: the status text, or an error text starting with "ERR". While a BGSAVE runs
+   * (one SnapshotJob guards the keyspace at a time) the rewrite is scheduled for its end.
    */
-  rewrite(): void {
-    if (!this.on) throw new AofError("AOF is off");
-    if (!this.flushAndSync()) throw new AofError(`write error: ${this.writeError}`);
-    const t0 = performance.now();
-    try {
-      this.createFresh(true, "(rewrite)");
-      this.lastBgrewriteOk = true;
-    } catch (e) {
-      this.lastBgrewriteOk = false;
-      throw e;
+  startRewrite(): string {
+    if (!this.on) return "ERR AOF is off";
+    if (this.rw !== null) return "ERR Background append only file rewriting already in progress";
+    if (this.server.snapshots.inProgress) {
+      this.rewriteScheduled = true;
+      return "Background append only file rewriting scheduled";
     }
+    this.rewriteScheduled = false;
+    const err = this.beginRewrite();
+    if (err !== null) {
+      this.lastBgrewriteOk = false;
+      this.server.log.warn(`Can't rewrite append only file in background: ${err}`);
+      return `ERR ${err}`;
+    }
+    return "Background append only file rewriting started";
+  }
+
+  /**
+   * Start: everything pending written and fsynced, a new incr file (next seq) takes every write
+   * from now on, and the manifest lists old base + old incrs + the new incr. Then the new base:
+   * an RDB snapshot walked in slices (preamble yes) or AOF commands at once (no).
+   */
+  private beginRewrite(): string | null {
+    if (!this.flushAndSync()) return `write error: ${this.writeError}`;
+    const old = this.manifest;
+    const incrSeq = (old.incr[old.incr.length - 1]?.seq ?? 0) + 1;
+    const baseSeq = (old.base?.seq ?? 0) + 1;
+    const incr: AofFileInfo = { name: incrName(this.fname, incrSeq), seq: incrSeq, type: "i" };
+    const rdb = this.server.config.bool("aof-use-rdb-preamble");
+    const base: AofFileInfo = {
+      name: baseName(this.fname, baseSeq, rdb),
+      seq: baseSeq,
+      type: "b",
+    };
+    let fd = -1;
+    try {
+      fd = openSync(this.path(incr.name), "a");
+      this.manifest = { base: old.base, incr: [...old.incr, incr], history: old.history };
+      this.writeManifest();
+    } catch (e) {
+      closeQuiet(fd);
+      unlinkQuiet(this.path(incr.name));
+      this.manifest = old;
+      return `Can't open the append-only file ${incr.name}: ${strerror(e)}`;
+    }
+    closeQuiet(this.fd);
+    this.fd = fd;
+    this.incrSize = 0;
+    this.selectedDb = -1;
+    this.server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
+    const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
+    const rw: RewriteState = {
+      base,
+      incr,
+      oldFiles,
+      startedAt: Date.now(),
+      job: null,
+      timer: null,
+    };
+    this.rw = rw;
+    const tmp = this.path(`temp-rewriteaof-bg-${process.pid}.aof`);
+    if (!rdb) {
+      // AOF-format base: the command walk has no incremental form, so it runs at once.
+      try {
+        const size = this.writeAofBase(tmp, this.path(base.name));
+        this.finishRewrite(rw, size);
+      } catch (e) {
+        unlinkQuiet(tmp);
+        this.failRewrite(rw, strerror(e));
+        return strerror(e);
+      }
+      return null;
+    }
+    const c = this.server.config;
+    let job: SnapshotJob;
+    try {
+      job = new SnapshotJob(
+        this.server.keyspace,
+        this.path(base.name),
+        {
+          compression: c.bool("rdbcompression"),
+          checksum: c.bool("rdbchecksum"),
+          clockMeta: clockMetaFor(c.get("maxmemory-policy")),
+          limits: snapshotLimits(this.server.commandLimits),
+          tmpPath: tmp,
+          aofBase: true,
+          sliceMs: this.rewriteSliceMs,
+        },
+        this.server.keyspace.usedBytes(),
+      );
+    } catch (e) {
+      this.failRewrite(rw, strerror(e));
+      return strerror(e);
+    }
+    job.syncFinish = false;
+    job.attach();
+    rw.job = job;
+    this.server.log.notice(
+      "Background append only file rewriting started (no fork: incremental walk)",
+    );
+    this.scheduleRewrite(rw);
+    return null;
+  }
+
+  /** Longest slice of the rewrite's walk, ms (tests make it small). */
+  rewriteSliceMs = 2;
+
+  /** Next slice on a 0 ms timer (as BGSAVE: clients' I/O runs between slices). */
+  private scheduleRewrite(rw: RewriteState): void {
+    rw.timer = setTimeout(() => {
+      rw.timer = null;
+      if (this.rw !== rw) return;
+      this.stepRewrite(rw);
+    }, 0);
+  }
+
+  private stepRewrite(rw: RewriteState): void {
+    const job = rw.job!;
+    if (!job.finished && !job.walkDone && job.step()) return this.scheduleRewrite(rw);
+    if (job.finished && job.error !== null) return this.failRewrite(rw, job.error);
+    if (rw.fsyncing) return;
+    rw.fsyncing = true;
+    // walk done (by the slices or a FLUSHALL's guard): fsync off the loop, rename, publish
+    job.finishAsync(() => {
+      rw.fsyncing = false;
+      if (this.rw !== rw) return;
+      if (job.error !== null) return this.failRewrite(rw, job.error);
+      let size = 0;
+      try {
+        size = statSync(this.path(rw.base.name)).size;
+      } catch (e) {
+        return this.failRewrite(rw, strerror(e));
+      }
+      this.finishRewrite(rw, size);
+    });
+  }
+
+  /** The AOF-format base: the keyspace as commands into `tmp`, fsync, rename to `dest`. */
+  private writeAofBase(tmp: string, dest: string): number {
+    let size = 0;
+    const bfd = openSync(tmp, "w");
+    try {
+      const w = new CommandWriter(new OutBuf());
+      const drain = () => {
+        const o = w.out;
+        while (o.pending > 0) {
+          const n = writeSync(bfd, o.buf, o.start, o.pending);
+          o.consumed(n);
+          size += n;
+        }
+      };
+      rewriteKeyspace(this.server.keyspace, w, drain);
+      fsyncSync(bfd);
+    } finally {
+      closeSync(bfd);
+    }
+    renameSync(tmp, dest);
+    return size;
+  }
+
+  /** The base is on disk: manifest = new base + the new incr (atomic), then the old files go. */
+  private finishRewrite(rw: RewriteState, baseSize: number): void {
+    const before = this.manifest;
+    // incr files opened since the start (none today) stay after the new one
+    const incr = before.incr.filter((f) => f.seq >= rw.incr.seq);
+    try {
+      this.manifest = { base: rw.base, incr, history: [] };
+      this.writeManifest();
+    } catch (e) {
+      this.manifest = before;
+      unlinkQuiet(this.path(rw.base.name));
+      return this.failRewrite(rw, strerror(e));
+    }
+    for (const f of rw.oldFiles) unlinkQuiet(this.path(f.name));
+    this.rw = null;
+    this.baseSize = baseSize;
+    this.currentSize = baseSize + this.incrSize;
     this.rewrites++;
-    this.lastRewriteMs = performance.now() - t0;
+    this.lastRewriteMs = Date.now() - rw.startedAt;
+    this.lastBgrewriteOk = true;
+    this.server.log.notice(
+      `Background AOF rewrite terminated with success (base ${rw.base.name}, ${baseSize} bytes)`,
+    );
+    this.server.log.notice("Background AOF rewrite finished successfully");
+    this.onRewriteDone?.(true);
+  }
+
+  /** The old base and incrs stay listed with the new incr: nothing is lost, only not compacted. */
+  private failRewrite(rw: RewriteState, why: string): void {
+    if (rw.timer !== null) clearTimeout(rw.timer);
+    rw.job?.abort();
+    if (this.rw === rw) this.rw = null;
+    this.lastBgrewriteOk = false;
+    this.lastRewriteMs = Date.now() - rw.startedAt;
+    this.server.log.warn(`Background AOF rewrite failed: ${why}`);
+    this.onRewriteDone?.(false);
+  }
+
+  /** Stop a running rewrite (shutdown, appendonly no): its temp file goes, the manifest stays. */
+  private abortRewrite(): void {
+    const rw = this.rw;
+    this.rewriteScheduled = false;
+    if (rw === null) return;
+    if (rw.timer !== null) clearTimeout(rw.timer);
+    rw.job?.abort();
+    this.rw = null;
+  }
+
+  /** Called when a rewrite ends (tests wait on it). */
+  onRewriteDone: ((ok: boolean) => void) | null = null;
+
+  /** From the cron: a scheduled rewrite once no BGSAVE runs; the automatic rewrite rule. */
+  private rewriteCron(): void {
+    if (this.rw !== null) {
+      const job = this.rw.job;
+      // a guard (FLUSHALL ...) may have completed the walk between slices
+      if (job !== null && (job.finished || job.walkDone) && this.rw.timer === null)
+        this.stepRewrite(this.rw);
+      return;
+    }
+    if (this.server.snapshots.inProgress) return;
+    if (this.rewriteScheduled) {
+      this.startRewrite();
+      return;
+    }
+    // Redis's rule: aof_current_size > min size and growth over the base >= percentage.
+    const c = this.server.config;
+    const perc = c.int("auto-aof-rewrite-percentage");
+    if (perc === 0 || this.currentSize <= c.int("auto-aof-rewrite-min-size")) return;
+    if (!this.lastBgrewriteOk && Date.now() - this.lastRewriteTryMs < 5000) return;
+    const base = this.baseSize === 0 ? 1 : this.baseSize;
+    const growth = Math.floor((this.currentSize * 100) / base) - 100;
+    if (growth < perc) return;
+    this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+    this.lastRewriteTryMs = Date.now();
+    this.startRewrite();
+  }
+
+  private lastRewriteTryMs = 0;
+
+  /** INFO aof_current_rewrite_time_sec. */
+  currentRewriteSec(): number {
+    return this.rw === null ? -1 : Math.round((Date.now() - this.rw.startedAt) / 1000);
   }
 
   /** Runs loaded commands through the real command table, on a context with no socket. */
@@ -829,6 +1073,18 @@ export class Aof implements KeyObserver {
       },
     };
   }
+}
+
+/** A background rewrite: the base being written, the incr file that takes the writes. */
+interface RewriteState {
+  base: AofFileInfo;
+  incr: AofFileInfo;
+  /** Files the new base replaces (deleted once the new manifest is on disk). */
+  oldFiles: AofFileInfo[];
+  startedAt: number;
+  job: SnapshotJob | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  fsyncing?: boolean;
 }
 
 /** Entry of the key in argument 1 after the command (no lazy expiry, no touch), or -1. */

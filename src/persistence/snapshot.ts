@@ -13,6 +13,9 @@
 // - FLUSHDB / FLUSHALL / SWAPDB (and a loaded snapshot swapped in) first finish the walk
 //   synchronously, then run: the file still holds the data at the start.
 //
+// BGREWRITEAOF's RDB base (src/persistence/aof.ts startRewrite) is the same walk, with its own
+// temp file and the `aof-base` aux field set.
+//
 // Files: written to temp-<pid>.rdb in `dir`, fsynced, renamed over dbfilename, then the
 // directory fsynced; a crash at any point leaves the previous file intact.
 
@@ -35,6 +38,10 @@ export interface SnapshotOptions {
   chunkBytes?: number;
   /** BGSAVE: longest time slice of the walk, ms. */
   sliceMs?: number;
+  /** The temp file (default `temp-<pid>.rdb` beside `path`); the AOF rewrite names its own. */
+  tmpPath?: string;
+  /** The `aof-base` aux field: 1 for an AOF rewrite's RDB base (`.base.rdb`). */
+  aofBase?: boolean;
 }
 
 /** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
@@ -129,7 +136,7 @@ export class SnapshotJob implements SnapshotGuard {
       fixed += t.count === 0 ? 0 : t.highWater;
       this.side.push(null);
     }
-    this.tmp = join(dirname(path), `temp-${process.pid}.rdb`);
+    this.tmp = opts.tmpPath ?? join(dirname(path), `temp-${process.pid}.rdb`);
     this.fd = openSync(this.tmp, "w");
     const fd = this.fd;
     this.writer = new RdbWriter({
@@ -143,7 +150,7 @@ export class SnapshotJob implements SnapshotGuard {
     this.peakExtraBytes = this.fixedExtra;
     try {
       this.writer.writeHeader();
-      this.writer.writeStandardAux({ usedMem });
+      this.writer.writeStandardAux({ usedMem, aofBase: opts.aofBase ? 1 : 0 });
     } catch (e) {
       this.fail(e);
     }
@@ -171,7 +178,9 @@ export class SnapshotJob implements SnapshotGuard {
    * walk is done. Returns true while there is more to do.
    */
   step(ms = this.sliceMs): boolean {
-    if (this.finished) return false;
+    // walkDone: a guard (FLUSHALL ...) finished the walk between slices; walking again would
+    // spin past the last database
+    if (this.finished || this.walkDone) return false;
     const t0 = performance.now();
     try {
       return this.walk(ms);

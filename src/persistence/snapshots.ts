@@ -52,6 +52,8 @@ export class Snapshots {
   private fsyncing = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   loadedKeys = 0;
+  /** An AOF rewrite holds the keyspace guard: save points wait (set by the server). */
+  otherJobRunning: () => boolean = () => false;
   /** Called when a BGSAVE ends (tests wait on it). */
   onBgsaveDone: ((ok: boolean) => void) | null = null;
 
@@ -124,6 +126,8 @@ export class Snapshots {
   /** BGSAVE: the status reply text, or an error text starting with "ERR". */
   bgsave(): string {
     if (this.job !== null) return "ERR Background save already in progress";
+    if (this.otherJobRunning())
+      return "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     this.lastBgsaveTryMs = Date.now();
     let job: SnapshotJob;
     try {
@@ -202,7 +206,7 @@ export class Snapshots {
       return;
     }
     const changes = this.ks.dirty - this.dirtyAtLastSave;
-    if (changes === 0) return;
+    if (changes === 0 || this.otherJobRunning()) return;
     const since = nowMs - this.lastSaveSec * 1000;
     for (const p of this.savePoints) {
       if (

@@ -319,13 +319,13 @@ addInfoFields("persistence", (s) => {
     // (the rdb_* fields come from the snapshot provider above, in Redis's order)
     ["loading", aof.loading ? 1 : 0],
     ["aof_enabled", aof.on ? 1 : 0],
-    ["aof_rewrite_in_progress", 0],
-    ["aof_rewrite_scheduled", 0],
+    ["aof_rewrite_in_progress", aof.rewriting ? 1 : 0],
+    ["aof_rewrite_scheduled", aof.rewriteScheduled ? 1 : 0],
     [
       "aof_last_rewrite_time_sec",
       aof.lastRewriteMs < 0 ? -1 : Math.round(aof.lastRewriteMs / 1000),
     ],
-    ["aof_current_rewrite_time_sec", -1],
+    ["aof_current_rewrite_time_sec", aof.currentRewriteSec()],
     ["aof_last_bgrewrite_status", aof.lastBgrewriteOk ? "ok" : "err"],
     ["aof_rewrites", aof.rewrites],
     ["aof_rewrites_consecutive_failures", aof.lastBgrewriteOk ? 0 : 1],

@@ -195,6 +195,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.blocking = new Blocking(this);
     this.keyspace.addObserver(this.blocking);
     this.snapshots = new Snapshots(this.keyspace, config, this.commandLimits, this.log);
+    this.snapshots.otherJobRunning = () => this.aof.rewriting; // one keyspace guard at a time
     registerAll(this.commands);
     // The server's own command families (their handlers need the Client): src/server/.
     this.commands.register(multiCommands);
@@ -685,15 +686,14 @@ export class Server implements ServerControl, ScriptDispatch {
     return null;
   }
 
-  /** aof: BGREWRITEAOF (in the foreground); an error text or null. */
-  rewriteAof(): string | null {
+  /** aof: BGREWRITEAOF (in the background); the status text or an error text ("ERR ..."). */
+  rewriteAof(): string {
     try {
       if (!this.aof.on) {
         this.config.set("appendonly", "yes"); // Redis 7.0: turns the AOF on with a rewrite
-        return null;
+        return "Background append only file rewriting started";
       }
-      this.aof.rewrite();
-      return null;
+      return this.aof.startRewrite();
     } catch (e) {
       return `ERR ${(e as Error).message}`;
     }
@@ -711,6 +711,9 @@ export class Server implements ServerControl, ScriptDispatch {
   }
 
   bgsave(): string {
+    if (this.aof.rewriting) {
+      return "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    }
     return this.snapshots.bgsave();
   }
 

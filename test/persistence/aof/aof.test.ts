@@ -221,6 +221,7 @@ test("CONFIG SET appendonly yes writes a base of the current data; no turns it o
 
 test("BGREWRITEAOF replaces base and incr files; the old ones are deleted", () => {
   const { p, dir } = fresh();
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no"); // the AOF-format base (foreground)
   for (let i = 0; i < 300; i++) p.call("ZADD", "big", String(i), `m${i}`);
   p.call("SET", "x", "1");
   expect(p.call("BGREWRITEAOF")).toBe("Background append only file rewriting started");
