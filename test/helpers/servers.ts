@@ -53,10 +53,10 @@ async function readUntil(
   return found;
 }
 
-/** Start imds on a free port with extra `--name value` flags. */
-export async function startImds(flags: string[] = []): Promise<Running> {
-  const proc = Bun.spawn(["bun", resolve(ROOT, "src/main.ts"), "--port", "0", ...flags], {
-    cwd: ROOT,
+/** Start imds (the checkout at `root`) on a free port with extra `--name value` flags. */
+export async function startImds(flags: string[] = [], root = ROOT): Promise<Running> {
+  const proc = Bun.spawn(["bun", resolve(root, "src/main.ts"), "--port", "0", ...flags], {
+    cwd: root,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
