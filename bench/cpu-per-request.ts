@@ -5,7 +5,7 @@
 // the requests, is "CPU µs per request". Runs alternate between the servers (and which goes
 // first); figures are medians over the rounds.
 //
-//   bun bench/cpu-per-request.ts [--requests N] [--rounds N] [--aof] [--base DIR]
+//   bun bench/cpu-per-request.ts [--requests N] [--rounds N] [--aof] [--base DIR] [--tests set,get]
 //
 // --base DIR: also run the imds checkout in DIR (e.g. `git archive` of an older commit with
 // node_modules linked), as "base", in the same rotation: before/after in one run.
@@ -43,7 +43,7 @@ interface Sample {
   cpuUsPerReq: number;
 }
 
-function bench(port: number, pid: number, test: string): Sample {
+function bench(port: number, pid: number, test: string, requests = REQUESTS): Sample {
   const before = cpuUs(pid);
   const t0 = performance.now();
   const r = Bun.spawnSync(
@@ -60,7 +60,7 @@ function bench(port: number, pid: number, test: string): Sample {
       "-r",
       "100000",
       "-n",
-      String(REQUESTS),
+      String(requests),
       "-d",
       "3",
       "-q",
@@ -72,11 +72,12 @@ function bench(port: number, pid: number, test: string): Sample {
   const cpu = cpuUs(pid) - before;
   const out = r.stdout.toString();
   const line = out.split("\n").find((l) => l.startsWith(`"${test.toUpperCase()}"`));
-  const rps = line ? Number(line.split(",")[1]!.replaceAll('"', "")) : REQUESTS / secs;
-  return { rps, cpuUsPerReq: cpu / REQUESTS };
+  const rps = line ? Number(line.split(",")[1]!.replaceAll('"', "")) : requests / secs;
+  return { rps, cpuUsPerReq: cpu / requests };
 }
 
-const tests = ["set", "get"];
+const testsAt = process.argv.indexOf("--tests");
+const tests = testsAt < 0 ? ["set", "get"] : process.argv[testsAt + 1]!.split(",");
 const servers = BASE === "" ? ["imds", "redis"] : ["base", "imds", "redis"];
 const results: Record<string, Record<string, Sample[]>> = { base: {}, imds: {}, redis: {} };
 for (let round = 0; round < ROUNDS; round++) {
@@ -94,7 +95,7 @@ for (let round = 0; round < ROUNDS; round++) {
         ? await startRedis(flags)
         : await startImds(flags, who === "base" ? BASE : undefined);
     try {
-      bench(s.port, s.proc.pid, "set"); // warm up (JIT)
+      bench(s.port, s.proc.pid, "set", 100_000); // warm up (JIT)
       for (const t of tests) {
         const sample = bench(s.port, s.proc.pid, t);
         const list = results[who]![t] ?? [];
