@@ -59,6 +59,12 @@ export class CommandWriter {
 
   /** The whole request, as it came. */
   argv(a: Args): void {
+    const frame = canonicalFrame(a);
+    if (frame >= 0) {
+      // The request arrived in exactly the bytes this would write: copy them as they are.
+      this.out.bytes(a.buf, frame, a.frameEnd - frame);
+      return;
+    }
     this.begin(a.count);
     for (let i = 0; i < a.count; i++) this.arg(a, i);
   }
@@ -66,4 +72,45 @@ export class CommandWriter {
   get length(): number {
     return this.out.pending;
   }
+}
+
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/**
+ * The start of a's frame when its bytes are exactly the canonical encoding of a's arguments
+ * (`*N\r\n` then `$L\r\n<arg>\r\n` each, every argument at its place), else -1. The decoder
+ * leaves the LF after a CR and the CRLF after an argument unchecked (as Redis), and a command
+ * may have changed its arguments since (count, lengths, buffer): each is checked here.
+ */
+function canonicalFrame(a: Args): number {
+  const buf = a.buf;
+  const n = a.count;
+  if (a.frameBuf !== buf || n === 0) return -1;
+  const start = a.frameStart;
+  if (buf[start] !== CRLF_STAR) return -1;
+  let p = start + 1 + digits(n); // the CR of "*N\r\n"
+  if (buf[p + 1] !== 10) return -1;
+  p += 2;
+  const offs = a.offs;
+  const lens = a.lens;
+  for (let i = 0; i < n; i++) {
+    const len = lens[i]!;
+    if (buf[p] !== DOLLAR) return -1;
+    p += 1 + digits(len);
+    if (buf[p + 1] !== 10) return -1;
+    p += 2;
+    if (offs[i] !== p) return -1;
+    p += len;
+    if (buf[p] !== 13 || buf[p + 1] !== 10) return -1;
+    p += 2;
+  }
+  return p === a.frameEnd ? start : -1;
 }

@@ -20,6 +20,14 @@ export class Args {
   resumeCount = -1;
   resumeDone = 0;
   resumeRel = 0;
+  /**
+   * Where the request came from, as the connection decoded it: bytes [frameStart, frameEnd)
+   * of frameBuf (a RESP multibulk frame; frameBuf null otherwise). Lets the AOF copy a request
+   * that is already in its canonical form instead of encoding it again (aof-encode.ts).
+   */
+  frameBuf: Uint8Array | null = null;
+  frameStart = 0;
+  frameEnd = 0;
 
   constructor(initialCapacity = 64) {
     this.offs = new Int32Array(initialCapacity);

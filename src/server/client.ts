@@ -202,7 +202,8 @@ export class Client implements ClientSession {
   private consume(buf: Uint8Array, pos: number, end: number): void {
     const server = this.server;
     const args = this.argv;
-    const decode = this.framing === FRAMING_RESP ? decodeResp : decodeV1;
+    const resp = this.framing === FRAMING_RESP;
+    const decode = resp ? decodeResp : decodeV1;
     while (pos < end) {
       if (this.out.pending > server.outputPauseBytes || this.inputHeld) {
         // Backpressure, or a suspended script's caller (inputHeld): stop executing; keep the
@@ -213,6 +214,9 @@ export class Client implements ClientSession {
       const limits = this.authenticated ? server.decodeLimits : server.unauthLimits;
       const next = decode(buf, pos, end, args, limits);
       if (next >= 0) {
+        args.frameBuf = resp ? buf : null;
+        args.frameStart = pos;
+        args.frameEnd = next;
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;

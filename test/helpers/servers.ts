@@ -53,18 +53,19 @@ async function readUntil(
   return found;
 }
 
-/** Start imds on a free port with extra `--name value` flags. */
-export function startImds(flags: string[] = []): Promise<Running> {
-  return startImdsCommand(["bun", resolve(ROOT, "src/main.ts"), "--port", "0", ...flags]);
+/** Start imds (the checkout at `root`) on a free port with extra `--name value` flags. */
+export function startImds(flags: string[] = [], root = ROOT): Promise<Running> {
+  return startImdsCommand(["bun", resolve(root, "src/main.ts"), "--port", "0", ...flags], root);
 }
 
 /**
- * Run `cmd` (from the repository root), a command that starts imds and prints its listening
- * line (`bun src/main.ts redis.conf --port 0`, `bun run server --port 0`), and wait for that line.
+ * Run `cmd` (from `cwd`, the repository root by default), a command that starts imds and prints
+ * its listening line (`bun src/main.ts redis.conf --port 0`, `bun run server --port 0`), and
+ * wait for that line.
  */
-export async function startImdsCommand(cmd: string[]): Promise<Running> {
+export async function startImdsCommand(cmd: string[], cwd = ROOT): Promise<Running> {
   const proc = Bun.spawn(cmd, {
-    cwd: ROOT,
+    cwd,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
