@@ -133,6 +133,12 @@ export class CommandContext {
   /** Name of the command being executed, as Redis's c->cmd->fullname (error texts quote it). */
   commandName = "";
   /**
+   * A write whose effect is not its own arguments (SPOP's random members) sets the command as
+   * it must be written to the append-only file, as Redis's rewriteClientCommandVector (null:
+   * the request as it came). Reset by the dispatcher before each command.
+   */
+  propagateAs: (string | Uint8Array)[] | null = null;
+  /**
    * Out-parameter of the typed lookups (lookupZ ...): the entry id of the key they found (-1
    * none), so the caller has the entry without searching again. Valid until the next lookup.
    */

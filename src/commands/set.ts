@@ -45,8 +45,11 @@ export class SetState {
   readonly limits: SetLimits = { maxIntsetEntries: 512 };
   /** The context SPOP's sink replies through (set just before setPop runs). */
   ctx: CommandContext | null = null;
+  /** SPOP's popped members, for its propagation as SREM (set just before setPop runs). */
+  popped: (string | Uint8Array)[] | null = null;
   readonly sink = (buf: Uint8Array, off: number, len: number): void => {
     this.ctx!.reply.bulk(buf, off, len);
+    this.popped?.push(buf.slice(off, off + len));
   };
 }
 
@@ -163,6 +166,8 @@ function spop(c: CommandContext): void {
   const h = setRandom(c.keyspace, t, e);
   setMember(t, e, h, st.ref);
   r.bulk(st.ref.buf, st.ref.off, st.ref.len); // copied out before the member goes
+  // The AOF gets the effect, not the random pick: SREM key member (Redis's spopCommand).
+  c.propagateAs = ["SREM", a.copy(1), st.ref.bytes()];
   setRemoveHandle(c.keyspace, t, e, h);
   endSetWrite(c, 1, e, "spop");
 }
@@ -191,8 +196,14 @@ function popN(c: CommandContext, count: number): void {
   if (count >= size) c.keyspace.hits++;
   r.set(Math.min(count, size));
   st.ctx = c;
+  // Propagated as its effect: DEL when the whole set goes, else SREM of the popped members
+  // (Redis's spopWithCountCommand; one SREM here where Redis batches them by 1024).
+  const whole = count >= size;
+  st.popped = whole ? null : ["SREM", c.argv.copy(1)];
   setPop(c.keyspace, t, e, count, st.sink);
+  c.propagateAs = whole ? ["DEL", c.argv.copy(1)] : st.popped;
   st.ctx = null;
+  st.popped = null;
   if (setSize(t, e) === 0) {
     c.keyspace.removeEntry(t, e);
     c.modifiedArg(1, NOTIFY_GENERIC, "del");

@@ -527,6 +527,7 @@ export class Server implements ServerControl, ScriptDispatch {
     ctx.commandName = spec.name;
     const errorsBefore = ctx.reply.errors;
     const dirtyBefore = this.aof.on ? this.aof.commandDirty() : 0;
+    ctx.propagateAs = null;
     try {
       spec.handler(ctx);
     } catch (e) {
@@ -538,7 +539,9 @@ export class Server implements ServerControl, ScriptDispatch {
     // caller's reply waits for them as for its own writes.
     const aof = this.aof;
     if (aof.on && (spec.flags & CMD_WRITE) !== 0 && aof.commandDirty() !== dirtyBefore) {
-      aof.feedCommand(ctx.db, ctx.argv, spec, ctx.client as unknown as Client);
+      const waiter = ctx.client as unknown as Client;
+      if (ctx.propagateAs !== null) aof.feedArgs(ctx.db, ctx.propagateAs, waiter);
+      else aof.feedCommand(ctx.db, ctx.argv, spec, waiter);
     }
     const id = spec.statId;
     stats.calls[id]!++;
@@ -582,6 +585,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.callErrorBase = reply.errors;
     const aof = this.aof; // aof: a command that changed data is fed after it ran
     const dirtyBefore = aof.on ? aof.commandDirty() : 0;
+    ctx.propagateAs = null;
     // ops2: the timing rule (docs/COMMANDS.md): a command gets its own clock read only when
     // SLOWLOG/LATENCY could need its duration; otherwise its batch's shared time.
     const obs = this.observe;
@@ -595,7 +599,8 @@ export class Server implements ServerControl, ScriptDispatch {
       fail(`uncaught exception in '${spec.name}': ${err.stack ?? String(e)}`);
     }
     if (aof.on && (spec.flags & CMD_WRITE) !== 0 && aof.commandDirty() !== dirtyBefore) {
-      aof.feedCommand(ctx.db, ctx.argv, spec, c);
+      if (ctx.propagateAs !== null) aof.feedArgs(ctx.db, ctx.propagateAs, c);
+      else aof.feedCommand(ctx.db, ctx.argv, spec, c);
     }
     const id = spec.statId;
     stats.calls[id]!++;

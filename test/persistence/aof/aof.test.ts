@@ -388,3 +388,23 @@ test("MULTI/EXEC is written as one MULTI ... EXEC unit; an aborted or discarded 
   ]);
   p.server.aof.close();
 });
+
+test("SPOP is written as its effect: SREM of the popped members, DEL when the whole set goes", () => {
+  const { p, dir } = fresh();
+  p.call("SADD", "s", "a", "b", "c", "d", "e", "f");
+  const one = p.call("SPOP", "s") as string;
+  const two = p.call("SPOP", "s", "2") as string[];
+  p.call("SPOP", "s", "10"); // the rest: the key goes
+  p.call("SADD", "t", "x");
+  const w = written(p, dir);
+  expect(w[2]).toEqual(["SREM", "s", one]);
+  expect(w[3]!.slice(0, 2)).toEqual(["SREM", "s"]);
+  expect(w[3]!.slice(2).sort()).toEqual([...two].sort());
+  expect(w[4]).toEqual(["DEL", "s"]);
+  p.server.aof.close();
+  // A reload gives the same sets, whatever the random picks were.
+  const q = open(dir);
+  expect(q.call("EXISTS", "s")).toBe(0);
+  expect(q.call("SMEMBERS", "t")).toEqual(["x"]);
+  q.server.aof.close();
+});
