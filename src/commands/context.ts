@@ -138,6 +138,8 @@ export class CommandContext {
    * the request as it came). Reset by the dispatcher before each command.
    */
   propagateAs: (string | Uint8Array)[] | null = null;
+  /** True while a blocked command runs again because a key it waits on changed (blocking.ts). */
+  servingBlocked = false;
   /**
    * Out-parameter of the typed lookups (lookupZ ...): the entry id of the key they found (-1
    * none), so the caller has the entry without searching again. Valid until the next lookup.

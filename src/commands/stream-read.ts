@@ -128,6 +128,12 @@ function xreadGeneric(c: CommandContext, xreadgroup: boolean): void {
     if (groupArg !== 0) {
       const g = s === null ? null : s.getGroup(a.buf, a.off(groupArg), a.len(groupArg));
       if (g === null) {
+        // A blocked reader whose group was destroyed meanwhile gets Redis 7.0's own text.
+        if (c.servingBlocked) {
+          return c.reply.error(
+            "NOGROUP the consumer group this client was blocked on no longer exists",
+          );
+        }
         return c.reply.error(
           `NOGROUP No such key '${cstr(c, ki)}' or consumer group '${cstr(c, groupArg)}' in XREADGROUP with GROUP option`,
         );

@@ -26,6 +26,7 @@ import type { CommandSpec } from "../commands/table.ts";
 import { Args } from "../protocol/args.ts";
 import { latin1 } from "../protocol/number.ts";
 import type { KeyObserver, NotifyClass } from "../store/notify.ts";
+import { TYPE_STREAM } from "../store/table.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
 
@@ -54,6 +55,8 @@ export class BlockedCall {
 }
 
 export const UNBLOCKED_ERROR = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+/** What an XREADGROUP waiter gets when its stream key goes away (Redis 7.0's text). */
+const STREAM_GONE_ERROR = "UNBLOCKED the stream key no longer exists";
 
 export class Blocking implements KeyObserver, BlockingHost {
   private readonly server: Server;
@@ -184,10 +187,19 @@ export class Blocking implements KeyObserver, BlockingHost {
     let i = 0;
     while (i < q.clients.length) {
       const e = ks.lookupNoTouch(q.db, q.key, 0, q.key.length);
-      if (e < 0) return;
       const client = q.clients[i]!;
       const call = client.blockedOn!;
-      if (ks.dbs[q.db]!.type[e] !== call.type || !this.rerun(client, call)) i++;
+      const type = e < 0 ? 0 : ks.dbs[q.db]!.type[e]!;
+      if (type !== call.type) {
+        // Redis 7.0: a consumer-group reader whose stream is gone (deleted, or replaced by
+        // another type) is unblocked with an error; every other waiter keeps waiting.
+        if (call.type === TYPE_STREAM && call.spec.name === "xreadgroup") {
+          client.reply.error(STREAM_GONE_ERROR);
+          this.unblock(client);
+        } else i++;
+        continue;
+      }
+      if (!this.rerun(client, call)) i++;
       // served: unblock() took the client out of q.clients, so index i is the next waiter
     }
   }
@@ -202,12 +214,14 @@ export class Blocking implements KeyObserver, BlockingHost {
     ctx.commandName = call.spec.name;
     this.rerunning = client;
     this.reblocked = false;
+    ctx.servingBlocked = true;
     try {
       call.spec.handler(ctx);
     } catch (e) {
       const err = e as Error;
       fail(`uncaught exception in '${call.spec.name}' (served after blocking): ${err.stack}`);
     }
+    ctx.servingBlocked = false;
     this.rerunning = null;
     ctx.argv = saved;
     ctx.db = savedDb;

@@ -66,6 +66,19 @@ async function scenario(port: number): Promise<string[]> {
     log.push(await raw(w, "MULTI"), await raw(w, "XREAD", "BLOCK", "0", "STREAMS", "s", "$"));
     log.push(await raw(w, "EXEC"));
     log.push(await raw(w, "XPENDING", "s", "g"));
+    // The stream goes while a group reader waits: -UNBLOCKED; its group goes: -NOGROUP; a plain
+    // XREAD keeps waiting through a DEL and a key of another type, until its timeout.
+    log.push(await raw(w, "XGROUP", "CREATE", "gone", "g", "$", "MKSTREAM"));
+    const pe = raw(a, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "gone", ">");
+    await Bun.sleep(30);
+    log.push(await raw(w, "DEL", "gone"), await pe);
+    log.push(await raw(w, "XGROUP", "CREATE", "gone", "g", "$", "MKSTREAM"));
+    const pf = raw(a, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "gone", ">");
+    await Bun.sleep(30);
+    log.push(await raw(w, "XGROUP", "DESTROY", "gone", "g"), await pf);
+    const pg = raw(b, "XREAD", "BLOCK", "300", "STREAMS", "gone", "$");
+    await Bun.sleep(30);
+    log.push(await raw(w, "DEL", "gone"), await raw(w, "SET", "gone", "x"), await pg);
     return log;
   } finally {
     a.close();
