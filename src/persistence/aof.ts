@@ -711,24 +711,7 @@ export class Aof implements KeyObserver {
     let size = 0;
     let fd = -1;
     try {
-      const bfd = openSync(tmp, "w");
-      fd = bfd;
-      if (fromData) {
-        const w = new CommandWriter(new OutBuf());
-        const drain = () => {
-          const o = w.out;
-          while (o.pending > 0) {
-            const n = writeSync(bfd, o.buf, o.start, o.pending);
-            o.consumed(n);
-            size += n;
-          }
-        };
-        rewriteKeyspace(this.server.keyspace, w, drain);
-      }
-      fsyncSync(bfd);
-      closeSync(bfd);
-      fd = -1;
-      renameSync(tmp, this.path(base.name));
+      size = this.writeAofBase(tmp, this.path(base.name), fromData);
       fd = openSync(this.path(incr.name), "a");
       const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
       this.manifest = { base, incr: [incr], history: [] };
@@ -915,21 +898,26 @@ export class Aof implements KeyObserver {
     });
   }
 
-  /** The AOF-format base: the keyspace as commands into `tmp`, fsync, rename to `dest`. */
-  private writeAofBase(tmp: string, dest: string): number {
+  /**
+   * The AOF-format base: the keyspace as commands (or nothing, for an empty base) into `tmp`,
+   * fsync, rename to `dest`; its size.
+   */
+  private writeAofBase(tmp: string, dest: string, fromData = true): number {
     let size = 0;
     const bfd = openSync(tmp, "w");
     try {
-      const w = new CommandWriter(new OutBuf());
-      const drain = () => {
-        const o = w.out;
-        while (o.pending > 0) {
-          const n = writeSync(bfd, o.buf, o.start, o.pending);
-          o.consumed(n);
-          size += n;
-        }
-      };
-      rewriteKeyspace(this.server.keyspace, w, drain);
+      if (fromData) {
+        const w = new CommandWriter(new OutBuf());
+        const drain = () => {
+          const o = w.out;
+          while (o.pending > 0) {
+            const n = writeSync(bfd, o.buf, o.start, o.pending);
+            o.consumed(n);
+            size += n;
+          }
+        };
+        rewriteKeyspace(this.server.keyspace, w, drain);
+      }
       fsyncSync(bfd);
     } finally {
       closeSync(bfd);
