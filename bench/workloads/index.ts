@@ -2,6 +2,7 @@
 // create bench/workloads/<family>.ts exporting a Workload[] and list it here.
 
 import { coreWorkloads } from "./core.ts";
+import { defaultTestWorkloads } from "./defaults.ts";
 import { expireWorkloads } from "./expire.ts";
 import { hashSetWorkloads } from "./hash-set.ts";
 import { listWorkloads } from "./list.ts";
@@ -22,4 +23,5 @@ export const workloads: Workload[] = [
   ...hashSetWorkloads,
   ...scriptingWorkloads,
   ...streamWorkloads,
+  ...defaultTestWorkloads,
 ];
