@@ -13,7 +13,9 @@
 // (wall time) of one more pass.
 // --callgrind: instructions per command from valgrind --tool=callgrind (repeatable on a busy
 // machine): the process runs twice, with n and 2n measured chunks after the same fill and
-// warm-up, and the difference of the two totals is divided by n * P. Slow (~1 min per cell).
+// warm-up, and the difference of the two totals is divided by n * P. Slow (~4 min per cell)
+// and NOT yet trustworthy: at n = 500 the difference is dominated by JSC's own work (JIT
+// tier-up, GC) under valgrind (docs/BENCHMARKS.md, "Per-command CPU").
 // --root DIR: the imds checkout to load (another worktree or a `git archive` of an older
 // commit with node_modules linked), to compare before/after in one run.
 
