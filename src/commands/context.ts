@@ -138,6 +138,12 @@ export class CommandContext {
    * the request as it came). Reset by the dispatcher before each command.
    */
   propagateAs: (string | Uint8Array)[] | null = null;
+  /**
+   * Whether anything reads propagateAs after this command (the AOF is on): set by the
+   * dispatcher, so SPOP builds its SREM (an array and two byte copies) only then. True on a
+   * bare context.
+   */
+  propagating = true;
   /** True while a blocked command runs again because a key it waits on changed (blocking.ts). */
   servingBlocked = false;
   /**

@@ -167,7 +167,7 @@ function spop(c: CommandContext): void {
   setMember(t, e, h, st.ref);
   r.bulk(st.ref.buf, st.ref.off, st.ref.len); // copied out before the member goes
   // The AOF gets the effect, not the random pick: SREM key member (Redis's spopCommand).
-  c.propagateAs = ["SREM", a.copy(1), st.ref.bytes()];
+  if (c.propagating) c.propagateAs = ["SREM", a.copy(1), st.ref.bytes()];
   setRemoveHandle(c.keyspace, t, e, h);
   endSetWrite(c, 1, e, "spop");
 }

@@ -8,7 +8,7 @@ import {
   type LongDouble,
   parseLongDouble,
 } from "../protocol/longdouble.ts";
-import { parseInt64, parseInt64Big } from "../protocol/number.ts";
+import { parseInt64, parseInt64Big, writeDecimal } from "../protocol/number.ts";
 import { copyBytes } from "../store/bytes.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../store/notify.ts";
 import { type Table, TYPE_STRING } from "../store/table.ts";
@@ -73,21 +73,7 @@ export function intArg(c: CommandContext, i: number): number {
 
 /** Decimal digits of a safe integer into `digits`; returns the length. */
 function formatInt(digits: Uint8Array, x: number): number {
-  let p = 0;
-  if (x < 0) {
-    digits[p++] = 45;
-    x = -x;
-  }
-  let n = 1;
-  for (let t = x; t >= 10; t = Math.floor(t / 10)) n++;
-  let q = p + n;
-  const len = q;
-  do {
-    const d = x % 10;
-    digits[--q] = 48 + d;
-    x = (x - d) / 10;
-  } while (x > 0);
-  return len;
+  return writeDecimal(digits, 0, x);
 }
 
 const latin1Encoder = (s: string): Uint8Array => {
@@ -577,8 +563,9 @@ function incrBy(c: CommandContext, incr: number, incrBig: bigint): void {
   if (value !== BIG && incr !== BIG) {
     const r = value + incr;
     if (r >= -MAX_SAFE && r <= MAX_SAFE) {
-      overwrite(c, t, e, 1, st.digits, formatInt(st.digits, r), undefined, "incrby");
-      return c.reply.int(r);
+      const len = formatInt(st.digits, r);
+      overwrite(c, t, e, 1, st.digits, len, undefined, "incrby");
+      return c.reply.intDigits(st.digits, len, r);
     }
   }
   // The int64 edge: exact arithmetic and Redis's overflow rule.

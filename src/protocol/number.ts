@@ -34,6 +34,61 @@ export function formatG(d: number, precision: number): string {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
+ * Write the decimal digits of a safe integer at buf[p] (room for 17 bytes needed); returns the
+ * offset after them. Values below 2^31 take 32-bit integer division (the common counters,
+ * lengths and replies of INCR/HSET/LPUSH...); larger ones exact double arithmetic.
+ */
+export function writeDecimal(buf: Uint8Array, p: number, x: number): number {
+  if (x < 0) {
+    buf[p++] = 45; // '-'
+    x = -x;
+  }
+  if (x < 10) {
+    buf[p] = 48 + x;
+    return p + 1;
+  }
+  if (x <= 0x7fffffff) {
+    let v = x | 0;
+    const n =
+      v < 100
+        ? 2
+        : v < 1000
+          ? 3
+          : v < 10000
+            ? 4
+            : v < 100000
+              ? 5
+              : v < 1000000
+                ? 6
+                : v < 10000000
+                  ? 7
+                  : v < 100000000
+                    ? 8
+                    : v < 1000000000
+                      ? 9
+                      : 10;
+    let q = p + n;
+    const end = q;
+    do {
+      const t = (v / 10) | 0;
+      buf[--q] = 48 + v - t * 10;
+      v = t;
+    } while (v !== 0);
+    return end;
+  }
+  let n = 1;
+  for (let t = x; t >= 10; t = Math.floor(t / 10)) n++;
+  let q = p + n;
+  const end = q;
+  do {
+    const d = x % 10;
+    buf[--q] = 48 + d;
+    x = (x - d) / 10;
+  } while (x > 0);
+  return end;
+}
+
+/**
  * Parse a signed decimal integer exactly as Redis's string2ll: optional '-',
  * no '+', no leading zeros (except "0"), no spaces, at most 20 chars, within
  * int64. Returns NaN when invalid. Values beyond 2^53 come back as NaN too

@@ -4,6 +4,8 @@
 // `drain` callback flushes it. The buffer's size is bounded by the caller
 // (client-output-buffer-limit / the pause threshold), not here.
 
+import { writeDecimal } from "./number.ts";
+
 const INITIAL_BYTES = 16 * 1024;
 // Above this, an empty buffer is shrunk back so one huge reply does not pin memory.
 const SHRINK_ABOVE_BYTES = 1024 * 1024;
@@ -97,26 +99,7 @@ export class OutBuf {
       return;
     }
     this.ensure(21);
-    const b = this.buf;
-    let p = this.end;
-    if (x < 0) {
-      b[p++] = 45; // '-'
-      x = -x;
-    }
-    if (x < 10) {
-      b[p++] = 48 + x;
-      this.end = p;
-      return;
-    }
-    let digits = 0;
-    for (let t = x; t >= 1; t = Math.floor(t / 10)) digits++;
-    let q = p + digits;
-    this.end = q;
-    while (x >= 1) {
-      const d = x % 10;
-      b[--q] = 48 + d;
-      x = (x - d) / 10;
-    }
+    this.end = writeDecimal(this.buf, this.end, x);
   }
 
   /** Decimal digits of a bigint (for 64-bit values beyond 2^53). */

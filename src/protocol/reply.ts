@@ -198,6 +198,23 @@ export class Reply {
     this.v1Close(at);
   }
 
+  /**
+   * int(n) when the caller already has n's decimal digits in d[0, len) (INCR stores them as the
+   * value): RESP copies them instead of formatting n again.
+   */
+  intDigits(d: Uint8Array, len: number, n: number): void {
+    if (this.mode < MODE_RESP2) return this.int(n);
+    const o = this.out;
+    o.ensure(len + 3);
+    const b = o.buf;
+    let p = o.end;
+    b[p++] = 58; // ':'
+    for (let i = 0; i < len; i++) b[p++] = d[i]!;
+    b[p++] = CRLF0;
+    b[p++] = CRLF1;
+    o.end = p;
+  }
+
   /** An integer beyond 2^53 (int64 edge of INCR and friends); same encodings as int(). */
   intBig(n: bigint): void {
     const o = this.out;

@@ -272,7 +272,7 @@ export class WatchRegistry implements KeyObserver {
     for (let id = d.nextLive(0); id >= 0; id = d.nextLive(id + 1)) {
       const off = d.keyOff(id);
       const len = d.keyLen(id);
-      const key = d.mem;
+      const key = d.memOf(id);
       const inEmptied = this.exists(old < 0 ? db : old, key, off, len);
       const inNew = old >= 0 && this.exists(db, key, off, len);
       if (!inEmptied && !inNew) continue;

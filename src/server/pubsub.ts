@@ -163,12 +163,12 @@ export class PubSub {
       for (let id = d.nextLive(0); id >= 0; id = d.nextLive(id + 1)) {
         const po = d.keyOff(id);
         const pl = d.keyLen(id);
-        if (!globMatch(d.mem, po, pl, cbuf, coff, clen)) continue;
+        if (!globMatch(d.memOf(id), po, pl, cbuf, coff, clen)) continue;
         const list = pats.subs[id]!;
         this.frameBuilt = false;
         // Copy the pattern out: a subscriber's close could not edit the dict now (closes are
         // deferred), but the frame builder reads it after other work.
-        const pat = d.mem.slice(po, po + pl);
+        const pat = d.memOf(id).slice(po, po + pl);
         for (let i = 0; i < list.length; i++) {
           this.deliver(list[i]!, PMESSAGE, pat, 0, pl, cbuf, coff, clen, m, mo, ml);
         }
@@ -351,7 +351,7 @@ export class PubSub {
     if (own !== null && own.size > 0) {
       for (let id = own.nextLive(0); id >= 0; id = own.nextLive(id + 1)) {
         // Copy: unsubscribe deletes the record (and may compact the dict's bytes).
-        const key = own.mem.slice(own.keyOff(id), own.keyOff(id) + own.keyLen(id));
+        const key = own.memOf(id).slice(own.keyOff(id), own.keyOff(id) + own.keyLen(id));
         this.unsubscribe(cl, kind, key, 0, key.length, reply);
         n++;
       }
@@ -452,12 +452,15 @@ function channelList(which: "channels" | "shard") {
     const d = reg.dict;
     const ids: number[] = [];
     for (let id = d.nextLive(0); id >= 0; id = d.nextLive(id + 1)) {
-      if (a.count === 3 && !globMatch(a.buf, a.off(2), a.len(2), d.mem, d.keyOff(id), d.keyLen(id)))
+      if (
+        a.count === 3 &&
+        !globMatch(a.buf, a.off(2), a.len(2), d.memOf(id), d.keyOff(id), d.keyLen(id))
+      )
         continue;
       ids.push(id);
     }
     c.reply.array(ids.length);
-    for (const id of ids) c.reply.bulk(d.mem, d.keyOff(id), d.keyLen(id));
+    for (const id of ids) c.reply.bulk(d.memOf(id), d.keyOff(id), d.keyLen(id));
   };
 }
 

@@ -528,6 +528,7 @@ export class Server implements ServerControl, ScriptDispatch {
     const errorsBefore = ctx.reply.errors;
     const dirtyBefore = this.aof.on ? this.aof.commandDirty() : 0;
     ctx.propagateAs = null;
+    ctx.propagating = this.aof.on;
     try {
       spec.handler(ctx);
     } catch (e) {
@@ -586,6 +587,7 @@ export class Server implements ServerControl, ScriptDispatch {
     const aof = this.aof; // aof: a command that changed data is fed after it ran
     const dirtyBefore = aof.on ? aof.commandDirty() : 0;
     ctx.propagateAs = null;
+    ctx.propagating = aof.on;
     // ops2: the timing rule (docs/COMMANDS.md): a command gets its own clock read only when
     // SLOWLOG/LATENCY could need its duration; otherwise its batch's shared time.
     const obs = this.observe;

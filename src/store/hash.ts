@@ -161,7 +161,7 @@ export function hashField(t: Table, e: number, h: number, out: ByteRef): void {
 export function hashValue(t: Table, e: number, h: number, out: ByteRef): void {
   const d = dictOf(t, e);
   if (d !== undefined) {
-    out.buf = d.mem;
+    out.buf = d.memOf(h);
     out.off = d.valOff(h);
     out.len = d.valLen(h);
     return;

@@ -40,7 +40,7 @@ export function packedOrDictMemoryBytes(t: Table, e: number): number {
 
 /** Fill `out` with the key bytes (hash field, set member) of dict id h. */
 export function dictKeyRef(d: ByteDict, h: number, out: ByteRef): void {
-  out.buf = d.mem;
+  out.buf = d.memOf(h);
   out.off = d.keyOff(h);
   out.len = d.keyLen(h);
 }

@@ -3,7 +3,7 @@
 // distributions, HSCAN's guarantee, COPY (clone) and memory accounting.
 
 import { describe, expect, test } from "bun:test";
-import { type ByteDict, Handles } from "../../src/store/bytedict.ts";
+import { ByteDict, Handles } from "../../src/store/bytedict.ts";
 import {
   ByteRef,
   cloneHashObject,
@@ -170,6 +170,17 @@ describe("hash model", () => {
     for (let seed = 100; seed <= 104; seed++)
       conv += modelRun(seed, HASH_LIMITS_DEFAULT, 4000, 300);
     expect(conv).toBeGreaterThan(0);
+  });
+
+  test("tiny dict segments (64 B): records across segments, values over a segment, compaction", () => {
+    const old = ByteDict.segmentShift;
+    ByteDict.segmentShift = 6;
+    try {
+      for (let seed = 200; seed <= 205; seed++)
+        modelRun(seed, { maxListpackEntries: 8, maxListpackValue: 6 }, 2000, 300);
+    } finally {
+      ByteDict.segmentShift = old;
+    }
   });
 
   test("conversion by count at exactly the bound; never back", () => {

@@ -3,7 +3,7 @@
 // width upgrades and order, SRANDMEMBER/SPOP distributions and counts, SSCAN, COPY, memory.
 
 import { describe, expect, test } from "bun:test";
-import { type ByteDict, Handles } from "../../src/store/bytedict.ts";
+import { ByteDict, Handles } from "../../src/store/bytedict.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import {
   ByteRef,
@@ -226,6 +226,16 @@ describe("set model", () => {
 
   test("default limit (512)", () => {
     for (let seed = 50; seed <= 53; seed++) modelRun(seed, SET_LIMITS_DEFAULT, 3000);
+  });
+
+  test("tiny dict segments (64 B): members across segments and compaction", () => {
+    const old = ByteDict.segmentShift;
+    ByteDict.segmentShift = 6;
+    try {
+      for (let seed = 300; seed <= 305; seed++) modelRun(seed, { maxIntsetEntries: 16 }, 2000);
+    } finally {
+      ByteDict.segmentShift = old;
+    }
   });
 
   test("conversion by count at exactly 512; never back", () => {
