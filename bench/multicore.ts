@@ -5,7 +5,10 @@
 // not see the SET): if even this does not beat one process, real sharding (which must also route
 // keys and merge replies) cannot win on this machine.
 //
-//   bun bench/multicore.ts [--rounds N] [--requests N] [--tests set,get] [--pipelines 1,16]
+//   bun bench/multicore.ts [--rounds N] [--requests N] [--tests set,get] [--pipelines 1,16] [--pin]
+//
+// --pin: every server thread on CPU 1 and redis-benchmark on CPU 0 (taskset), i.e. what a quiet
+// 2-core machine offers a server while redis-benchmark takes a core: one core for the shards.
 //
 // Reports ops/s (redis-benchmark's figure) and the servers' CPU per request (utime + stime of
 // every server process from /proc, summed).
@@ -23,6 +26,7 @@ const REQUESTS = Number(arg("--requests", "300000"));
 const TESTS = arg("--tests", "set,get").split(",");
 const PIPELINES = arg("--pipelines", "1,16").split(",").map(Number);
 const TICK_US = 1e6 / 100;
+const PIN = process.argv.includes("--pin");
 
 function cpuUs(pids: number[]): number {
   let t = 0;
@@ -44,6 +48,7 @@ function median(xs: number[]): number {
 function benchmark(port: number, test: string, p: number, n: number): [number, number] {
   const r = Bun.spawnSync(
     [
+      ...(PIN ? ["taskset", "-c", "0"] : []),
       "redis-benchmark",
       "-p",
       String(port),
@@ -97,6 +102,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const servers = await start(who);
     const port = servers[0]!.port;
     const pids = servers.map((s) => s.proc.pid);
+    if (PIN) for (const pid of pids) Bun.spawnSync(["taskset", "-a", "-cp", "1", String(pid)]);
     try {
       benchmark(port, "set", 16, 200_000); // warm up (JIT), both shards
       for (const p of PIPELINES) {
@@ -123,7 +129,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(
-  `redis-benchmark -c 50 -r 100000 -d 3, ${ROUNDS} rounds alternating, medians; load average ${loadavg()
+  `redis-benchmark -c 50 -r 100000 -d 3, ${ROUNDS} rounds alternating, medians${PIN ? ", servers pinned to CPU 1, redis-benchmark to CPU 0" : ""}; load average ${loadavg()
     .map((x) => x.toFixed(2))
     .join(" ")}`,
 );
