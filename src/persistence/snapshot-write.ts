@@ -3,6 +3,7 @@
 // OBJECT ENCODING survives a reload (listpack/intset stay compact, hashtable/skiplist full).
 // Used by SAVE/BGSAVE (src/persistence/snapshot.ts) and DUMP (src/commands/persistence.ts).
 
+import { formatDouble } from "../protocol/number.ts";
 import {
   ByteRef,
   hashField,
@@ -28,7 +29,17 @@ import {
   TYPE_ZSET,
 } from "../store/table.ts";
 import type { ZSet } from "../store/zset.ts";
+import {
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_ZSET_LISTPACK,
+} from "./rdb/constants.ts";
 import type { KeyMeta, RdbWriter, StreamGroup, StreamId, StreamValue } from "./rdb/index.ts";
+import { LIST_NODE_BYTES, LIST_SIZE_SAFETY_LIMIT } from "./rdb/limits.ts";
+import { ListpackWriter } from "./rdb/listpack.ts";
+
+const enc = new TextEncoder();
 
 /** Which access clock goes into the file (Redis: by maxmemory-policy, LRU -> IDLE, LFU -> FREQ). */
 export const CLOCK_META_NONE = 0;
@@ -47,6 +58,9 @@ export class EntryWriterState {
   readonly f = new ByteRef();
   readonly v = new ByteRef();
   readonly meta: KeyMeta = { expireMs: -1, idleSec: -1, freq: -1 };
+  /** The blob of a small aggregate (listpack, intset), rebuilt per key without allocating. */
+  readonly lp = new ListpackWriter(1024);
+  intset = new Uint8Array(1024);
 }
 
 /** KeyMeta of entry e: TTL (0 = none) and the access clock the policy asks for. */
@@ -90,6 +104,29 @@ export function writeEntry(
     w.writeStringKV(page, ko, kl, page, ko + kl, t.valLen[e]!, meta);
     return;
   }
+  // small aggregates (most of a typical data set): the blob built in st's scratch, written
+  // without a per-key generator, array or copy (the garbage of those made BGSAVE's GC pauses
+  // and RSS growth: docs/BENCHMARKS.md, "RDB snapshots")
+  if (writeCompact(w, st, t, e, withKey ? page : null, ko, t.keyLen[e]!, type, meta)) return;
+  writeEntryGeneral(w, st, t, e, withKey, meta);
+}
+
+/**
+ * writeEntry through the writer's general methods (iterators, the writer picks and builds the
+ * encoding): every aggregate that writeCompact does not take, and the reference a test holds
+ * writeCompact's bytes to.
+ */
+export function writeEntryGeneral(
+  w: RdbWriter,
+  st: EntryWriterState,
+  t: Table,
+  e: number,
+  withKey: boolean,
+  meta: KeyMeta | undefined,
+): void {
+  const page = t.page(e);
+  const ko = t.keyOffset(e);
+  const type = t.type[e]!;
   const key = withKey ? page.subarray(ko, ko + t.keyLen[e]!) : null;
   switch (type) {
     case TYPE_STRING: {
@@ -125,6 +162,126 @@ export function writeEntry(
     default:
       throw new Error(`snapshot: entry of unknown type ${type}`);
   }
+}
+
+/**
+ * A listpack hash, listpack zset, intset set or one-node list straight from the store into
+ * st's scratch and out as one blob; false (nothing written) when the value needs the general
+ * path (a big or plain-node list, an intset wider than its members need).
+ */
+function writeCompact(
+  w: RdbWriter,
+  st: EntryWriterState,
+  t: Table,
+  e: number,
+  kb: Uint8Array | null,
+  ko: number,
+  kl: number,
+  type: number,
+  meta: KeyMeta | undefined,
+): boolean {
+  const lp = st.lp;
+  switch (type) {
+    case TYPE_HASH: {
+      if (!hashIsListpack(t, e)) return false;
+      lp.reset();
+      const f = st.f;
+      const v = st.v;
+      for (let h = hashFirst(t, e); h >= 0; h = hashNext(t, e, h)) {
+        hashField(t, e, h, f);
+        lp.appendRange(f.buf, f.off, f.len);
+        hashValue(t, e, h, v);
+        lp.appendRange(v.buf, v.off, v.len);
+      }
+      if (lp.count === 0) return false; // the writer refuses an empty hash
+      const n = lp.finishInPlace();
+      w.writeBlobKey(RDB_TYPE_HASH_LISTPACK, kb, ko, kl, lp.buf, n, meta);
+      return true;
+    }
+    case TYPE_ZSET: {
+      const z = t.getObj(e) as ZSet;
+      if (!z.listpack || z.size === 0) return false;
+      lp.reset();
+      const n = z.size;
+      z.seek(0); // rank order: score, then member bytes (what a listpack zset keeps)
+      for (let i = 0; i < n; i++) {
+        const id = z.nextId();
+        lp.appendRange(z.mem, z.off(id), z.len(id));
+        const s = z.score[id]!;
+        // formatDouble prints a safe integer as its digits: the listpack keeps it as an int
+        if (Number.isSafeInteger(s) && !Object.is(s, -0)) lp.appendInt(s);
+        else {
+          if (Number.isNaN(s)) throw new Error("zset score is NaN");
+          lp.append(enc.encode(formatDouble(s)));
+        }
+      }
+      const len = lp.finishInPlace();
+      w.writeBlobKey(RDB_TYPE_ZSET_LISTPACK, kb, ko, kl, lp.buf, len, meta);
+      return true;
+    }
+    case TYPE_SET: {
+      if (!setIsIntset(t, e)) return false;
+      const n = setSize(t, e);
+      if (n === 0 || n > w.limits.setMaxIntsetEntries) return false;
+      const page = t.page(e);
+      const base = t.valueOffset(e);
+      const width = page[base]!;
+      if (!intsetWidthIsMinimal(page, base + 1, n, width)) return false;
+      const len = 8 + n * width;
+      if (st.intset.length < len) st.intset = new Uint8Array(Math.max(len, st.intset.length * 2));
+      const b = st.intset;
+      b[0] = width;
+      b[1] = b[2] = b[3] = 0;
+      b[4] = n & 0xff;
+      b[5] = (n >>> 8) & 0xff;
+      b[6] = (n >>> 16) & 0xff;
+      b[7] = n >>> 24;
+      b.set(page.subarray(base + 1, base + 1 + n * width), 8);
+      w.writeBlobKey(RDB_TYPE_SET_INTSET, kb, ko, kl, b, len, meta);
+      return true;
+    }
+    case TYPE_LIST: {
+      const l = t.getObj(e) as List;
+      const lim = w.limits;
+      const fill = lim.listMaxListpackSize;
+      const byteLimit =
+        fill < 0
+          ? LIST_NODE_BYTES[Math.min(-fill, LIST_NODE_BYTES.length) - 1]!
+          : LIST_SIZE_SAFETY_LIMIT;
+      const countLimit = fill > 0 ? fill : Number.POSITIVE_INFINITY;
+      lp.reset();
+      l.seek(0);
+      for (let len = l.next(); len >= 0; len = l.next()) {
+        // a plain node or a second node: the general path (writer.writeList's rules)
+        if (len >= lim.listPackedThreshold) return false;
+        if (lp.count > 0 && (lp.count >= countLimit || lp.size + len + 11 > byteLimit))
+          return false;
+        lp.appendRange(l.cbuf, l.coff, len);
+      }
+      if (lp.count === 0) return false;
+      const n = lp.finishInPlace();
+      w.writeBlobKey(RDB_TYPE_LIST_QUICKLIST_2, kb, ko, kl, lp.buf, n, meta);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** True when no member of the store's intset would fit a narrower width (encodeIntset's). */
+function intsetWidthIsMinimal(page: Uint8Array, o: number, n: number, width: number): boolean {
+  if (width === 2) return true;
+  for (let i = 0; i < n; i++) {
+    const p = o + i * width;
+    const lo = page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16) | (page[p + 3]! << 24);
+    if (width === 4) {
+      if (lo < -32768 || lo > 32767) return true;
+    } else {
+      const hi = page[p + 4]! | (page[p + 5]! << 8) | (page[p + 6]! << 16) | (page[p + 7]! << 24);
+      if (hi !== lo >> 31) return true; // needs 8 bytes
+    }
+  }
+  return false;
 }
 
 function* hashPairs(

@@ -232,6 +232,31 @@ export class RdbWriter {
     this.writeStringBytes(value);
   }
 
+  /**
+   * A key whose whole value is one blob already in Redis's encoding, `type` one of
+   * HASH_LISTPACK, ZSET_LISTPACK, SET_INTSET, or LIST_QUICKLIST_2 with `oneNode` (a single
+   * packed node): the snapshot's allocation-free path for small aggregates
+   * (src/persistence/snapshot-write.ts builds the blob in a reused scratch).
+   */
+  writeBlobKey(
+    type: number,
+    kb: Bytes | null,
+    ko: number,
+    kl: number,
+    blob: Bytes,
+    blen: number,
+    meta: KeyMeta | undefined,
+  ): void {
+    this.keyMeta(meta);
+    this.byte(type);
+    if (kb) this.writeStringRange(kb, ko, kl);
+    if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+      this.writeLen(1);
+      this.writeLen(QUICKLIST_NODE_CONTAINER_PACKED);
+    }
+    this.writeStringRange(blob, 0, blen);
+  }
+
   /** A list as QUICKLIST_2: listpack nodes cut as list-max-listpack-size says. */
   writeList(key: Bytes | null, items: Iterable<Bytes>, meta?: KeyMeta): void {
     // The node count comes first, so the nodes are built before anything is written.
