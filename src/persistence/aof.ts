@@ -156,6 +156,8 @@ export class Aof implements KeyObserver {
   writeError: string | null = null;
   rewrites = 0;
   lastRewriteMs = -1;
+  /** aof_last_cow_size: the last rewrite's extra memory (SnapshotJob.extraBytes; 0 for an AOF base). */
+  lastCowBytes = 0;
   lastBgrewriteOk = true;
   /** The running rewrite, or null; BGREWRITEAOF during a BGSAVE waits (aof_rewrite_scheduled). */
   private rw: RewriteState | null = null;
@@ -945,6 +947,7 @@ export class Aof implements KeyObserver {
     this.currentSize = baseSize + this.incrSize;
     this.rewrites++;
     this.lastRewriteMs = Date.now() - rw.startedAt;
+    this.lastCowBytes = rw.job?.extraBytes ?? 0;
     this.lastBgrewriteOk = true;
     this.server.log.notice(
       `Background AOF rewrite terminated with success (base ${rw.base.name}, ${baseSize} bytes)`,

@@ -23,7 +23,7 @@ import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSyn
 import { dirname, join } from "node:path";
 import type { CommandLimits } from "../commands/context.ts";
 import { Keyspace, type SnapshotGuard } from "../store/keyspace.ts";
-import { type Table, TYPE_FREE } from "../store/table.ts";
+import { type Table, TYPE_FREE, TYPE_STRING } from "../store/table.ts";
 import { type EncodingLimits, RdbWriter, readRdbFile } from "./rdb/index.ts";
 import { SnapshotLoader } from "./snapshot-load.ts";
 import { EntryWriterState, entryMeta, writeEntry } from "./snapshot-write.ts";
@@ -174,8 +174,9 @@ export class SnapshotJob implements SnapshotGuard {
   }
 
   /**
-   * Walk for at most `ms` (checked every 64 entries), then return; finishes the file when the
-   * walk is done. Returns true while there is more to do.
+   * Walk for at most `ms`, then return; finishes the file when the walk is done. Returns true
+   * while there is more to do. The clock is read after every aggregate and every 16th string
+   * (a string entry is ~1 us; an aggregate can be anything up to its whole size).
    */
   step(ms = this.sliceMs): boolean {
     // walkDone: a guard (FLUSHALL ...) finished the walk between slices; walking again would
@@ -188,7 +189,28 @@ export class SnapshotJob implements SnapshotGuard {
       const dt = performance.now() - t0;
       this.slices++;
       if (dt > this.longestSliceMs) this.longestSliceMs = dt;
+      this.sampleRss();
     }
+  }
+
+  /** RSS when the job started (bytes): the growth since is the save's real extra memory. */
+  private readonly rssStart = process.memoryUsage.rss();
+  /** Most RSS growth seen at a slice's end (writer garbage, JSC heap growth, side buffers). */
+  peakRssGrowthBytes = 0;
+
+  private sampleRss(): void {
+    const g = process.memoryUsage.rss() - this.rssStart; // ~20 us: once per slice
+    if (g > this.peakRssGrowthBytes) this.peakRssGrowthBytes = g;
+  }
+
+  /**
+   * rdb_last_cow_size: the larger of what the save's own structures held (bitmaps, side
+   * buffers, writer buffer) and the process's RSS growth during it (which also counts what
+   * the clients' writes grew meanwhile: an over- rather than an under-estimate, like the
+   * dirtied pages Redis reports for its child).
+   */
+  get extraBytes(): number {
+    return Math.max(this.peakExtraBytes, this.peakRssGrowthBytes);
   }
 
   /** Slices run so far and the longest one (ms): what BGSAVE cost the event loop at worst. */
@@ -219,7 +241,7 @@ export class SnapshotJob implements SnapshotGuard {
           if (done[e] === 1 || t.type[e] === TYPE_FREE) continue;
           done[e] = 1;
           this.writeOne(this.writer, t, e);
-          if (++n === 64) {
+          if (++n === 16 || t.type[e] !== TYPE_STRING) {
             n = 0;
             if (performance.now() >= deadline) return true;
           }
