@@ -1,5 +1,7 @@
 // In-process profile of a BGSAVE walk's slices (docs/BENCHMARKS.md, "RDB snapshots"):
-//   bun bench/bgsave-slices.ts <dump.rdb> [sliceMs=2] [runs=3]
+//   bun bench/bgsave-slices.ts <dump.rdb | big:N> [sliceMs=2] [runs=3]
+// (big:N: no file; a keyspace of three N-element values built in process, a hashtable hash,
+// a hashtable set and a skiplist zset, to see a big value written across slices.)
 // Loads the file into a keyspace, then walks a SnapshotJob in slices back to back (as the
 // server's 0 ms timer does, without clients) and reports per run: the longest slice and the
 // slices over 5 ms, JSC GC time seen inside slices (bun:jsc heapStats), bytes written per
@@ -11,7 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandLimits } from "../src/commands/context.ts";
 import { loadSnapshotFile, SnapshotJob, snapshotLimits } from "../src/persistence/snapshot.ts";
+import { hashCreate, hashSet } from "../src/store/hash.ts";
 import { Keyspace } from "../src/store/keyspace.ts";
+import { setAdd, setCreate } from "../src/store/set.ts";
+import { TYPE_ZSET } from "../src/store/table.ts";
+import { ZSet } from "../src/store/zset.ts";
 
 const file = process.argv[2];
 if (!file) throw new Error("usage: bun bench/bgsave-slices.ts <dump.rdb> [sliceMs] [runs]");
@@ -19,7 +25,29 @@ const sliceMs = Number(process.argv[3] ?? 2);
 const runs = Number(process.argv[4] ?? 3);
 const limits = new CommandLimits();
 const ks = new Keyspace();
-const r = loadSnapshotFile(ks, file, limits);
+let r = { keys: 3, ms: 0 };
+if (file.startsWith("big:")) {
+  const n = Number(file.slice(4));
+  const t = ks.db(0);
+  const enc = new TextEncoder();
+  const hk = enc.encode("bighash");
+  const he = hashCreate(t, hk, 0, hk.length);
+  const sk = enc.encode("bigset");
+  const se = setCreate(t, sk, 0, sk.length, false);
+  const z = new ZSet();
+  for (let i = 0; i < n; i++) {
+    const m = enc.encode(`member:${i}`);
+    hashSet(ks, t, he, m, 0, m.length, m, 0, m.length, {
+      maxListpackEntries: 128,
+      maxListpackValue: 64,
+    });
+    setAdd(ks, t, se, m, 0, m.length, { maxIntsetEntries: 512 });
+    z.insert(m, 0, m.length, i * 0.5);
+  }
+  const zk = enc.encode("bigzset");
+  const ze = t.add(zk, 0, zk.length, TYPE_ZSET, 0);
+  t.setObj(ze, z);
+} else r = loadSnapshotFile(ks, file, limits);
 const dir = mkdtempSync(join(tmpdir(), "imds-slices-"));
 Bun.gc(true);
 const rssKb = () =>

@@ -30,9 +30,12 @@ import {
 } from "../store/table.ts";
 import type { ZSet } from "../store/zset.ts";
 import {
+  RDB_TYPE_HASH,
   RDB_TYPE_HASH_LISTPACK,
   RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
+  RDB_TYPE_ZSET_2,
   RDB_TYPE_ZSET_LISTPACK,
 } from "./rdb/constants.ts";
 import type { KeyMeta, RdbWriter, StreamGroup, StreamId, StreamValue } from "./rdb/index.ts";
@@ -265,6 +268,105 @@ function writeCompact(
     }
     default:
       return false;
+  }
+}
+
+/**
+ * Values with at least this many elements are written across BGSAVE slices (a hashtable hash,
+ * a hashtable set, a skiplist zset); smaller ones take well under a slice.
+ */
+export const INCREMENTAL_MIN_ELEMENTS = 2048;
+
+/**
+ * One big value being written element by element, resumable between slices. Valid only while
+ * the value is not modified: the snapshot's guard finishes it before any write reaches it.
+ * The bytes are the general path's ("full" encodings), so a file is the same however sliced.
+ */
+export class IncrementalValue {
+  /** Elements written so far (and the rank a zset resumes at). */
+  private done = 0;
+  /** The next hash/set handle (dict id), -1 at the end. */
+  private h = -1;
+
+  private constructor(
+    readonly t: Table,
+    readonly e: number,
+    private readonly type: number,
+    private readonly n: number,
+  ) {}
+
+  /**
+   * Start writing entry e when it is big enough to need slicing (its head and count go out
+   * now); null when it should be written in one go.
+   */
+  static begin(
+    w: RdbWriter,
+    t: Table,
+    e: number,
+    withKey: boolean,
+    meta: KeyMeta | undefined,
+  ): IncrementalValue | null {
+    const type = t.type[e]!;
+    let n = 0;
+    let rdbType = 0;
+    if (type === TYPE_HASH && !hashIsListpack(t, e)) {
+      n = hashLength(t, e);
+      rdbType = RDB_TYPE_HASH;
+    } else if (type === TYPE_SET && !setIsIntset(t, e)) {
+      n = setSize(t, e);
+      rdbType = RDB_TYPE_SET;
+    } else if (type === TYPE_ZSET && !(t.getObj(e) as ZSet).listpack) {
+      n = (t.getObj(e) as ZSet).size;
+      rdbType = RDB_TYPE_ZSET_2;
+    }
+    if (n < INCREMENTAL_MIN_ELEMENTS) return null;
+    const v = new IncrementalValue(t, e, type, n);
+    const page = t.page(e);
+    w.writeAggregateHead(rdbType, withKey ? page : null, t.keyOffset(e), t.keyLen[e]!, meta);
+    w.writeLen(n);
+    if (type === TYPE_HASH) v.h = hashFirst(t, e);
+    else if (type === TYPE_SET) v.h = setFirst(t, e);
+    return v;
+  }
+
+  /** Write up to `max` more elements; true when the value is complete. */
+  step(w: RdbWriter, st: EntryWriterState, max: number): boolean {
+    const { t, e } = this;
+    const stop = Math.min(this.n, this.done + max);
+    if (this.type === TYPE_HASH) {
+      const f = st.f;
+      const v = st.v;
+      let h = this.h;
+      for (; h >= 0 && this.done < stop; h = hashNext(t, e, h)) {
+        hashField(t, e, h, f);
+        w.writeStringRange(f.buf, f.off, f.len);
+        hashValue(t, e, h, v);
+        w.writeStringRange(v.buf, v.off, v.len);
+        this.done++;
+      }
+      this.h = h;
+    } else if (this.type === TYPE_SET) {
+      const m = st.f;
+      let h = this.h;
+      for (; h >= 0 && this.done < stop; h = setNext(t, e, h)) {
+        setMember(t, e, h, m);
+        w.writeStringRange(m.buf, m.off, m.len);
+        this.done++;
+      }
+      this.h = h;
+    } else {
+      const z = t.getObj(e) as ZSet;
+      z.seek(this.done); // by rank: a client's read of the zset may have moved its cursor
+      for (; this.done < stop; this.done++) {
+        const id = z.nextId();
+        w.writeStringRange(z.mem, z.off(id), z.len(id));
+        w.writeScoreBinary(z.score[id]!);
+      }
+    }
+    if (this.done < this.n && (this.type === TYPE_ZSET || this.h >= 0)) return false;
+    if (this.done !== this.n)
+      throw new Error(`snapshot: a big value announced ${this.n} elements, gave ${this.done}`);
+    return true;
   }
 }
 

@@ -26,7 +26,7 @@ import { Keyspace, type SnapshotGuard } from "../store/keyspace.ts";
 import { type Table, TYPE_FREE, TYPE_STRING } from "../store/table.ts";
 import { type EncodingLimits, RdbWriter, readRdbFile } from "./rdb/index.ts";
 import { SnapshotLoader } from "./snapshot-load.ts";
-import { EntryWriterState, entryMeta, writeEntry } from "./snapshot-write.ts";
+import { EntryWriterState, entryMeta, IncrementalValue, writeEntry } from "./snapshot-write.ts";
 
 export interface SnapshotOptions {
   compression: boolean;
@@ -222,6 +222,7 @@ export class SnapshotJob implements SnapshotGuard {
       ms === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : performance.now() + ms;
     try {
       for (;;) {
+        if (this.big !== null && !this.stepBig(deadline)) return true;
         if (this.db < 0 || this.cursor >= this.startHw[this.db]!) {
           if (!this.nextDb()) {
             this.writer.finish();
@@ -237,10 +238,18 @@ export class SnapshotJob implements SnapshotGuard {
         const end = this.startHw[d]!;
         let n = 0;
         while (this.cursor < end) {
+          if (this.big !== null && !this.stepBig(deadline)) return true;
           const e = this.cursor++;
           if (done[e] === 1 || t.type[e] === TYPE_FREE) continue;
           done[e] = 1;
-          this.writeOne(this.writer, t, e);
+          const meta = entryMeta(this.ks, t, e, this.opts.clockMeta, this.st.meta);
+          this.big = IncrementalValue.begin(this.writer, t, e, true, meta);
+          if (this.big !== null) {
+            if (!this.stepBig(deadline)) return true;
+            continue;
+          }
+          writeEntry(this.writer, this.st, t, e, true, meta);
+          this.keys++;
           if (++n === 16 || t.type[e] !== TYPE_STRING) {
             n = 0;
             if (performance.now() >= deadline) return true;
@@ -251,6 +260,38 @@ export class SnapshotJob implements SnapshotGuard {
       this.fail(e);
       return false;
     }
+  }
+
+  /**
+   * A big value written across slices (snapshot-write.ts IncrementalValue). While it is in
+   * progress nothing else goes into the file: keys of this database that a write reaches
+   * first wait in its side buffer, appended when the value is complete.
+   */
+  private big: IncrementalValue | null = null;
+
+  /** A big value is half written (tests: the walk really split one). */
+  get bigInProgress(): boolean {
+    return this.big !== null;
+  }
+
+  /** Elements of a big value between two reads of the clock. */
+  private static readonly BIG_STEP = 256;
+
+  /** Continue the big value until the deadline; true when it is complete. */
+  private stepBig(deadline: number): boolean {
+    const big = this.big!;
+    while (!big.step(this.writer, this.st, SnapshotJob.BIG_STEP)) {
+      if (performance.now() >= deadline) return false;
+    }
+    this.big = null;
+    this.keys++;
+    const pending = this.side[this.db];
+    if (pending) {
+      this.sideBytes -= pending.bufferedBytes;
+      this.writer.writeRaw(pending.takeBytes());
+      this.side[this.db] = null;
+    }
+    return true;
   }
 
   /** Open the next database that had keys at the start; false when none is left. */
@@ -283,6 +324,16 @@ export class SnapshotJob implements SnapshotGuard {
   // ---- the guard ----
 
   beforeWrite(t: Table, e: number): void {
+    const big = this.big;
+    if (big !== null && big.t === t && big.e === e) {
+      // a write to the big value being written: finish it first (one pause of its rest)
+      try {
+        this.stepBig(Number.POSITIVE_INFINITY);
+      } catch (err) {
+        this.fail(err);
+      }
+      return;
+    }
     const d = this.tables.indexOf(t);
     if (d < 0 || e >= this.startHw[d]!) return;
     const done = this.done[d]!;
@@ -290,11 +341,12 @@ export class SnapshotJob implements SnapshotGuard {
     done[e] = 1;
     if (t.type[e] === TYPE_FREE) return;
     try {
-      if (d === this.db) {
+      if (d === this.db && big === null) {
         this.writeOne(this.writer, t, e);
         return;
       }
-      // a later database: keep its bytes until the walk opens that database's section
+      // a later database (or this one while a big value is half written): keep its bytes
+      // until the walk opens that database's section (or the value is complete)
       let w = this.side[d];
       if (!w) {
         w = new RdbWriter({ compression: this.opts.compression, limits: this.opts.limits });
@@ -358,6 +410,7 @@ export class SnapshotJob implements SnapshotGuard {
   }
 
   private fail(e: unknown): void {
+    this.big = null;
     this.error = e instanceof Error ? e.message : String(e);
     this.finished = true;
     this.detach();

@@ -257,6 +257,25 @@ export class RdbWriter {
     this.writeStringRange(blob, 0, blen);
   }
 
+  /**
+   * The start of a value written element by element (a snapshot's big key across slices):
+   * key meta, type byte, key. The caller then writes the count and the elements exactly as
+   * writeHash/writeSet/writeZset's "full" encodings do (writeLen, writeStringRange,
+   * writeScoreBinary).
+   */
+  writeAggregateHead(type: number, kb: Bytes | null, ko: number, kl: number, meta?: KeyMeta): void {
+    this.keyMeta(meta);
+    this.byte(type);
+    if (kb) this.writeStringRange(kb, ko, kl);
+  }
+
+  /** A ZSET_2 score: binary double, little endian. */
+  writeScoreBinary(s: number): void {
+    if (Number.isNaN(s)) throw new Error("zset score is NaN");
+    this.f64[0] = s;
+    this.raw(this.f64b);
+  }
+
   /** A list as QUICKLIST_2: listpack nodes cut as list-max-listpack-size says. */
   writeList(key: Bytes | null, items: Iterable<Bytes>, meta?: KeyMeta): void {
     // The node count comes first, so the nodes are built before anything is written.
