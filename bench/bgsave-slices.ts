@@ -53,7 +53,10 @@ Bun.gc(true);
 const rssKb = () =>
   Number(/VmRSS:\s+(\d+)/.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"))?.[1]);
 console.log(`keys ${r.keys}, load ${r.ms.toFixed(0)} ms, rss ${rssKb()} KiB, sliceMs ${sliceMs}`);
+// runs alternate the sink: even runs write chunks in the thread pool (the server's BGSAVE),
+// odd runs with writeSync inside the slice (the old sink), to compare in one process
 for (let run = 0; run < runs; run++) {
+  const asyncWrites = run % 2 === 0;
   Bun.gc(true);
   const rss0 = rssKb();
   const heap0 = heapStats().heapSize;
@@ -62,7 +65,14 @@ for (let run = 0; run < runs; run++) {
   const job = new SnapshotJob(
     ks,
     join(dir, "dump.rdb"),
-    { compression: true, checksum: true, clockMeta: 0, limits: snapshotLimits(limits), sliceMs },
+    {
+      compression: true,
+      checksum: true,
+      clockMeta: 0,
+      limits: snapshotLimits(limits),
+      sliceMs,
+      asyncWrites,
+    },
     ks.usedBytes(),
   );
   job.syncFinish = false; // the fsync goes to the thread pool, as the server's BGSAVE
@@ -104,7 +114,7 @@ for (let run = 0; run < runs; run++) {
   slices.sort((a, b) => a - b);
   const p = (q: number) => slices[Math.min(slices.length - 1, Math.floor(slices.length * q))]!;
   console.log(
-    `run ${run}: ${total.toFixed(0)} ms, ${slices.length} slices, p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} max ${slices[slices.length - 1]!.toFixed(2)} ms, >5ms ${over5}; RSS +${rssPeak - rss0} KiB, JS heap +${((heapPeak - heap0) / 1024) | 0} KiB; reported extra ${job.peakExtraBytes} B; error ${job.error}`,
+    `run ${run} (${asyncWrites ? "async writes" : "writeSync"}): ${total.toFixed(0)} ms, ${slices.length} slices, p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} max ${slices[slices.length - 1]!.toFixed(2)} ms, >5ms ${over5}; RSS +${rssPeak - rss0} KiB, JS heap +${((heapPeak - heap0) / 1024) | 0} KiB; reported extra ${job.peakExtraBytes} B; error ${job.error}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });
