@@ -47,6 +47,7 @@ import { MODE_RESP2, Reply } from "../protocol/reply.ts";
 import type { Server } from "../server/server.ts";
 import type { KeyObserver, NotifyClass } from "../store/notify.ts";
 import type { Table } from "../store/table.ts";
+import { AofBaseJob } from "./aof-base-job.ts";
 import { CommandWriter } from "./aof-encode.ts";
 import { AofLoadError, loadAofFile, type Replayer } from "./aof-loader.ts";
 import {
@@ -825,15 +826,20 @@ export class Aof implements KeyObserver {
     this.rw = rw;
     const tmp = this.path(`temp-rewriteaof-bg-${process.pid}.aof`);
     if (!rdb) {
-      // AOF-format base: the command walk has no incremental form, so it runs at once.
+      // AOF-format base: the command walk in slices under the same guard (aof-base-job.ts)
+      let job: AofBaseJob;
       try {
-        const size = this.writeAofBase(tmp, this.path(base.name));
-        this.finishRewrite(rw, size);
+        job = new AofBaseJob(this.server.keyspace, tmp, this.path(base.name), this.rewriteSliceMs);
       } catch (e) {
-        unlinkQuiet(tmp);
         this.failRewrite(rw, strerror(e));
         return strerror(e);
       }
+      job.attach();
+      rw.job = job;
+      this.server.log.notice(
+        "Background append only file rewriting started (no fork: incremental walk)",
+      );
+      this.scheduleRewrite(rw);
       return null;
     }
     const c = this.server.config;
@@ -1073,7 +1079,7 @@ interface RewriteState {
   /** Files the new base replaces (deleted once the new manifest is on disk). */
   oldFiles: AofFileInfo[];
   startedAt: number;
-  job: SnapshotJob | null;
+  job: SnapshotJob | AofBaseJob | null;
   timer: ReturnType<typeof setTimeout> | null;
   fsyncing?: boolean;
 }

@@ -8,6 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandLimits } from "../../src/commands/context.ts";
+import { AofBaseJob } from "../../src/persistence/aof-base-job.ts";
+import { CommandWriter } from "../../src/persistence/aof-encode.ts";
+import { rewriteKeyspace } from "../../src/persistence/aof-rewrite.ts";
 import { type RdbValue, RdbWriter, readRdbFile } from "../../src/persistence/rdb/index.ts";
 import { loadSnapshotFile, SnapshotJob } from "../../src/persistence/snapshot.ts";
 import {
@@ -35,6 +38,7 @@ function prng(seed: number): () => number {
   return () => p.u32() / 4294967296;
 }
 
+import { readCommands } from "./aof/helpers.ts";
 import { canonValue, latin1 } from "./rdb/helpers.ts";
 
 const enc = new TextEncoder();
@@ -302,6 +306,59 @@ describe("BGSAVE is a point in time", () => {
     job.run();
     compare(canonFile(join(dir, "ref.rdb")), canonFile(join(dir, "bg.rdb")));
   }, 60000);
+});
+
+/** An AOF-format base as per-key command lists: "db/key" -> its commands, in file order. */
+function aofByKey(path: string): Map<string, string[][]> {
+  const m = new Map<string, string[][]>();
+  let db = 0;
+  for (const c of readCommands(path)) {
+    if (c[0] === "SELECT") {
+      db = Number(c[1]);
+      continue;
+    }
+    const k = `${db}/${c[1]}`;
+    let l = m.get(k);
+    if (!l) m.set(k, (l = []));
+    l.push(c);
+  }
+  return m;
+}
+
+describe("the AOF-format rewrite base in slices (aof-use-rdb-preamble no)", () => {
+  for (const seed of [7, 8]) {
+    test(`writes between slices do not leak into the base (seed ${seed})`, async () => {
+      const dir = tmp();
+      const ks = build(seed);
+      const ref = new CommandWriter();
+      rewriteKeyspace(ks, ref, () => {});
+      writeFileSync(
+        join(dir, "ref.aof"),
+        ref.out.buf.subarray(ref.out.start, ref.out.start + ref.out.pending),
+      );
+      const job = new AofBaseJob(ks, join(dir, "tmp.aof"), join(dir, "bg.aof"));
+      job.attach();
+      const rnd = prng(seed * 17);
+      let slices = 0;
+      let writes = 0;
+      while (job.step(0.05)) {
+        slices++;
+        for (let w = 0; w < 20; w++) randomWrite(ks, rnd, writes++);
+      }
+      expect(job.error).toBeNull();
+      expect(slices).toBeGreaterThan(10);
+      expect(ks.guard).toBeNull();
+      await new Promise<void>((res) => job.finishAsync(res));
+      expect(job.finished).toBe(true);
+      expect(job.error).toBeNull();
+      const a = aofByKey(join(dir, "ref.aof"));
+      const bb = aofByKey(join(dir, "bg.aof"));
+      expect(bb.size).toBe(a.size);
+      for (const [k, v] of a)
+        if (!Bun.deepEquals(bb.get(k), v)) expect([k, bb.get(k)]).toEqual([k, v]);
+      expect(readdirSync(dir).sort()).toEqual(["bg.aof", "ref.aof"]);
+    }, 60000);
+  }
 });
 
 describe("loading", () => {
