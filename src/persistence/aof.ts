@@ -35,6 +35,7 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  unlink,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -947,7 +948,9 @@ export class Aof implements KeyObserver {
       unlinkQuiet(this.path(rw.base.name));
       return this.failRewrite(rw, strerror(e));
     }
-    for (const f of rw.oldFiles) unlinkQuiet(this.path(f.name));
+    // in the thread pool: unlinking a big old base blocks (measured: 30 MB 28 ms, 250 MB
+    // 200+ ms); the new manifest no longer names them, so a crash before it only leaves files
+    for (const f of rw.oldFiles) unlinkInBackground(this.path(f.name));
     this.rw = null;
     this.baseSize = baseSize;
     this.currentSize = baseSize + this.incrSize;
@@ -1100,6 +1103,10 @@ function closeQuiet(fd: number): void {
   try {
     closeSync(fd);
   } catch {}
+}
+
+function unlinkInBackground(p: string): void {
+  unlink(p, () => {}); // a failure leaves an unlisted file, as a crash would
 }
 
 function unlinkQuiet(p: string): void {

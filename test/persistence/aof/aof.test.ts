@@ -228,6 +228,8 @@ test("BGREWRITEAOF replaces base and incr files; the old ones are deleted", asyn
   p.call("SET", "y", "2");
   for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
   expect(p.server.aof.rewriting).toBe(false);
+  // the old files are unlinked in the thread pool once the new manifest is on disk
+  for (let i = 0; i < 1000 && aofFiles(dir).listing.length > 3; i++) await Bun.sleep(5);
   const f = aofFiles(dir);
   expect(f.listing).toEqual([
     "appendonly.aof.2.base.aof",
