@@ -20,6 +20,7 @@
 // directory fsynced; a crash at any point leaves the previous file intact.
 
 import {
+  close,
   closeSync,
   fsync,
   fsyncSync,
@@ -472,11 +473,29 @@ export class SnapshotJob implements SnapshotGuard {
     this.publish();
   }
 
-  /** close, rename over dbfilename, fsync the directory. */
+  /**
+   * close, rename over dbfilename, fsync the directory. BGSAVE keeps the old file open across
+   * the rename and closes it in the thread pool: the rename drops the old file's last link,
+   * and freeing its blocks then happens in that syscall (measured: renameSync over a 30 MB
+   * file 26-29 ms in the event loop; with the old file held open, 0.06-0.09 ms, the freeing
+   * moves to the close).
+   */
   private publish(): void {
     closeSync(this.fd);
     this.fd = -1;
-    renameSync(this.tmp, this.path);
+    let old = -1;
+    if (!this.syncFinish) {
+      try {
+        old = openSync(this.path, "r");
+      } catch {
+        // no old file (or unreadable): the rename has nothing to free
+      }
+    }
+    try {
+      renameSync(this.tmp, this.path);
+    } finally {
+      if (old >= 0) close(old, () => {});
+    }
     fsyncDir(dirname(this.path));
     this.finished = true;
   }
