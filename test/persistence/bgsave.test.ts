@@ -318,9 +318,9 @@ function aofByKey(path: string): Map<string, string[][]> {
       continue;
     }
     const k = `${db}/${c[1]}`;
-    let l = m.get(k);
-    if (!l) m.set(k, (l = []));
-    l.push(c);
+    const l = m.get(k);
+    if (l) l.push(c);
+    else m.set(k, [c]);
   }
   return m;
 }
