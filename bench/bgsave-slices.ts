@@ -1,7 +1,7 @@
 // In-process profile of a BGSAVE walk's slices (docs/BENCHMARKS.md, "RDB snapshots"):
 //   bun bench/bgsave-slices.ts <dump.rdb | big:N> [sliceMs=2] [runs=3]
-// (big:N: no file; a keyspace of three N-element values built in process, a hashtable hash,
-// a hashtable set and a skiplist zset, to see a big value written across slices.)
+// (big:N: no file; a keyspace of four N-element values built in process, a hashtable hash,
+// a hashtable set, a skiplist zset and a list, to see a big value written across slices.)
 // Loads the file into a keyspace, then walks a SnapshotJob in slices back to back (as the
 // server's 0 ms timer does, without clients) and reports per run: the longest slice and the
 // slices over 5 ms, JSC GC time seen inside slices (bun:jsc heapStats), bytes written per
@@ -15,8 +15,9 @@ import { CommandLimits } from "../src/commands/context.ts";
 import { loadSnapshotFile, SnapshotJob, snapshotLimits } from "../src/persistence/snapshot.ts";
 import { hashCreate, hashSet } from "../src/store/hash.ts";
 import { Keyspace } from "../src/store/keyspace.ts";
+import { List } from "../src/store/list.ts";
 import { setAdd, setCreate } from "../src/store/set.ts";
-import { TYPE_ZSET } from "../src/store/table.ts";
+import { TYPE_LIST, TYPE_ZSET } from "../src/store/table.ts";
 import { ZSet } from "../src/store/zset.ts";
 
 const file = process.argv[2];
@@ -25,7 +26,7 @@ const sliceMs = Number(process.argv[3] ?? 2);
 const runs = Number(process.argv[4] ?? 3);
 const limits = new CommandLimits();
 const ks = new Keyspace();
-let r = { keys: 3, ms: 0 };
+let r = { keys: 4, ms: 0 };
 if (file.startsWith("big:")) {
   const n = Number(file.slice(4));
   const t = ks.db(0);
@@ -44,6 +45,14 @@ if (file.startsWith("big:")) {
     setAdd(ks, t, se, m, 0, m.length, { maxIntsetEntries: 512 });
     z.insert(m, 0, m.length, i * 0.5);
   }
+  const l = new List();
+  for (let i = 0; i < n; i++) {
+    const m = enc.encode(`item:${i}`);
+    l.pushRight(m, 0, m.length);
+  }
+  const lk = enc.encode("biglist");
+  const le = t.add(lk, 0, lk.length, TYPE_LIST, 0);
+  t.setObj(le, l);
   const zk = enc.encode("bigzset");
   const ze = t.add(zk, 0, zk.length, TYPE_ZSET, 0);
   t.setObj(ze, z);

@@ -30,6 +30,8 @@ import {
 } from "../store/table.ts";
 import type { ZSet } from "../store/zset.ts";
 import {
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
   RDB_TYPE_HASH,
   RDB_TYPE_HASH_LISTPACK,
   RDB_TYPE_LIST_QUICKLIST_2,
@@ -287,6 +289,18 @@ export class IncrementalValue {
   private done = 0;
   /** The next hash/set handle (dict id), -1 at the end. */
   private h = -1;
+  /**
+   * A list: its quicklist nodes are counted first (the count precedes them in the file), in
+   * slices too, with the writer's cutting rules; then written node by node. `lp` is the node
+   * being built (its own, not st's: keys written meanwhile use st), `nodes` the count.
+   */
+  private lp: ListpackWriter | null = null;
+  private counting = false;
+  private nodes = 0;
+  private byteLimit = 0;
+  private countLimit = 0;
+  private plainAt = 0;
+  private head: { withKey: boolean; meta: KeyMeta | undefined } | null = null;
 
   private constructor(
     readonly t: Table,
@@ -318,9 +332,27 @@ export class IncrementalValue {
     } else if (type === TYPE_ZSET && !(t.getObj(e) as ZSet).listpack) {
       n = (t.getObj(e) as ZSet).size;
       rdbType = RDB_TYPE_ZSET_2;
+    } else if (type === TYPE_LIST) {
+      n = (t.getObj(e) as List).length;
+      rdbType = RDB_TYPE_LIST_QUICKLIST_2;
     }
     if (n < INCREMENTAL_MIN_ELEMENTS) return null;
     const v = new IncrementalValue(t, e, type, n);
+    if (type === TYPE_LIST) {
+      // nothing is written until the nodes are counted (the head goes out then)
+      const lim = w.limits;
+      const fill = lim.listMaxListpackSize;
+      v.byteLimit =
+        fill < 0
+          ? LIST_NODE_BYTES[Math.min(-fill, LIST_NODE_BYTES.length) - 1]!
+          : LIST_SIZE_SAFETY_LIMIT;
+      v.countLimit = fill > 0 ? fill : Number.POSITIVE_INFINITY;
+      v.plainAt = lim.listPackedThreshold;
+      v.lp = new ListpackWriter(Math.min(v.byteLimit, 1024));
+      v.counting = true;
+      v.head = { withKey, meta: meta ? { ...meta } : undefined };
+      return v;
+    }
     const page = t.page(e);
     w.writeAggregateHead(rdbType, withKey ? page : null, t.keyOffset(e), t.keyLen[e]!, meta);
     w.writeLen(n);
@@ -354,6 +386,8 @@ export class IncrementalValue {
         this.done++;
       }
       this.h = h;
+    } else if (this.type === TYPE_LIST) {
+      return this.stepList(w, max);
     } else {
       const z = t.getObj(e) as ZSet;
       z.seek(this.done); // by rank: a client's read of the zset may have moved its cursor
@@ -367,6 +401,61 @@ export class IncrementalValue {
     if (this.done !== this.n)
       throw new Error(`snapshot: a big value announced ${this.n} elements, gave ${this.done}`);
     return true;
+  }
+
+  /** writer.writeList's node cutting, counted (first pass) or written (second). */
+  private stepList(w: RdbWriter, max: number): boolean {
+    const l = this.t.getObj(this.e) as List;
+    const lp = this.lp!;
+    const stop = Math.min(this.n, this.done + max);
+    l.seek(this.done); // by index: a client's read of the list may have moved its cursor
+    for (; this.done < stop; this.done++) {
+      const len = l.next();
+      if (len < 0) throw new Error("snapshot: a big list ended early");
+      if (len >= this.plainAt) {
+        if (lp.count > 0) this.cutNode(w);
+        if (this.counting) this.nodes++;
+        else {
+          w.writeLen(QUICKLIST_NODE_CONTAINER_PLAIN);
+          w.writeStringRange(l.cbuf, l.coff, len);
+        }
+        continue;
+      }
+      // quicklist.c _quicklistNodeAllowInsert: node size + element + 11 bytes of overhead
+      if (lp.count > 0 && (lp.count >= this.countLimit || lp.size + len + 11 > this.byteLimit))
+        this.cutNode(w);
+      lp.appendRange(l.cbuf, l.coff, len);
+    }
+    if (this.done < this.n) return false;
+    if (lp.count > 0) this.cutNode(w);
+    if (!this.counting) return true;
+    // counted: the head, then the second pass writes the nodes
+    this.counting = false;
+    const { withKey, meta } = this.head!;
+    const t = this.t;
+    // the key's page is read now: the arena may have moved it since the count began
+    const kb = withKey ? t.page(this.e) : null;
+    w.writeAggregateHead(
+      RDB_TYPE_LIST_QUICKLIST_2,
+      kb,
+      t.keyOffset(this.e),
+      t.keyLen[this.e]!,
+      meta,
+    );
+    w.writeLen(this.nodes);
+    this.done = 0;
+    return false;
+  }
+
+  private cutNode(w: RdbWriter): void {
+    const lp = this.lp!;
+    if (this.counting) this.nodes++;
+    else {
+      const n = lp.finishInPlace();
+      w.writeLen(QUICKLIST_NODE_CONTAINER_PACKED);
+      w.writeStringRange(lp.buf, 0, n);
+    }
+    lp.reset();
   }
 }
 

@@ -215,7 +215,7 @@ describe("BGSAVE is a point in time", () => {
     }, 60000);
   }
 
-  test("big values written across slices: writes to them and around them stay out of the file", () => {
+  test("big values written across slices (zset, hash, set, list): writes to them and around them stay out of the file", () => {
     for (const seed of [5, 6]) {
       const dir = tmp();
       const ks = build(seed);
@@ -230,6 +230,7 @@ describe("BGSAVE is a point in time", () => {
           hashSet(ks, t, he, f, 0, f.length, b(`v${i}`), 0, String(i).length + 1, HL);
         }
         addKey(ks, t, `bigs${db}`, 2, N + 1); // odd n: string members, a hashtable set
+        addKey(ks, t, `bigl${db}`, 4, N); // a list of many quicklist nodes
       }
       const ref = new SnapshotJob(ks, join(dir, "ref.rdb"), OPTS, 0);
       ref.run();
@@ -245,13 +246,14 @@ describe("BGSAVE is a point in time", () => {
         if (split % 7 === 3) {
           const db = writes % 2;
           const t = ks.db(db);
-          const which = ["bigz", "bigh", "bigs"][writes % 3]!;
+          const which = ["bigz", "bigh", "bigs", "bigl"][writes % 4]!;
           const key = b(`${which}${db}`);
           const e = ks.lookupWrite(db, key, 0, key.length);
           if (e >= 0) {
             if (writes % 5 === 0) ks.removeEntry(t, e);
             else if (which === "bigz")
               (t.getObj(e) as ZSet).insert(b(`new${writes}`), 0, 3 + String(writes).length, -1);
+            else if (which === "bigl") (t.getObj(e) as List).pushLeft(key, 0, key.length);
             else if (which === "bigh")
               hashSet(ks, t, e, b(`nf${writes}`), 0, 2 + String(writes).length, b("x"), 0, 1, HL);
             else setAdd(ks, t, e, b(`nm${writes}`), 0, 2 + String(writes).length, SL);

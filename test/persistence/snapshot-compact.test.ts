@@ -8,6 +8,8 @@ import { describe, expect, test } from "bun:test";
 import { RdbWriter } from "../../src/persistence/rdb/index.ts";
 import {
   EntryWriterState,
+  INCREMENTAL_MIN_ELEMENTS,
+  IncrementalValue,
   writeEntry,
   writeEntryGeneral,
 } from "../../src/persistence/snapshot-write.ts";
@@ -142,5 +144,61 @@ describe("writeCompact writes the general path's bytes", () => {
       for (const fill of [-2, -1, 1, 5, 128]) same(t, le, fill);
     }
     expect(checked).toBe(200 * 8 * 4);
+  }, 60_000);
+});
+
+describe("a big value written across slices (IncrementalValue) writes the one-go bytes", () => {
+  test("lists (node cuts of five fills, plain nodes), hashtable hash, set, skiplist zset", () => {
+    const ks = new Keyspace(1);
+    const t = ks.db(0);
+    const p = new Prng(19);
+    const n = INCREMENTAL_MIN_ELEMENTS + 3001;
+    const entries: number[] = [];
+    const l = new List();
+    for (let j = 0; j < n; j++) {
+      const it = b(j % 97 === 0 ? "y".repeat(p.u32() % 9000) : element(p));
+      l.pushRight(it, 0, it.length);
+    }
+    const lk = b("biglist");
+    const le = t.add(lk, 0, lk.length, TYPE_LIST, 0);
+    t.setObj(le, l);
+    entries.push(le);
+    const hk = b("bighash");
+    const he = hashCreate(t, hk, 0, hk.length);
+    const sk = b("bigset");
+    const se = setCreate(t, sk, 0, sk.length, false);
+    const z = new ZSet();
+    for (let j = 0; j < n; j++) {
+      const m = b(`${element(p)}:${j}`);
+      hashSet(ks, t, he, m, 0, m.length, m, 0, m.length, HL);
+      setAdd(ks, t, se, m, 0, m.length, SL);
+      z.insert(m, 0, m.length, score(p));
+    }
+    const zk = b("bigzset");
+    const ze = t.add(zk, 0, zk.length, TYPE_ZSET, 0);
+    t.setObj(ze, z);
+    entries.push(he, se, ze);
+    let compared = 0;
+    for (const e of entries) {
+      for (const fill of [-2, -5, 1, 7, 128]) {
+        // listPackedThreshold 4096: the long items become plain nodes
+        const limits = { listMaxListpackSize: fill, listPackedThreshold: 4096 };
+        const meta = { expireMs: 1700000000000, idleSec: 3, freq: -1 };
+        const a = new RdbWriter({ limits });
+        const g = new RdbWriter({ limits });
+        const st = new EntryWriterState();
+        const v = IncrementalValue.begin(a, t, e, true, { ...meta });
+        expect(v).not.toBeNull();
+        let steps = 0;
+        while (!v!.step(a, st, 100)) steps++;
+        expect(steps).toBeGreaterThan(10);
+        writeEntryGeneral(g, new EntryWriterState(), t, e, true, { ...meta });
+        const x = a.takeBytes();
+        const y = g.takeBytes();
+        expect(Buffer.compare(x, y)).toBe(0);
+        compared++;
+      }
+    }
+    expect(compared).toBe(20);
   }, 60_000);
 });
