@@ -5,7 +5,9 @@
 // dump.rdb is then loaded by imds at start. Measured on both: SAVE time and file size, load
 // time (imds: its "DB loaded" log line; Redis: DEBUG RELOAD minus SAVE), and, with one client
 // writing at pipeline depth 1, the worst and p99 latency while a BGSAVE runs, and the save's
-// extra memory (rdb_last_cow_size; imds also the RSS growth sampled during the save).
+// extra memory (rdb_last_cow_size; imds also the RSS growth sampled during the save); then the
+// same P1 writer while the AOF is switched on at runtime, during BGREWRITEAOF (RDB preamble
+// base) and during BGREWRITEAOF with aof-use-rdb-preamble no.
 
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,8 +52,16 @@ async function timed(c: RespConn, ...args: (string | number)[]): Promise<number>
   return performance.now() - t;
 }
 
-/** One client writing at P1 while another starts a BGSAVE; latencies during the save. */
-async function latencyDuringBgsave(port: number, pid: number) {
+/**
+ * One client writing at P1 while another starts a background job (BGSAVE by default) and
+ * polls INFO until `doneField` is 0; latencies during the job.
+ */
+async function latencyDuringBgsave(
+  port: number,
+  pid: number,
+  cmd: string[] = ["BGSAVE"],
+  doneField = "rdb_bgsave_in_progress",
+) {
   const w = await RespConn.open(port);
   const ctl = await RespConn.open(port);
   const base: number[] = [];
@@ -73,17 +83,19 @@ async function latencyDuringBgsave(port: number, pid: number) {
   await Bun.sleep(1000);
   saving = true;
   const t0 = performance.now();
-  await ctl.call("BGSAVE");
+  const reply = await ctl.call(...cmd);
+  if (typeof reply !== "string") throw new Error(`${cmd.join(" ")}: ${String(reply)}`);
   for (let k = 0; k < 6000; k++) {
     const info = (await ctl.values([["INFO", "persistence"]], 60000))[0] as string;
     rssPeak = Math.max(rssPeak, rssKb(pid));
-    if (field(info, "rdb_bgsave_in_progress") === "0") break;
+    if (field(info, doneField) === "0" && field(info, "aof_rewrite_scheduled") !== "1") break;
     await Bun.sleep(20);
   }
   const saveMs = performance.now() - t0;
-  saving = false;
+  // the writer's request in flight is part of the job (a foreground job blocks exactly it)
   stop = true;
   await writer;
+  saving = false;
   const info = (await ctl.call("INFO", "persistence")) as string;
   w.close();
   ctl.close();
@@ -97,10 +109,33 @@ async function latencyDuringBgsave(port: number, pid: number) {
     baseP99: pct(base, 0.99),
     p99: pct(during, 0.99),
     max: Math.max(...during),
-    cowBytes: Number(field(info, "rdb_last_cow_size")),
-    status: field(info, "rdb_last_bgsave_status"),
+    cowBytes: Number(
+      field(
+        info,
+        doneField === "rdb_bgsave_in_progress" ? "rdb_last_cow_size" : "aof_last_cow_size",
+      ),
+    ),
+    status: field(
+      info,
+      doneField === "rdb_bgsave_in_progress"
+        ? "rdb_last_bgsave_status"
+        : "aof_last_bgrewrite_status",
+    ),
     rssGrowKb: rssPeak - rss0,
   };
+}
+
+const AOF_DONE = "aof_rewrite_in_progress";
+/** AOF phases on a server holding the data: switched on at runtime, BGREWRITEAOF with an RDB
+ * preamble base, BGREWRITEAOF with an AOF-format base (aof-use-rdb-preamble no). */
+async function aofPhases(port: number, pid: number, c: RespConn) {
+  const on = await latencyDuringBgsave(port, pid, ["CONFIG", "SET", "appendonly", "yes"], AOF_DONE);
+  const rdbBase = await latencyDuringBgsave(port, pid, ["BGREWRITEAOF"], AOF_DONE);
+  await c.call("CONFIG", "SET", "aof-use-rdb-preamble", "no");
+  const aofBase = await latencyDuringBgsave(port, pid, ["BGREWRITEAOF"], AOF_DONE);
+  await c.call("CONFIG", "SET", "aof-use-rdb-preamble", "yes");
+  await c.call("CONFIG", "SET", "appendonly", "no");
+  return { on, rdbBase, aofBase };
 }
 
 // ---- build the data in redis-server ----
@@ -150,6 +185,7 @@ Bun.spawnSync(["sh", "-c", `redis-cli -p ${rport} --pipe < ${join(dir, "cmds.txt
 });
 const dbsize = await rc.call("DBSIZE");
 const rLat = await latencyDuringBgsave(rport, redis.proc.pid);
+const rAof = await aofPhases(rport, redis.proc.pid, rc);
 const rSaves = [await timed(rc, "SAVE"), await timed(rc, "SAVE"), await timed(rc, "SAVE")];
 const rSave = rSaves[0]!;
 const rSaveWarm = Math.min(...rSaves);
@@ -178,6 +214,7 @@ const iLoad = loadLine ? Number(loadLine[1]) * 1000 : Number.NaN;
 const idbsize = await ic.call("DBSIZE");
 await Bun.sleep(2000); // let the load's garbage go before measuring latency
 const iLat = await latencyDuringBgsave(iport, imds.pid);
+const iAof = await aofPhases(iport, imds.pid, ic);
 const iSaves = [await timed(ic, "SAVE"), await timed(ic, "SAVE"), await timed(ic, "SAVE")];
 const iSave = iSaves[0]!;
 const iSaveWarm = Math.min(...iSaves);
@@ -218,4 +255,19 @@ console.log(
 console.log(`| rdb_last_cow_size (bytes) | ${iLat.cowBytes} | ${rLat.cowBytes} | |`);
 console.log(`| RSS growth during BGSAVE (KiB) | ${iLat.rssGrowKb} | (child process) | |`);
 console.log(`status: imds ${iLat.status}, redis ${rLat.status}`);
+console.log("");
+console.log(
+  "| AOF job, P1 writer | imds duration (ms) | imds p99 (ms) | imds worst (ms) | imds aof_last_cow_size | imds RSS growth (KiB) | redis duration (ms) | redis p99 (ms) | redis worst (ms) |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+const aofRow = (name: string, i: typeof iLat, r: typeof iLat) =>
+  console.log(
+    `| ${name} | ${f(i.saveMs)} | ${i.p99.toFixed(2)} | ${i.max.toFixed(2)} | ${i.cowBytes} | ${i.rssGrowKb} | ${f(r.saveMs)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} |`,
+  );
+aofRow("CONFIG SET appendonly yes", iAof.on, rAof.on);
+aofRow("BGREWRITEAOF (RDB preamble)", iAof.rdbBase, rAof.rdbBase);
+aofRow("BGREWRITEAOF (aof-use-rdb-preamble no)", iAof.aofBase, rAof.aofBase);
+console.log(
+  `status: imds ${iAof.on.status}/${iAof.rdbBase.status}/${iAof.aofBase.status}, redis ${rAof.on.status}/${rAof.rdbBase.status}/${rAof.aofBase.status}`,
+);
 process.exit(0);

@@ -11,6 +11,7 @@ import { List } from "../store/list.ts";
 import { type RewriteSink, rewriteObject } from "../store/objects.ts";
 import { setFirst, setMember, setNext, setSize } from "../store/set.ts";
 import {
+  type Table,
   TYPE_FREE,
   TYPE_HASH,
   TYPE_LIST,
@@ -46,37 +47,47 @@ export function rewriteKeyspace(
     w.str("SELECT");
     w.int(db);
     for (let e = t.nextEntry(0); e >= 0; e = t.nextEntry(e + 1)) {
-      const type = t.type[e]!;
-      if (type === TYPE_FREE) continue;
-      const exp = t.expireAt[e]!;
-      if (exp !== 0 && exp <= now) continue;
-      const page = t.page(e);
-      const koff = t.keyOffset(e);
-      const klen = t.keyLen[e]!;
-      if (type === TYPE_STRING) {
-        w.begin(3);
-        w.str("SET");
-        w.bulk(page, koff, klen);
-        w.bulk(page, t.valueOffset(e), t.valLen[e]!);
-      } else {
-        const hook = rewriteObject.get(type);
-        if (hook === undefined) throw new RewriteError(`no AOF rewrite for keys of type ${type}`);
-        // The hook may read other pages; give it a stable copy of the key.
-        const key = t.keyBytes(e);
-        hook(t.getObj(e), t, e, key, 0, key.length, w);
-      }
-      if (exp !== 0) {
-        w.begin(3);
-        w.str("PEXPIREAT");
-        w.bulk(t.page(e), t.keyOffset(e), klen);
-        w.int(exp);
-      }
+      if (!rewriteEntry(w, t, e, now)) continue;
       keys++;
       if (w.length >= chunkBytes) drain();
     }
   }
   drain();
   return keys;
+}
+
+/**
+ * The commands that rebuild entry e (its type's hook, then PEXPIREAT for a TTL) into `w`, in
+ * the database selected before; false (nothing written) for a free entry or a key already
+ * expired at `now`. rewriteKeyspace's step, and the background AOF base's (aof-base-job.ts).
+ */
+export function rewriteEntry(w: CommandWriter, t: Table, e: number, now: number): boolean {
+  const type = t.type[e]!;
+  if (type === TYPE_FREE) return false;
+  const exp = t.expireAt[e]!;
+  if (exp !== 0 && exp <= now) return false;
+  const page = t.page(e);
+  const koff = t.keyOffset(e);
+  const klen = t.keyLen[e]!;
+  if (type === TYPE_STRING) {
+    w.begin(3);
+    w.str("SET");
+    w.bulk(page, koff, klen);
+    w.bulk(page, t.valueOffset(e), t.valLen[e]!);
+  } else {
+    const hook = rewriteObject.get(type);
+    if (hook === undefined) throw new RewriteError(`no AOF rewrite for keys of type ${type}`);
+    // The hook may read other pages; give it a stable copy of the key.
+    const key = t.keyBytes(e);
+    hook(t.getObj(e), t, e, key, 0, key.length, w);
+  }
+  if (exp !== 0) {
+    w.begin(3);
+    w.str("PEXPIREAT");
+    w.bulk(t.page(e), t.keyOffset(e), klen);
+    w.int(exp);
+  }
+  return true;
 }
 
 /** Emit `total` items in commands of at most ITEMS_PER_CMD items, `per` arguments each. */

@@ -35,6 +35,7 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  unlink,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -47,6 +48,7 @@ import { MODE_RESP2, Reply } from "../protocol/reply.ts";
 import type { Server } from "../server/server.ts";
 import type { KeyObserver, NotifyClass } from "../store/notify.ts";
 import type { Table } from "../store/table.ts";
+import { AofBaseJob } from "./aof-base-job.ts";
 import { CommandWriter } from "./aof-encode.ts";
 import { AofLoadError, loadAofFile, type Replayer } from "./aof-loader.ts";
 import {
@@ -156,6 +158,8 @@ export class Aof implements KeyObserver {
   writeError: string | null = null;
   rewrites = 0;
   lastRewriteMs = -1;
+  /** aof_last_cow_size: the last rewrite's extra memory (SnapshotJob.extraBytes; 0 for an AOF base). */
+  lastCowBytes = 0;
   lastBgrewriteOk = true;
   /** The running rewrite, or null; BGREWRITEAOF during a BGSAVE waits (aof_rewrite_scheduled). */
   private rw: RewriteState | null = null;
@@ -823,15 +827,20 @@ export class Aof implements KeyObserver {
     this.rw = rw;
     const tmp = this.path(`temp-rewriteaof-bg-${process.pid}.aof`);
     if (!rdb) {
-      // AOF-format base: the command walk has no incremental form, so it runs at once.
+      // AOF-format base: the command walk in slices under the same guard (aof-base-job.ts)
+      let job: AofBaseJob;
       try {
-        const size = this.writeAofBase(tmp, this.path(base.name));
-        this.finishRewrite(rw, size);
+        job = new AofBaseJob(this.server.keyspace, tmp, this.path(base.name), this.rewriteSliceMs);
       } catch (e) {
-        unlinkQuiet(tmp);
         this.failRewrite(rw, strerror(e));
         return strerror(e);
       }
+      job.attach();
+      rw.job = job;
+      this.server.log.notice(
+        "Background append only file rewriting started (no fork: incremental walk)",
+      );
+      this.scheduleRewrite(rw);
       return null;
     }
     const c = this.server.config;
@@ -939,12 +948,15 @@ export class Aof implements KeyObserver {
       unlinkQuiet(this.path(rw.base.name));
       return this.failRewrite(rw, strerror(e));
     }
-    for (const f of rw.oldFiles) unlinkQuiet(this.path(f.name));
+    // in the thread pool: unlinking a big old base blocks (measured: 30 MB 28 ms, 250 MB
+    // 200+ ms); the new manifest no longer names them, so a crash before it only leaves files
+    for (const f of rw.oldFiles) unlinkInBackground(this.path(f.name));
     this.rw = null;
     this.baseSize = baseSize;
     this.currentSize = baseSize + this.incrSize;
     this.rewrites++;
     this.lastRewriteMs = Date.now() - rw.startedAt;
+    this.lastCowBytes = rw.job?.extraBytes ?? 0;
     this.lastBgrewriteOk = true;
     this.server.log.notice(
       `Background AOF rewrite terminated with success (base ${rw.base.name}, ${baseSize} bytes)`,
@@ -1070,7 +1082,7 @@ interface RewriteState {
   /** Files the new base replaces (deleted once the new manifest is on disk). */
   oldFiles: AofFileInfo[];
   startedAt: number;
-  job: SnapshotJob | null;
+  job: SnapshotJob | AofBaseJob | null;
   timer: ReturnType<typeof setTimeout> | null;
   fsyncing?: boolean;
 }
@@ -1091,6 +1103,10 @@ function closeQuiet(fd: number): void {
   try {
     closeSync(fd);
   } catch {}
+}
+
+function unlinkInBackground(p: string): void {
+  unlink(p, () => {}); // a failure leaves an unlisted file, as a crash would
 }
 
 function unlinkQuiet(p: string): void {

@@ -44,7 +44,7 @@ export class Snapshots {
   lastBgsaveOk = true;
   lastBgsaveTryMs = 0;
   lastBgsaveSec = -1;
-  /** Extra memory of the last snapshot (bitmaps, side buffers, writer buffer). */
+  /** Extra memory of the last BGSAVE: SnapshotJob.extraBytes (its structures or RSS growth). */
   lastCowBytes = 0;
   lastSaveKeys = 0;
   job: SnapshotJob | null = null;
@@ -178,7 +178,7 @@ export class Snapshots {
     this.job = null;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.lastCowBytes = job.peakExtraBytes;
+    this.lastCowBytes = job.extraBytes;
     this.lastBgsaveSec = Math.round((Date.now() - job.startedAt) / 1000);
     if (job.error === null) {
       this.dirtyAtLastSave = this.jobDirty;
@@ -187,7 +187,7 @@ export class Snapshots {
       this.lastSaveKeys = job.keys;
       this.saves++;
       this.log.notice(
-        `Background saving terminated with success (${job.keys} keys, ${job.slices} slices, longest ${job.longestSliceMs.toFixed(1)} ms, extra memory ${job.peakExtraBytes} bytes)`,
+        `Background saving terminated with success (${job.keys} keys, ${job.slices} slices, longest ${job.longestSliceMs.toFixed(1)} ms, extra memory ${job.extraBytes} bytes)`,
       );
     } else {
       this.lastBgsaveOk = false;

@@ -330,7 +330,7 @@ addInfoFields("persistence", (s) => {
     ["aof_rewrites", aof.rewrites],
     ["aof_rewrites_consecutive_failures", aof.lastBgrewriteOk ? 0 : 1],
     ["aof_last_write_status", aof.writeError === null ? "ok" : "err"],
-    ["aof_last_cow_size", 0],
+    ["aof_last_cow_size", aof.lastCowBytes],
     ["module_fork_in_progress", 0],
     ["module_fork_last_cow_size", 0],
   ];

@@ -1,6 +1,7 @@
 // The server: listeners, the client registry, dispatch through the command
 // table, and the periodic cron (incremental rehash, idle clients).
 
+import { dirname, resolve } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import { assertMode, fail } from "../assert.ts";
 import {
@@ -27,7 +28,9 @@ import {
 } from "../commands/table.ts";
 import { type Config, findOption } from "../config.ts";
 import { Aof } from "../persistence/aof.ts"; // aof
+import { manifestName } from "../persistence/aof-manifest.ts";
 import { Snapshots } from "../persistence/snapshots.ts";
+import { removeStaleTempFiles } from "../persistence/temp-files.ts";
 import type { DecodeLimits } from "../protocol/framing.ts";
 import { MODE_V1 } from "../protocol/reply.ts";
 import { type ScriptDispatch, ScriptRunner } from "../scripting/runner.ts";
@@ -265,6 +268,7 @@ export class Server implements ServerControl, ScriptDispatch {
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
   start(): void {
+    this.removeStaleTempFiles();
     // RDB: load dbfilename before serving clients (AOF off; the AOF branch decides otherwise).
     if (!this.config.bool("appendonly")) this.loadSnapshotAtStart();
     this.aof.start(); // aof: load (or create) the AOF before any client is served
@@ -331,6 +335,17 @@ export class Server implements ServerControl, ScriptDispatch {
     if (this.config.int("metrics-port") > 0) this.startMetrics();
     const hz = this.config.int("hz");
     this.cron = setInterval(() => this.serverCron(), Math.max(1, Math.floor(1000 / hz)));
+  }
+
+  /** Temp files of a crashed save or rewrite (src/persistence/temp-files.ts). */
+  private removeStaleTempFiles(): void {
+    const c = this.config;
+    const aofDir = resolve(c.get("dir"), c.get("appenddirname"));
+    const removed = [
+      ...removeStaleTempFiles(dirname(this.snapshots.path)),
+      ...removeStaleTempFiles(aofDir, [`temp-${manifestName(c.get("appendfilename"))}`]),
+    ];
+    for (const name of removed) this.log.notice(`Removed temp file ${name} left by a crash`);
   }
 
   /** Load the RDB file at start; a bad file stops the start with Redis's fatal line. */

@@ -8,6 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandLimits } from "../../src/commands/context.ts";
+import { AofBaseJob } from "../../src/persistence/aof-base-job.ts";
+import { CommandWriter } from "../../src/persistence/aof-encode.ts";
+import { rewriteKeyspace } from "../../src/persistence/aof-rewrite.ts";
 import { type RdbValue, RdbWriter, readRdbFile } from "../../src/persistence/rdb/index.ts";
 import { loadSnapshotFile, SnapshotJob } from "../../src/persistence/snapshot.ts";
 import {
@@ -35,6 +38,7 @@ function prng(seed: number): () => number {
   return () => p.u32() / 4294967296;
 }
 
+import { readCommands } from "./aof/helpers.ts";
 import { canonValue, latin1 } from "./rdb/helpers.ts";
 
 const enc = new TextEncoder();
@@ -211,6 +215,58 @@ describe("BGSAVE is a point in time", () => {
     }, 60000);
   }
 
+  test("big values written across slices (zset, hash, set, list): writes to them and around them stay out of the file", () => {
+    for (const seed of [5, 6]) {
+      const dir = tmp();
+      const ks = build(seed);
+      const N = 20_000; // > INCREMENTAL_MIN_ELEMENTS: each is split over many slices
+      for (const db of [0, 1]) {
+        const t = ks.db(db);
+        addKey(ks, t, `bigz${db}`, 3, N); // skiplist zset
+        const hk = b(`bigh${db}`);
+        const he = hashCreate(t, hk, 0, hk.length);
+        for (let i = 0; i < N; i++) {
+          const f = b(`field-${i}`);
+          hashSet(ks, t, he, f, 0, f.length, b(`v${i}`), 0, String(i).length + 1, HL);
+        }
+        addKey(ks, t, `bigs${db}`, 2, N + 1); // odd n: string members, a hashtable set
+        addKey(ks, t, `bigl${db}`, 4, N); // a list of many quicklist nodes
+      }
+      const ref = new SnapshotJob(ks, join(dir, "ref.rdb"), OPTS, 0);
+      ref.run();
+      const job = new SnapshotJob(ks, join(dir, "bg.rdb"), { ...OPTS, chunkBytes: 4096 }, 0);
+      job.attach();
+      const rnd = prng(seed);
+      let split = 0;
+      let writes = 0;
+      while (job.step(0.05)) {
+        if (job.bigInProgress) split++;
+        for (let w = 0; w < 5; w++) randomWrite(ks, rnd, writes++);
+        // now and then a write to a big key, maybe the one half written (it is finished first)
+        if (split % 7 === 3) {
+          const db = writes % 2;
+          const t = ks.db(db);
+          const which = ["bigz", "bigh", "bigs", "bigl"][writes % 4]!;
+          const key = b(`${which}${db}`);
+          const e = ks.lookupWrite(db, key, 0, key.length);
+          if (e >= 0) {
+            if (writes % 5 === 0) ks.removeEntry(t, e);
+            else if (which === "bigz")
+              (t.getObj(e) as ZSet).insert(b(`new${writes}`), 0, 3 + String(writes).length, -1);
+            else if (which === "bigl") (t.getObj(e) as List).pushLeft(key, 0, key.length);
+            else if (which === "bigh")
+              hashSet(ks, t, e, b(`nf${writes}`), 0, 2 + String(writes).length, b("x"), 0, 1, HL);
+            else setAdd(ks, t, e, b(`nm${writes}`), 0, 2 + String(writes).length, SL);
+          }
+        }
+      }
+      expect(job.error).toBeNull();
+      expect(split).toBeGreaterThan(20); // slices ended inside a big value
+      compare(canonFile(join(dir, "ref.rdb")), canonFile(join(dir, "bg.rdb")));
+      for (const t of ks.dbs) t.checkInvariants();
+    }
+  }, 120000);
+
   test("FLUSHALL / SWAPDB / FLUSHDB during the save finish it first", () => {
     for (const bulk of ["flushall", "swapdb", "flushdb"]) {
       const dir = tmp();
@@ -252,6 +308,59 @@ describe("BGSAVE is a point in time", () => {
     job.run();
     compare(canonFile(join(dir, "ref.rdb")), canonFile(join(dir, "bg.rdb")));
   }, 60000);
+});
+
+/** An AOF-format base as per-key command lists: "db/key" -> its commands, in file order. */
+function aofByKey(path: string): Map<string, string[][]> {
+  const m = new Map<string, string[][]>();
+  let db = 0;
+  for (const c of readCommands(path)) {
+    if (c[0] === "SELECT") {
+      db = Number(c[1]);
+      continue;
+    }
+    const k = `${db}/${c[1]}`;
+    const l = m.get(k);
+    if (l) l.push(c);
+    else m.set(k, [c]);
+  }
+  return m;
+}
+
+describe("the AOF-format rewrite base in slices (aof-use-rdb-preamble no)", () => {
+  for (const seed of [7, 8]) {
+    test(`writes between slices do not leak into the base (seed ${seed})`, async () => {
+      const dir = tmp();
+      const ks = build(seed);
+      const ref = new CommandWriter();
+      rewriteKeyspace(ks, ref, () => {});
+      writeFileSync(
+        join(dir, "ref.aof"),
+        ref.out.buf.subarray(ref.out.start, ref.out.start + ref.out.pending),
+      );
+      const job = new AofBaseJob(ks, join(dir, "tmp.aof"), join(dir, "bg.aof"));
+      job.attach();
+      const rnd = prng(seed * 17);
+      let slices = 0;
+      let writes = 0;
+      while (job.step(0.05)) {
+        slices++;
+        for (let w = 0; w < 20; w++) randomWrite(ks, rnd, writes++);
+      }
+      expect(job.error).toBeNull();
+      expect(slices).toBeGreaterThan(10);
+      expect(ks.guard).toBeNull();
+      await new Promise<void>((res) => job.finishAsync(res));
+      expect(job.finished).toBe(true);
+      expect(job.error).toBeNull();
+      const a = aofByKey(join(dir, "ref.aof"));
+      const bb = aofByKey(join(dir, "bg.aof"));
+      expect(bb.size).toBe(a.size);
+      for (const [k, v] of a)
+        if (!Bun.deepEquals(bb.get(k), v)) expect([k, bb.get(k)]).toEqual([k, v]);
+      expect(readdirSync(dir).sort()).toEqual(["bg.aof", "ref.aof"]);
+    }, 60000);
+  }
 });
 
 describe("loading", () => {

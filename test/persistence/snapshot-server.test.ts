@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RdbValue, readRdbFile } from "../../src/persistence/rdb/index.ts";
 import { RespConn } from "../helpers/resp.ts";
-import { type Running, startImds } from "../helpers/servers.ts";
+import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 const dirs: string[] = [];
 const running: Running[] = [];
@@ -138,8 +138,83 @@ describe("BGSAVE on the server", () => {
     const [, c2] = await start(dir);
     expect(await c2.call("GET", "generation")).toBe("1");
     expect(await c2.call("DBSIZE")).toBe(20_001);
+    // the killed save's temp file was removed at start (src/persistence/temp-files.ts)
+    expect(readdirSync(dir).filter((f) => f.startsWith("temp-"))).toEqual([]);
     c2.close();
   }, 120000);
+
+  test("big values written across slices while a client changes them: the file is the start, and redis-server loads it", async () => {
+    const dir = tmp();
+    const [r, c] = await start(dir);
+    const N = 60_000; // hashtable hash / set, skiplist zset: each split over many slices
+    for (let i = 0; i < N; i += 2000) {
+      const z: (string | number)[] = ["ZADD", "bigz"];
+      const h: (string | number)[] = ["HSET", "bigh"];
+      const st: (string | number)[] = ["SADD", "bigs"];
+      for (let k = i; k < i + 2000; k++) {
+        z.push(k, `m${k}`);
+        h.push(`f${k}`, `v${k}`);
+        st.push(`s${k}`);
+      }
+      await c.pipeline([z, h, st, ["ZADD", "bigz2", i, `x${i}`]]);
+    }
+    await fill(c, 50_000, "key:", (i) => `v0-${i}`);
+    const w = await RespConn.open(r.port);
+    expect(await c.call("BGSAVE")).toBe("Background saving started");
+    let during = 0;
+    for (let round = 0; round < 400; round++) {
+      const r2 = await w.pipeline([
+        ["ZADD", "bigz", -1, `new${round}`],
+        ["HSET", "bigh", `nf${round}`, "x"],
+        ["SADD", "bigs", `ns${round}`],
+        ["SET", `key:${(round * 7919) % 50_000}`, "changed"],
+        ...(round === 3 ? [["DEL", "bigz2"]] : []),
+        ["INFO", "persistence"],
+      ]);
+      if (field(r2.at(-1)!.value as string, "rdb_bgsave_in_progress") === "1") during++;
+      else break;
+    }
+    expect(during).toBeGreaterThan(0);
+    await waitSaved(c);
+    expect(field((await c.call("INFO", "persistence")) as string, "rdb_last_bgsave_status")).toBe(
+      "ok",
+    );
+    const sizes = new Map<string, number>();
+    readRdbFile(join(dir, "dump.rdb"), {
+      onKey(_db: number, key: Uint8Array, v: RdbValue) {
+        const k = new TextDecoder().decode(key);
+        if (v.type === "zset") sizes.set(k, v.entries.length);
+        else if (v.type === "hash") sizes.set(k, v.entries.length);
+        else if (v.type === "set") sizes.set(k, v.members.length);
+        else if (v.type === "string" && new TextDecoder().decode(v.bytes) === "changed")
+          sizes.set("changed", (sizes.get("changed") ?? 0) + 1);
+      },
+    });
+    expect(sizes.get("bigz")).toBe(N);
+    expect(sizes.get("bigh")).toBe(N);
+    expect(sizes.get("bigs")).toBe(N);
+    expect(sizes.get("bigz2")).toBe(N / 2000);
+    expect(sizes.get("changed")).toBeUndefined();
+    c.close();
+    w.close();
+    if (redisMissing("loading a sliced BGSAVE into redis-server")) return;
+    const check = Bun.spawnSync(["redis-check-rdb", join(dir, "dump.rdb")]);
+    expect(check.exitCode).toBe(0);
+    const redis = await startRedis(["--dir", dir, "--dbfilename", "dump.rdb"]);
+    try {
+      const rc = await RespConn.open(redis.port);
+      expect(await rc.call("ZCARD", "bigz")).toBe(N);
+      expect(await rc.call("HLEN", "bigh")).toBe(N);
+      expect(await rc.call("SCARD", "bigs")).toBe(N);
+      expect(await rc.call("ZSCORE", "bigz", `m${N - 1}`)).toBe(String(N - 1));
+      expect(await rc.call("HGET", "bigh", "f123")).toBe("v123");
+      expect(await rc.call("ZSCORE", "bigz", "new0")).toBeNull();
+      expect(await rc.call("OBJECT", "ENCODING", "bigz")).toBe("skiplist");
+      rc.close();
+    } finally {
+      await redis.stop();
+    }
+  }, 180000);
 });
 
 describe("save points, MISCONF, SHUTDOWN", () => {

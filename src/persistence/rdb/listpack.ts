@@ -8,6 +8,7 @@
 // 1110xxxx +1 12-bit string length | 0xF0 + u32le string length | 0xF1/F2/F3/F4 int16/24/32/64.
 // Strings that are canonical integers are stored as integers (lpStringToInt64), as Redis does.
 
+import { parseInt64, parseInt64Big } from "../../protocol/number.ts";
 import { ByteBuilder, canonicalInt, intBytes, readIntLE } from "./bytes.ts";
 
 export const LP_HEADER_SIZE = 6;
@@ -231,8 +232,66 @@ export class ListpackWriter {
     this.count++;
   }
 
+  /** Start over, keeping the grown buffer (a reused scratch writer allocates nothing per blob). */
+  reset(): void {
+    this.b.pos = LP_HEADER_SIZE;
+    this.count = 0;
+  }
+
+  /** append() of s[off, off + len) without making a view of it. */
+  appendRange(s: Uint8Array, off: number, len: number): void {
+    if (len > 0 && len <= 20) {
+      const v = parseInt64(s, off, len);
+      if (!Number.isNaN(v)) return this.appendInt(v);
+      if (len >= 16) {
+        const big = parseInt64Big(s, off, len);
+        if (big !== null) return this.appendInt(big);
+      }
+    }
+    const b = this.b;
+    let encLen: number;
+    if (len < 64) {
+      b.byte(0x80 | len);
+      encLen = 1 + len;
+    } else if (len < 4096) {
+      b.byte(0xe0 | (len >>> 8));
+      b.byte(len & 0xff);
+      encLen = 2 + len;
+    } else {
+      b.byte(0xf0);
+      b.u32le(len);
+      encLen = 5 + len;
+    }
+    b.reserve(len);
+    const buf = b.buf;
+    let p = b.pos;
+    for (let i = 0; i < len; i++) buf[p++] = s[off + i]!;
+    b.pos = p;
+    writeBacklen(b, encLen);
+    this.count++;
+  }
+
+  /**
+   * finish() without the copy: the listpack is buf()[0, returned length), valid until the next
+   * reset() or append.
+   */
+  finishInPlace(): number {
+    this.finish0();
+    return this.b.pos;
+  }
+
+  /** The internal buffer (see finishInPlace). */
+  get buf(): Uint8Array {
+    return this.b.buf;
+  }
+
   /** The finished listpack (header filled in, end byte appended). */
   finish(): Uint8Array {
+    this.finish0();
+    return this.b.result();
+  }
+
+  private finish0(): void {
     const b = this.b;
     b.byte(LP_EOF);
     const total = b.pos;
@@ -244,7 +303,6 @@ export class ListpackWriter {
     const n = Math.min(this.count, LP_COUNT_UNKNOWN);
     o[4] = n & 0xff;
     o[5] = n >>> 8;
-    return b.result();
   }
 }
 

@@ -232,6 +232,50 @@ export class RdbWriter {
     this.writeStringBytes(value);
   }
 
+  /**
+   * A key whose whole value is one blob already in Redis's encoding, `type` one of
+   * HASH_LISTPACK, ZSET_LISTPACK, SET_INTSET, or LIST_QUICKLIST_2 with `oneNode` (a single
+   * packed node): the snapshot's allocation-free path for small aggregates
+   * (src/persistence/snapshot-write.ts builds the blob in a reused scratch).
+   */
+  writeBlobKey(
+    type: number,
+    kb: Bytes | null,
+    ko: number,
+    kl: number,
+    blob: Bytes,
+    blen: number,
+    meta: KeyMeta | undefined,
+  ): void {
+    this.keyMeta(meta);
+    this.byte(type);
+    if (kb) this.writeStringRange(kb, ko, kl);
+    if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+      this.writeLen(1);
+      this.writeLen(QUICKLIST_NODE_CONTAINER_PACKED);
+    }
+    this.writeStringRange(blob, 0, blen);
+  }
+
+  /**
+   * The start of a value written element by element (a snapshot's big key across slices):
+   * key meta, type byte, key. The caller then writes the count and the elements exactly as
+   * writeHash/writeSet/writeZset's "full" encodings do (writeLen, writeStringRange,
+   * writeScoreBinary).
+   */
+  writeAggregateHead(type: number, kb: Bytes | null, ko: number, kl: number, meta?: KeyMeta): void {
+    this.keyMeta(meta);
+    this.byte(type);
+    if (kb) this.writeStringRange(kb, ko, kl);
+  }
+
+  /** A ZSET_2 score: binary double, little endian. */
+  writeScoreBinary(s: number): void {
+    if (Number.isNaN(s)) throw new Error("zset score is NaN");
+    this.f64[0] = s;
+    this.raw(this.f64b);
+  }
+
   /** A list as QUICKLIST_2: listpack nodes cut as list-max-listpack-size says. */
   writeList(key: Bytes | null, items: Iterable<Bytes>, meta?: KeyMeta): void {
     // The node count comes first, so the nodes are built before anything is written.

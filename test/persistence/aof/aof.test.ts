@@ -219,13 +219,17 @@ test("CONFIG SET appendonly yes writes a base of the current data; no turns it o
   q.server.aof.close();
 });
 
-test("BGREWRITEAOF replaces base and incr files; the old ones are deleted", () => {
+test("BGREWRITEAOF replaces base and incr files; the old ones are deleted", async () => {
   const { p, dir } = fresh();
-  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no"); // the AOF-format base (foreground)
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no"); // the AOF-format base (sliced walk)
   for (let i = 0; i < 300; i++) p.call("ZADD", "big", String(i), `m${i}`);
   p.call("SET", "x", "1");
   expect(p.call("BGREWRITEAOF")).toBe("Background append only file rewriting started");
   p.call("SET", "y", "2");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  expect(p.server.aof.rewriting).toBe(false);
+  // the old files are unlinked in the thread pool once the new manifest is on disk
+  for (let i = 0; i < 1000 && aofFiles(dir).listing.length > 3; i++) await Bun.sleep(5);
   const f = aofFiles(dir);
   expect(f.listing).toEqual([
     "appendonly.aof.2.base.aof",

@@ -1,0 +1,208 @@
+// BGREWRITEAOF's AOF-format base (aof-use-rdb-preamble no) written in slices, as the RDB base
+// is (snapshot.ts SnapshotJob; docs/PERSISTENCE.md, "Rewrite"): the keyspace is walked by entry
+// id in ~2 ms slices from the event loop, and before a write touches an entry the walk has not
+// reached, the guard writes that entry's commands first; entry ids taken for new keys during
+// the job are marked done. Unlike RDB, AOF commands need no order between keys: an entry the
+// guard writes goes straight into the file behind a SELECT of its database, whatever database
+// the walk is in, so there are no side buffers. Each key is written whole (its commands are
+// 64 elements each, but a big value is one pause, as before this job existed).
+
+import { closeSync, fsync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Keyspace, SnapshotGuard } from "../store/keyspace.ts";
+import { type Table, TYPE_FREE, TYPE_STRING } from "../store/table.ts";
+import { CommandWriter } from "./aof-encode.ts";
+import { rewriteEntry } from "./aof-rewrite.ts";
+import { fsyncDir } from "./snapshot.ts";
+
+const CHUNK_BYTES = 64 * 1024;
+
+export class AofBaseJob implements SnapshotGuard {
+  readonly startedAt = Date.now();
+  private readonly tables: Table[];
+  private readonly startHw: Int32Array;
+  private readonly done: Uint8Array[];
+  private readonly now: number;
+  private readonly w = new CommandWriter();
+  private fd: number;
+  private selected = -1;
+  private db = 0;
+  private cursor = 0;
+  finished = false;
+  walkDone = false;
+  error: string | null = null;
+  keys = 0;
+  /** Bytes written to the file so far (the base's size when finished). */
+  size = 0;
+  slices = 0;
+  longestSliceMs = 0;
+  private readonly rssStart = process.memoryUsage.rss();
+  private peakRss = 0;
+  private readonly fixedExtra: number;
+
+  constructor(
+    readonly ks: Keyspace,
+    private readonly tmp: string,
+    private readonly dest: string,
+    private readonly sliceMs = 2,
+  ) {
+    this.tables = ks.dbs.slice();
+    this.startHw = new Int32Array(this.tables.length);
+    this.done = [];
+    let fixed = CHUNK_BYTES;
+    for (let i = 0; i < this.tables.length; i++) {
+      const t = this.tables[i]!;
+      this.startHw[i] = t.count === 0 ? 0 : t.highWater;
+      this.done.push(new Uint8Array(this.startHw[i]!));
+      fixed += this.startHw[i]!;
+    }
+    this.fixedExtra = fixed;
+    this.now = ks.now; // keys expired at the start are left out, as rewriteKeyspace does
+    this.fd = openSync(tmp, "w");
+  }
+
+  /** aof_last_cow_size: the larger of the done bytes + buffer and the RSS growth seen. */
+  get extraBytes(): number {
+    return Math.max(this.fixedExtra, this.peakRss);
+  }
+
+  attach(): void {
+    this.ks.guard = this;
+    for (const t of this.tables) t.guard = this;
+  }
+
+  private detach(): void {
+    if (this.ks.guard === this) this.ks.guard = null;
+    for (const t of this.tables) if (t.guard === this) t.guard = null;
+  }
+
+  /** Walk for about `ms`; true while there is more to do. */
+  step(ms = this.sliceMs): boolean {
+    if (this.finished || this.walkDone) return false;
+    const t0 = performance.now();
+    try {
+      return this.walk(ms === Number.POSITIVE_INFINITY ? ms : t0 + ms);
+    } catch (e) {
+      this.fail(e);
+      return false;
+    } finally {
+      const dt = performance.now() - t0;
+      this.slices++;
+      if (dt > this.longestSliceMs) this.longestSliceMs = dt;
+      const g = process.memoryUsage.rss() - this.rssStart;
+      if (g > this.peakRss) this.peakRss = g;
+    }
+  }
+
+  private walk(deadline: number): boolean {
+    let n = 0;
+    for (; this.db < this.tables.length; this.db++, this.cursor = 0) {
+      const t = this.tables[this.db]!;
+      const done = this.done[this.db]!;
+      const end = this.startHw[this.db]!;
+      while (this.cursor < end) {
+        const e = this.cursor++;
+        if (done[e] === 1 || t.type[e] === TYPE_FREE) continue;
+        done[e] = 1;
+        this.writeOne(this.db, t, e);
+        if (++n === 16 || t.type[e] !== TYPE_STRING) {
+          n = 0;
+          if (performance.now() >= deadline) return true;
+        }
+      }
+    }
+    this.drain();
+    this.walkDone = true;
+    this.detach();
+    return false;
+  }
+
+  private writeOne(d: number, t: Table, e: number): void {
+    const w = this.w;
+    if (this.selected !== d) {
+      w.begin(2);
+      w.str("SELECT");
+      w.int(d);
+      this.selected = d;
+    }
+    if (rewriteEntry(w, t, e, this.now)) this.keys++;
+    if (w.out.pending >= CHUNK_BYTES) this.drain();
+  }
+
+  private drain(): void {
+    const o = this.w.out;
+    while (o.pending > 0) {
+      const n = writeSync(this.fd, o.buf, o.start, o.pending);
+      o.consumed(n);
+      this.size += n;
+    }
+  }
+
+  // ---- the guard ----
+
+  beforeWrite(t: Table, e: number): void {
+    if (this.finished || this.walkDone) return;
+    const d = this.tables.indexOf(t);
+    if (d < 0 || e >= this.startHw[d]!) return;
+    const done = this.done[d]!;
+    if (done[e] === 1) return;
+    done[e] = 1;
+    if (t.type[e] === TYPE_FREE) return;
+    try {
+      this.writeOne(d, t, e);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  created(t: Table, e: number): void {
+    const d = this.tables.indexOf(t);
+    if (d < 0) return;
+    const done = this.done[d]!;
+    if (e < done.length) done[e] = 1;
+  }
+
+  beforeBulk(): void {
+    while (!this.finished && !this.walkDone) this.step(Number.POSITIVE_INFINITY);
+  }
+
+  // ---- end ----
+
+  /** After the walk: fsync in the thread pool, close, rename to the base's name. */
+  finishAsync(done: () => void): void {
+    if (this.finished) return done();
+    fsync(this.fd, (err) => {
+      if (this.finished) return done(); // aborted meanwhile
+      try {
+        if (err) throw err;
+        closeSync(this.fd);
+        this.fd = -1;
+        renameSync(this.tmp, this.dest);
+        fsyncDir(dirname(this.dest));
+        this.finished = true;
+      } catch (e) {
+        this.fail(e);
+      }
+      done();
+    });
+  }
+
+  private fail(e: unknown): void {
+    this.error = e instanceof Error ? e.message : String(e);
+    this.finished = true;
+    this.detach();
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {}
+      this.fd = -1;
+    }
+    try {
+      unlinkSync(this.tmp);
+    } catch {}
+  }
+
+  abort(): void {
+    if (!this.finished) this.fail(new Error("aborted"));
+  }
+}
