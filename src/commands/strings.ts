@@ -447,6 +447,8 @@ function mget(c: CommandContext): void {
 function mset(c: CommandContext): void {
   const count = c.argv.count;
   if (count % 2 === 0) return arityError(c, "mset");
+  const a = c.argv;
+  if (count > 3) c.table.prefetch(a.buf, a.offs, a.lens, 1, 2, (count - 1) >>> 1);
   for (let i = 1; i < count; i += 2) setKeyFromArg(c, i, i + 1, false, "set");
   c.reply.ok();
 }

@@ -463,3 +463,38 @@ describe("table", () => {
     t.checkInvariants();
   });
 });
+
+describe("prefetch (MSET's cache warm-up)", () => {
+  test("reads present, missing and empty keys in batches, changes nothing", () => {
+    const t = new Table(new Arena());
+    const model = new Map<string, Uint8Array>();
+    const rng = new Prng(19);
+    for (let i = 0; i < 3000; i++) {
+      const k = enc(`key:${rng.int(5000)}`);
+      const v = enc("v".repeat(rng.int(40)));
+      const e = t.find(k, 0, k.length);
+      if (e >= 0) t.setValue(e, v, 0, v.length);
+      else t.add(k, 0, k.length, TYPE_STRING, v.length);
+      t.page(t.find(k, 0, k.length)).set(v, t.valueOffset(t.find(k, 0, k.length)));
+      model.set(hex(k), v);
+    }
+    checkModel(t, model);
+    // 40 keys (more than one batch) at every other argument, as MSET's argv: key, value, ...
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++)
+      parts.push(i % 7 === 0 ? new Uint8Array(0) : enc(`key:${rng.int(10000)}`), enc("x"));
+    const buf = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + 1);
+    const offs = new Int32Array(81);
+    const lens = new Int32Array(81);
+    let at = 1;
+    for (let i = 0; i < parts.length; i++) {
+      buf.set(parts[i]!, at);
+      offs[i + 1] = at;
+      lens[i + 1] = parts[i]!.length;
+      at += parts[i]!.length;
+    }
+    for (const n of [0, 1, 16, 17, 40]) t.prefetch(buf, offs, lens, 1, 2, n);
+    t.checkInvariants();
+    checkModel(t, model);
+  });
+});
