@@ -83,59 +83,71 @@ function freshU8(n: number): Uint8Array {
   return n >= FRESH_BYTES ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
 }
 
+/**
+ * The index is one Uint32Array of slot pairs: ix[2i] is the slot's hash, ix[2i + 1] its entry id
+ * + 1 (0 = empty). A probe reads one 8-byte pair, so one cache line per probe, not one per array.
+ */
+function freshIndex(slots: number): Uint32Array {
+  return freshU32(slots * 2);
+}
+
 /** Insert entry `e` with hash `h`; the caller guarantees a free slot exists. */
-function indexInsert(sh: Uint32Array, se: Int32Array, mask: number, h: number, e: number): void {
+function indexInsert(ix: Uint32Array, mask: number, h: number, e: number): void {
   let i = h & mask;
-  while (se[i] !== 0) i = (i + 1) & mask;
-  sh[i] = h;
-  se[i] = e + 1;
+  while (ix[2 * i + 1] !== 0) i = (i + 1) & mask;
+  ix[2 * i] = h;
+  ix[2 * i + 1] = e + 1;
 }
 
 /** Unlink entry `e` and close the gap by shifting later cluster members back (no tombstone). */
-function indexDelete(sh: Uint32Array, se: Int32Array, mask: number, h: number, e: number): void {
+function indexDelete(ix: Uint32Array, mask: number, h: number, e: number): void {
   const tag = e + 1;
   let i = h & mask;
-  for (let probes = 0; se[i] !== tag; probes++) {
-    if (se[i] === 0 || probes > mask) throw new Error(`table: entry ${e} missing from index`);
+  for (let probes = 0; ix[2 * i + 1] !== tag; probes++) {
+    if (ix[2 * i + 1] === 0 || probes > mask) {
+      throw new Error(`table: entry ${e} missing from index`);
+    }
     i = (i + 1) & mask;
   }
   let j = i;
   for (;;) {
     j = (j + 1) & mask;
-    const t = se[j]!;
+    const t = ix[2 * j + 1]!;
     if (t === 0) break;
-    const k = sh[j]! & mask;
+    const hj = ix[2 * j]!;
+    const k = hj & mask;
     // The entry at j must stay if its home k lies cyclically in (i, j]; else it fills hole i.
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
-      sh[i] = sh[j]!;
-      se[i] = t;
+      ix[2 * i] = hj;
+      ix[2 * i + 1] = t;
       i = j;
     }
   }
-  se[i] = 0;
-  sh[i] = 0;
+  ix[2 * i + 1] = 0;
+  ix[2 * i] = 0;
 }
 
 function checkIndex(
   name: string,
-  sh: Uint32Array,
-  se: Int32Array,
+  ix: Uint32Array,
   hash: Uint32Array,
   type: Uint8Array,
   limit: number,
 ): number {
-  const mask = se.length - 1;
+  const slots = ix.length >>> 1;
+  const mask = slots - 1;
   let n = 0;
-  for (let i = 0; i < se.length; i++) {
-    const t = se[i]!;
+  for (let i = 0; i < slots; i++) {
+    const t = ix[2 * i + 1]!;
     if (t === 0) continue;
     const e = t - 1;
     n++;
     if (e >= limit || type[e] === TYPE_FREE) throw new Error(`${name}: slot ${i} -> dead ${e}`);
-    if (sh[i] !== hash[e]) throw new Error(`${name}: slot ${i} hash mismatch for ${e}`);
-    for (let k = sh[i]! & mask; k !== i; k = (k + 1) & mask) {
-      if (se[k] === 0) throw new Error(`${name}: hole at ${k} before entry ${e} at slot ${i}`);
+    if (ix[2 * i] !== hash[e]) throw new Error(`${name}: slot ${i} hash mismatch for ${e}`);
+    for (let k = ix[2 * i]! & mask; k !== i; k = (k + 1) & mask) {
+      if (ix[2 * k + 1] === 0)
+        throw new Error(`${name}: hole at ${k} before entry ${e} at slot ${i}`);
     }
   }
   return n;
@@ -187,13 +199,12 @@ export class Table {
   private freeTop = 0;
 
   // Authoritative index.
-  private slotHash: Uint32Array = EMPTY_U32;
-  private slotEntry: Int32Array = EMPTY_I32;
+  /** Slot pairs (hash, entry id + 1): see freshIndex. */
+  private index: Uint32Array = EMPTY_U32;
   private mask = 0;
 
   // Index under construction; cursor < 0 when not rehashing.
-  private newHash: Uint32Array = EMPTY_U32;
-  private newEntry: Int32Array = EMPTY_I32;
+  private newIndex: Uint32Array = EMPTY_U32;
   private newMask = 0;
   private cursor = -1;
   private stepIds = MIGRATE_MIN;
@@ -232,7 +243,7 @@ export class Table {
   }
 
   get slots(): number {
-    return this.slotEntry.length;
+    return this.index.length >>> 1;
   }
 
   get rehashing(): boolean {
@@ -594,14 +605,14 @@ export class Table {
    */
   randomEntry(): number {
     if (this.n === 0) return -1;
-    const se = this.slotEntry;
+    const ix = this.index;
     const mask = this.mask;
     for (let t = 0; t < RANDOM_TRIES; t++) {
-      const s = se[this.random() & mask]!;
+      const s = ix[2 * (this.random() & mask) + 1]!;
       if (s !== 0) return s - 1;
     }
     for (let i = this.random() & mask; ; i = (i + 1) & mask) {
-      if (se[i] !== 0) return se[i]! - 1;
+      if (ix[2 * i + 1] !== 0) return ix[2 * i + 1]! - 1;
     }
   }
 
@@ -633,11 +644,9 @@ export class Table {
     this.hw = 0;
     this.n = 0;
     this.ttlN = 0;
-    this.slotHash = new Uint32Array(MIN_SLOTS);
-    this.slotEntry = new Int32Array(MIN_SLOTS);
+    this.index = new Uint32Array(MIN_SLOTS * 2);
     this.mask = MIN_SLOTS - 1;
-    this.newHash = EMPTY_U32;
-    this.newEntry = EMPTY_I32;
+    this.newIndex = EMPTY_U32;
     this.newMask = 0;
     this.cursor = -1;
     this.dropGrowth();
@@ -666,10 +675,8 @@ export class Table {
       this.expireAt.byteLength +
       this.clock.byteLength +
       this.freeIds.byteLength +
-      this.slotHash.byteLength +
-      this.slotEntry.byteLength +
-      this.newHash.byteLength +
-      this.newEntry.byteLength +
+      this.index.byteLength +
+      this.newIndex.byteLength +
       this.growCap * ROW_BYTES +
       this.objs.length * 8
     );
@@ -693,11 +700,11 @@ export class Table {
       }
       seen.add(e);
     }
-    const inOld = checkIndex("index", this.slotHash, this.slotEntry, this.hash, type, this.hw);
+    const inOld = checkIndex("index", this.index, this.hash, type, this.hw);
     if (inOld !== this.n) throw new Error(`table: index holds ${inOld}, count ${this.n}`);
     if (this.cursor >= 0) {
       const c = this.cursor;
-      const inNew = checkIndex("new index", this.newHash, this.newEntry, this.hash, type, c);
+      const inNew = checkIndex("new index", this.newIndex, this.hash, type, c);
       let below = 0;
       for (let e = 0; e < c; e++) if (type[e] !== TYPE_FREE) below++;
       if (inNew !== below) throw new Error(`table: new index ${inNew}, expected ${below}`);
@@ -733,17 +740,16 @@ export class Table {
   // --- internals -------------------------------------------------------------------------
 
   private findHashed(kbuf: Uint8Array, koff: number, klen: number, h: number): number {
-    const sh = this.slotHash;
-    const se = this.slotEntry;
+    const ix = this.index;
     const mask = this.mask;
     const keyLen = this.keyLen;
     const addr = this.addr;
     const arena = this.arena;
     let i = h & mask;
     for (;;) {
-      const t = se[i]!;
+      const t = ix[2 * i + 1]!;
       if (t === 0) return -1;
-      if (sh[i] === h) {
+      if (ix[2 * i] === h) {
         const e = t - 1;
         if (keyLen[e] === klen) {
           const a = addr[e]!;
@@ -773,19 +779,19 @@ export class Table {
   private link(e: number, h: number): void {
     this.n++;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
-    indexInsert(this.slotHash, this.slotEntry, this.mask, h, e);
+    indexInsert(this.index, this.mask, h, e);
     if (this.cursor >= 0) {
-      if (e < this.cursor) indexInsert(this.newHash, this.newEntry, this.newMask, h, e);
+      if (e < this.cursor) indexInsert(this.newIndex, this.newMask, h, e);
       // Safety net: never let either index pass 7/8 full, whatever the step bound says.
-      const limit = Math.min(this.slotEntry.length, this.newEntry.length);
+      const limit = Math.min(this.index.length, this.newIndex.length) >>> 1;
       if (this.n * 8 > limit * 7) {
         this.forcedRehashes++;
         this.migrate(Number.POSITIVE_INFINITY);
       } else {
         this.migrate(this.stepIds);
       }
-    } else if (this.n * 4 > this.slotEntry.length * 3) {
-      this.startRehash(this.slotEntry.length * 2);
+    } else if (this.n * 4 > this.slots * 3) {
+      this.startRehash(this.slots * 2);
     }
   }
 
@@ -794,9 +800,9 @@ export class Table {
     if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (this.type[e] === TYPE_FREE) throw new Error(`table: entry ${e} is not live`);
     const h = this.hash[e]!;
-    indexDelete(this.slotHash, this.slotEntry, this.mask, h, e);
+    indexDelete(this.index, this.mask, h, e);
     if (this.cursor >= 0 && e < this.cursor) {
-      indexDelete(this.newHash, this.newEntry, this.newMask, h, e);
+      indexDelete(this.newIndex, this.newMask, h, e);
     }
     this.type[e] = TYPE_FREE;
     this.setExpireAt(e, 0);
@@ -819,7 +825,7 @@ export class Table {
   }
 
   private maybeShrink(): void {
-    const slots = this.slotEntry.length;
+    const slots = this.slots;
     if (slots > MIN_SLOTS && this.n * 8 < slots) {
       let target = MIN_SLOTS;
       while (target < this.n * 2) target *= 2;
@@ -828,40 +834,37 @@ export class Table {
   }
 
   private startRehash(slots: number): void {
-    this.newHash = freshU32(slots);
-    this.newEntry = freshI32(slots);
+    this.newIndex = freshIndex(slots);
     this.newMask = slots - 1;
     this.cursor = 0;
     this.memVersion++;
     // Finish within min(old, new)/8 writes so neither index passes 7/8 full: visit enough ids
     // per write even when highWater is far above count (a sparse table after mass deletes).
-    const budget = Math.max(1, Math.min(slots, this.slotEntry.length) >>> 3);
+    const budget = Math.max(1, Math.min(slots, this.slots) >>> 3);
     this.stepIds = Math.max(MIGRATE_MIN, Math.ceil((2 * this.hw) / budget));
   }
 
   private migrate(maxIds: number): void {
     const type = this.type;
     const hash = this.hash;
-    const nh = this.newHash;
-    const ne = this.newEntry;
+    const ni = this.newIndex;
     const nm = this.newMask;
     let c = this.cursor;
     const end = Math.min(this.hw, c + maxIds);
     for (; c < end; c++) {
-      if (type[c] !== TYPE_FREE) indexInsert(nh, ne, nm, hash[c]!, c);
+      if (type[c] !== TYPE_FREE) indexInsert(ni, nm, hash[c]!, c);
     }
     this.cursor = c;
     if (c < this.hw) return;
-    this.slotHash = nh;
-    this.slotEntry = ne;
+    this.index = ni;
     this.mask = nm;
-    this.newHash = EMPTY_U32;
-    this.newEntry = EMPTY_I32;
+    this.newIndex = EMPTY_U32;
     this.newMask = 0;
     this.cursor = -1;
     this.memVersion++;
     // Writes during the rehash may already call for the next resize.
-    if (this.n * 4 > nh.length * 3) this.startRehash(nh.length * 2);
+    const ns = ni.length >>> 1;
+    if (this.n * 4 > ns * 3) this.startRehash(ns * 2);
     else this.maybeShrink();
   }
 
