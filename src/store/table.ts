@@ -291,8 +291,7 @@ export class Table {
     n: number,
   ): void {
     const ids = this.prefetchIds;
-    const se = this.slotEntry;
-    const sh = this.slotHash;
+    const ix = this.index;
     const mask = this.mask;
     let acc = 0;
     for (let k = 0; k < n; k += PREFETCH_BATCH) {
@@ -300,8 +299,8 @@ export class Table {
       for (let j = 0; j < m; j++) {
         const i = first + (k + j) * step;
         const s = hashBytes(kbuf, offs[i]!, lens[i]!) & mask;
-        ids[j] = se[s]! - 1;
-        acc += sh[s]!;
+        ids[j] = ix[2 * s + 1]! - 1;
+        acc += ix[2 * s]!;
       }
       for (let j = 0; j < m; j++) {
         const e = ids[j]!;
