@@ -3,9 +3,11 @@
 // steps compared with a simple reference.
 
 import { expect, test } from "bun:test";
+import { MODE_RESP2 } from "../../src/protocol/reply.ts";
 import { Arena } from "../../src/store/arena.ts";
 import { ByteDict } from "../../src/store/bytedict.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
+import { InProc } from "../helpers/inproc.ts";
 import { Prng } from "../helpers/prng.ts";
 
 const enc = new TextEncoder();
@@ -116,4 +118,33 @@ test("lazy FLUSHDB: keys go at once, blocks are freed by steps, other databases 
   ks.flushDb(1, true); // the others are empty: pages dropped wholesale
   expect(ks.arena.liveBytes).toBe(0);
   expect(ks.lazyFreePending).toBe(0);
+});
+
+test("FLUSHDB ASYNC and lazyfree-lazy-user-flush over the command path; SYNC frees at once", () => {
+  for (const [conf, cmd, lazy] of [
+    [{}, ["FLUSHDB", "ASYNC"], true],
+    [{ "lazyfree-lazy-user-flush": "yes" }, ["FLUSHDB"], true],
+    [{ "lazyfree-lazy-user-flush": "yes" }, ["FLUSHDB", "SYNC"], false],
+    [{}, ["FLUSHDB"], false],
+  ] as const) {
+    const p = new InProc(MODE_RESP2, conf);
+    p.call("SELECT", "1");
+    p.call("SET", "other", "v");
+    p.call("SELECT", "0");
+    for (let i = 0; i < 5000; i++) p.call("SET", `k${i}`, "x".repeat(50));
+    p.call("HSET", "h", "f", "v");
+    expect(p.call(...cmd)).toBe("OK");
+    expect(p.call("DBSIZE")).toBe(0);
+    expect(p.call("EXISTS", "k1", "h")).toBe(0);
+    const pending = (p.server as unknown as { keyspace: Keyspace }).keyspace.lazyFreePending;
+    expect(pending > 0).toBe(lazy);
+    const ks = (p.server as unknown as { keyspace: Keyspace }).keyspace;
+    while (ks.lazyFreeStep(1));
+    expect(ks.lazyFreePending).toBe(0);
+    p.call("SELECT", "1");
+    expect(p.call("GET", "other")).toBe("v");
+    p.call("SELECT", "0");
+    expect(p.call("SET", "k1", "new")).toBe("OK");
+    expect(p.call("GET", "k1")).toBe("new");
+  }
 });
