@@ -57,7 +57,9 @@ async function bench(port: number, d: number, n: number): Promise<void> {
   await proc.exited;
 }
 
-async function mem(s: Running): Promise<{ used: number; rss: number; frag: number; keys: number }> {
+async function mem(
+  s: Running,
+): Promise<{ used: number; rss: number; frag: number; allocFrag: number; keys: number }> {
   const c = await RespConn.open(s.port);
   try {
     const r = await c.call("info", "all");
@@ -68,6 +70,7 @@ async function mem(s: Running): Promise<{ used: number; rss: number; frag: numbe
       used: Number(i.get("used_memory")) / 2 ** 20,
       rss: rssKb / 1024,
       frag: Number(i.get("mem_fragmentation_ratio")),
+      allocFrag: Number(i.get("allocator_frag_ratio")),
       keys: Number(/keys=(\d+)/.exec(i.get("db0") ?? "")?.[1] ?? 0),
     };
   } finally {
@@ -88,14 +91,16 @@ const flags = [
 const fmt = (x: number) => x.toFixed(1);
 console.log(`maxmemory ${LIMIT_MB}mb allkeys-lru, ${N} SETs per phase, imds from ${ROOT}`);
 console.log(
-  "| server | phase | used_memory MiB | RSS MiB | RSS / maxmemory | mem_fragmentation_ratio | keys |",
+  "| server | phase | used_memory MiB | RSS MiB | RSS / maxmemory | mem_fragmentation_ratio | allocator_frag_ratio | keys |",
 );
-console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const name of ["imds", "redis"]) {
   const s = name === "imds" ? await startImdsAt(ROOT, flags) : await startRedis(flags);
   try {
     const idle = await mem(s);
-    console.log(`| ${name} | idle | ${fmt(idle.used)} | ${fmt(idle.rss)} | | ${idle.frag} | 0 |`);
+    console.log(
+      `| ${name} | idle | ${fmt(idle.used)} | ${fmt(idle.rss)} | | ${idle.frag} | ${idle.allocFrag} | 0 |`,
+    );
     for (const [phase, d, n] of [
       ["1000 B", 1000, N / 4],
       ["then 100 B", 100, N],
@@ -104,7 +109,7 @@ for (const name of ["imds", "redis"]) {
       await Bun.sleep(4000); // a few cron ticks: compaction is incremental
       const m = await mem(s);
       console.log(
-        `| ${name} | ${phase} | ${fmt(m.used)} | ${fmt(m.rss)} | ${(m.rss / LIMIT_MB).toFixed(2)} | ${m.frag} | ${m.keys} |`,
+        `| ${name} | ${phase} | ${fmt(m.used)} | ${fmt(m.rss)} | ${(m.rss / LIMIT_MB).toFixed(2)} | ${m.frag} | ${m.allocFrag} | ${m.keys} |`,
       );
     }
   } finally {

@@ -35,6 +35,8 @@ export class CommandLimits {
   listCompressDepth = 0;
   streamNodeMaxBytes = 4096;
   streamNodeMaxEntries = 100;
+  /** lazyfree-lazy-user-flush: FLUSHDB without SYNC/ASYNC frees in the background. */
+  lazyfreeLazyUserFlush = false;
   /**
    * Shared integer objects are in use (OBJECT REFCOUNT answers 2147483647 for 0..9999): not
    * when maxmemory is set with an LRU/LFU policy, as Redis.

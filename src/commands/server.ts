@@ -24,7 +24,11 @@ function dbsize(c: CommandContext): void {
   c.reply.int(c.table.count);
 }
 
-/** FLUSHDB / FLUSHALL [ASYNC|SYNC]: both flush at once (freeing is cheap here). */
+/**
+ * FLUSHDB / FLUSHALL [ASYNC|SYNC]. FLUSHALL drops the arena's pages at once either way
+ * (O(pages)); FLUSHDB ASYNC (or lazyfree-lazy-user-flush without SYNC) detaches the table and
+ * frees its blocks in bounded cron steps, as Redis's lazyfree thread does.
+ */
 function flushOption(c: CommandContext): boolean {
   const a = c.argv;
   if (a.count === 1) return true;
@@ -35,7 +39,9 @@ function flushOption(c: CommandContext): boolean {
 
 function flushdb(c: CommandContext): void {
   if (!flushOption(c)) return;
-  c.keyspace.flushDb(c.db);
+  const a = c.argv;
+  const lazy = a.count === 2 ? a.is(1, "async") : c.limits.lazyfreeLazyUserFlush;
+  c.keyspace.flushDb(c.db, lazy);
   c.reply.ok();
 }
 

@@ -141,6 +141,7 @@ export class Server implements ServerControl, ScriptDispatch {
   private nextClientId = 1;
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
+  private expirySlice: ReturnType<typeof setImmediate> | null = null;
   /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
   readonly scripts: ScriptRunner = new ScriptRunner(this);
   /** busy-reply-threshold (lua-time-limit), ms. */
@@ -236,6 +237,7 @@ export class Server implements ServerControl, ScriptDispatch {
     limits.listCompressDepth = maybeInt("list-compress-depth", 0);
     limits.streamNodeMaxBytes = maybeInt("stream-node-max-bytes", 4096);
     limits.streamNodeMaxEntries = maybeInt("stream-node-max-entries", 100);
+    limits.lazyfreeLazyUserFlush = c.get("lazyfree-lazy-user-flush") === "yes";
     const policyName = c.get("maxmemory-policy");
     limits.sharedIntegers = !(
       c.int("maxmemory") !== 0 &&
@@ -377,6 +379,8 @@ export class Server implements ServerControl, ScriptDispatch {
     this.metrics = null;
     if (this.cron) clearInterval(this.cron);
     this.cron = null;
+    if (this.expirySlice !== null) clearImmediate(this.expirySlice);
+    this.expirySlice = null;
     for (const l of this.listeners) l.stop(true);
     this.listeners = [];
     for (const c of [...this.clients.values()]) c.close();
@@ -755,6 +759,22 @@ export class Server implements ServerControl, ScriptDispatch {
     return used;
   }
 
+  /**
+   * The rest of a tick's expiry budget, one slice per macrotask (src/store/expiry.ts SLICE_MS):
+   * clients' requests run between slices, so mass expiry does not stop the loop for 25 ms.
+   */
+  private scheduleExpirySlice(): void {
+    if (this.expirySlice !== null) return;
+    this.expirySlice = setImmediate(() => {
+      this.expirySlice = null;
+      if (this.cron === null || this.scripts.timedOut) return;
+      this.now = Date.now();
+      this.keyspace.setNow(this.now);
+      this.expiry.slice();
+      if (this.expiry.pending) this.scheduleExpirySlice();
+    });
+  }
+
   private serverCron(): void {
     // A script past busy-reply-threshold is still one atomic run: no expiry, eviction or
     // rehash steps under it (Redis serves only I/O then, not its cron).
@@ -763,9 +783,10 @@ export class Server implements ServerControl, ScriptDispatch {
     this.keyspace.setNow(this.now);
     const st = this.stats;
     this.rates.sample(this.now, st.totalCommands, st.inputBytes, st.outputBytes);
-    // Finish incremental rehashes while idle, a bounded amount per tick.
-    for (const t of this.keyspace.dbs) if (t.rehashing) t.rehashStep(16 * 1024);
-    this.expiry.cycle(this.config.int("hz"));
+    // Incremental rehashes/growths and arena compaction advance in keyspace.cronStep (bounded),
+    // which the expiry tick runs first.
+    this.expiry.beginTick(this.config.int("hz"));
+    if (this.expiry.pending) this.scheduleExpirySlice();
     this.aof.cron(this.now); // aof: postponed writes, everysec fsync, retries after errors
     this.snapshots.cron(this.now);
     // Over the limit without writes (CONFIG SET maxmemory lowered): evict now, like Redis's

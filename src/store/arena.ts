@@ -39,6 +39,10 @@ for (let base = 128; base < LARGE_BLOCK; base *= 2) {
   for (let q = 1; q <= 4; q++) CLASS_SIZES.push(base + (base / 4) * q);
 }
 export const CLASS_COUNT = CLASS_SIZES.length;
+/** Free-list stack chunk: 64K entries (512 KiB). */
+const FREE_SHIFT = 16;
+const FREE_CHUNK = 1 << FREE_SHIFT;
+const FREE_MASK = FREE_CHUNK - 1;
 
 /** Class index for a small size (0 <= size <= LARGE_BLOCK). */
 function classOf(size: number): number {
@@ -76,7 +80,12 @@ export class Arena {
   /** Current small page and its bump pointer; -1 before the first small allocation. */
   private bumpPage = -1;
   private bumpOffset = PAGE_SIZE;
-  private readonly freeLists: Float64Array[] = [];
+  /**
+   * Per class, the free-list stack in chunks: chunk 0 doubles up to FREE_CHUNK entries, later
+   * chunks are FREE_CHUNK each. Entry i is chunks[i >> FREE_SHIFT][i & FREE_MASK]. (One
+   * doubling Float64Array stopped the loop for ~50-150 ms copying 8M entries at 10M frees.)
+   */
+  private readonly freeLists: Float64Array[][] = [];
   private readonly freeCounts = new Int32Array(CLASS_COUNT);
   private reserved = 0;
   private live = 0;
@@ -85,7 +94,7 @@ export class Arena {
   private readonly liveBlocks: Map<number, number> | null;
 
   constructor(options: ArenaOptions = {}) {
-    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists.push(new Float64Array(16));
+    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists.push([new Float64Array(16)]);
     this.overhead = CLASS_COUNT * 16 * 8;
     this.liveBlocks = options.checked === true ? new Map() : null;
   }
@@ -244,8 +253,12 @@ export class Arena {
       let i = this.purgeIndex;
       while (i < n && budget > 0) {
         budget--;
-        if (this.pageState[Math.floor(list[i]! / PAGE_SIZE)] === PAGE_NORMAL) i++;
-        else list[i] = list[--n]!;
+        const chunk = list[i >>> FREE_SHIFT]!;
+        if (this.pageState[Math.floor(chunk[i & FREE_MASK]! / PAGE_SIZE)] === PAGE_NORMAL) i++;
+        else {
+          n--;
+          chunk[i & FREE_MASK] = list[n >>> FREE_SHIFT]![n & FREE_MASK]!;
+        }
       }
       this.freeCounts[c] = n;
       if (i < n) {
@@ -296,7 +309,7 @@ export class Arena {
     this.bumpPage = -1;
     this.bumpOffset = PAGE_SIZE;
     this.freeCounts.fill(0);
-    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists[c] = new Float64Array(16);
+    for (let c = 0; c < CLASS_COUNT; c++) this.freeLists[c] = [new Float64Array(16)];
     this.overhead = CLASS_COUNT * 16 * 8;
     this.reserved = 0;
     this.live = 0;
@@ -316,7 +329,8 @@ export class Arena {
     const list = this.freeLists[c]!;
     let n = this.freeCounts[c]!;
     while (n > 0) {
-      const a = list[--n]!;
+      n--;
+      const a = list[n >>> FREE_SHIFT]![n & FREE_MASK]!;
       // Entries of evacuating/dropped pages are skipped here and purged by purgeStep.
       if (this.pageState[Math.floor(a / PAGE_SIZE)] === PAGE_NORMAL) {
         this.freeCounts[c] = n;
@@ -370,15 +384,23 @@ export class Arena {
 
   private pushFree(c: number, addr: number): void {
     const n = this.freeCounts[c]!;
-    let list = this.freeLists[c]!;
-    if (n === list.length) {
-      const bigger = new Float64Array(list.length * 2);
-      bigger.set(list);
-      this.freeLists[c] = bigger;
-      this.overhead += bigger.byteLength - list.byteLength;
-      list = bigger;
+    const list = this.freeLists[c]!;
+    const k = n >>> FREE_SHIFT;
+    if (k === list.length) {
+      list.push(new Float64Array(FREE_CHUNK));
+      this.overhead += FREE_CHUNK * 8;
     }
-    list[n] = addr;
+    let chunk = list[k]!;
+    const i = n & FREE_MASK;
+    if (i === chunk.length) {
+      // Only chunk 0 is short: double it (at most FREE_CHUNK entries copied).
+      const bigger = new Float64Array(chunk.length * 2);
+      bigger.set(chunk);
+      list[0] = bigger;
+      this.overhead += bigger.byteLength - chunk.byteLength;
+      chunk = bigger;
+    }
+    chunk[i] = addr;
     this.freeCounts[c] = n + 1;
   }
 }

@@ -36,6 +36,9 @@ const MIN_SLOTS = 8;
 const MIN_IDS = 8;
 const MIN_MEM = 64;
 const COMPACT_MIN = 4096;
+/** Ids moved into the new index per write while rehashing (raised for sparse id ranges). */
+const REHASH_MIN_IDS = 256;
+const EMPTY_I32 = new Int32Array(0);
 /** Rejection sampling tries before randomId falls back to an exact O(ids) walk. */
 const RANDOM_TRIES = 1000;
 
@@ -106,6 +109,12 @@ export class ByteDict {
   private offs: Int32Array;
   private slots: Int32Array;
   private mask: number;
+  // Incremental rehash (as Table's and ZSet's): the old index answers lookups, a cursor walks
+  // ids [0, hw) into newSlots, writes below the cursor update both; cursor < 0 when idle.
+  private newSlots: Int32Array = EMPTY_I32;
+  private newMask = 0;
+  private cursor = -1;
+  private stepIds = 0;
   private n = 0;
   private hw = 0;
   private freeIds: Int32Array = new Int32Array(0);
@@ -193,8 +202,15 @@ export class ByteDict {
     this.hashes[id] = h;
     this.offs[id] = at;
     this.n++;
-    if (this.n * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
-    else slotInsert(this.slots, this.mask, h, id);
+    if (this.cursor < 0 && this.n * 4 > this.slots.length * 3)
+      this.startRehash(this.slots.length * 2);
+    slotInsert(this.slots, this.mask, h, id);
+    if (this.cursor >= 0) {
+      if (id < this.cursor) slotInsert(this.newSlots, this.newMask, h, id);
+      // Safety net: neither index may pass 7/8 full, whatever the step bound says.
+      if (this.n * 8 > Math.min(this.slots.length, this.newSlots.length) * 7) this.finishRehash();
+      else this.rehashStep(this.stepIds);
+    }
     return id;
   }
 
@@ -233,6 +249,9 @@ export class ByteDict {
   delete(id: number): void {
     const h = this.hashes[id]!;
     slotDelete(this.slots, this.hashes, this.mask, h, id);
+    if (this.cursor >= 0 && id < this.cursor) {
+      slotDelete(this.newSlots, this.hashes, this.newMask, h, id);
+    }
     const mem = this.memOf(id);
     const o = this.offs[id]! & this.segMask;
     const kl = readVarint(mem, o);
@@ -246,12 +265,8 @@ export class ByteDict {
     }
     this.freeIds[this.freeTop++] = id;
     this.n--;
-    const slots = this.slots.length;
-    if (slots > MIN_SLOTS && this.n * 8 < slots) {
-      let target = MIN_SLOTS;
-      while (target * 3 < this.n * 8) target *= 2; // back to <= 3/8 full
-      this.rehash(target);
-    }
+    if (this.cursor >= 0) this.rehashStep(this.stepIds);
+    else this.maybeShrink();
     if (this.n === 0) this.resetMem();
     else if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
   }
@@ -309,6 +324,7 @@ export class ByteDict {
 
   /** A deep copy sharing nothing mutable (COPY); compacted. */
   clone(): ByteDict {
+    this.finishRehash();
     const d = new ByteDict(this.withValues, 0);
     d.hashes = this.hashes.slice();
     d.offs = this.offs.slice();
@@ -340,6 +356,7 @@ export class ByteDict {
       this.hashes.byteLength +
       this.offs.byteLength +
       this.slots.byteLength +
+      this.newSlots.byteLength +
       this.freeIds.byteLength +
       this.segBytes
     );
@@ -385,7 +402,28 @@ export class ByteDict {
       }
     }
     if (inIndex !== live) throw new Error(`dict: index ${inIndex}, live ${live}`);
-    if (live * 4 > this.slots.length * 3) throw new Error("dict: index too full");
+    // While rehashing the old index may run up to 7/8 full (see startRehash).
+    if (live * 8 > this.slots.length * 7 || (this.cursor < 0 && live * 4 > this.slots.length * 3))
+      throw new Error("dict: index too full");
+    if (this.cursor >= 0) {
+      // The new index holds exactly the live ids below the cursor, each reachable from home.
+      let inNew = 0;
+      const nm = this.newMask;
+      for (let i = 0; i < this.newSlots.length; i++) {
+        const s = this.newSlots[i]!;
+        if (s === 0) continue;
+        inNew++;
+        const id = s - 1;
+        if (id >= this.cursor || this.offs[id]! < 0)
+          throw new Error(`dict: new slot ${i} -> ${id}`);
+        for (let k = this.hashes[id]! & nm; k !== i; k = (k + 1) & nm) {
+          if (this.newSlots[k] === 0) throw new Error(`dict: hole before id ${id} (new)`);
+        }
+      }
+      let below = 0;
+      for (let id = 0; id < Math.min(this.cursor, this.hw); id++) if (this.offs[id]! >= 0) below++;
+      if (inNew !== below) throw new Error(`dict: new index ${inNew}, live below cursor ${below}`);
+    }
   }
 
   // --- internals -------------------------------------------------------------------------
@@ -506,15 +544,56 @@ export class ByteDict {
     return this.hw++;
   }
 
-  private rehash(size: number): void {
-    const slots = new Int32Array(size);
-    const mask = size - 1;
-    const hashes = this.hashes;
+  /** True while the index is being rebuilt incrementally (tests). */
+  get rehashing(): boolean {
+    return this.cursor >= 0;
+  }
+
+  /**
+   * Start an incremental rehash into `size` slots: rebuilding a million-element index in one
+   * write stopped the loop for ~20-40 ms (HSET into a big hash).
+   */
+  private startRehash(size: number): void {
+    this.newSlots = new Int32Array(size);
+    this.newMask = size - 1;
+    this.cursor = 0;
+    // Finish within min(old, new)/8 writes so neither index passes 7/8 full.
+    const budget = Math.max(1, Math.min(size, this.slots.length) >>> 3);
+    this.stepIds = Math.max(REHASH_MIN_IDS, Math.ceil((2 * this.hw) / budget));
+  }
+
+  /** Move up to maxIds more ids into the new index; swap when done. */
+  rehashStep(maxIds: number): void {
+    if (this.cursor < 0) return;
     const offs = this.offs;
-    for (let id = 0; id < this.hw; id++)
-      if (offs[id]! >= 0) slotInsert(slots, mask, hashes[id]!, id);
-    this.slots = slots;
-    this.mask = mask;
+    const hashes = this.hashes;
+    const ns = this.newSlots;
+    const nm = this.newMask;
+    let c = this.cursor;
+    const end = Math.min(this.hw, c + maxIds);
+    for (; c < end; c++) if (offs[c]! >= 0) slotInsert(ns, nm, hashes[c]!, c);
+    this.cursor = c;
+    if (c < this.hw) return;
+    this.slots = ns;
+    this.mask = nm;
+    this.newSlots = EMPTY_I32;
+    this.newMask = 0;
+    this.cursor = -1;
+    if (this.n * 4 > this.slots.length * 3) this.startRehash(this.slots.length * 2);
+    else this.maybeShrink();
+  }
+
+  private finishRehash(): void {
+    this.rehashStep(Number.POSITIVE_INFINITY);
+  }
+
+  private maybeShrink(): void {
+    const slots = this.slots.length;
+    if (slots > MIN_SLOTS && this.n * 8 < slots) {
+      let target = MIN_SLOTS;
+      while (target * 3 < this.n * 8) target *= 2; // back to <= 3/8 full
+      this.startRehash(target);
+    }
   }
 }
 

@@ -20,6 +20,13 @@ export const CHUNK_ROWS = 1024;
 export const STALE_PERC = 10;
 /** Share of each tick the cycle may use, like ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC. */
 export const TIME_PERC = 25;
+/**
+ * Longest piece of one tick's sweep that runs without giving the event loop back: the server
+ * runs a tick's budget (25 ms at hz 10, Redis's slow cycle) as slices of at most this long,
+ * each in its own macrotask (ActiveExpire.beginTick / slice), so a mass expiry of 10M keys
+ * stops the loop for ~SLICE_MS at a time rather than 25+ ms.
+ */
+export const SLICE_MS = 4;
 /** A table left empty with at least this many rows of columns is reset to its minimum size. */
 export const RESET_EMPTY_ROWS = 4096;
 
@@ -40,6 +47,11 @@ export class ActiveExpire {
   stalePerc = 0;
   private cursors: Int32Array;
   private nextDb = 0;
+  /** What is left of the current tick's budget, ms, and its hz (beginTick/slice). */
+  private tickLeftMs = 0;
+  private tickHz = 10;
+  /** The last run() stopped at its time budget. */
+  private capped = false;
   private readonly ks: Keyspace;
 
   constructor(ks: Keyspace) {
@@ -47,13 +59,43 @@ export class ActiveExpire {
     this.cursors = new Int32Array(ks.databases);
   }
 
-  /** One slow cycle, run from the server cron at `hz`. Returns the keys it removed. */
+  /** One whole slow cycle, its slices back to back (tests). Returns the keys it removed. */
   cycle(hz: number): number {
+    let removed = this.beginTick(hz);
+    while (this.pending) removed += this.slice();
+    return removed;
+  }
+
+  /**
+   * Start a cron tick: store upkeep, then the first slice of the sweep. While `pending` is true
+   * afterwards, the caller runs slice() again in a later macrotask (setImmediate).
+   */
+  beginTick(hz: number): number {
     // Store upkeep rides on the expiry cron until the server cron calls keyspace.cronStep itself.
     this.ks.cronStep(Math.min(2, 20 / hz));
+    this.tickLeftMs = 0;
     if (!this.enabled) return 0;
-    const budgetMs = ((1000 / hz) * TIME_PERC) / 100;
-    return this.run(budgetMs, hz);
+    this.tickLeftMs = ((1000 / hz) * TIME_PERC) / 100;
+    this.tickHz = hz;
+    return this.slice();
+  }
+
+  /** The tick's sweep stopped at a slice boundary with budget left: run slice() soon. */
+  get pending(): boolean {
+    return this.tickLeftMs > 0 && this.enabled;
+  }
+
+  /** One slice (at most SLICE_MS) of the current tick's sweep. Returns the keys it removed. */
+  slice(): number {
+    if (!this.pending) return 0;
+    const budget = Math.min(SLICE_MS, this.tickLeftMs);
+    const t0 = performance.now();
+    const removed = this.run(budget, this.tickHz, false, false);
+    this.tickLeftMs -= Math.max(budget, performance.now() - t0);
+    if (!this.capped)
+      this.tickLeftMs = 0; // done for this tick
+    else if (this.tickLeftMs <= 0) this.timeCapReached++; // the whole tick's budget went
+    return removed;
   }
 
   /** Sweep every row of every table once, whatever the stale ratio (tests, benchmarks). */
@@ -67,8 +109,9 @@ export class ActiveExpire {
    * Sweep until the base share is done and the stale ratio is low (or, with `lap`, every row
    * once), stopping at budgetMs either way.
    */
-  run(budgetMs: number, hz = 10, lap = false): number {
+  run(budgetMs: number, hz = 10, lap = false, countCap = true): number {
     const ks = this.ks;
+    this.capped = false;
     const start = performance.now();
     const deadline = start + budgetMs;
     const dbs = ks.dbs;
@@ -126,7 +169,8 @@ export class ActiveExpire {
         this.cursors[d] = end;
       }
       if (performance.now() >= deadline) {
-        this.timeCapReached++;
+        this.capped = true;
+        if (countCap) this.timeCapReached++;
         break;
       }
       // Past the base share, continue only while what we just swept was mostly stale.

@@ -90,6 +90,11 @@ export class Keyspace {
   // Compaction walk: database and row; compactDb < 0 when no pass is running.
   private compactDb = -1;
   private compactRow = 0;
+  /** Lazy FLUSHDB: detached tables still holding blocks, and the row reached in the first. */
+  private lazyTables: Table[] = [];
+  private lazyRow = 0;
+  /** Keys freed by lazy FLUSHDB steps (INFO lazyfreed_objects). */
+  lazyFreed = 0;
   /** A snapshot in progress (src/persistence/snapshot.ts), or null. */
   guard: SnapshotGuard | null = null;
   private rng = (Math.random() * 0x7fffffff) | 1;
@@ -134,25 +139,75 @@ export class Keyspace {
     for (const o of this.observers) o.swapped(a, b);
   }
 
-  /** FLUSHDB: every key of database i goes. */
-  flushDb(i: number): void {
+  /**
+   * FLUSHDB: every key of database i goes. When every other database is empty this drops the
+   * arena's pages wholesale (O(pages), as flushAll). Otherwise `lazy` (FLUSHDB ASYNC,
+   * lazyfree-lazy-user-flush) swaps in an empty table at once and frees the old one's blocks in
+   * bounded cron steps (lazyFreeStep), as Redis frees in its lazyfree thread; sync frees them
+   * now, O(highWater) (~45 ms per million keys).
+   */
+  flushDb(i: number, lazy = false): void {
     for (const o of this.observers) o.flushing?.(i);
     if (this.guard !== null) this.guard.beforeBulk();
-    this.db(i).clear();
+    const t = this.db(i);
+    let othersEmpty = true;
+    for (const u of this.dbs) if (u !== t && u.count !== 0) othersEmpty = false;
+    if (othersEmpty) this.dropAll();
+    else if (lazy) {
+      const fresh = new Table(this.arena);
+      fresh.dbIndex = i;
+      fresh.onObjSet = t.onObjSet;
+      fresh.onObjDrop = t.onObjDrop;
+      fresh.clockInit = t.clockInit;
+      this.dbs[i] = fresh;
+      this.lazyTables.push(t);
+      this.tableBytesStamp = -1;
+    } else t.clear();
     this.dirty++;
     for (const o of this.observers) o.flushed(i);
+  }
+
+  /** Every table reset and the arena's pages dropped: nothing is live any more. */
+  private dropAll(): void {
+    for (const t of this.dbs) t.reset();
+    this.arena.reset();
+    this.objectBytes = 0;
+    this.compactDb = -1;
+    this.lazyTables = [];
+    this.lazyRow = 0;
+  }
+
+  /** Detached tables (lazy FLUSHDB) whose blocks are still being freed (INFO lazyfree_pending_objects). */
+  get lazyFreePending(): number {
+    let n = 0;
+    for (const t of this.lazyTables) n += t.count;
+    return n;
+  }
+
+  /** Free detached tables' rows for about budgetMs. Returns true while some remain. */
+  lazyFreeStep(budgetMs: number): boolean {
+    const start = performance.now();
+    while (this.lazyTables.length > 0) {
+      const t = this.lazyTables[0]!;
+      const hw = t.freeDetachedRows(this.lazyRow, this.lazyRow + COMPACT_CHUNK_ROWS);
+      this.lazyRow += COMPACT_CHUNK_ROWS;
+      if (this.lazyRow >= hw) {
+        this.lazyTables.shift();
+        this.lazyRow = 0;
+        this.lazyFreed += t.count;
+      }
+      if (performance.now() - start > budgetMs) break;
+    }
+    return this.lazyTables.length > 0;
   }
 
   /** FLUSHALL: drop the arena's pages wholesale instead of freeing key by key. */
   flushAll(): void {
     for (const o of this.observers) o.flushing?.(-1);
     if (this.guard !== null) this.guard.beforeBulk();
-    for (const t of this.dbs) t.reset();
-    this.arena.reset();
-    this.objectBytes = 0;
+    this.dropAll();
     this.dirty++;
     for (const o of this.observers) o.flushed(-1);
-    this.compactDb = -1;
   }
 
   /**
@@ -165,6 +220,9 @@ export class Keyspace {
       throw new RangeError("keyspace: adopt needs as many databases");
     if (this.guard !== null) this.guard.beforeBulk();
     this.arena = other.arena;
+    this.lazyTables = []; // their blocks were in the old arena
+    this.lazyRow = 0;
+    this.compactDb = -1;
     const onSet = (o: unknown) => this.objectBytesChanged(sizeOf(o));
     const onDrop = (o: unknown) => this.objectBytesChanged(-sizeOf(o));
     for (let i = 0; i < this.dbs.length; i++) {
@@ -228,6 +286,7 @@ export class Keyspace {
    */
   cronStep(budgetMs: number): void {
     for (const t of this.dbs) if (t.rehashing || t.growing) t.rehashStep(16 * 1024);
+    if (this.lazyTables.length > 0) this.lazyFreeStep(budgetMs / 2);
     this.compactStep(budgetMs);
   }
 

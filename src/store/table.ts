@@ -626,6 +626,23 @@ export class Table {
     this.reset();
   }
 
+  /**
+   * Lazy FLUSHDB's step on a table already detached from its database: free the blocks and
+   * objects of rows [from, to) and mark them free, without touching the index (the table is
+   * dropped when done). Returns highWater, so the caller knows where the rows end.
+   */
+  freeDetachedRows(from: number, to: number): number {
+    const type = this.type;
+    const end = Math.min(to, this.hw);
+    for (let e = from; e < end; e++) {
+      if (type[e] === TYPE_FREE) continue;
+      this.arena.free(this.addr[e]!, this.capacity(e));
+      this.dropObj(e);
+      type[e] = TYPE_FREE;
+    }
+    return this.hw;
+  }
+
   /** Forget every entry without freeing blocks: only when the arena itself is reset. */
   reset(): void {
     this.entryCap = MIN_ENTRIES;

@@ -19,7 +19,8 @@ test("cached table bytes and arena overhead match a recount under random writes"
   const freeLists = () => {
     let n = 0;
     // biome-ignore lint/suspicious/noExplicitAny: test reaches the private stacks to recount
-    for (const l of (ks.arena as any).freeLists as Float64Array[]) n += l.byteLength;
+    for (const l of (ks.arena as any).freeLists as Float64Array[][])
+      for (const chunk of l) n += chunk.byteLength;
     return n;
   };
   for (let step = 0; step < 60; step++) {
