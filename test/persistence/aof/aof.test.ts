@@ -3,7 +3,7 @@
 // the command table gives back the same data.
 
 import { afterEach, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AofLoadError } from "../../../src/persistence/aof.ts";
 import { MODE_RESP2 } from "../../../src/protocol/reply.ts";
@@ -184,21 +184,35 @@ test("a reload through the command table gives back the data, TTLs and databases
   q.server.aof.close();
 });
 
-test("CONFIG SET appendonly yes writes a base of the current data; no turns it off", () => {
+test("CONFIG SET appendonly yes writes a base of the current data in the background; no turns it off", async () => {
   const dir = tempDir("cfg");
   dirs.push(dir);
   const p = new InProc(MODE_RESP2, { dir, appendfsync: "everysec" });
   p.server.aof.batchWrites = false;
   p.server.aof.start(); // appendonly no: nothing happens
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no"); // an AOF-format base, read below
   p.call("SET", "pre", "1");
   p.call("SET", "ttl", "x", "PX", "500000");
   p.call("ZADD", "z", "1", "one", "2", "two");
   p.call("SELECT", "3");
   p.call("SET", "in3", "yes");
   expect(p.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
-  expect(p.server.aof.on).toBe(true);
+  // Redis's AOF_WAIT_REWRITE: enabled, a rewrite running, no manifest yet
+  expect(p.server.aof.waitRewrite).toBe(true);
+  const during = p.call("INFO", "persistence") as string;
+  expect(during).toContain("aof_enabled:1");
+  expect(during).toContain("aof_rewrite_in_progress:1");
+  expect(existsSync(join(dir, "appendonlydir", "appendonly.aof.manifest"))).toBe(false);
   p.call("SET", "post", "2");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  expect(p.server.aof.waitRewrite).toBe(false);
+  expect(p.server.aof.on).toBe(true);
   const f = aofFiles(dir);
+  expect(f.listing).toEqual([
+    "appendonly.aof.1.base.aof",
+    "appendonly.aof.1.incr.aof",
+    "appendonly.aof.manifest",
+  ]);
   const base = readCommands(f.base!);
   expect(base[0]).toEqual(["SELECT", "0"]);
   expect(base).toContainEqual(["SET", "pre", "1"]);
