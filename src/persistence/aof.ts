@@ -62,7 +62,6 @@ import {
   parseManifest,
 } from "./aof-manifest.ts";
 import { loadRdbBase } from "./aof-rdb-base.ts";
-import { rewriteKeyspace } from "./aof-rewrite.ts";
 import { SnapshotJob, snapshotLimits } from "./snapshot.ts";
 import { clockMetaFor } from "./snapshot-write.ts";
 
@@ -216,7 +215,7 @@ export class Aof implements KeyObserver {
       this.loadAll(mpath);
       this.openExisting();
     } else {
-      this.createFresh(false);
+      this.createFresh();
     }
     this.attach();
   }
@@ -759,11 +758,12 @@ export class Aof implements KeyObserver {
   }
 
   /**
-   * A new base (the current data, AOF format) and a new empty incr file, then the manifest
-   * naming them; the old files are deleted once the manifest is on disk. At start with no
-   * AOF directory and when appendonly is switched on (BGREWRITEAOF: startRewrite).
+   * At start with no AOF directory: an empty base and an empty incr file, then the manifest
+   * naming them (Redis 7.0's layout). A base of data is always a background rewrite
+   * (startRewrite; CONFIG SET appendonly yes goes through it too).
    */
-  private createFresh(fromData: boolean, why = "on server start"): void {
+  private createFresh(): void {
+    const why = "on server start";
     const log = this.server.log;
     mkdirSync(this.dirPath, { recursive: true });
     const old = this.manifest;
@@ -775,7 +775,7 @@ export class Aof implements KeyObserver {
     let size = 0;
     let fd = -1;
     try {
-      size = this.writeAofBase(tmp, this.path(base.name), fromData);
+      size = this.writeEmptyBase(tmp, this.path(base.name));
       fd = openSync(this.path(incr.name), "a");
       const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
       this.manifest = { base, incr: [incr], history: [] };
@@ -989,32 +989,16 @@ export class Aof implements KeyObserver {
     });
   }
 
-  /**
-   * The AOF-format base: the keyspace as commands (or nothing, for an empty base) into `tmp`,
-   * fsync, rename to `dest`; its size.
-   */
-  private writeAofBase(tmp: string, dest: string, fromData = true): number {
-    let size = 0;
+  /** An empty base: `tmp` created, fsynced, renamed to `dest`; its size (0). */
+  private writeEmptyBase(tmp: string, dest: string): number {
     const bfd = openSync(tmp, "w");
     try {
-      if (fromData) {
-        const w = new CommandWriter(new OutBuf());
-        const drain = () => {
-          const o = w.out;
-          while (o.pending > 0) {
-            const n = writeSync(bfd, o.buf, o.start, o.pending);
-            o.consumed(n);
-            size += n;
-          }
-        };
-        rewriteKeyspace(this.server.keyspace, w, drain);
-      }
       fsyncSync(bfd);
     } finally {
       closeSync(bfd);
     }
     renameSync(tmp, dest);
-    return size;
+    return 0;
   }
 
   /** The base is on disk: manifest = new base + the new incr (atomic), then the old files go. */
