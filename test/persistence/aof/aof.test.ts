@@ -3,7 +3,7 @@
 // the command table gives back the same data.
 
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AofLoadError } from "../../../src/persistence/aof.ts";
 import { MODE_RESP2 } from "../../../src/protocol/reply.ts";
@@ -426,3 +426,44 @@ test("SPOP is written as its effect: SREM of the popped members, DEL when the wh
   expect(q.call("SMEMBERS", "t")).toEqual(["x"]);
   q.server.aof.close();
 });
+
+test("a failed first rewrite of CONFIG SET appendonly yes publishes nothing and is tried again", async () => {
+  const dir = tempDir("cfg-fail");
+  dirs.push(dir);
+  const p = new InProc(MODE_RESP2, { dir, appendfsync: "everysec" });
+  p.server.aof.batchWrites = false;
+  p.server.aof.start();
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no");
+  p.call("SET", "a", "1");
+  // a non-empty directory where the base is renamed to: the rename fails
+  const d = join(dir, "appendonlydir");
+  mkdirSync(join(d, "appendonly.aof.1.base.aof", "x"), { recursive: true });
+  expect(p.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+  p.call("SET", "b", "2");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  // Redis: still AOF_WAIT_REWRITE, a new rewrite scheduled; nothing published
+  expect(p.server.aof.waitRewrite).toBe(true);
+  const info = p.call("INFO", "persistence") as string;
+  expect(info).toContain("aof_enabled:1");
+  expect(info).toContain("aof_last_bgrewrite_status:err");
+  expect(info).toContain("aof_rewrite_scheduled:1");
+  expect(readdirSync(d).sort()).toEqual(["appendonly.aof.1.base.aof"]);
+  rmSync(join(d, "appendonly.aof.1.base.aof"), { recursive: true });
+  p.server.aof.cron(Date.now()); // under 5 s since the failure: not yet
+  expect(p.server.aof.rewriting).toBe(false);
+  await Bun.sleep(5100);
+  p.server.aof.cron(Date.now());
+  expect(p.server.aof.rewriting).toBe(true);
+  p.call("SET", "c", "3");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  expect(p.server.aof.waitRewrite).toBe(false);
+  expect(readdirSync(d).sort()).toEqual([
+    "appendonly.aof.1.base.aof",
+    "appendonly.aof.1.incr.aof",
+    "appendonly.aof.manifest",
+  ]);
+  p.server.aof.close();
+  const q = open(dir);
+  expect(q.call("MGET", "a", "b", "c")).toEqual(["1", "2", "3"]);
+  q.server.aof.close();
+}, 20000);
