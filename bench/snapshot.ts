@@ -1,5 +1,6 @@
 // RDB snapshots, imds beside redis-server 7.0 on the same data (docs/BENCHMARKS.md):
-//   bun bench/snapshot.ts [keys=1000000]
+//   bun bench/snapshot.ts [keys=1000000]     (IMDS_ROOT=<checkout>: run that imds, e.g. a
+//   build of an earlier commit, for a before/after beside the same redis-server)
 // Data: `keys` keys of mixed types built in redis-server (70% strings by DEBUG POPULATE, 10%
 // hashes of 5 fields, 10% intsets of 5, 5% zsets of 5, 5% lists of 5), saved there; the same
 // dump.rdb is then loaded by imds at start. Measured on both: SAVE time and file size, load
@@ -200,10 +201,14 @@ const idir = join(dir, "imds");
 require("node:fs").mkdirSync(idir);
 copyFileSync(join(dir, "from-redis.rdb"), join(idir, "dump.rdb"));
 const iport = freePort();
-const imds = Bun.spawn(["bun", join(ROOT, "src/main.ts"), "--port", String(iport), "--dir", idir], {
-  stdout: "pipe",
-  stderr: "pipe",
-});
+const IMDS_ROOT = process.env.IMDS_ROOT ?? ROOT;
+const imds = Bun.spawn(
+  ["bun", join(IMDS_ROOT, "src/main.ts"), "--port", String(iport), "--dir", idir],
+  {
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+);
 const out: string[] = [];
 void (async () => {
   for await (const chunk of imds.stdout) out.push(new TextDecoder().decode(chunk));

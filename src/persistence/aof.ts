@@ -62,7 +62,6 @@ import {
   parseManifest,
 } from "./aof-manifest.ts";
 import { loadRdbBase } from "./aof-rdb-base.ts";
-import { rewriteKeyspace } from "./aof-rewrite.ts";
 import { SnapshotJob, snapshotLimits } from "./snapshot.ts";
 import { clockMetaFor } from "./snapshot-write.ts";
 
@@ -109,6 +108,12 @@ export class Aof implements KeyObserver {
   private readonly server: Server;
   /** appendonly is on and the files are open (after start() / CONFIG SET appendonly yes). */
   on = false;
+  /**
+   * Redis's AOF_WAIT_REWRITE: appendonly was switched on at runtime and the first base is being
+   * written in the background. Writes go to a temp incr file no manifest names (`on` once the
+   * walk started); the manifest naming base + incr is written when the base is complete.
+   */
+  waitRewrite = false;
   /** The server has started (start() ran): config changes act on the files from now on. */
   private started = false;
   policy = FSYNC_EVERYSEC;
@@ -184,8 +189,13 @@ export class Aof implements KeyObserver {
     this.policy = p === "always" ? FSYNC_ALWAYS : p === "no" ? FSYNC_NO : FSYNC_EVERYSEC;
     if (!this.started) return;
     const want = c.bool("appendonly");
-    if (want && !this.on) this.enable();
-    else if (!want && this.on) this.disable();
+    if (want && !this.enabled) this.enable();
+    else if (!want && this.enabled) this.disable();
+  }
+
+  /** aof_enabled: Redis's aof_state != AOF_OFF (1 while the first base is written, too). */
+  get enabled(): boolean {
+    return this.on || this.waitRewrite;
   }
 
   // ---- start / stop ------------------------------------------------------------------------
@@ -205,13 +215,17 @@ export class Aof implements KeyObserver {
       this.loadAll(mpath);
       this.openExisting();
     } else {
-      this.createFresh(false);
+      this.createFresh();
     }
     this.attach();
   }
 
   /** Write and fsync everything pending, then close (SHUTDOWN, SIGTERM, appendonly no). */
   close(): boolean {
+    if (this.waitRewrite) {
+      this.stopWaitRewrite();
+      return true;
+    }
     if (!this.on) return true;
     this.abortRewrite();
     const ok = this.flushAndSync();
@@ -255,12 +269,54 @@ export class Aof implements KeyObserver {
         throw new AofError(`Can't read the AOF manifest: ${(e as Error).message}`);
       }
     }
-    // The data in memory may differ from the files: a fresh base of it, then a new incr file.
-    this.createFresh(true, "(appendonly switched on)");
-    this.attach();
+    // Redis 7.0's startAppendOnly: the data in memory may differ from the files, so a fresh
+    // base of it is written by a background rewrite (AOF_WAIT_REWRITE); until the base is
+    // complete no manifest names it, and a crash leaves the previous state.
+    try {
+      mkdirSync(this.dirPath, { recursive: true });
+    } catch (e) {
+      throw new AofError(`Can't create the AOF directory ${this.dirPath}: ${strerror(e)}`);
+    }
+    this.waitRewrite = true;
+    const r = this.startRewrite();
+    if (r.startsWith("ERR")) {
+      this.waitRewrite = false;
+      this.rewriteScheduled = false;
+      this.server.log.warn(
+        "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.",
+      );
+      throw new AofError(r.slice(4));
+    }
+    if (this.rewriteScheduled) {
+      this.server.log.warn(
+        "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.",
+      );
+    }
+  }
+
+  /** appendonly no (or shutdown) before the first base was complete: nothing was published. */
+  private stopWaitRewrite(): void {
+    this.abortRewrite();
+    if (this.on) {
+      closeQuiet(this.fd);
+      this.fd = -1;
+      this.detach();
+    }
+    this.w.out.consumed(this.w.out.pending);
+    this.writeError = null;
+    unlinkQuiet(this.path(this.tempIncrName()));
+    this.waitRewrite = false;
+    this.releaseHeld();
+    this.server.log.notice("AOF switched off before its first rewrite completed");
+  }
+
+  /** Redis's getTempIncrAofName: the incr file of AOF_WAIT_REWRITE, named by no manifest. */
+  private tempIncrName(): string {
+    return `temp-${this.fname}.incr`;
   }
 
   private disable(): void {
+    if (this.waitRewrite) return this.stopWaitRewrite();
     if (!this.close()) {
       this.server.log.warn("AOF turned off with unwritten data (write error)");
       closeQuiet(this.fd);
@@ -593,7 +649,10 @@ export class Aof implements KeyObserver {
 
   /** From the server cron: postponed writes, everysec fsync, retries after a write error. */
   cron(now: number): void {
-    if (!this.on) return;
+    if (!this.on) {
+      if (this.waitRewrite) this.rewriteCron(); // a scheduled or failed first rewrite
+      return;
+    }
     if (this.w.out.pending > 0 || this.writeError !== null) {
       const strict = this.policy === FSYNC_ALWAYS || this.writeError !== null;
       if (this.writePending(strict) && strict) this.fsyncNow();
@@ -699,11 +758,12 @@ export class Aof implements KeyObserver {
   }
 
   /**
-   * A new base (the current data, AOF format) and a new empty incr file, then the manifest
-   * naming them; the old files are deleted once the manifest is on disk. At start with no
-   * AOF directory and when appendonly is switched on (BGREWRITEAOF: startRewrite).
+   * At start with no AOF directory: an empty base and an empty incr file, then the manifest
+   * naming them (Redis 7.0's layout). A base of data is always a background rewrite
+   * (startRewrite; CONFIG SET appendonly yes goes through it too).
    */
-  private createFresh(fromData: boolean, why = "on server start"): void {
+  private createFresh(): void {
+    const why = "on server start";
     const log = this.server.log;
     mkdirSync(this.dirPath, { recursive: true });
     const old = this.manifest;
@@ -715,7 +775,7 @@ export class Aof implements KeyObserver {
     let size = 0;
     let fd = -1;
     try {
-      size = this.writeAofBase(tmp, this.path(base.name), fromData);
+      size = this.writeEmptyBase(tmp, this.path(base.name));
       fd = openSync(this.path(incr.name), "a");
       const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
       this.manifest = { base, incr: [incr], history: [] };
@@ -766,7 +826,7 @@ export class Aof implements KeyObserver {
    * (one SnapshotJob guards the keyspace at a time) the rewrite is scheduled for its end.
    */
   startRewrite(): string {
-    if (!this.on) return "ERR AOF is off";
+    if (!this.enabled) return "ERR AOF is off";
     if (this.rw !== null) return "ERR Background append only file rewriting already in progress";
     if (this.server.snapshots.inProgress) {
       this.rewriteScheduled = true;
@@ -776,6 +836,10 @@ export class Aof implements KeyObserver {
     const err = this.beginRewrite();
     if (err !== null) {
       this.lastBgrewriteOk = false;
+      if (this.waitRewrite) {
+        this.rewriteScheduled = true; // AOF_WAIT_REWRITE: tried again from the cron
+        this.lastRewriteTryMs = Date.now();
+      }
       this.server.log.warn(`Can't rewrite append only file in background: ${err}`);
       return `ERR ${err}`;
     }
@@ -800,21 +864,39 @@ export class Aof implements KeyObserver {
       type: "b",
     };
     let fd = -1;
-    try {
-      fd = openSync(this.path(incr.name), "a");
-      this.manifest = { base: old.base, incr: [...old.incr, incr], history: old.history };
-      this.writeManifest();
-    } catch (e) {
-      closeQuiet(fd);
-      unlinkQuiet(this.path(incr.name));
-      this.manifest = old;
-      return `Can't open the append-only file ${incr.name}: ${strerror(e)}`;
+    if (this.waitRewrite) {
+      // AOF_WAIT_REWRITE (Redis's openNewIncrAofForAppend): writes from now on go to a temp
+      // incr file, truncated (a retry starts over with a new base), and the manifest stays.
+      const temp = this.tempIncrName();
+      try {
+        fd = openSync(this.path(temp), "w");
+      } catch (e) {
+        return `Can't open the append-only file ${temp}: ${strerror(e)}`;
+      }
+      this.fd = fd;
+      this.incrSize = 0;
+      this.baseSize = 0;
+      this.currentSize = 0;
+      this.writeError = null;
+      this.attach(); // on: commands are fed from here, after the walk's point in time
+      this.server.log.notice(`Creating AOF incr file ${temp} on background rewrite`);
+    } else {
+      try {
+        fd = openSync(this.path(incr.name), "a");
+        this.manifest = { base: old.base, incr: [...old.incr, incr], history: old.history };
+        this.writeManifest();
+      } catch (e) {
+        closeQuiet(fd);
+        unlinkQuiet(this.path(incr.name));
+        this.manifest = old;
+        return `Can't open the append-only file ${incr.name}: ${strerror(e)}`;
+      }
+      closeQuiet(this.fd);
+      this.fd = fd;
+      this.incrSize = 0;
+      this.selectedDb = -1;
+      this.server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
     }
-    closeQuiet(this.fd);
-    this.fd = fd;
-    this.incrSize = 0;
-    this.selectedDb = -1;
-    this.server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
     const oldFiles = [...(old.base ? [old.base] : []), ...old.history, ...old.incr];
     const rw: RewriteState = {
       base,
@@ -907,46 +989,39 @@ export class Aof implements KeyObserver {
     });
   }
 
-  /**
-   * The AOF-format base: the keyspace as commands (or nothing, for an empty base) into `tmp`,
-   * fsync, rename to `dest`; its size.
-   */
-  private writeAofBase(tmp: string, dest: string, fromData = true): number {
-    let size = 0;
+  /** An empty base: `tmp` created, fsynced, renamed to `dest`; its size (0). */
+  private writeEmptyBase(tmp: string, dest: string): number {
     const bfd = openSync(tmp, "w");
     try {
-      if (fromData) {
-        const w = new CommandWriter(new OutBuf());
-        const drain = () => {
-          const o = w.out;
-          while (o.pending > 0) {
-            const n = writeSync(bfd, o.buf, o.start, o.pending);
-            o.consumed(n);
-            size += n;
-          }
-        };
-        rewriteKeyspace(this.server.keyspace, w, drain);
-      }
       fsyncSync(bfd);
     } finally {
       closeSync(bfd);
     }
     renameSync(tmp, dest);
-    return size;
+    return 0;
   }
 
   /** The base is on disk: manifest = new base + the new incr (atomic), then the old files go. */
   private finishRewrite(rw: RewriteState, baseSize: number): void {
     const before = this.manifest;
+    const waiting = this.waitRewrite;
     // incr files opened since the start (none today) stay after the new one
-    const incr = before.incr.filter((f) => f.seq >= rw.incr.seq);
+    const incr = waiting ? [rw.incr] : before.incr.filter((f) => f.seq >= rw.incr.seq);
     try {
+      // AOF_WAIT_REWRITE: the temp incr file (open, taking writes) gets its real name first;
+      // the manifest naming it is written after, so a crash in between leaves no AOF.
+      if (waiting) renameSync(this.path(this.tempIncrName()), this.path(rw.incr.name));
       this.manifest = { base: rw.base, incr, history: [] };
       this.writeManifest();
     } catch (e) {
       this.manifest = before;
       unlinkQuiet(this.path(rw.base.name));
       return this.failRewrite(rw, strerror(e));
+    }
+    if (waiting) {
+      this.waitRewrite = false; // AOF_ON
+      this.server.log.notice(`Creating AOF base file ${rw.base.name} (appendonly switched on)`);
+      this.server.log.notice(`Creating AOF incr file ${rw.incr.name} (appendonly switched on)`);
     }
     // in the thread pool: unlinking a big old base blocks (measured: 30 MB 28 ms, 250 MB
     // 200+ ms); the new manifest no longer names them, so a crash before it only leaves files
@@ -973,6 +1048,21 @@ export class Aof implements KeyObserver {
     this.lastBgrewriteOk = false;
     this.lastRewriteMs = Date.now() - rw.startedAt;
     this.server.log.warn(`Background AOF rewrite failed: ${why}`);
+    if (this.waitRewrite) {
+      // Redis: still AOF_WAIT_REWRITE, a new rewrite is scheduled (here: after 5 s, as the
+      // automatic rule's retry); the temp incr file goes, no manifest names anything new.
+      if (this.on) {
+        closeQuiet(this.fd);
+        this.fd = -1;
+        this.detach();
+      }
+      this.w.out.consumed(this.w.out.pending);
+      this.writeError = null;
+      this.releaseHeld();
+      unlinkQuiet(this.path(this.tempIncrName()));
+      this.rewriteScheduled = true;
+      this.lastRewriteTryMs = Date.now();
+    }
     this.onRewriteDone?.(false);
   }
 
@@ -1000,9 +1090,14 @@ export class Aof implements KeyObserver {
     }
     if (this.server.snapshots.inProgress) return;
     if (this.rewriteScheduled) {
+      // a failed first rewrite (AOF_WAIT_REWRITE) is tried again after 5 s
+      if (this.waitRewrite && !this.lastBgrewriteOk && Date.now() - this.lastRewriteTryMs < 5000)
+        return;
+      this.lastRewriteTryMs = Date.now();
       this.startRewrite();
       return;
     }
+    if (!this.on) return;
     // Redis's rule: aof_current_size > min size and growth over the base >= percentage.
     const c = this.server.config;
     const perc = c.int("auto-aof-rewrite-percentage");

@@ -320,7 +320,7 @@ addInfoFields("persistence", (s) => {
   const out: [string, InfoValue][] = [
     // (the rdb_* fields come from the snapshot provider above, in Redis's order)
     ["loading", aof.loading ? 1 : 0],
-    ["aof_enabled", aof.on ? 1 : 0],
+    ["aof_enabled", aof.enabled ? 1 : 0],
     ["aof_rewrite_in_progress", aof.rewriting ? 1 : 0],
     ["aof_rewrite_scheduled", aof.rewriteScheduled ? 1 : 0],
     [

@@ -221,7 +221,7 @@ export interface ServerView {
   readonly evictor: { readonly evictedKeys: number };
   /** INFO persistence's rdb_* fields (src/persistence/snapshots.ts) and the AOF's state. */
   readonly snapshots: { infoFields(): [string, string | number][] };
-  readonly aof: { readonly on: boolean; readonly writeError: string | null };
+  readonly aof: { readonly enabled: boolean; readonly writeError: string | null };
   /** INFO commandstats lines: ["cmdstat_get", "calls=3,usec=12,..."]. */
   readonly commands: { statLines(): [string, string][] };
   /** Refreshes and returns used_memory (as INFO does). */
@@ -324,7 +324,7 @@ function persistence(
     rdbChangesSinceLastSave: num("rdb_changes_since_last_save"),
     rdbBgsaveInProgress: num("rdb_bgsave_in_progress"),
     rdbLastSaveTime: num("rdb_last_save_time"),
-    aofEnabled: s.aof.on ? 1 : 0,
+    aofEnabled: s.aof.enabled ? 1 : 0,
     aofLastWriteOk: s.aof.writeError === null ? 1 : 0,
   };
 }

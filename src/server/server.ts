@@ -695,6 +695,14 @@ export class Server implements ServerControl, ScriptDispatch {
    */
   shutdown(opts: { force?: boolean; save?: "default" | "save" | "nosave" } = {}): string | null {
     this.log.notice("User requested shutdown...");
+    // Redis 7.0: the first base of a runtime switch is not written yet: the data would be lost
+    if (this.aof.waitRewrite && this.aof.rewriting) {
+      if (!opts.force) {
+        this.log.warn("Writing initial AOF, can't exit.");
+        return "ERR Errors trying to SHUTDOWN. Check logs.";
+      }
+      this.log.warn("Writing initial AOF. Exit anyway.");
+    }
     if (this.aof.on) {
       this.log.notice("Calling fsync() on the AOF file.");
       if (!this.aof.flushAndSync() && !opts.force) {
@@ -715,7 +723,7 @@ export class Server implements ServerControl, ScriptDispatch {
   /** aof: BGREWRITEAOF (in the background); the status text or an error text ("ERR ..."). */
   rewriteAof(): string {
     try {
-      if (!this.aof.on) {
+      if (!this.aof.enabled) {
         this.config.set("appendonly", "yes"); // Redis 7.0: turns the AOF on with a rewrite
         return "Background append only file rewriting started";
       }

@@ -3,7 +3,7 @@
 // the command table gives back the same data.
 
 import { afterEach, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AofLoadError } from "../../../src/persistence/aof.ts";
 import { MODE_RESP2 } from "../../../src/protocol/reply.ts";
@@ -184,21 +184,35 @@ test("a reload through the command table gives back the data, TTLs and databases
   q.server.aof.close();
 });
 
-test("CONFIG SET appendonly yes writes a base of the current data; no turns it off", () => {
+test("CONFIG SET appendonly yes writes a base of the current data in the background; no turns it off", async () => {
   const dir = tempDir("cfg");
   dirs.push(dir);
   const p = new InProc(MODE_RESP2, { dir, appendfsync: "everysec" });
   p.server.aof.batchWrites = false;
   p.server.aof.start(); // appendonly no: nothing happens
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no"); // an AOF-format base, read below
   p.call("SET", "pre", "1");
   p.call("SET", "ttl", "x", "PX", "500000");
   p.call("ZADD", "z", "1", "one", "2", "two");
   p.call("SELECT", "3");
   p.call("SET", "in3", "yes");
   expect(p.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
-  expect(p.server.aof.on).toBe(true);
+  // Redis's AOF_WAIT_REWRITE: enabled, a rewrite running, no manifest yet
+  expect(p.server.aof.waitRewrite).toBe(true);
+  const during = p.call("INFO", "persistence") as string;
+  expect(during).toContain("aof_enabled:1");
+  expect(during).toContain("aof_rewrite_in_progress:1");
+  expect(existsSync(join(dir, "appendonlydir", "appendonly.aof.manifest"))).toBe(false);
   p.call("SET", "post", "2");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  expect(p.server.aof.waitRewrite).toBe(false);
+  expect(p.server.aof.on).toBe(true);
   const f = aofFiles(dir);
+  expect(f.listing).toEqual([
+    "appendonly.aof.1.base.aof",
+    "appendonly.aof.1.incr.aof",
+    "appendonly.aof.manifest",
+  ]);
   const base = readCommands(f.base!);
   expect(base[0]).toEqual(["SELECT", "0"]);
   expect(base).toContainEqual(["SET", "pre", "1"]);
@@ -412,3 +426,44 @@ test("SPOP is written as its effect: SREM of the popped members, DEL when the wh
   expect(q.call("SMEMBERS", "t")).toEqual(["x"]);
   q.server.aof.close();
 });
+
+test("a failed first rewrite of CONFIG SET appendonly yes publishes nothing and is tried again", async () => {
+  const dir = tempDir("cfg-fail");
+  dirs.push(dir);
+  const p = new InProc(MODE_RESP2, { dir, appendfsync: "everysec" });
+  p.server.aof.batchWrites = false;
+  p.server.aof.start();
+  p.call("CONFIG", "SET", "aof-use-rdb-preamble", "no");
+  p.call("SET", "a", "1");
+  // a non-empty directory where the base is renamed to: the rename fails
+  const d = join(dir, "appendonlydir");
+  mkdirSync(join(d, "appendonly.aof.1.base.aof", "x"), { recursive: true });
+  expect(p.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+  p.call("SET", "b", "2");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  // Redis: still AOF_WAIT_REWRITE, a new rewrite scheduled; nothing published
+  expect(p.server.aof.waitRewrite).toBe(true);
+  const info = p.call("INFO", "persistence") as string;
+  expect(info).toContain("aof_enabled:1");
+  expect(info).toContain("aof_last_bgrewrite_status:err");
+  expect(info).toContain("aof_rewrite_scheduled:1");
+  expect(readdirSync(d).sort()).toEqual(["appendonly.aof.1.base.aof"]);
+  rmSync(join(d, "appendonly.aof.1.base.aof"), { recursive: true });
+  p.server.aof.cron(Date.now()); // under 5 s since the failure: not yet
+  expect(p.server.aof.rewriting).toBe(false);
+  await Bun.sleep(5100);
+  p.server.aof.cron(Date.now());
+  expect(p.server.aof.rewriting).toBe(true);
+  p.call("SET", "c", "3");
+  for (let i = 0; i < 1000 && p.server.aof.rewriting; i++) await Bun.sleep(5);
+  expect(p.server.aof.waitRewrite).toBe(false);
+  expect(readdirSync(d).sort()).toEqual([
+    "appendonly.aof.1.base.aof",
+    "appendonly.aof.1.incr.aof",
+    "appendonly.aof.manifest",
+  ]);
+  p.server.aof.close();
+  const q = open(dir);
+  expect(q.call("MGET", "a", "b", "c")).toEqual(["1", "2", "3"]);
+  q.server.aof.close();
+}, 20000);
