@@ -10,11 +10,12 @@
 // same P1 writer while the AOF is switched on at runtime, during BGREWRITEAOF (RDB preamble
 // base) and during BGREWRITEAOF with aof-use-rdb-preamble no.
 
-import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RespConn } from "../test/helpers/resp.ts";
 import { freePort, ROOT, startRedis } from "../test/helpers/servers.ts";
+import { buildMixedData } from "./lib/snapshot-data.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), "imds-snapbench-"));
@@ -150,40 +151,7 @@ const redis = await startRedis([
 ]);
 const rport = redis.port;
 const rc = await RespConn.open(rport);
-const nStr = Math.floor(N * 0.7);
-await rc.call("DEBUG", "POPULATE", nStr, "s");
-const cmds: string[] = [];
-const resp = (...a: string[]) =>
-  `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join("")}`;
-const rest = N - nStr;
-for (let i = 0; i < rest; i++) {
-  const k = i % 6;
-  if (k < 2)
-    cmds.push(
-      resp(
-        "HSET",
-        `h:${i}`,
-        "name",
-        `n${i}`,
-        "age",
-        String(i % 90),
-        "city",
-        "x",
-        "a",
-        "1",
-        "b",
-        "2",
-      ),
-    );
-  else if (k < 4) cmds.push(resp("SADD", `set:${i}`, "1", "2", "3", String(i), String(i + 1)));
-  else if (k === 4)
-    cmds.push(resp("ZADD", `z:${i}`, "1", "a", "2", "b", "3", "c", "4", "d", String(i), "e"));
-  else cmds.push(resp("RPUSH", `l:${i}`, "a", "b", "c", "d", `e${i}`));
-}
-writeFileSync(join(dir, "cmds.txt"), cmds.join(""));
-Bun.spawnSync(["sh", "-c", `redis-cli -p ${rport} --pipe < ${join(dir, "cmds.txt")}`], {
-  stdout: "ignore",
-});
+await buildMixedData(rc, rport, N, dir);
 const dbsize = await rc.call("DBSIZE");
 const rLat = await latencyDuringBgsave(rport, redis.proc.pid);
 const rAof = await aofPhases(rport, redis.proc.pid, rc);

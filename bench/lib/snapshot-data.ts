@@ -1,6 +1,6 @@
 // The mixed dataset of the RDB snapshot benchmarks, built in a running redis-server: `n` keys,
 // 70% strings by DEBUG POPULATE, 10% hashes of 5 fields, 10% intsets of 5, 5% zsets of 5, 5%
-// lists of 5 (the same as bench/snapshot.ts builds).
+// lists of 5 (bench/snapshot.ts and bench/snapshot-load.ts).
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
