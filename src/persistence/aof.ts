@@ -294,9 +294,11 @@ export class Aof implements KeyObserver {
     }
   }
 
-  /** appendonly no (or shutdown) before the first base was complete: nothing was published. */
-  private stopWaitRewrite(): void {
-    this.abortRewrite();
+  /**
+   * WAIT_REWRITE ended without a manifest (cancelled or failed): close the temp incr file the
+   * writes went to, drop what was not written yet, and delete it.
+   */
+  private dropTempIncr(): void {
     if (this.on) {
       closeQuiet(this.fd);
       this.fd = -1;
@@ -305,6 +307,12 @@ export class Aof implements KeyObserver {
     this.w.out.consumed(this.w.out.pending);
     this.writeError = null;
     unlinkQuiet(this.path(this.tempIncrName()));
+  }
+
+  /** appendonly no (or shutdown) before the first base was complete: nothing was published. */
+  private stopWaitRewrite(): void {
+    this.abortRewrite();
+    this.dropTempIncr();
     this.waitRewrite = false;
     this.releaseHeld();
     this.server.log.notice("AOF switched off before its first rewrite completed");
@@ -1051,15 +1059,8 @@ export class Aof implements KeyObserver {
     if (this.waitRewrite) {
       // Redis: still AOF_WAIT_REWRITE, a new rewrite is scheduled (here: after 5 s, as the
       // automatic rule's retry); the temp incr file goes, no manifest names anything new.
-      if (this.on) {
-        closeQuiet(this.fd);
-        this.fd = -1;
-        this.detach();
-      }
-      this.w.out.consumed(this.w.out.pending);
-      this.writeError = null;
+      this.dropTempIncr();
       this.releaseHeld();
-      unlinkQuiet(this.path(this.tempIncrName()));
       this.rewriteScheduled = true;
       this.lastRewriteTryMs = Date.now();
     }
