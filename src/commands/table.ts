@@ -61,6 +61,9 @@ export const CMD_NO_MANDATORY_KEYS = flagBit("no_mandatory_keys");
 export const CMD_NO_MULTI = flagBit("no_multi");
 export const CMD_ALLOW_BUSY = flagBit("allow_busy");
 export const CMD_MOVABLE_KEYS = flagBit("movablekeys");
+/** imds's own bit, past Redis's names (never shown): the handler needs the Lua VM, which is
+ * loaded on first use; the dispatcher holds the client until it is (ScriptRunner.whenLoaded). */
+export const CMD_NEEDS_ENGINE = 1 << 30;
 
 /** Redis 7.0 key spec (COMMAND INFO's "key_specs"), as the JSON carries it. */
 export interface KeySpec {
@@ -106,6 +109,8 @@ export interface CommandDef {
   subcommands?: readonly CommandDef[];
   /** A command Redis 7.0 does not have gives its whole record here. */
   record?: RedisCommandRecord;
+  /** The handler uses the Lua VM (CMD_NEEDS_ENGINE). */
+  needsEngine?: boolean;
 }
 
 /** A registered command: Redis's record joined with imds's handler. */
@@ -307,6 +312,7 @@ export class CommandTable {
       if (bit < 0) throw new Error(`command ${name}: unknown flag ${f}`);
       flags |= 1 << bit;
     }
+    if (def.needsEngine === true) flags |= CMD_NEEDS_ENGINE;
     return {
       name,
       arity: rec.arity,

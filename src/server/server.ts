@@ -19,6 +19,7 @@ import {
   CMD_ADMIN,
   CMD_ALLOW_BUSY,
   CMD_DENYOOM,
+  CMD_NEEDS_ENGINE,
   CMD_NO_AUTH,
   CMD_NO_MULTI,
   CMD_SKIP_MONITOR,
@@ -263,9 +264,12 @@ export class Server implements ServerControl, ScriptDispatch {
     this.observe.configure(c); // ops2
   }
 
-  /** What must be ready before serving: the Lua engine (a wasm module, ~50 ms). */
+  /**
+   * What must be ready before serving. The Lua engine is loaded on first use, except when an
+   * AOF will be replayed at start (it may hold FUNCTION LOAD; the replay is synchronous).
+   */
   async prepare(): Promise<void> {
-    await this.scripts.init();
+    if (this.aof.willLoadAtStart()) await this.scripts.init();
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -526,6 +530,17 @@ export class Server implements ServerControl, ScriptDispatch {
       // CLIENT REPLY OFF / SKIP silence +QUEUED as any reply (SKIP is used up by it).
       if (c.replyMode === REPLY_ON) reply.status("QUEUED");
       else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
+      return;
+    }
+    // The Lua VM is loaded on first use: a script command (or an EXEC holding one) waits for
+    // it with the client's input held from this request on (Client.consume replays it).
+    if (
+      ((spec.flags & CMD_NEEDS_ENGINE) !== 0 ||
+        (spec === this.execSpec && (tx.flags & CMD_NEEDS_ENGINE) !== 0)) &&
+      this.scripts.engine === null &&
+      this.scripts.whenLoaded(c)
+    ) {
+      c.replayRequest = true;
       return;
     }
     this.call(c, ctx, spec, legacy);
