@@ -93,7 +93,8 @@ export interface RedisCommandRecord {
   acl: readonly string[];
   tips: readonly string[];
   keySpecs: readonly KeySpec[];
-  docs: CommandDocs | null;
+  /** A family's own record gives its docs here; Redis's are in redis-spec/docs.json. */
+  docs?: CommandDocs | null;
   subcommands?: readonly RedisCommandRecord[];
 }
 
@@ -129,7 +130,8 @@ export interface CommandSpec {
   readonly lastKey: number;
   readonly step: number;
   readonly keySpecs: readonly KeySpec[];
-  readonly docs: CommandDocs;
+  /** COMMAND DOCS of a command with its own record; Redis's are read on demand (docsOf). */
+  readonly ownDocs: CommandDocs | null;
   readonly handler: Handler;
   readonly v1Handler: Handler | undefined;
   readonly subcommands: readonly CommandSpec[] | undefined;
@@ -137,7 +139,10 @@ export interface CommandSpec {
   readonly statId: number;
 }
 
-/** Redis 7.0's command records, by name (generated; see redis-spec/generate.ts). */
+/**
+ * Redis 7.0's command records, by name (generated; see redis-spec/generate.ts), without their
+ * COMMAND DOCS: those are most of the bytes and only COMMAND DOCS reads them (docsOf).
+ */
 const REDIS_COMMANDS: Readonly<Record<string, RedisCommandRecord>> = JSON.parse(
   readFileSync(new URL("./redis-spec/commands.json", import.meta.url), "utf8"),
 );
@@ -278,6 +283,8 @@ export class CommandTable {
   private slots: (CommandSpec | undefined)[] = new Array(512);
   private mask = 511;
   private nextStatId = 0;
+  /** Redis's COMMAND DOCS records by full name, read at the first COMMAND DOCS. */
+  private redisDocs: Readonly<Record<string, CommandDocs | null>> | null = null;
 
   /** Join each definition with its Redis record, validate it, and make it callable. */
   register(defs: readonly CommandDef[]): void {
@@ -324,7 +331,7 @@ export class CommandTable {
       lastKey: rec.lastKey,
       step: rec.step,
       keySpecs: rec.keySpecs,
-      docs: rec.docs ?? {},
+      ownDocs: def.record === undefined ? null : (rec.docs ?? {}),
       handler: def.handler,
       v1Handler: def.v1Handler,
       subcommands: subs,
@@ -372,6 +379,15 @@ export class CommandTable {
 
   get size(): number {
     return this.all.length;
+  }
+
+  /** COMMAND DOCS's record for a command (redis-spec/docs.json is read the first time). */
+  docsOf(spec: CommandSpec): CommandDocs {
+    if (spec.ownDocs !== null) return spec.ownDocs;
+    this.redisDocs ??= JSON.parse(
+      readFileSync(new URL("./redis-spec/docs.json", import.meta.url), "utf8"),
+    ) as Record<string, CommandDocs | null>;
+    return this.redisDocs[spec.name] ?? {};
   }
 
   /** INFO commandstats lines ("cmdstat_get:calls=...") of the commands used since the reset. */
