@@ -41,6 +41,7 @@ import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
 import { Blocking } from "./blocking.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import { IdleGc } from "./idle-gc.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
@@ -143,6 +144,8 @@ export class Server implements ServerControl, ScriptDispatch {
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
   private expirySlice: ReturnType<typeof setImmediate> | null = null;
+  /** One full GC when the server goes quiet after work (src/server/idle-gc.ts). */
+  private readonly idleGc = new IdleGc(() => this.collectIdle());
   /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
   readonly scripts: ScriptRunner = new ScriptRunner(this);
   /** busy-reply-threshold (lua-time-limit), ms. */
@@ -798,6 +801,17 @@ export class Server implements ServerControl, ScriptDispatch {
     });
   }
 
+  private collectIdle(): void {
+    const rss = process.memoryUsage.rss();
+    const t0 = performance.now();
+    Bun.gc(true);
+    const ms = performance.now() - t0;
+    const freed = (rss - process.memoryUsage.rss()) / 2 ** 20;
+    this.log.verbose(
+      `Idle GC: ${ms.toFixed(1)} ms, RSS ${freed >= 0 ? "-" : "+"}${Math.abs(freed).toFixed(1)} MB`,
+    );
+  }
+
   private serverCron(): void {
     // A script past busy-reply-threshold is still one atomic run: no expiry, eviction or
     // rehash steps under it (Redis serves only I/O then, not its cron).
@@ -818,6 +832,9 @@ export class Server implements ServerControl, ScriptDispatch {
       this.evictor.performEvictions(250 / this.config.int("hz")); // 25% of the tick
     }
     this.blocking.checkTimeouts(this.now);
+    const ks = this.keyspace;
+    const work = st.totalCommands + ks.blocksRelocated + ks.arena.pagesReleased + ks.lazyFreed;
+    this.idleGc.tick(this.now, work, this.snapshots.inProgress || this.aof.rewriting);
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;
