@@ -1,14 +1,18 @@
 // Idle RSS of the server's parts: each line is a fresh Bun process that imports one module (or
 // builds the server up to one stage) and reads VmRSS after Bun.gc(true). Min of `runs` processes.
 //
-//   bun bench/idle-rss.ts [runs=3]
+//   bun bench/idle-rss.ts [runs=3] [imdsRoot=.]
 //
 // The stages show where an idle server's RSS comes from: Bun alone, each module's import (with
 // what it imports), then new Server(), prepare() and start() (listening, no client).
 
 import { resolve } from "node:path";
 
-const SRC = resolve(import.meta.dir, "../src");
+// The checkout measured (another worktree for a before/after); the child gets it as argv[4].
+const ROOT = resolve(
+  process.argv[process.argv[2] === "--child" ? 4 : 3] ?? resolve(import.meta.dir, ".."),
+);
+const SRC = resolve(ROOT, "src");
 const STAGES = ["construct", "prepare", "start", "eval"] as const;
 
 function vmRssKb(): number {
@@ -26,9 +30,11 @@ async function child(what: string): Promise<void> {
     const s = new Server(loadConfig(["--port", "0", "--save", ""], () => ""));
     if (what !== "construct") await s.prepare();
     if (what === "start" || what === "eval") s.start();
-    if (what === "eval") await s.scripts.init();
+    if (what === "eval") await (s.scripts.init?.() ?? Promise.resolve());
   } else {
-    await import(what.startsWith("wasmoon") ? what : `${SRC}/${what}`);
+    await import(
+      what === "wasmoon" ? resolve(ROOT, "node_modules/wasmoon/dist/index.js") : `${SRC}/${what}`
+    );
   }
   await Bun.sleep(200);
   console.log(vmRssKb());
@@ -53,12 +59,13 @@ if (process.argv[2] === "--child") {
 } else {
   const runs = Number(process.argv[2] ?? 3);
   let bunKb = 0;
+  console.log(`imds from ${ROOT}`);
   console.log("| what | VmRSS (min of %d) | over Bun alone |", runs);
   console.log("| --- | ---: | ---: |");
   for (const m of MODULES) {
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < runs; i++) {
-      const p = Bun.spawn(["bun", import.meta.path, "--child", m], { stdout: "pipe" });
+      const p = Bun.spawn(["bun", import.meta.path, "--child", m, ROOT], { stdout: "pipe" });
       const out = (await new Response(p.stdout).text()).trim().split("\n");
       const kb = Number(out[out.length - 1]);
       await p.exited;
