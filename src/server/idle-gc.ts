@@ -4,12 +4,17 @@
 // indefinitely, 15-25 MB after 250k SETs at maxmemory 64mb (docs/BENCHMARKS.md, branch idle).
 // So the cron asks, per tick, whether work was done since the last collection (commands, and
 // the cron's own arena compaction and lazy frees, which drop pages after the commands stop) and
-// none for IDLE_GC_AFTER_MS; then it collects once. A server under steady load never gets here, and a
-// quiet one pays one collection (~5-25 ms on a keyspace held in arenas) per burst, when no
-// request is waiting for it.
+// none for IDLE_GC_AFTER_MS; then it collects once. A server under steady load never gets here,
+// and a quiet one pays one collection (~5-50 ms on a keyspace held in arenas) per burst, when no
+// request is waiting for it. The collection is synchronous and its time grows with the JS heap
+// (objects, not the arenas' typed-array bytes): 3-7 ms per MB on the busy machine, ~1 s for 260k
+// sorted sets (137 MB of heap); past IDLE_GC_MAX_HEAP_BYTES it is skipped, and JSC's own
+// concurrent collector is left to it.
 
 /** Quiet time after the last command before the collection (ms). */
 export const IDLE_GC_AFTER_MS = 1000;
+/** Largest JS heap (process.memoryUsage().heapTotal) collected at once: ~50 ms at worst. */
+export const IDLE_GC_MAX_HEAP_BYTES = 8 * 1024 * 1024;
 
 export class IdleGc {
   /** The work counter at the last tick (-1: no tick yet). */
@@ -22,6 +27,8 @@ export class IdleGc {
   constructor(
     private readonly collect: () => void = () => Bun.gc(true),
     private readonly afterMs = IDLE_GC_AFTER_MS,
+    private readonly heapBytes: () => number = () => process.memoryUsage().heapTotal,
+    private readonly maxHeapBytes = IDLE_GC_MAX_HEAP_BYTES,
   ) {}
 
   /**
@@ -36,6 +43,7 @@ export class IdleGc {
     }
     if (work === this.collectedAt || busy || now - this.lastActive < this.afterMs) return false;
     this.collectedAt = work;
+    if (this.heapBytes() > this.maxHeapBytes) return false; // too long a pause: not this time
     this.collect();
     return true;
   }

@@ -8,7 +8,11 @@ import { startImds } from "../helpers/servers.ts";
 
 test("collects once per quiet period after work, never under steady commands or a job", () => {
   let n = 0;
-  const gc = new IdleGc(() => n++, 1000);
+  const gc = new IdleGc(
+    () => n++,
+    1000,
+    () => 0,
+  );
   // Start-up counts as work: one collection after the first quiet second.
   expect(gc.tick(0, 0, false)).toBe(false);
   expect(gc.tick(999, 0, false)).toBe(false);
@@ -23,6 +27,27 @@ test("collects once per quiet period after work, never under steady commands or 
   expect(gc.tick(23000, 141, true)).toBe(false);
   expect(gc.tick(23100, 141, false)).toBe(true);
   expect(gc.tick(30000, 141, false)).toBe(false);
+  expect(n).toBe(2);
+});
+
+test("a JS heap past the bound is not collected at once (the pause would be too long)", () => {
+  let n = 0;
+  let heap = 4 << 20;
+  const gc = new IdleGc(
+    () => n++,
+    1000,
+    () => heap,
+    8 << 20,
+  );
+  expect(gc.tick(0, 5, false)).toBe(false);
+  expect(gc.tick(1000, 5, false)).toBe(true);
+  heap = 64 << 20; // e.g. many sorted sets: their objects are on the JS heap
+  expect(gc.tick(2000, 9, false)).toBe(false);
+  expect(gc.tick(3000, 9, false)).toBe(false);
+  expect(gc.tick(9000, 9, false)).toBe(false); // skipped for this quiet period, not retried
+  heap = 4 << 20;
+  expect(gc.tick(9100, 10, false)).toBe(false);
+  expect(gc.tick(10100, 10, false)).toBe(true);
   expect(n).toBe(2);
 });
 
