@@ -7,14 +7,14 @@
 // none for IDLE_GC_AFTER_MS; then it collects once. A server under steady load never gets here,
 // and a quiet one pays one collection (~5-50 ms on a keyspace held in arenas) per burst, when no
 // request is waiting for it. The collection is synchronous and its time grows with the JS heap
-// (objects, not the arenas' typed-array bytes): 3-7 ms per MB on the busy machine, ~1 s for 260k
+// (objects, not the arenas' typed-array bytes): 2.5-8 ms per MB on the busy machine, ~1 s for 260k
 // sorted sets (137 MB of heap); past IDLE_GC_MAX_HEAP_BYTES it is skipped, and JSC's own
 // concurrent collector is left to it.
 
 /** Quiet time after the last command before the collection (ms). */
 export const IDLE_GC_AFTER_MS = 1000;
-/** Largest JS heap (process.memoryUsage().heapTotal) collected at once: ~50 ms at worst. */
-export const IDLE_GC_MAX_HEAP_BYTES = 8 * 1024 * 1024;
+/** Largest JS heap (process.memoryUsage().heapTotal) collected at once: 20-140 ms at worst. */
+export const IDLE_GC_MAX_HEAP_BYTES = 16 * 1024 * 1024;
 
 export class IdleGc {
   /** The work counter at the last tick (-1: no tick yet). */
