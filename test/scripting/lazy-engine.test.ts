@@ -1,10 +1,14 @@
 // The Lua VM is loaded on the first script command (docs/ARCHITECTURE.md, "Idle footprint"), on
 // the real server over sockets: an idle server and every non-script command leave it unloaded
 // (INFO memory's used_memory_vm_total stays 0, as there is no Lua heap); the first EVAL waits for
-// it and the requests pipelined behind it keep their order; an EXEC holding a script waits too.
+// it and the requests pipelined behind it keep their order; an EXEC holding a script waits too;
+// an AOF is replayed with the VM loaded first (it may hold FUNCTION LOAD).
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseInfo, RespConn } from "../helpers/resp.ts";
-import { type Running, startImds } from "../helpers/servers.ts";
+import { type Running, redisMissing, startImds, startRedis } from "../helpers/servers.ts";
 
 let srv: Running;
 let c: RespConn;
@@ -89,5 +93,39 @@ test("the first FUNCTION LIST on a fresh server loads the VM and answers in orde
   } finally {
     d.close();
     await s3.stop();
+  }
+});
+
+test("an AOF redis-server wrote with FUNCTION LOAD: the VM is loaded before the replay", async () => {
+  if (redisMissing("a Redis-written AOF")) return;
+  const dir = mkdtempSync(join(tmpdir(), "imds-lazy-aof-"));
+  try {
+    const redis = await startRedis(["--appendonly", "yes", "--dir", dir]);
+    const r = await RespConn.open(redis.port);
+    const lib = "#!lua name=aoflib\nredis.register_function('aoff', function() return 42 end)";
+    expect(
+      await r.values([
+        ["FUNCTION", "LOAD", lib],
+        ["SET", "k", "v"],
+      ]),
+    ).toEqual(["aoflib", "OK"]);
+    r.close();
+    await redis.stop();
+    const s = await startImds(["--save", "", "--appendonly", "yes", "--dir", dir]);
+    const d = await RespConn.open(s.port);
+    try {
+      expect(await vmBytes(d)).toBeGreaterThan(0);
+      expect(
+        await d.values([
+          ["FCALL", "aoff", "0"],
+          ["GET", "k"],
+        ]),
+      ).toEqual([42, "v"]);
+    } finally {
+      d.close();
+      await s.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
