@@ -146,7 +146,7 @@ export class Server implements ServerControl, ScriptDispatch {
   private expirySlice: ReturnType<typeof setImmediate> | null = null;
   /** One full GC when the server goes quiet after work (src/server/idle-gc.ts). */
   private readonly idleGc = new IdleGc(() => this.collectIdle());
-  /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
+  /** Lua scripting: the engine (loaded on first use), runs, BUSY state (src/scripting/runner.ts). */
   readonly scripts: ScriptRunner = new ScriptRunner(this);
   /** busy-reply-threshold (lua-time-limit), ms. */
   busyReplyThreshold = 5000;
