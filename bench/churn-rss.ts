@@ -4,9 +4,11 @@
 // of a size class nobody asks for any more: what compaction is for). After each phase it waits
 // for the cron (compaction runs there with a bounded budget) and reads INFO memory and the RSS.
 //
-//   bun bench/churn-rss.ts [limitMb=64] [requests=1000000] [imdsRoot=.]
+//   bun bench/churn-rss.ts [limitMb=64] [requests=1000000] [imdsRoot=.] [waitMs=4000]
 //
 // imdsRoot lets the same script measure another checkout (e.g. the commit before compaction).
+// waitMs is the quiet time after each phase before the reading: compaction after the 100 B phase
+// at 256mb runs ~5 s, and imds's idle collection (src/server/idle-gc.ts) comes 1 s after it.
 
 import { resolve } from "node:path";
 import { parseInfo, RespConn } from "../test/helpers/resp.ts";
@@ -15,6 +17,7 @@ import { freePort, type Running, startRedis } from "../test/helpers/servers.ts";
 const LIMIT_MB = Number(process.argv[2] ?? 64);
 const N = Number(process.argv[3] ?? 1_000_000);
 const ROOT = resolve(process.argv[4] ?? resolve(import.meta.dir, ".."));
+const WAIT_MS = Number(process.argv[5] ?? 4000);
 
 async function startImdsAt(root: string, flags: string[]): Promise<Running> {
   const port = freePort();
@@ -89,7 +92,9 @@ const flags = [
   "no",
 ];
 const fmt = (x: number) => x.toFixed(1);
-console.log(`maxmemory ${LIMIT_MB}mb allkeys-lru, ${N} SETs per phase, imds from ${ROOT}`);
+console.log(
+  `maxmemory ${LIMIT_MB}mb allkeys-lru, ${N} SETs per phase, imds from ${ROOT}, read ${WAIT_MS} ms after each phase`,
+);
 console.log(
   "| server | phase | used_memory MiB | RSS MiB | RSS / maxmemory | mem_fragmentation_ratio | allocator_frag_ratio | keys |",
 );
@@ -106,7 +111,7 @@ for (const name of ["imds", "redis"]) {
       ["then 100 B", 100, N],
     ] as const) {
       await bench(s.port, d, n);
-      await Bun.sleep(4000); // a few cron ticks: compaction is incremental
+      await Bun.sleep(WAIT_MS); // cron ticks: compaction is incremental
       const m = await mem(s);
       console.log(
         `| ${name} | ${phase} | ${fmt(m.used)} | ${fmt(m.rss)} | ${(m.rss / LIMIT_MB).toFixed(2)} | ${m.frag} | ${m.allocFrag} | ${m.keys} |`,

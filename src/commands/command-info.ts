@@ -7,7 +7,13 @@ import type { Reply } from "../protocol/reply.ts";
 import { globMatchText } from "../store/glob.ts";
 import type { SessionContext } from "./context.ts";
 import { SYNTAX } from "./errors.ts";
-import { CMD_NO_MANDATORY_KEYS, type CommandSpec, type KeySpec, keyPositions } from "./table.ts";
+import {
+  CMD_NO_MANDATORY_KEYS,
+  type CommandSpec,
+  type CommandTable,
+  type KeySpec,
+  keyPositions,
+} from "./table.ts";
 
 function statusSet(r: Reply, items: readonly string[]): void {
   r.set(items.length);
@@ -69,20 +75,21 @@ function commandInfo(r: Reply, spec: CommandSpec): void {
 }
 
 /** One COMMAND DOCS value: Redis's doc record, and the subcommands imds implements. */
-function commandDocs(r: Reply, spec: CommandSpec): void {
+function commandDocs(r: Reply, table: CommandTable, spec: CommandSpec): void {
   const subs = spec.subcommands ?? [];
-  const keys = Object.keys(spec.docs);
+  const docs = table.docsOf(spec);
+  const keys = Object.keys(docs);
   r.map(keys.length + (subs.length > 0 ? 1 : 0));
   for (const k of keys) {
     r.bulkStr(k);
-    value(r, spec.docs[k], k);
+    value(r, docs[k], k);
   }
   if (subs.length > 0) {
     r.bulkStr("subcommands");
     r.map(subs.length);
     for (const s of subs) {
       r.bulkStr(s.name);
-      commandDocs(r, s);
+      commandDocs(r, table, s);
     }
   }
 }
@@ -121,7 +128,7 @@ export function commandDocsCmd(c: SessionContext): void {
   c.reply.map(specs.length);
   for (const spec of specs) {
     c.reply.bulkStr(spec.name);
-    commandDocs(c.reply, spec);
+    commandDocs(c.reply, c.server.commands, spec);
   }
 }
 

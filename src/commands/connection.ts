@@ -2,7 +2,6 @@
 // with Redis 7.0's replies and error texts. Per-connection state lives on the
 // Client; the reply mode (RESP2/RESP3, v1 untyped/typed) on its Reply.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { MODE_RESP2, MODE_RESP3, MODE_V1, MODE_V1_TYPED } from "../protocol/reply.ts";
 import { REDIS_VERSION } from "../version.ts";
 import {
@@ -71,8 +70,14 @@ function select(c: SessionContext): void {
 
 // ---- AUTH HELLO RESET -----------------------------------------------------------
 
+// node:crypto costs ~1-3 MB of RSS once imported: required at the first AUTH with a password
+// (require caches it).
+function cryptoModule(): typeof import("node:crypto") {
+  return require("node:crypto") as typeof import("node:crypto");
+}
+
 function digest(b: Uint8Array | string): Buffer {
-  return createHash("sha256").update(b).digest();
+  return cryptoModule().createHash("sha256").update(b).digest();
 }
 
 /**
@@ -84,7 +89,7 @@ function credentialsOk(c: SessionContext, user: string | null, passArg: number):
   const required = c.server.config.get("requirepass");
   if (required === "") return true;
   // Compare digests in constant time, as Redis's time_independent_strcmp.
-  return timingSafeEqual(digest(c.argv.bytes(passArg)), digest(required));
+  return cryptoModule().timingSafeEqual(digest(c.argv.bytes(passArg)), digest(required));
 }
 
 function auth(c: SessionContext): void {

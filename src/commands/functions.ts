@@ -6,7 +6,8 @@ import { RDB_VERSION } from "../persistence/rdb/constants.ts";
 import { verifyDumpPayload } from "../persistence/rdb/dump.ts";
 import { RdbError, readRdb } from "../persistence/rdb/reader.ts";
 import { RdbWriter } from "../persistence/rdb/writer.ts";
-import { parseLibraryShebang, type ScriptEngine, ScriptError } from "../scripting/engine.ts";
+import type { ScriptEngine } from "../scripting/engine.ts";
+import { parseLibraryShebang, ScriptError } from "../scripting/shebang.ts";
 import { globMatchText } from "../store/glob.ts";
 import { containerOnly, helpReply } from "./connection.ts";
 import type { SessionContext } from "./context.ts";
@@ -274,20 +275,23 @@ const FUNCTION_HELP = [
   "      in case of functions name collision with another library).",
 ];
 
+/** These run on the Lua VM: the dispatcher loads it first (CMD_NEEDS_ENGINE). */
+const LUA = { needsEngine: true };
+
 const functionSubcommands: CommandDef[] = [
-  cmd("function|load", functionLoad),
-  cmd("function|list", functionList),
-  cmd("function|delete", functionDelete),
-  cmd("function|flush", functionFlush),
-  cmd("function|dump", functionDump),
-  cmd("function|restore", functionRestore),
-  cmd("function|stats", functionStats),
+  cmd("function|load", functionLoad, LUA),
+  cmd("function|list", functionList, LUA),
+  cmd("function|delete", functionDelete, LUA),
+  cmd("function|flush", functionFlush, LUA),
+  cmd("function|dump", functionDump, LUA),
+  cmd("function|restore", functionRestore, LUA),
+  cmd("function|stats", functionStats, LUA),
   cmd("function|kill", (c) => c.server.scripts.kill(c, false)),
   cmd("function|help", (c) => helpReply(c, "FUNCTION", FUNCTION_HELP)),
 ];
 
 export const functionCommands: CommandDef[] = [
-  cmd("fcall", (c) => fcallGeneric(c, false)),
-  cmd("fcall_ro", (c) => fcallGeneric(c, true)),
+  cmd("fcall", (c) => fcallGeneric(c, false), LUA),
+  cmd("fcall_ro", (c) => fcallGeneric(c, true), LUA),
   cmd("function", containerOnly, { subcommands: functionSubcommands }),
 ];

@@ -3,7 +3,8 @@
 // ScriptRunner (src/scripting/runner.ts); these handlers parse and hand over.
 
 import type { Args } from "../protocol/args.ts";
-import { type CompiledScript, ScriptError } from "../scripting/engine.ts";
+import type { CompiledScript } from "../scripting/engine.ts";
+import { ScriptError } from "../scripting/shebang.ts";
 import { containerOnly, helpReply } from "./connection.ts";
 import { RecordSlot, type SessionContext } from "./context.ts";
 import { NOT_INT } from "./errors.ts";
@@ -149,8 +150,11 @@ function scriptDebug(c: SessionContext): void {
   c.reply.error("ERR SCRIPT DEBUG is not supported by imds (only NO)");
 }
 
+/** These run on the Lua VM: the dispatcher loads it first (CMD_NEEDS_ENGINE). */
+const LUA = { needsEngine: true };
+
 const scriptSubcommands: CommandDef[] = [
-  cmd("script|load", scriptLoad),
+  cmd("script|load", scriptLoad, LUA),
   cmd("script|exists", scriptExists),
   cmd("script|flush", scriptFlush),
   cmd("script|kill", (c) => c.server.scripts.kill(c, true)),
@@ -159,9 +163,9 @@ const scriptSubcommands: CommandDef[] = [
 ];
 
 export const scriptingCommands: CommandDef[] = [
-  cmd("eval", (c) => evalGeneric(c, false, false)),
-  cmd("evalsha", (c) => evalGeneric(c, true, false)),
-  cmd("eval_ro", (c) => evalGeneric(c, false, true)),
-  cmd("evalsha_ro", (c) => evalGeneric(c, true, true)),
+  cmd("eval", (c) => evalGeneric(c, false, false), LUA),
+  cmd("evalsha", (c) => evalGeneric(c, true, false), LUA),
+  cmd("eval_ro", (c) => evalGeneric(c, false, true), LUA),
+  cmd("evalsha_ro", (c) => evalGeneric(c, true, true), LUA),
   cmd("script", containerOnly, { subcommands: scriptSubcommands }),
 ];

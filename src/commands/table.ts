@@ -61,6 +61,9 @@ export const CMD_NO_MANDATORY_KEYS = flagBit("no_mandatory_keys");
 export const CMD_NO_MULTI = flagBit("no_multi");
 export const CMD_ALLOW_BUSY = flagBit("allow_busy");
 export const CMD_MOVABLE_KEYS = flagBit("movablekeys");
+/** imds's own bit, past Redis's names (never shown): the handler needs the Lua VM, which is
+ * loaded on first use; the dispatcher holds the client until it is (ScriptRunner.whenLoaded). */
+export const CMD_NEEDS_ENGINE = 1 << 30;
 
 /** Redis 7.0 key spec (COMMAND INFO's "key_specs"), as the JSON carries it. */
 export interface KeySpec {
@@ -90,7 +93,8 @@ export interface RedisCommandRecord {
   acl: readonly string[];
   tips: readonly string[];
   keySpecs: readonly KeySpec[];
-  docs: CommandDocs | null;
+  /** A family's own record gives its docs here; Redis's are in redis-spec/docs.json. */
+  docs?: CommandDocs | null;
   subcommands?: readonly RedisCommandRecord[];
 }
 
@@ -106,6 +110,8 @@ export interface CommandDef {
   subcommands?: readonly CommandDef[];
   /** A command Redis 7.0 does not have gives its whole record here. */
   record?: RedisCommandRecord;
+  /** The handler uses the Lua VM (CMD_NEEDS_ENGINE). */
+  needsEngine?: boolean;
 }
 
 /** A registered command: Redis's record joined with imds's handler. */
@@ -124,7 +130,8 @@ export interface CommandSpec {
   readonly lastKey: number;
   readonly step: number;
   readonly keySpecs: readonly KeySpec[];
-  readonly docs: CommandDocs;
+  /** COMMAND DOCS of a command with its own record; Redis's are read on demand (docsOf). */
+  readonly ownDocs: CommandDocs | null;
   readonly handler: Handler;
   readonly v1Handler: Handler | undefined;
   readonly subcommands: readonly CommandSpec[] | undefined;
@@ -132,7 +139,10 @@ export interface CommandSpec {
   readonly statId: number;
 }
 
-/** Redis 7.0's command records, by name (generated; see redis-spec/generate.ts). */
+/**
+ * Redis 7.0's command records, by name (generated; see redis-spec/generate.ts), without their
+ * COMMAND DOCS: those are most of the bytes and only COMMAND DOCS reads them (docsOf).
+ */
 const REDIS_COMMANDS: Readonly<Record<string, RedisCommandRecord>> = JSON.parse(
   readFileSync(new URL("./redis-spec/commands.json", import.meta.url), "utf8"),
 );
@@ -273,6 +283,8 @@ export class CommandTable {
   private slots: (CommandSpec | undefined)[] = new Array(512);
   private mask = 511;
   private nextStatId = 0;
+  /** Redis's COMMAND DOCS records by full name, read at the first COMMAND DOCS. */
+  private redisDocs: Readonly<Record<string, CommandDocs | null>> | null = null;
 
   /** Join each definition with its Redis record, validate it, and make it callable. */
   register(defs: readonly CommandDef[]): void {
@@ -307,6 +319,7 @@ export class CommandTable {
       if (bit < 0) throw new Error(`command ${name}: unknown flag ${f}`);
       flags |= 1 << bit;
     }
+    if (def.needsEngine === true) flags |= CMD_NEEDS_ENGINE;
     return {
       name,
       arity: rec.arity,
@@ -318,7 +331,7 @@ export class CommandTable {
       lastKey: rec.lastKey,
       step: rec.step,
       keySpecs: rec.keySpecs,
-      docs: rec.docs ?? {},
+      ownDocs: def.record === undefined ? null : (rec.docs ?? {}),
       handler: def.handler,
       v1Handler: def.v1Handler,
       subcommands: subs,
@@ -366,6 +379,15 @@ export class CommandTable {
 
   get size(): number {
     return this.all.length;
+  }
+
+  /** COMMAND DOCS's record for a command (redis-spec/docs.json is read the first time). */
+  docsOf(spec: CommandSpec): CommandDocs {
+    if (spec.ownDocs !== null) return spec.ownDocs;
+    this.redisDocs ??= JSON.parse(
+      readFileSync(new URL("./redis-spec/docs.json", import.meta.url), "utf8"),
+    ) as Record<string, CommandDocs | null>;
+    return this.redisDocs[spec.name] ?? {};
   }
 
   /** INFO commandstats lines ("cmdstat_get:calls=...") of the commands used since the reset. */

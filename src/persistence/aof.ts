@@ -204,6 +204,15 @@ export class Aof implements KeyObserver {
    * Before the server accepts clients: with appendonly yes, load the AOF directory (or create
    * it) and open the last incr file for appending. Throws AofLoadError / AofError.
    */
+  /** start() will replay an AOF (appendonly yes and a manifest exists): prepare() loads the
+   * Lua VM first, as the files may hold FUNCTION LOAD. */
+  willLoadAtStart(): boolean {
+    const c = this.server.config;
+    if (!c.bool("appendonly")) return false;
+    const dir = resolve(c.get("dir"), c.get("appenddirname"));
+    return existsSync(join(dir, manifestName(c.get("appendfilename"))));
+  }
+
   start(): void {
     this.started = true;
     const c = this.server.config;

@@ -12,7 +12,23 @@
 import { createHash } from "node:crypto";
 import { LuaFactory } from "wasmoon";
 import { PRELUDE } from "./prelude.ts";
+import {
+  parseEvalShebang,
+  parseLibraryShebang,
+  SCRIPT_FLAGS,
+  ScriptError,
+  type ScriptFlag,
+} from "./shebang.ts";
 import type { ReplyValue, RespVersion, ScriptHost } from "./values.ts";
+
+// What the command layer needs without the VM lives in shebang.ts (this file is loaded lazily).
+export {
+  parseEvalShebang,
+  parseLibraryShebang,
+  SCRIPT_FLAGS,
+  ScriptError,
+  type ScriptFlag,
+} from "./shebang.ts";
 
 const LUA_OK = 0;
 const LUA_YIELD = 1;
@@ -26,15 +42,6 @@ const MASK_COUNT = 8;
 
 export const REDIS_VERSION = "7.0.15";
 export const REDIS_VERSION_NUM = 0x07000f;
-
-export const SCRIPT_FLAGS = [
-  "no-writes",
-  "allow-oom",
-  "allow-stale",
-  "no-cluster",
-  "allow-cross-slot-keys",
-] as const;
-export type ScriptFlag = (typeof SCRIPT_FLAGS)[number];
 
 export interface EngineOptions {
   /** VM instructions between two hook calls (Redis uses 100000). */
@@ -978,60 +985,4 @@ function luaNumberToInt(m: Mod, L: number, idx: number): number | bigint {
   if (!Number.isFinite(d) || d >= 2 ** 63 || d < -(2 ** 63)) return -9223372036854775808n;
   const t = Math.trunc(d);
   return Number.isSafeInteger(t) ? t + 0 : BigInt(t);
-}
-
-export class ScriptError extends Error {}
-
-/** "#!lua flags=a,b" on the first line of an EVAL script. The line is blanked (not removed) so
- * error line numbers stay those of the script. */
-export function parseEvalShebang(body: Uint8Array): {
-  flags: ScriptFlag[];
-  shebang: boolean;
-  code: Uint8Array;
-} {
-  if (body[0] !== 0x23 || body[1] !== 0x21) return { flags: [], shebang: false, code: body };
-  const nl = body.indexOf(10);
-  if (nl < 0) throw new ScriptError("ERR Invalid script shebang");
-  const line = dec.decode(body.subarray(2, nl));
-  const parts = line.split(" ").filter((p) => p !== "");
-  if (parts[0] !== "lua")
-    throw new ScriptError(`ERR Unexpected engine in script shebang: #!${parts[0] ?? ""}`);
-  const flags: ScriptFlag[] = [];
-  for (const p of parts.slice(1)) {
-    if (!p.startsWith("flags=")) throw new ScriptError(`ERR Unknown lua shebang option: ${p}`);
-    for (const f of p.slice(6).split(",")) {
-      if (f === "") continue;
-      if (!(SCRIPT_FLAGS as readonly string[]).includes(f))
-        throw new ScriptError(`ERR Unexpected flag in script shebang: ${f}`);
-      flags.push(f as ScriptFlag);
-    }
-  }
-  const code = new Uint8Array(body.length - nl);
-  code.set(body.subarray(nl));
-  return { flags, shebang: true, code };
-}
-
-/** "#!lua name=<lib>" heading a FUNCTION LOAD payload. */
-export function parseLibraryShebang(code: Uint8Array): { name: string; body: Uint8Array } {
-  if (code[0] !== 0x23 || code[1] !== 0x21) throw new ScriptError("ERR Missing library metadata");
-  let nl = code.indexOf(10);
-  if (nl < 0) nl = code.length;
-  const parts = dec
-    .decode(code.subarray(2, nl))
-    .split(" ")
-    .filter((p) => p !== "");
-  if (parts[0] !== "lua") throw new ScriptError(`ERR Engine '${parts[0] ?? ""}' not found`);
-  let name: string | null = null;
-  for (const p of parts.slice(1)) {
-    if (p.startsWith("name=")) name = p.slice(5);
-    else throw new ScriptError(`ERR Invalid metadata value given: ${p}`);
-  }
-  if (!name) throw new ScriptError("ERR Library name was not given");
-  if (!/^[A-Za-z0-9_]+$/.test(name))
-    throw new ScriptError(
-      "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
-    );
-  const body = new Uint8Array(code.length - nl);
-  body.set(code.subarray(nl));
-  return { name, body };
 }

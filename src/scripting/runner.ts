@@ -27,7 +27,7 @@ import { Args } from "../protocol/args.ts";
 import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, MODE_RESP3, Reply } from "../protocol/reply.ts";
 import type { Keyspace } from "../store/keyspace.ts";
-import { type RunResult, ScriptEngine, type ScriptFlag } from "./engine.ts";
+import type { RunResult, ScriptEngine, ScriptFlag } from "./engine.ts";
 import { decodeReply, ReplyCursor, writeReplyValue } from "./replies.ts";
 import type { ReplyValue, RespVersion, ScriptHost } from "./values.ts";
 
@@ -45,6 +45,7 @@ export interface ScriptDispatch {
   outOfMemory(): boolean;
   /** busy-reply-threshold in ms. */
   busyReplyThresholdMs(): number;
+  logLine(level: "verbose" | "notice" | "warning", msg: string): void;
 }
 
 export const BUSY_EVAL =
@@ -89,8 +90,16 @@ interface Running {
 }
 
 export class ScriptRunner implements ScriptHost {
-  /** Created by init() (async: the wasm Lua module loads once per server). */
+  /**
+   * The Lua VM, made on first use (init(): wasmoon's wasm module and two Lua states, ~10 MB of
+   * RSS an idle server does not pay): the first script command waits for it (whenLoaded),
+   * prepare() makes it before an AOF is replayed. Null until then.
+   */
   engine: ScriptEngine | null = null;
+  /** The pending init(), shared by every caller that waits for it. */
+  private loading: Promise<void> | null = null;
+  /** init() failed: script commands get "scripting engine not started" instead of waiting. */
+  loadFailed = false;
   /** The context commands run on when a script calls them (made at the first run). */
   private sctx: SessionContext | null = null;
   private readonly out = new OutBuf();
@@ -122,8 +131,42 @@ export class ScriptRunner implements ScriptHost {
     return ctx;
   }
 
-  async init(): Promise<void> {
-    if (this.engine === null) this.engine = await ScriptEngine.create();
+  /** Load the engine (once; engine.ts and wasmoon are imported only now). */
+  init(): Promise<void> {
+    if (this.engine !== null) return Promise.resolve();
+    if (this.loading === null) {
+      this.loading = import("./engine.ts")
+        .then((m) => m.ScriptEngine.create())
+        .then(
+          (eng) => {
+            this.engine = eng;
+          },
+          (e) => {
+            this.loadFailed = true;
+            this.loading = null;
+            throw e;
+          },
+        );
+    }
+    return this.loading;
+  }
+
+  /**
+   * A script command found no engine: hold the client's input (this request included: the
+   * dispatcher replays it) until init() is done. False if the engine cannot be loaded (the
+   * command then runs and answers "scripting engine not started").
+   */
+  whenLoaded(client: { holdForScript(): void; releaseFromScript(): void }): boolean {
+    if (this.loadFailed) return false;
+    client.holdForScript();
+    this.init().then(
+      () => client.releaseFromScript(),
+      (e) => {
+        this.d.logLine("warning", `Failed loading the Lua engine: ${(e as Error).message}`);
+        client.releaseFromScript();
+      },
+    );
+    return true;
   }
 
   /** A run is suspended past busy-reply-threshold: other clients get BUSY (read per request). */

@@ -75,6 +75,9 @@ export class Client implements ClientSession {
   blockedOn: BlockedCall | null = null;
   /** A script this client started is suspended: its next requests wait (holdInput). */
   inputHeld = false;
+  /** Set by the dispatcher: the request just decoded was not executed; run it again once the
+   * input is released (a script command waiting for the Lua VM). */
+  replayRequest = false;
 
   /** What the commands of this client see (src/commands/context.ts). */
   readonly ctx: SessionContext;
@@ -220,6 +223,12 @@ export class Client implements ClientSession {
         pos = next;
         server.execute(this);
         if (this.closeAfterFlush) return;
+        if (this.replayRequest) {
+          // Not executed (it waits for the Lua VM): hold it and what follows.
+          this.replayRequest = false;
+          this.pauseReading(buf, args.frameStart, end);
+          return;
+        }
         if (this.blockedOn !== null) {
           this.holdInput(buf, pos, end);
           return;

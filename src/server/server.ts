@@ -19,6 +19,7 @@ import {
   CMD_ADMIN,
   CMD_ALLOW_BUSY,
   CMD_DENYOOM,
+  CMD_NEEDS_ENGINE,
   CMD_NO_AUTH,
   CMD_NO_MULTI,
   CMD_SKIP_MONITOR,
@@ -40,6 +41,7 @@ import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
 import { Blocking } from "./blocking.ts";
 import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import { IdleGc } from "./idle-gc.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
 import { type MetricsListener, serverSource, startMetrics } from "./metrics.ts"; // ops: metrics
@@ -142,7 +144,9 @@ export class Server implements ServerControl, ScriptDispatch {
   private listeners: TCPSocketListener<SocketData>[] = [];
   private cron: ReturnType<typeof setInterval> | null = null;
   private expirySlice: ReturnType<typeof setImmediate> | null = null;
-  /** Lua scripting: the engine (loaded by prepare()), runs, BUSY state (src/scripting/runner.ts). */
+  /** One full GC when the server goes quiet after work (src/server/idle-gc.ts). */
+  private readonly idleGc = new IdleGc(() => this.collectIdle());
+  /** Lua scripting: the engine (loaded on first use), runs, BUSY state (src/scripting/runner.ts). */
   readonly scripts: ScriptRunner = new ScriptRunner(this);
   /** busy-reply-threshold (lua-time-limit), ms. */
   busyReplyThreshold = 5000;
@@ -263,9 +267,12 @@ export class Server implements ServerControl, ScriptDispatch {
     this.observe.configure(c); // ops2
   }
 
-  /** What must be ready before serving: the Lua engine (a wasm module, ~50 ms). */
+  /**
+   * What must be ready before serving. The Lua engine is loaded on first use, except when an
+   * AOF will be replayed at start (it may hold FUNCTION LOAD; the replay is synchronous).
+   */
   async prepare(): Promise<void> {
-    await this.scripts.init();
+    if (this.aof.willLoadAtStart()) await this.scripts.init();
   }
 
   /** Bind every address of `bind`; throws ListenError with Redis's text. */
@@ -528,6 +535,17 @@ export class Server implements ServerControl, ScriptDispatch {
       else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
       return;
     }
+    // The Lua VM is loaded on first use: a script command (or an EXEC holding one) waits for
+    // it with the client's input held from this request on (Client.consume replays it).
+    if (
+      ((spec.flags & CMD_NEEDS_ENGINE) !== 0 ||
+        (spec === this.execSpec && (tx.flags & CMD_NEEDS_ENGINE) !== 0)) &&
+      this.scripts.engine === null &&
+      this.scripts.whenLoaded(c)
+    ) {
+      c.replayRequest = true;
+      return;
+    }
     this.call(c, ctx, spec, legacy);
     // Serve clients blocked on keys this command made ready (after the whole command: EXEC
     // and scripts run their commands inside one call).
@@ -783,6 +801,17 @@ export class Server implements ServerControl, ScriptDispatch {
     });
   }
 
+  private collectIdle(): void {
+    const rss = process.memoryUsage.rss();
+    const t0 = performance.now();
+    Bun.gc(true);
+    const ms = performance.now() - t0;
+    const freed = (rss - process.memoryUsage.rss()) / 2 ** 20;
+    this.log.verbose(
+      `Idle GC: ${ms.toFixed(1)} ms, RSS ${freed >= 0 ? "-" : "+"}${Math.abs(freed).toFixed(1)} MB`,
+    );
+  }
+
   private serverCron(): void {
     // A script past busy-reply-threshold is still one atomic run: no expiry, eviction or
     // rehash steps under it (Redis serves only I/O then, not its cron).
@@ -803,6 +832,9 @@ export class Server implements ServerControl, ScriptDispatch {
       this.evictor.performEvictions(250 / this.config.int("hz")); // 25% of the tick
     }
     this.blocking.checkTimeouts(this.now);
+    const ks = this.keyspace;
+    const work = st.totalCommands + ks.blocksRelocated + ks.arena.pagesReleased + ks.lazyFreed;
+    this.idleGc.tick(this.now, work, this.snapshots.inProgress || this.aof.rewriting);
     const timeoutSec = this.config.int("timeout");
     if (timeoutSec > 0) {
       const cutoff = this.now - timeoutSec * 1000;

@@ -81,7 +81,7 @@ test.skipIf(skip)(
   `every write signals the event Redis notifies (N=${N}, seed=${SEED})`,
   async () => {
     const p = new InProc(MODE_RESP2);
-    await p.server.prepare(); // the Lua engine, for the scripting family
+    await p.server.scripts.init(); // the Lua engine, for the scripting family (in process)
     p.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     const ours: string[] = [];
     const observer: KeyObserver = {

@@ -79,6 +79,13 @@ export class InProc {
     return concatBytes(this.written);
   }
 
+  /** The reply bytes written since the last exec() (a reply that came later: a held request). */
+  takeWritten(): Uint8Array {
+    const b = concatBytes(this.written);
+    this.written.length = 0;
+    return b;
+  }
+
   /** Run one command in a RESP mode; its parsed reply. */
   call(...args: Arg[]): RespValue {
     const r = parseReply(this.exec(...args), 0, false);

@@ -1,6 +1,6 @@
 // Scripts in process, in every reply mode: the caller's protocol shapes the script's result
 // (v1 untyped and typed frames, RESP2, RESP3), the script context's db and stats, and a
-// server without its engine (prepare() not awaited) refuses EVAL instead of crashing.
+// server that loads its engine on the first script command.
 import { expect, test } from "bun:test";
 import { MODE_RESP2, MODE_RESP3, MODE_V1, MODE_V1_TYPED } from "../../src/protocol/reply.ts";
 import { InProc } from "../helpers/inproc.ts";
@@ -9,16 +9,25 @@ import { typedWhole } from "../helpers/v1typed.ts";
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
 const RESULT = "return {1, 'two', {ok='S'}, false, {double=1.5}, {map={k='v'}}}";
 
-test("without prepare() EVAL answers an error, and FUNCTION LIST too", () => {
+test("the Lua VM loads on the first script command, which waits for it and then answers", async () => {
   const p = new InProc(MODE_RESP2);
-  expect(p.raw("EVAL", "return 1", "0")).toBe("-ERR scripting engine not started\r\n");
-  expect(p.raw("FUNCTION", "LIST")).toBe("-ERR scripting engine not started\r\n");
+  expect(p.server.scripts.engine).toBeNull();
+  // Without the VM there is nothing cached: SCRIPT EXISTS / FLUSH answer without loading it.
   expect(p.raw("SCRIPT", "EXISTS", "x")).toBe("*1\r\n:0\r\n");
+  expect(p.raw("SCRIPT", "FLUSH")).toBe("+OK\r\n");
+  expect(p.server.scripts.engine).toBeNull();
+  // The EVAL is held (no reply yet) until the engine is there, then runs.
+  expect(p.raw("EVAL", "return 1", "0")).toBe("");
+  expect(p.server.scripts.engine).toBeNull();
+  await p.server.scripts.init();
+  expect(p.server.scripts.engine).not.toBeNull();
+  expect(latin1(p.takeWritten())).toBe(":1\r\n");
+  expect(p.raw("FUNCTION", "LIST")).toBe("*0\r\n");
 });
 
 test("the script's result in each protocol of the caller", async () => {
   const p = new InProc(MODE_RESP2);
-  await p.server.prepare();
+  await p.server.scripts.init();
   expect(p.raw("EVAL", RESULT, "0")).toBe(
     "*6\r\n:1\r\n$3\r\ntwo\r\n+S\r\n$-1\r\n$3\r\n1.5\r\n*2\r\n$1\r\nk\r\n$1\r\nv\r\n",
   );
@@ -54,7 +63,7 @@ test("the script's result in each protocol of the caller", async () => {
 
 test("SELECT inside a script: the script's db only; inner commands count in commandstats", async () => {
   const p = new InProc(MODE_RESP2);
-  await p.server.prepare();
+  await p.server.scripts.init();
   p.call("SELECT", "2");
   expect(
     p.raw(

@@ -1,11 +1,12 @@
-// Regenerates commands.json from a running redis-server 7.0: every command's COMMAND INFO
-// (arity, flags, key positions, ACL categories, tips, key specs) and COMMAND DOCS (summary,
-// since, group, complexity, history, arguments), as Redis itself generates commands.def from
-// its src/commands/*.json. imds's command specs are these records plus a handler
-// (src/commands/table.ts); the COMMAND test compares the served answers with redis-server.
+// Regenerates commands.json and docs.json from a running redis-server 7.0: every command's
+// COMMAND INFO (arity, flags, key positions, ACL categories, tips, key specs) and, in docs.json,
+// its COMMAND DOCS (summary, since, group, complexity, history, arguments), as Redis itself
+// generates commands.def from its src/commands/*.json. imds's command specs are these records
+// plus a handler (src/commands/table.ts); the COMMAND test compares the served answers with
+// redis-server.
 //
 //   redis-server --port 7777 --save "" &
-//   bun src/commands/redis-spec/generate.ts 7777 > src/commands/redis-spec/commands.json
+//   bun src/commands/redis-spec/generate.ts 7777 && bunx biome format --write src/commands/redis-spec
 
 import { parseReply, type RespValue } from "../../../test/helpers/resp.ts";
 
@@ -93,14 +94,17 @@ function info(e: unknown[]): Obj {
 const infos = plain(await call(["COMMAND", "INFO"])) as unknown[][];
 const docs = plain(await call(["COMMAND", "DOCS"])) as Record<string, Obj>;
 const all: Record<string, Obj> = {};
+// COMMAND DOCS records by full name ("get", "client|list"): a file of their own, read only when
+// COMMAND DOCS is first asked (table.ts), as they are most of the bytes.
+const docsByName: Record<string, Obj | null> = {};
 for (const e of infos) {
   const rec = info(e);
   const name = rec.name as string;
   const d = docs[name];
-  rec.docs = d === undefined ? null : stripSubDocs(d);
+  docsByName[name] = d === undefined ? null : stripSubDocs(d);
   for (const sub of (rec.subcommands ?? []) as Obj[]) {
     const sd = (d?.subcommands as Record<string, Obj> | undefined)?.[sub.name as string];
-    sub.docs = sd === undefined ? null : stripSubDocs(sd);
+    docsByName[sub.name as string] = sd === undefined ? null : stripSubDocs(sd);
   }
   all[name] = rec;
 }
@@ -110,8 +114,12 @@ function stripSubDocs(d: Obj): Obj {
   return rest;
 }
 
-const sorted: Record<string, Obj> = {};
-for (const k of Object.keys(all).sort()) sorted[k] = all[k]!;
-// One command per line: small diffs when Redis changes.
-const lines = Object.entries(sorted).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
-console.log(`{\n${lines.join(",\n")}\n}`);
+// One command per line: small diffs when Redis changes (biome then formats the files).
+function jsonByName(o: Record<string, unknown>): string {
+  const lines = Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`);
+  return `{\n${lines.join(",\n")}\n}\n`;
+}
+await Bun.write(new URL("./commands.json", import.meta.url), jsonByName(all));
+await Bun.write(new URL("./docs.json", import.meta.url), jsonByName(docsByName));
