@@ -344,6 +344,15 @@ export class Table {
   }
 
   /**
+   * Entry e's value bytes are about to be overwritten in place, same length, by the caller
+   * (INCR's digits): the snapshot guard sees the old bytes first. Nothing else changes (not
+   * the block, its length or the columns, so there is nothing to mirror during a growth).
+   */
+  beforeValueWrite(e: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
+  }
+
+  /**
    * Replace a string value: in place when it fits without wasting half the block, else move.
    * vbuf may be the block's own page (copied as memmove), not another view of an arena page.
    */
