@@ -549,10 +549,64 @@ function setrange(c: CommandContext): void {
 
 // ---- INCR family -----------------------------------------------------------------------------
 
+/**
+ * INCR's common case, as Redis updates an int-encoded value in place: the stored value, a
+ * canonical integer (string2ll's syntax) of at most 15 characters, plus `incr`, written over
+ * the old digits when the result has as many of them (no block change, no capacity read, no
+ * allocation). Its digits are also left in `digits` (for the reply). Returns the result, or
+ * NaN when incrByGeneral must decide (another length, not an integer, past 2^53).
+ * Kept apart from the general path so that the handler stays small enough to be inlined.
+ */
+function incrInPlace(t: Table, e: number, incr: number, digits: Uint8Array): number {
+  const vl = t.valLen[e]!;
+  if (vl === 0 || vl > 15) return Number.NaN;
+  const page = t.page(e);
+  const vo = t.valueOffset(e);
+  const end = vo + vl;
+  let p = vo;
+  const neg = page[p] === 45; // '-'
+  if (neg) {
+    if (vl === 1) return Number.NaN; // "-" alone
+    p++;
+  }
+  const first = page[p]! - 48;
+  // string2ll: no leading zero (only "0" itself), so no "-0"; no '+' or spaces
+  if (first === 0 ? vl !== 1 : !(first >= 1 && first <= 9)) return Number.NaN;
+  let v = 0;
+  for (; p < end; p++) {
+    const d = page[p]! - 48;
+    if (!(d >= 0 && d <= 9)) return Number.NaN;
+    v = v * 10 + d;
+  }
+  const r = (neg ? -v : v) + incr;
+  if (!(r >= -MAX_SAFE && r <= MAX_SAFE)) return Number.NaN;
+  if (writeDecimal(digits, 0, r) !== vl) return Number.NaN;
+  t.beforeValueWrite(e);
+  for (let i = 0; i < vl; i++) page[vo + i] = digits[i]!;
+  return r;
+}
+
 /** incrDecrCommand with a safe-integer increment, or BIG (exact increment in `incrBig`). */
 function incrBy(c: CommandContext, incr: number, incrBig: bigint): void {
-  const st = c.scratch.record(STRING_STATE);
   const e = lookupWrite(c, 1);
+  const t = c.table;
+  if (e >= 0 && incr !== BIG && t.type[e] === TYPE_STRING) {
+    // the context's byte scratch, not the family record (a Map lookup): the digits live only
+    // until the reply below copies them
+    const digits = c.scratch.u8(24);
+    const r = incrInPlace(t, e, incr, digits);
+    if (!Number.isNaN(r)) {
+      if (e < t.objs.length && t.objs[e] !== undefined) t.objs[e] = undefined; // now "int"
+      c.modifiedArg(1, NOTIFY_STRING, "incrby");
+      return c.reply.intDigits(digits, t.valLen[e]!, r);
+    }
+  }
+  incrByGeneral(c, e, incr, incrBig);
+}
+
+/** incrBy for every other case: a new key, another digit count, errors, the int64 edge. */
+function incrByGeneral(c: CommandContext, e: number, incr: number, incrBig: bigint): void {
+  const st = c.scratch.record(STRING_STATE);
   const t = c.table;
   let value = 0;
   let valueBig = 0n;

@@ -43,6 +43,14 @@ export const CLOCK_LFU = 1;
 export const LFU_INIT_VAL = 5;
 const TWO32 = 4294967296;
 
+/**
+ * The LRU clock word of unix ms `ms`: ms mod 2^32. Not `ms % TWO32`, which on a double is a
+ * call to fmod (~8 ns) in every key lookup; dividing by a power of two is exact.
+ */
+function lruWord(ms: number): number {
+  return ms - Math.floor(ms / TWO32) * TWO32;
+}
+
 /** Interface of a structure object that reports its own size (zset, hash ...). */
 interface Sized {
   memoryBytes(): number;
@@ -363,7 +371,7 @@ export class Keyspace {
   /** Set the clock (once per event-loop tick) and the clock word new entries start with. */
   setNow(ms: number): void {
     this.now = ms;
-    const init = this.clockMode === CLOCK_LFU ? lfuWord(ms, LFU_INIT_VAL) : ms % TWO32;
+    const init = this.clockMode === CLOCK_LFU ? lfuWord(ms, LFU_INIT_VAL) : lruWord(ms);
     const dbs = this.dbs;
     if (dbs[0]!.clockInit === init) return;
     for (let i = 0; i < dbs.length; i++) dbs[i]!.clockInit = init;
@@ -498,7 +506,7 @@ export class Keyspace {
   /** Record an access to entry e. */
   touch(t: Table, e: number): void {
     if (this.clockMode === CLOCK_LRU) {
-      t.setClock(e, this.now % TWO32);
+      t.setClock(e, lruWord(this.now));
       return;
     }
     const c = this.lfuIncr(this.lfuDecayed(t.clock[e]!));
@@ -512,7 +520,7 @@ export class Keyspace {
 
   /** Milliseconds since the access that wrote LRU clock word `clock`. */
   idleMsOf(clock: number): number {
-    const now = this.now % TWO32;
+    const now = lruWord(this.now);
     return now >= clock ? now - clock : now + TWO32 - clock;
   }
 
@@ -520,7 +528,7 @@ export class Keyspace {
   stampNew(t: Table, e: number): void {
     t.setClock(
       e,
-      this.clockMode === CLOCK_LFU ? lfuWord(this.now, LFU_INIT_VAL) : this.now % TWO32,
+      this.clockMode === CLOCK_LFU ? lfuWord(this.now, LFU_INIT_VAL) : lruWord(this.now),
     );
   }
 

@@ -343,14 +343,35 @@ export class Table {
     return e;
   }
 
-  /** Replace a string value: in place when it fits without wasting half the block, else move. */
+  /**
+   * Entry e's value bytes are about to be overwritten in place, same length, by the caller
+   * (INCR's digits): the snapshot guard sees the old bytes first. Nothing else changes (not
+   * the block, its length or the columns, so there is nothing to mirror during a growth).
+   */
+  beforeValueWrite(e: number): void {
+    if (this.guard !== null) this.guard.beforeWrite(this, e);
+  }
+
+  /**
+   * Replace a string value: in place when it fits without wasting half the block, else move.
+   * vbuf may be the block's own page (copied as memmove), not another view of an arena page.
+   */
   setValue(e: number, vbuf: Uint8Array, voff: number, vlen: number): void {
     if (this.guard !== null) this.guard.beforeWrite(this, e);
     const kl = this.keyLen[e]!;
-    const need = kl + vlen;
-    const cap = this.capacity(e);
     const arena = this.arena;
     const a = this.addr[e]!;
+    if (vlen === this.valLen[e]) {
+      // Same length (INCR within a power of ten, SET of an equal-size value): the block is
+      // already right for it, so neither its capacity (capCode) nor the size class is read.
+      const page = arena.page(a);
+      const vo = arena.offset(a) + kl;
+      if (vlen > 16 || vbuf === page) copyBytes(vbuf, voff, page, vo, vlen);
+      else for (let i = 0; i < vlen; i++) page[vo + i] = vbuf[voff + i]!;
+      return;
+    }
+    const need = kl + vlen;
+    const cap = this.capacity(e);
     if (need <= cap && arena.capacityFor(need) * 2 > cap) {
       copyBytes(vbuf, voff, arena.page(a), arena.offset(a) + kl, vlen);
       this.valLen[e] = vlen;

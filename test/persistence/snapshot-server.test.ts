@@ -110,6 +110,42 @@ describe("BGSAVE on the server", () => {
     w.close();
   }, 120000);
 
+  test("INCR during BGSAVE (digits rewritten in place in the block): the file has the values at the start", async () => {
+    const dir = tmp();
+    const [, c] = await start(dir);
+    const N = 150_000;
+    const start0 = (i: number) => String(1000 + (i % 8000)); // 4 digits: INCR keeps the length
+    await fill(c, N, "n:", start0);
+    const w = await RespConn.open((running.at(-1) as Running).port);
+    expect(await c.call("BGSAVE")).toBe("Background saving started");
+    let during = 0;
+    for (let round = 0; round < 300; round++) {
+      const batch: (string | number)[][] = [];
+      for (let k = 0; k < 200; k++)
+        batch.push(["INCRBY", `n:${(round * 7919 + k * 104729) % N}`, 3]);
+      batch.push(["INFO", "persistence"]);
+      const r = await w.pipeline(batch);
+      const info = r.at(-1)!.value as string;
+      if (field(info, "rdb_bgsave_in_progress") === "1") during++;
+      else break;
+    }
+    expect(during).toBeGreaterThan(0);
+    await waitSaved(c);
+    const saved = readKeys(join(dir, "dump.rdb"));
+    expect(saved.size).toBe(N);
+    for (let i = 0; i < N; i++) {
+      const v = saved.get(`0/n:${i}`);
+      if (v !== start0(i)) expect([i, v]).toEqual([i, start0(i)]);
+    }
+    // and the live values moved on: some key was incremented in place meanwhile
+    const after = (
+      await c.pipeline(Array.from({ length: 1000 }, (_, i) => ["GET", `n:${(i * 104729) % N}`]))
+    ).map((x) => x.value as string);
+    expect(after.some((v, i) => v !== start0((i * 104729) % N))).toBe(true);
+    c.close();
+    w.close();
+  }, 120000);
+
   test("kill -9 during BGSAVE: the previous snapshot is intact after restart", async () => {
     const dir = tmp();
     const [r, c] = await start(dir);
