@@ -49,7 +49,9 @@ function functionLoad(c: SessionContext): void {
   }
   if (i >= a.count) return c.reply.error("ERR Function code is missing");
   try {
-    c.reply.bulkStr(eng.loadLibrary(a.copy(i), replace));
+    const name = eng.loadLibrary(a.copy(i), replace);
+    c.keyspace.nonKeyWrite();
+    c.reply.bulkStr(name);
   } catch (e) {
     if (e instanceof ScriptError) return c.reply.error(e.message);
     throw e;
@@ -104,6 +106,7 @@ function functionDelete(c: SessionContext): void {
   const eng = engineOf(c);
   if (eng === null) return;
   if (!eng.deleteLibrary(c.argv.str(2))) return c.reply.error("ERR Library not found");
+  c.keyspace.nonKeyWrite();
   c.reply.ok();
 }
 
@@ -115,6 +118,7 @@ function functionFlush(c: SessionContext): void {
   const eng = engineOf(c);
   if (eng === null) return;
   eng.flushFunctions();
+  c.keyspace.nonKeyWrite();
   c.reply.ok();
 }
 
@@ -201,6 +205,7 @@ function functionRestore(c: SessionContext): void {
     for (const code of before) eng.loadLibrary(code, true);
     return c.reply.error(e.message);
   }
+  c.keyspace.nonKeyWrite();
   c.reply.ok();
 }
 

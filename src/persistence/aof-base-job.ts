@@ -45,6 +45,7 @@ export class AofBaseJob implements SnapshotGuard {
     private readonly tmp: string,
     private readonly dest: string,
     private readonly sliceMs = 2,
+    functions: readonly Uint8Array[] = [],
   ) {
     this.tables = ks.dbs.slice();
     this.startHw = new Int32Array(this.tables.length);
@@ -59,6 +60,13 @@ export class AofBaseJob implements SnapshotGuard {
     this.fixedExtra = fixed;
     this.now = ks.now; // keys expired at the start are left out, as rewriteKeyspace does
     this.fd = openSync(tmp, "w");
+    // Redis's rewriteFunctions: one FUNCTION LOAD per library, before any key.
+    for (const code of functions) {
+      this.w.begin(3);
+      this.w.str("FUNCTION");
+      this.w.str("LOAD");
+      this.w.bulk(code, 0, code.length);
+    }
   }
 
   /** aof_last_cow_size: the larger of the done bytes + buffer and the RSS growth seen. */

@@ -61,8 +61,8 @@ import {
   manifestName,
   parseManifest,
 } from "./aof-manifest.ts";
-import { loadRdbBase } from "./aof-rdb-base.ts";
-import { SnapshotJob, snapshotLimits } from "./snapshot.ts";
+import { RdbError } from "./rdb/reader.ts";
+import { type LoadResult, loadSnapshotFile, SnapshotJob, snapshotLimits } from "./snapshot.ts";
 import { clockMetaFor } from "./snapshot-write.ts";
 
 export { AofLoadError } from "./aof-loader.ts";
@@ -685,6 +685,23 @@ export class Aof implements KeyObserver {
     return join(this.dirPath, name);
   }
 
+  /** An RDB base file into the (empty) keyspace; returns its number of keys. */
+  private loadRdbBase(name: string): number {
+    const server = this.server;
+    let r: LoadResult;
+    try {
+      r = loadSnapshotFile(server.keyspace, this.path(name), server.commandLimits);
+    } catch (e) {
+      if (!(e instanceof RdbError)) throw e;
+      throw new AofLoadError(`Bad RDB base file ${name}: ${e.message}`);
+    }
+    const bad = server.scripts.replaceLibraries(r.functions);
+    if (bad.length > 0) {
+      throw new AofLoadError(`Failed loading library from the RDB base ${name}: ${bad[0]}`);
+    }
+    return r.keys;
+  }
+
   /** Load base + incr files of the manifest through the command table. */
   private loadAll(mpath: string): void {
     const log = this.server.log;
@@ -719,8 +736,10 @@ export class Aof implements KeyObserver {
         const last = i === files.length - 1;
         let lastLog = performance.now();
         if (f.type === "b" && f.name.endsWith(".rdb")) {
-          // redis-server's default base (aof-use-rdb-preamble yes): an RDB file.
-          const keys = loadRdbBase(this.path(f.name), f.name, replayer);
+          // redis-server's default base (aof-use-rdb-preamble yes): an RDB file, loaded as
+          // dbfilename is (every type and encoding, straight into the store), then its
+          // function libraries; the incr files replay on top.
+          const keys = this.loadRdbBase(f.name);
           const size = statSync(this.path(f.name)).size;
           before += size;
           this.baseSize = size;
@@ -929,7 +948,13 @@ export class Aof implements KeyObserver {
       // AOF-format base: the command walk in slices under the same guard (aof-base-job.ts)
       let job: AofBaseJob;
       try {
-        job = new AofBaseJob(this.server.keyspace, tmp, this.path(base.name), this.rewriteSliceMs);
+        job = new AofBaseJob(
+          this.server.keyspace,
+          tmp,
+          this.path(base.name),
+          this.rewriteSliceMs,
+          this.server.scripts.libraryCodes(),
+        );
       } catch (e) {
         this.failRewrite(rw, strerror(e));
         return strerror(e);
@@ -956,6 +981,7 @@ export class Aof implements KeyObserver {
           tmpPath: tmp,
           aofBase: true,
           sliceMs: this.rewriteSliceMs,
+          functions: this.server.scripts.libraryCodes(),
         },
         this.server.keyspace.usedBytes(),
       );

@@ -176,6 +176,8 @@ export function applyClock(ks: Keyspace, t: Table, e: number, idleSec: number, f
 export class SnapshotLoader implements RdbSink {
   keys = 0;
   expiredSkipped = 0;
+  /** FUNCTION2 records' library code, in file order (the caller hands them to the VM). */
+  readonly functions: Uint8Array[] = [];
   constructor(
     readonly ks: Keyspace,
     readonly limits: CommandLimits,
@@ -191,8 +193,8 @@ export class SnapshotLoader implements RdbSink {
     }
   }
 
-  onFunction(): void {
-    throw new RdbError("functions are not supported by imds (FUNCTION2 opcode)", 0);
+  onFunction(code: Uint8Array): void {
+    this.functions.push(code.slice()); // rare and small: never a view of the read window
   }
 
   onKey(

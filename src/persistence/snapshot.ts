@@ -54,6 +54,8 @@ export interface SnapshotOptions {
   aofBase?: boolean;
   /** BGSAVE's chunks through the thread pool (default true; false: writeSync, to compare). */
   asyncWrites?: boolean;
+  /** Function libraries' code at the start of the save: FUNCTION2 records before the data. */
+  functions?: readonly Uint8Array[];
 }
 
 /** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
@@ -167,6 +169,8 @@ export class SnapshotJob implements SnapshotGuard {
     try {
       this.writer.writeHeader();
       this.writer.writeStandardAux({ usedMem, aofBase: opts.aofBase ? 1 : 0 });
+      // rdbSaveRio's order: aux fields, functions, then the databases.
+      for (const code of opts.functions ?? []) this.writer.writeFunction(code);
     } catch (e) {
       this.fail(e);
     }
@@ -545,6 +549,8 @@ export interface LoadResult {
   keys: number;
   expiredSkipped: number;
   ms: number;
+  /** The file's function libraries (code, in file order). */
+  functions: Uint8Array[];
 }
 
 /**
@@ -561,5 +567,10 @@ export function loadSnapshotFile(ks: Keyspace, path: string, limits: CommandLimi
   const loader = new SnapshotLoader(fresh, limits, ks.now);
   readRdbFile(path, loader);
   ks.adopt(fresh);
-  return { keys: loader.keys, expiredSkipped: loader.expiredSkipped, ms: performance.now() - t0 };
+  return {
+    keys: loader.keys,
+    expiredSkipped: loader.expiredSkipped,
+    ms: performance.now() - t0,
+    functions: loader.functions,
+  };
 }

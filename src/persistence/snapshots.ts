@@ -36,6 +36,20 @@ export function parseSavePoints(v: string): SavePoint[] {
   return out;
 }
 
+/** Where function libraries live: what a save writes (FUNCTION2) and what a load replaces. */
+export interface FunctionLibraries {
+  /** Every library's code, in load order. */
+  libraryCodes(): Uint8Array[];
+  /** The libraries become exactly these; returns the errors of those that failed to load. */
+  replaceLibraries(codes: Uint8Array[]): string[];
+}
+
+/** No scripting (a bare Snapshots in tests): nothing to save; a file's libraries are refused. */
+const NO_LIBRARIES: FunctionLibraries = {
+  libraryCodes: () => [],
+  replaceLibraries: (codes) => codes.map(() => "no scripting engine"),
+};
+
 export class Snapshots {
   /** keyspace.dirty when the last successful save started (rdb_changes_since_last_save). */
   dirtyAtLastSave = 0;
@@ -56,6 +70,9 @@ export class Snapshots {
   otherJobRunning: () => boolean = () => false;
   /** Called when a BGSAVE ends (tests wait on it). */
   onBgsaveDone: ((ok: boolean) => void) | null = null;
+
+  /** The function libraries (the server's ScriptRunner): saved before the data, replaced on load. */
+  functions: FunctionLibraries = NO_LIBRARIES;
 
   constructor(
     private readonly ks: Keyspace,
@@ -86,7 +103,15 @@ export class Snapshots {
       checksum: this.config.bool("rdbchecksum"),
       clockMeta: clockMetaFor(this.config.get("maxmemory-policy")),
       limits: snapshotLimits(this.limits),
+      functions: this.functions.libraryCodes(),
     };
+  }
+
+  /** A loaded file's libraries replace the server's (Redis's emptyData clears functions too). */
+  private adoptFunctions(r: LoadResult): void {
+    for (const msg of this.functions.replaceLibraries(r.functions)) {
+      this.log.warn(`Failed loading library from the RDB file: ${msg}`);
+    }
   }
 
   /** MISCONF: stop-writes-on-bgsave-error with save points and a failed last BGSAVE. */
@@ -257,6 +282,7 @@ export class Snapshots {
     const path = this.path;
     if (!existsSync(path)) return null;
     const r = loadSnapshotFile(this.ks, path, this.limits);
+    this.adoptFunctions(r);
     this.loadedKeys = r.keys;
     this.dirtyAtLastSave = this.ks.dirty;
     this.log.notice(`DB loaded from disk: ${(r.ms / 1000).toFixed(3)} seconds`);
@@ -268,7 +294,7 @@ export class Snapshots {
     const err = this.save();
     if (err !== null) return err;
     try {
-      loadSnapshotFile(this.ks, this.path, this.limits);
+      this.adoptFunctions(loadSnapshotFile(this.ks, this.path, this.limits));
       this.dirtyAtLastSave = this.ks.dirty;
     } catch (e) {
       if (e instanceof RdbError) return `ERR Error trying to load the RDB dump: ${e.message}`;

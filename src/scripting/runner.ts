@@ -29,6 +29,7 @@ import { MODE_RESP2, MODE_RESP3, Reply } from "../protocol/reply.ts";
 import type { Keyspace } from "../store/keyspace.ts";
 import type { RunResult, ScriptEngine, ScriptFlag } from "./engine.ts";
 import { decodeReply, ReplyCursor, writeReplyValue } from "./replies.ts";
+import { ScriptError } from "./shebang.ts";
 import type { ReplyValue, RespVersion, ScriptHost } from "./values.ts";
 
 /** What the runner needs from the server (Server implements it). */
@@ -98,6 +99,11 @@ export class ScriptRunner implements ScriptHost {
   engine: ScriptEngine | null = null;
   /** The pending init(), shared by every caller that waits for it. */
   private loading: Promise<void> | null = null;
+  /**
+   * Function libraries read from an RDB file while the VM was not loaded (their code, in file
+   * order): init() loads them before any script command runs; saves write them as they are.
+   */
+  private pendingLibraries: Uint8Array[] = [];
   /** init() failed: script commands get "scripting engine not started" instead of waiting. */
   loadFailed = false;
   /** The context commands run on when a script calls them (made at the first run). */
@@ -140,6 +146,10 @@ export class ScriptRunner implements ScriptHost {
         .then(
           (eng) => {
             this.engine = eng;
+            const codes = this.pendingLibraries;
+            this.pendingLibraries = [];
+            const bad = loadLibraries(eng, codes);
+            for (const msg of bad) this.d.logLine("warning", `Failed loading library: ${msg}`);
           },
           (e) => {
             this.loadFailed = true;
@@ -149,6 +159,29 @@ export class ScriptRunner implements ScriptHost {
         );
     }
     return this.loading;
+  }
+
+  /** The function libraries' code, in load order (what SAVE, BGSAVE and a rewrite write). */
+  libraryCodes(): Uint8Array[] {
+    const eng = this.engine;
+    if (eng === null) return this.pendingLibraries.slice();
+    return eng.listLibraries().map((l) => l.code);
+  }
+
+  /**
+   * The libraries become exactly `codes` (an RDB file was loaded: Redis's emptyData clears the
+   * functions, then the file's FUNCTION2 records load). Without a VM they wait for init();
+   * with one they load now. Returns the messages of libraries that failed to load.
+   */
+  replaceLibraries(codes: Uint8Array[]): string[] {
+    const eng = this.engine;
+    if (eng === null) {
+      this.pendingLibraries = codes;
+      if (codes.length > 0 && !this.loadFailed) this.init().catch(() => {});
+      return [];
+    }
+    eng.flushFunctions();
+    return loadLibraries(eng, codes);
   }
 
   /**
@@ -369,4 +402,18 @@ export class ScriptRunner implements ScriptHost {
     a.buf = b;
     a.count = argv.length;
   }
+}
+
+/** Load each library (REPLACE); a library that fails is skipped and its error returned. */
+function loadLibraries(eng: ScriptEngine, codes: Uint8Array[]): string[] {
+  const bad: string[] = [];
+  for (const code of codes) {
+    try {
+      eng.loadLibrary(code, true);
+    } catch (e) {
+      if (!(e instanceof ScriptError)) throw e;
+      bad.push(e.message);
+    }
+  }
+  return bad;
 }

@@ -203,6 +203,7 @@ export class Server implements ServerControl, ScriptDispatch {
     this.blocking = new Blocking(this);
     this.keyspace.addObserver(this.blocking);
     this.snapshots = new Snapshots(this.keyspace, config, this.commandLimits, this.log);
+    this.snapshots.functions = this.scripts;
     this.snapshots.otherJobRunning = () => this.aof.rewriting; // one keyspace guard at a time
     registerAll(this.commands);
     // The server's own command families (their handlers need the Client): src/server/.

@@ -259,6 +259,14 @@ export class Keyspace {
     this.observers = this.observers.filter((x) => x !== o);
   }
 
+  /**
+   * A write that changes no key (FUNCTION LOAD, DELETE, FLUSH, RESTORE: Redis's server.dirty++):
+   * it counts toward save points and makes the AOF write the command; no key is signalled.
+   */
+  nonKeyWrite(): void {
+    this.dirty++;
+  }
+
   /** Key `buf[off, off+len)` of database `db` changed: count it and tell every observer. */
   keyModified(
     db: number,
