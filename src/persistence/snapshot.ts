@@ -54,6 +54,8 @@ export interface SnapshotOptions {
   aofBase?: boolean;
   /** BGSAVE's chunks through the thread pool (default true; false: writeSync, to compare). */
   asyncWrites?: boolean;
+  /** No file: every chunk is dropped (the JIT warm-up after a load, snapshot-warmup.ts). */
+  discard?: boolean;
 }
 
 /** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
@@ -153,7 +155,7 @@ export class SnapshotJob implements SnapshotGuard {
       this.side.push(null);
     }
     this.tmp = opts.tmpPath ?? join(dirname(path), `temp-${process.pid}.rdb`);
-    this.fd = openSync(this.tmp, "w");
+    this.fd = opts.discard ? -1 : openSync(this.tmp, "w");
     this.chunkBytes = opts.chunkBytes ?? 64 * 1024;
     this.writer = new RdbWriter({
       sink: (chunk) => this.out(chunk),
@@ -420,6 +422,7 @@ export class SnapshotJob implements SnapshotGuard {
   private out(chunk: Uint8Array): void {
     const pos = this.fileOff;
     this.fileOff += chunk.length;
+    if (this.opts.discard) return;
     if (
       this.syncFinish ||
       this.opts.asyncWrites === false ||
@@ -469,6 +472,10 @@ export class SnapshotJob implements SnapshotGuard {
 
   private complete(): void {
     if (this.inFlight > 0) throw new Error("snapshot: synchronous finish with writes in flight");
+    if (this.opts.discard) {
+      this.finished = true;
+      return;
+    }
     fsyncSync(this.fd);
     this.publish();
   }
@@ -529,6 +536,7 @@ export class SnapshotJob implements SnapshotGuard {
     this.finished = true;
     this.detach();
     this.closeFd();
+    if (this.opts.discard) return; // no temp file
     try {
       unlinkSync(this.tmp);
     } catch {}
