@@ -504,6 +504,7 @@ export class SnapshotJob implements SnapshotGuard {
       if (old >= 0) close(old, () => {});
     }
     fsyncDir(dirname(this.path));
+    this.sampleRss(); // the fsync's wait counts too: the save lasts until here
     this.finished = true;
   }
 
