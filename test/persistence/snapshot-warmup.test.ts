@@ -1,7 +1,8 @@
 // The JIT warm-up after a load (src/persistence/snapshot-warmup.ts): a discarding SnapshotJob
 // walks the data's first keys. It must write no file anywhere, leave the keyspace as it was (no
 // guard left attached, nothing dirtied), stop at its key bound and its time bound, and a real
-// save afterwards must be unaffected.
+// save afterwards must be unaffected. The real server does it after a load of 100K+ keys
+// (before the listening line: the log shows it), not after a small one.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -9,11 +10,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandLimits } from "../../src/commands/context.ts";
 import { SnapshotJob, snapshotLimits } from "../../src/persistence/snapshot.ts";
-import { warmUpSnapshotWriter } from "../../src/persistence/snapshot-warmup.ts";
+import {
+  WARMUP_KEYS,
+  WARMUP_MAX_MS,
+  WARMUP_MIN_KEYS,
+  warmUpSnapshotWriter,
+} from "../../src/persistence/snapshot-warmup.ts";
 import { CLOCK_META_NONE } from "../../src/persistence/snapshot-write.ts";
 import { hashCreate, hashSet } from "../../src/store/hash.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { setAdd, setCreate } from "../../src/store/set.ts";
+import { RespConn } from "../helpers/resp.ts";
+import { type Running, startImds } from "../helpers/servers.ts";
 
 const enc = new TextEncoder();
 const b = (s: string) => enc.encode(s);
@@ -107,4 +115,49 @@ describe("snapshot writer warm-up", () => {
     expect(w.keys).toBeLessThan(60001);
     expect(w.ms).toBeLessThan(500); // 5 ms plus one 2 ms slice, with room for a busy machine
   });
+});
+
+describe("the server warms up after a big load only", () => {
+  const running: Running[] = [];
+  afterAll(async () => {
+    for (const r of running) if (r.proc.exitCode === null) await r.stop();
+  });
+
+  /** A dump.rdb of n string keys in a fresh dir. */
+  function dumpOf(n: number): string {
+    const dir = mkdtempSync(join(tmpdir(), "imds-warmup-srv-"));
+    dirs.push(dir);
+    const ks = new Keyspace(1);
+    const t = ks.db(0);
+    for (let i = 0; i < n; i++) {
+      const k = b(`key:${i}`);
+      const v = b(`v${i}`);
+      t.upsertString(k, 0, k.length, v, 0, v.length);
+    }
+    new SnapshotJob(ks, join(dir, "dump.rdb"), OPTS, 0).run();
+    return dir;
+  }
+
+  test(`${WARMUP_MIN_KEYS} keys loaded: warmed up on the data's first keys, then served`, async () => {
+    const dir = dumpOf(WARMUP_MIN_KEYS);
+    const r = await startImds(["--dir", dir, "--loglevel", "verbose"]);
+    running.push(r);
+    const m = /Snapshot writer warmed up on (\d+) keys in (\d+) ms/.exec(r.output());
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(Math.min(WARMUP_KEYS, WARMUP_MIN_KEYS));
+    expect(Number(m![2])).toBeLessThanOrEqual(WARMUP_MAX_MS + 200); // bounded, busy machine
+    const c = await RespConn.open(r.port);
+    expect(await c.call("DBSIZE")).toBe(WARMUP_MIN_KEYS);
+    expect(await c.call("GET", "key:7")).toBe("v7");
+    expect(readdirSync(dir)).toEqual(["dump.rdb"]); // the warm-up wrote nothing
+    c.close();
+  }, 60_000);
+
+  test("a small load: no warm-up", async () => {
+    const dir = dumpOf(1000);
+    const r = await startImds(["--dir", dir, "--loglevel", "verbose"]);
+    running.push(r);
+    expect(r.output()).toContain("DB loaded from disk");
+    expect(r.output()).not.toContain("warmed up");
+  }, 60_000);
 });
