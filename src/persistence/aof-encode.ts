@@ -4,12 +4,15 @@
 
 import type { Args } from "../protocol/args.ts";
 import { OutBuf } from "../protocol/outbuf.ts";
+import { ByteRef } from "../store/packed.ts";
 
 const CRLF_STAR = 42; // '*'
 const DOLLAR = 36; // '$'
 
 export class CommandWriter {
   readonly out: OutBuf;
+  /** Scratch for a rewrite hook's reads of fields and members (no object per key). */
+  readonly ref = new ByteRef();
 
   constructor(out = new OutBuf()) {
     this.out = out;
@@ -47,9 +50,20 @@ export class CommandWriter {
     o.byte(10);
   }
 
-  /** An integer argument (ms timestamps, counts). */
+  /** An integer argument (ms timestamps, counts, integer scores): no string is made. */
   int(x: number): void {
-    this.str(String(x));
+    if (!Number.isSafeInteger(x)) {
+      this.str(String(x));
+      return;
+    }
+    const o = this.out;
+    o.byte(DOLLAR);
+    o.int(x < 0 ? 1 + digits(-x) : digits(x));
+    o.byte(13);
+    o.byte(10);
+    o.int(x);
+    o.byte(13);
+    o.byte(10);
   }
 
   /** Argument i of a request, as it came. */

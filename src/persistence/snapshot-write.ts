@@ -66,6 +66,8 @@ export class EntryWriterState {
   /** The blob of a small aggregate (listpack, intset), rebuilt per key without allocating. */
   readonly lp = new ListpackWriter(1024);
   intset = new Uint8Array(1024);
+  /** A zset score's text (formatDouble: at most 24 characters, "%.17g"). */
+  readonly num = new Uint8Array(32);
 }
 
 /** KeyMeta of entry e: TTL (0 = none) and the access clock the policy asks for. */
@@ -217,7 +219,14 @@ function writeCompact(
         if (Number.isSafeInteger(s) && !Object.is(s, -0)) lp.appendInt(s);
         else {
           if (Number.isNaN(s)) throw new Error("zset score is NaN");
-          lp.append(enc.encode(formatDouble(s)));
+          // ASCII digits into st's scratch: encode() would make a Uint8Array per score
+          const d = formatDouble(s);
+          const nb = st.num;
+          if (d.length > nb.length) lp.append(enc.encode(d));
+          else {
+            for (let k = 0; k < d.length; k++) nb[k] = d.charCodeAt(k);
+            lp.appendRange(nb, 0, d.length);
+          }
         }
       }
       const len = lp.finishInPlace();
@@ -241,7 +250,9 @@ function writeCompact(
       b[5] = (n >>> 8) & 0xff;
       b[6] = (n >>> 16) & 0xff;
       b[7] = n >>> 24;
-      b.set(page.subarray(base + 1, base + 1 + n * width), 8);
+      // a loop, not set(subarray): a view per set is JS heap garbage (docs/BENCHMARKS.md)
+      const m = n * width;
+      for (let i = 0; i < m; i++) b[8 + i] = page[base + 1 + i]!;
       w.writeBlobKey(RDB_TYPE_SET_INTSET, kb, ko, kl, b, len, meta);
       return true;
     }

@@ -56,6 +56,8 @@ export interface SnapshotOptions {
   asyncWrites?: boolean;
   /** Function libraries' code at the start of the save: FUNCTION2 records before the data. */
   functions?: readonly Uint8Array[];
+  /** No file: every chunk is dropped (the JIT warm-up after a load, snapshot-warmup.ts). */
+  discard?: boolean;
 }
 
 /** Fsync a directory so a rename in it is durable (best effort where the OS refuses). */
@@ -155,7 +157,7 @@ export class SnapshotJob implements SnapshotGuard {
       this.side.push(null);
     }
     this.tmp = opts.tmpPath ?? join(dirname(path), `temp-${process.pid}.rdb`);
-    this.fd = openSync(this.tmp, "w");
+    this.fd = opts.discard ? -1 : openSync(this.tmp, "w");
     this.chunkBytes = opts.chunkBytes ?? 64 * 1024;
     this.writer = new RdbWriter({
       sink: (chunk) => this.out(chunk),
@@ -424,6 +426,7 @@ export class SnapshotJob implements SnapshotGuard {
   private out(chunk: Uint8Array): void {
     const pos = this.fileOff;
     this.fileOff += chunk.length;
+    if (this.opts.discard) return;
     if (
       this.syncFinish ||
       this.opts.asyncWrites === false ||
@@ -473,6 +476,10 @@ export class SnapshotJob implements SnapshotGuard {
 
   private complete(): void {
     if (this.inFlight > 0) throw new Error("snapshot: synchronous finish with writes in flight");
+    if (this.opts.discard) {
+      this.finished = true;
+      return;
+    }
     fsyncSync(this.fd);
     this.publish();
   }
@@ -501,6 +508,7 @@ export class SnapshotJob implements SnapshotGuard {
       if (old >= 0) close(old, () => {});
     }
     fsyncDir(dirname(this.path));
+    this.sampleRss(); // the fsync's wait counts too: the save lasts until here
     this.finished = true;
   }
 
@@ -533,6 +541,7 @@ export class SnapshotJob implements SnapshotGuard {
     this.finished = true;
     this.detach();
     this.closeFd();
+    if (this.opts.discard) return; // no temp file
     try {
       unlinkSync(this.tmp);
     } catch {}

@@ -16,6 +16,7 @@ import {
   type SnapshotOptions,
   snapshotLimits,
 } from "./snapshot.ts";
+import { WARMUP_MIN_KEYS, warmUpSnapshotWriter } from "./snapshot-warmup.ts";
 import { clockMetaFor } from "./snapshot-write.ts";
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save points wait this long. */
@@ -286,7 +287,21 @@ export class Snapshots {
     this.loadedKeys = r.keys;
     this.dirtyAtLastSave = this.ks.dirty;
     this.log.notice(`DB loaded from disk: ${(r.ms / 1000).toFixed(3)} seconds`);
+    this.warmUpAfterLoad(r.keys);
     return r;
+  }
+
+  /**
+   * After a big load at start (no client yet): compile the snapshot writer on the data's first
+   * keys (snapshot-warmup.ts), so the first BGSAVE neither pays the JIT's memory nor its slow
+   * first slices.
+   */
+  warmUpAfterLoad(keys: number): void {
+    if (keys < WARMUP_MIN_KEYS) return;
+    const w = warmUpSnapshotWriter(this.ks, this.options());
+    this.log.verbose(
+      `Snapshot writer warmed up on ${w.keys} keys in ${w.ms.toFixed(0)} ms (JIT, before the first save)`,
+    );
   }
 
   /** DEBUG RELOAD: SAVE then load the file back (into a fresh keyspace, swapped in). */

@@ -5,6 +5,8 @@
 //   cloneObject.set(TYPE_ZSET, (z) => (z as Zset).clone());
 //   objectEncoding.set(TYPE_ZSET, (z) => (z as Zset).encoding);
 
+import type { ByteRef } from "./packed.ts";
+
 /** A deep copy for COPY: the copy must share nothing mutable with the original. */
 export const cloneObject = new Map<number, (obj: unknown) => unknown>();
 
@@ -18,6 +20,8 @@ export interface RewriteSink {
   bulk(buf: Uint8Array, off: number, len: number): void;
   str(s: string): void;
   int(x: number): void;
+  /** Scratch for the hook's reads (hashField, setMember ...): a hook allocates nothing. */
+  readonly ref: ByteRef;
 }
 
 /**

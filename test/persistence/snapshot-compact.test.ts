@@ -202,3 +202,81 @@ describe("a big value written across slices (IncrementalValue) writes the one-go
     expect(compared).toBe(20);
   }, 60_000);
 });
+
+describe("the snapshot writer makes no JS object per entry", () => {
+  // A view per string or blob was ~80 bytes of JS heap garbage: 390K of them in a 1M-key
+  // BGSAVE, left to pile up to JSC's eden budget (+20 MB of RSS during the save,
+  // docs/BENCHMARKS.md). Counted with heapStats (it counts cells not yet collected; a GC in
+  // between could only lower the count).
+  test("small aggregates, intsets, compressible and long strings: Uint8Arrays made << entries", () => {
+    const { heapStats } = require("bun:jsc") as typeof import("bun:jsc");
+    const ks = new Keyspace(1);
+    const t = ks.db(0);
+    const entries: number[] = [];
+    const N = 4000;
+    for (let i = 0; i < N; i++) {
+      const hk = b(`h:${i}`);
+      const he = hashCreate(t, hk, 0, hk.length);
+      for (const [f, v] of [
+        ["name", `n${i}`],
+        ["age", String(i % 90)],
+        ["city", "xxxxxxxxxx"],
+      ]) {
+        const fb = b(f!);
+        const vb = b(v!);
+        hashSet(ks, t, he, fb, 0, fb.length, vb, 0, vb.length, HL);
+      }
+      const sk = b(`set:${i}`);
+      const se = setCreate(t, sk, 0, sk.length, true);
+      for (const m of ["1", "2", "3", String(i), String(i + 100000)]) {
+        const mb = b(m);
+        setAdd(ks, t, se, mb, 0, mb.length, SL);
+      }
+      const zk = b(`z:${i}`);
+      const z = new ZSet();
+      for (const [m, s] of [
+        ["a", 1],
+        ["b", 2.5],
+        ["ccccccccccccccccccccccccc", i],
+      ] as const) {
+        const mb = b(m);
+        z.insert(mb, 0, mb.length, s);
+      }
+      const ze = t.add(zk, 0, zk.length, TYPE_ZSET, 0);
+      t.setObj(ze, z);
+      const lk = b(`l:${i}`);
+      const l = new List();
+      for (const it of ["a", "b", `e${i}`]) {
+        const ib = b(it);
+        l.pushRight(ib, 0, ib.length);
+      }
+      const le = t.add(lk, 0, lk.length, TYPE_LIST, 0);
+      t.setObj(le, l);
+      // a compressible 40-byte string, a 100-byte one and a 200-byte incompressible one
+      const pr = new Prng(i);
+      for (const [k, v] of [
+        [`s:${i}`, `value:${i}:`.padEnd(40, "v")],
+        [`m:${i}`, "w".repeat(100)],
+        [`r:${i}`, Buffer.from(pr.bytes(150)).toString("base64")],
+      ] as const) {
+        const kb = b(k);
+        const vb = b(v);
+        entries.push(t.upsertString(kb, 0, kb.length, vb, 0, vb.length));
+      }
+      entries.push(he, se, ze, le);
+    }
+    for (const compression of [true, false]) {
+      let bytes = 0;
+      const w = new RdbWriter({ compression, sink: (c) => (bytes += c.length), chunkBytes: 65536 });
+      const st = new EntryWriterState();
+      const meta = { expireMs: -1, idleSec: -1, freq: -1 };
+      for (const e of entries) writeEntry(w, st, t, e, true, meta); // warm: scratch grown once
+      const before = heapStats().objectTypeCounts.Uint8Array ?? 0;
+      for (const e of entries) writeEntry(w, st, t, e, true, meta);
+      const made = (heapStats().objectTypeCounts.Uint8Array ?? 0) - before;
+      // one view per 64 KiB chunk handed to the sink (and a little slack)
+      expect(made).toBeLessThan(bytes / 65536 + 50);
+      expect(bytes).toBeGreaterThan(entries.length * 10);
+    }
+  });
+});

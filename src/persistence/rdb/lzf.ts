@@ -25,20 +25,28 @@ export class LzfCompressor {
   private readonly htab = new Int32Array(HSIZE);
 
   /**
-   * Compress input into out[0, outLimit); returns the compressed length, or 0 when the result
-   * would not fit in outLimit bytes (the caller then stores the input uncompressed).
+   * Compress the inLen bytes of src at `from` into out[0, outLimit); returns the compressed
+   * length, or 0 when the result would not fit in outLimit bytes (the caller then stores the
+   * input uncompressed). A range, not a view: a snapshot compresses ~200K strings per 1M mixed
+   * keys, and a subarray each was JS heap garbage (docs/BENCHMARKS.md). Positions (ip, ref,
+   * htab) are relative to `from`, so the output does not depend on where the bytes sit.
    */
-  compress(input: Uint8Array, out: Uint8Array, outLimit = out.length): number {
-    const inLen = input.length;
+  compress(
+    src: Uint8Array,
+    out: Uint8Array,
+    outLimit = out.length,
+    from = 0,
+    inLen = src.length - from,
+  ): number {
     const outEnd = Math.min(outLimit, out.length);
     if (inLen === 0 || outEnd === 0) return 0;
     const htab = this.htab;
     let ip = 0;
     let op = 1; // room for the first literal run's control byte
     let lit = 0;
-    let hval = (input[0]! << 8) | input[1]!;
+    let hval = (src[from]! << 8) | src[from + 1]!;
     while (ip < inLen - 2) {
-      hval = ((hval << 8) | input[ip + 2]!) >>> 0;
+      hval = ((hval << 8) | src[from + ip + 2]!) >>> 0;
       const slot = idx(hval);
       const ref = htab[slot]!;
       htab[slot] = ip;
@@ -47,9 +55,9 @@ export class LzfCompressor {
         ref > 0 && // liblzf never refers to position 0 (its empty-slot value)
         ref < ip &&
         off < MAX_OFF &&
-        input[ref + 2] === input[ip + 2] &&
-        input[ref] === input[ip] &&
-        input[ref + 1] === input[ip + 1]
+        src[from + ref + 2] === src[from + ip + 2] &&
+        src[from + ref] === src[from + ip] &&
+        src[from + ref + 1] === src[from + ip + 1]
       ) {
         let len = 2;
         const maxlen = Math.min(inLen - ip - len, MAX_REF);
@@ -57,7 +65,7 @@ export class LzfCompressor {
         out[op - lit - 1] = lit - 1; // close the literal run
         if (lit === 0) op--; // drop an empty run
         do len++;
-        while (len < maxlen && input[ref + len] === input[ip + len]);
+        while (len < maxlen && src[from + ref + len] === src[from + ip + len]);
         len -= 2; // now #octets - 1
         ip++;
         if (len < 7) {
@@ -72,17 +80,17 @@ export class LzfCompressor {
         ip += len + 1;
         if (ip >= inLen - 2) break;
         ip -= 2;
-        hval = (input[ip]! << 8) | input[ip + 1]!;
-        hval = ((hval << 8) | input[ip + 2]!) >>> 0;
+        hval = (src[from + ip]! << 8) | src[from + ip + 1]!;
+        hval = ((hval << 8) | src[from + ip + 2]!) >>> 0;
         htab[idx(hval)] = ip;
         ip++;
-        hval = ((hval << 8) | input[ip + 2]!) >>> 0;
+        hval = ((hval << 8) | src[from + ip + 2]!) >>> 0;
         htab[idx(hval)] = ip;
         ip++;
       } else {
         if (op >= outEnd) return 0;
         lit++;
-        out[op++] = input[ip++]!;
+        out[op++] = src[from + ip++]!;
         if (lit === MAX_LIT) {
           out[op - lit - 1] = lit - 1;
           lit = 0;
@@ -93,7 +101,7 @@ export class LzfCompressor {
     if (op + 3 > outEnd) return 0; // at most 3 literal bytes (and a control byte) remain
     while (ip < inLen) {
       lit++;
-      out[op++] = input[ip++]!;
+      out[op++] = src[from + ip++]!;
       if (lit === MAX_LIT) {
         out[op - lit - 1] = lit - 1;
         lit = 0;

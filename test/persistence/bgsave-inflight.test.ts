@@ -1,0 +1,102 @@
+// BGSAVE's and the AOF-format base's chunks in the thread pool (src/persistence/snapshot.ts out()): at most
+// MAX_WRITES_IN_FLIGHT (4) copies of chunkBytes exist at once, however far the disk falls
+// behind; past that bound a chunk is written synchronously in the slice (the back-pressure).
+// Sampled after every step while the walk outruns the writes (tiny chunks, no waiting
+// between slices), and the file must still be whole.
+
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CommandLimits } from "../../src/commands/context.ts";
+import { AofBaseJob } from "../../src/persistence/aof-base-job.ts";
+import { CommandWriter } from "../../src/persistence/aof-encode.ts";
+import { rewriteKeyspace } from "../../src/persistence/aof-rewrite.ts";
+import { loadSnapshotFile, SnapshotJob, snapshotLimits } from "../../src/persistence/snapshot.ts";
+import { CLOCK_META_NONE } from "../../src/persistence/snapshot-write.ts";
+import { Keyspace } from "../../src/store/keyspace.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Pool {
+  inFlight: number;
+  freeBufs: Uint8Array[];
+}
+
+test("chunk copies in flight never exceed 4, at and past the bound", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imds-inflight-"));
+  dirs.push(dir);
+  const ks = new Keyspace(1);
+  const t = ks.db(0);
+  const enc = new TextEncoder();
+  for (let i = 0; i < 20000; i++) {
+    const k = enc.encode(`key:${i}`);
+    const v = enc.encode(`value:${i}:`.padEnd(100, String(i % 10)));
+    t.upsertString(k, 0, k.length, v, 0, v.length);
+  }
+  const limits = new CommandLimits();
+  const chunkBytes = 4096;
+  const job = new SnapshotJob(
+    ks,
+    join(dir, "dump.rdb"),
+    {
+      compression: false,
+      checksum: true,
+      clockMeta: CLOCK_META_NONE,
+      limits: snapshotLimits(limits),
+      chunkBytes,
+      sliceMs: 0.2,
+    },
+    0,
+  );
+  job.syncFinish = false;
+  job.attach();
+  const pool = job as unknown as Pool;
+  let maxInFlight = 0;
+  let maxBufs = 0;
+  let atBound = 0;
+  while (job.step()) {
+    maxInFlight = Math.max(maxInFlight, pool.inFlight);
+    maxBufs = Math.max(maxBufs, pool.inFlight + pool.freeBufs.length);
+    if (pool.inFlight === 4) atBound++;
+  }
+  await new Promise<void>((res) => job.finishAsync(res));
+  expect(job.error).toBeNull();
+  expect(maxInFlight).toBeLessThanOrEqual(4);
+  expect(maxBufs).toBeLessThanOrEqual(4); // copies ever made: the bound on their memory
+  expect(atBound).toBeGreaterThan(0); // the walk did reach the bound (the test can fail)
+  expect(job.peakExtraBytes).toBeGreaterThanOrEqual(5 * chunkBytes);
+  const back = new Keyspace(1);
+  expect(loadSnapshotFile(back, join(dir, "dump.rdb"), limits).keys).toBe(20000);
+});
+
+test("the AOF-format base's chunk copies in flight never exceed 4, and the base is whole", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imds-inflight-"));
+  dirs.push(dir);
+  const ks = new Keyspace(1);
+  const t = ks.db(0);
+  const enc = new TextEncoder();
+  for (let i = 0; i < 30000; i++) {
+    const k = enc.encode(`key:${i}`);
+    const v = enc.encode(`value:${i}:`.padEnd(100, String(i % 10)));
+    t.upsertString(k, 0, k.length, v, 0, v.length);
+  }
+  const job = new AofBaseJob(ks, join(dir, "tmp.aof"), join(dir, "base.aof"), 0.2);
+  job.attach();
+  let atBound = 0;
+  while (job.step()) if ((job as unknown as Pool).inFlight === 4) atBound++;
+  await new Promise<void>((res) => job.finishAsync(res));
+  expect(job.error).toBeNull();
+  expect(job.peakInFlight).toBeLessThanOrEqual(4);
+  expect(job.peakInFlight + atBound).toBeGreaterThan(1); // the thread pool was used
+  const w = new CommandWriter();
+  const keys = rewriteKeyspace(ks, w, () => {}, 1 << 30);
+  expect(keys).toBe(30000);
+  const o = w.out;
+  const want = Buffer.from(o.buf.subarray(o.start, o.start + o.pending));
+  expect(Buffer.compare(readFileSync(join(dir, "base.aof")), want)).toBe(0);
+  expect(job.size).toBe(want.length);
+});
