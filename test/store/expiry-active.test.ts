@@ -1,7 +1,7 @@
 // The active expiry sweep: reclaims expired keys nobody touches, bounded per tick.
 
 import { describe, expect, test } from "bun:test";
-import { ActiveExpire, CHUNK_ROWS } from "../../src/store/expiry.ts";
+import { ActiveExpire, CHUNK_REMOVALS, CHUNK_ROWS } from "../../src/store/expiry.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { Prng } from "../helpers/prng.ts";
 
@@ -89,14 +89,37 @@ describe("active expiry", () => {
     expect(ks.db(0).count).toBe(0);
   });
 
-  test("a tiny time budget stops after one chunk", () => {
+  test("a tiny time budget stops after one chunk: CHUNK_REMOVALS removals when all are stale", () => {
     const ks = new Keyspace(1);
     ks.setNow(T0);
     fill(ks, 0, "t", 10 * CHUNK_ROWS, () => 10);
     const ax = new ActiveExpire(ks);
     ks.setNow(T0 + 100);
     const removed = ax.run(0);
-    expect(removed).toBe(CHUNK_ROWS);
+    expect(removed).toBe(CHUNK_REMOVALS);
+    expect(ax.rowsVisited).toBe(CHUNK_REMOVALS);
+    expect(ax.timeCapReached).toBe(1);
+    // The next run resumes right after the last key removed: every key goes exactly once.
+    let total = removed;
+    for (let i = 0; i < 10 * CHUNK_ROWS && ks.db(0).count > 0; i++) {
+      const r = ax.run(0);
+      expect(r).toBeLessThanOrEqual(CHUNK_REMOVALS);
+      total += r;
+    }
+    expect(total).toBe(10 * CHUNK_ROWS);
+    expect(ks.db(0).count).toBe(0);
+  });
+
+  test("a tiny time budget stops after one chunk: CHUNK_ROWS rows when few are stale", () => {
+    const ks = new Keyspace(1);
+    ks.setNow(T0);
+    // One key in 64 expires: a chunk of CHUNK_ROWS rows holds 16 stale keys (< CHUNK_REMOVALS).
+    fill(ks, 0, "t", 10 * CHUNK_ROWS, (i) => (i % 64 === 0 ? 10 : 100_000));
+    const ax = new ActiveExpire(ks);
+    ks.setNow(T0 + 100);
+    const removed = ax.run(0);
+    expect(removed).toBe(CHUNK_ROWS / 64);
+    expect(ax.rowsVisited).toBe(CHUNK_ROWS);
     expect(ax.timeCapReached).toBe(1);
   });
 
