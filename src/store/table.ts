@@ -34,6 +34,13 @@ export interface WriteGuard {
 }
 
 const MIN_SLOTS = 16;
+/**
+ * A shrink stops at this many slots (8 KiB) unless the table is empty (then the index is
+ * replaced at once, nothing to move). A pass costs ~highWater/8 however few keys are left, and
+ * below this size the per-write budget (slots/8 writes) is too short to spread it: at 10M rows
+ * the shrinks to 64 and 16 slots each did a whole ~4 ms pass inside one delete.
+ */
+const SHRINK_FLOOR_SLOTS = 1024;
 const MIN_ENTRIES = 16;
 /**
  * Columns this many rows or larger grow incrementally, by 1.5x: the grown columns are allocated
@@ -862,14 +869,27 @@ export class Table {
     this.dropObj(e);
     this.n--;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
+    if (this.cursor >= 0 && this.n === 0) this.dropRehash(); // nothing left to move
     if (this.cursor >= 0) this.migrate(this.stepIds);
     else this.maybeShrink();
   }
 
+  /** Abandon the rehash under way (the table is empty: maybeShrink then swaps a small index). */
+  private dropRehash(): void {
+    this.newIndex = EMPTY_U32;
+    this.newMask = 0;
+    this.cursor = -1;
+    this.memVersion++;
+  }
+
   private maybeShrink(): void {
     const slots = this.slots;
-    if (slots > MIN_SLOTS && this.n * 8 < slots) {
-      let target = MIN_SLOTS;
+    if (this.n === 0 && slots > MIN_SLOTS) {
+      this.index = new Uint32Array(MIN_SLOTS * 2);
+      this.mask = MIN_SLOTS - 1;
+      this.memVersion++;
+    } else if (slots > SHRINK_FLOOR_SLOTS && this.n * 8 < slots) {
+      let target = SHRINK_FLOOR_SLOTS;
       while (target < this.n * 2) target *= 2;
       this.startRehash(target);
     }
@@ -923,17 +943,23 @@ export class Table {
     const hw = this.hw;
     let c = this.cursor;
     while (c < hw && units > 0) {
+      if ((c & 7) === 0) {
+        // Eight free rows in one read (the column's length is a multiple of 8). An all-zero
+        // group reads as +0; -0 would be a type byte of 0x80 in the top row.
+        let q = c >>> 3;
+        const qEnd = Math.min((hw + 7) >>> 3, q + units);
+        const q0 = q;
+        for (; q < qEnd; q++) {
+          const g = octs[q]!;
+          if (g !== 0 || 1 / g < 0) break;
+        }
+        units -= q - q0;
+        done += q - q0;
+        c = q << 3;
+        if (c >= hw || units <= 0) break;
+      }
       units--;
       done++;
-      // Eight free rows in one read (the column's length is a multiple of 8). An all-zero
-      // group reads as +0; -0 would be a type byte of 0x80 in the top row.
-      if ((c & 7) === 0) {
-        const g = octs[c >>> 3]!;
-        if (g === 0 && 1 / g > 0) {
-          c += 8;
-          continue;
-        }
-      }
       if (type[c] !== TYPE_FREE) indexInsert(ni, nm, hash[c]!, c);
       c++;
     }
