@@ -15,7 +15,8 @@
 //   zset      one sorted set growing to n members (16 B): worst ZADD
 //   list      one list growing to n elements (16 B): worst RPUSH
 //   del       DEL of a hash, set, zset and list of n elements each (Table.remove + what it frees)
-// Each line: source, n, the worst single step in ms, where, and the total time.
+// Each line: source, n, the worst single step in ms (wall, and this thread's CPU), where, and
+// the total time. PAUSES_TRACE=1 also prints every step over 5 ms of wall to stderr.
 
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { ByteDict } from "../src/store/bytedict.ts";
