@@ -215,7 +215,7 @@ export class Table {
   /** Head of the free-id list (see the invariants above), -1 when empty, and its length. */
   private freeHead = -1;
   private freeN = 0;
-  /** The type column read eight rows at a time (migrate skips free stretches; see skipFree). */
+  /** The type column read eight rows at a time (migrate skips free stretches with it). */
   private typeOcts: Float64Array = new Float64Array(0);
   /** prefetch(): entry ids of one batch. */
   private readonly prefetchIds = new Int32Array(PREFETCH_BATCH);
