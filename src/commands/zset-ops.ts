@@ -164,7 +164,7 @@ function union(out: ZSet, src: Source[], how: number): void {
       const l = z.len(id);
       const have = out.find(z.mem, o, l);
       if (have < 0) out.insert(z.mem, o, l, score);
-      else out.score[have] = aggregate(out.score[have]!, score, how);
+      else out.writeScoreUnordered(have, aggregate(out.score[have]!, score, how));
     }
   }
 }

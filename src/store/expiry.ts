@@ -16,6 +16,18 @@ import { NOTIFY_EXPIRED } from "./notify.ts";
 export const LAP_SECONDS = 1;
 /** Rows visited between clock reads; bounds the overrun past the time budget. */
 export const CHUNK_ROWS = 1024;
+/**
+ * Keys removed between clock reads. A removal costs far more than a row read (index deletes,
+ * the arena's free, a step of a shrink under way: at 10M keys a chunk of 1024 removals took
+ * 10-35 ms of CPU while the index shrank), so a chunk also ends after this many.
+ */
+export const CHUNK_REMOVALS = 32;
+/**
+ * A chunk also ends once its removals did this many units of index rehash work (Table.
+ * rehashWork): near the end of a mass expiry a shrink pass over a 10M-row table runs at ~20K
+ * units a removal, so 32 removals could still be ~2 ms.
+ */
+export const CHUNK_REHASH_UNITS = 1 << 16;
 /** Keep sweeping past the base share while more than this % of visited TTL keys were expired. */
 export const STALE_PERC = 10;
 /** Share of each tick the cycle may use, like ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC. */
@@ -144,10 +156,11 @@ export class ActiveExpire {
         continue;
       }
       idleDbs = 0;
-      const end = Math.min(hw, c + CHUNK_ROWS);
+      let end = Math.min(hw, c + CHUNK_ROWS);
       const expireAt = t.expireAt;
       let chunkTtl = 0;
       let chunkStale = 0;
+      const work0 = t.rehashWork;
       for (let e = c; e < end; e++) {
         const at = expireAt[e]!;
         if (at === 0) continue;
@@ -155,6 +168,9 @@ export class ActiveExpire {
         if (at <= now) {
           chunkStale++;
           ks.removeSignalled(t, e, NOTIFY_EXPIRED, "expired");
+          // The chunk ends here after enough removals or rehash work they caused.
+          if (chunkStale === CHUNK_REMOVALS || t.rehashWork - work0 >= CHUNK_REHASH_UNITS)
+            end = e + 1;
         }
       }
       visited += end - c;

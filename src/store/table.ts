@@ -7,7 +7,9 @@
 //   so a SCAN cursor that is an entry id never misses a key present for the whole scan;
 // - every live entry sits in the authoritative index, reachable from its home slot
 //   (hash & mask) through occupied slots only: no tombstones, deletes shift entries back;
-// - while rehashing, the new index holds exactly the live entries with id < cursor.
+// - while rehashing, the new index holds exactly the live entries with id < cursor;
+// - free ids below highWater form one list threaded through their hash[] rows (hash[e] is the
+//   next free id + 1, 0 ends it), so deleting never grows (or copies) a separate stack.
 
 import type { Arena } from "./arena.ts";
 import { bytesEqual, copyBytes, hashBytes } from "./bytes.ts";
@@ -32,6 +34,13 @@ export interface WriteGuard {
 }
 
 const MIN_SLOTS = 16;
+/**
+ * A shrink stops at this many slots (8 KiB) unless the table is empty (then the index is
+ * replaced at once, nothing to move). A pass costs ~highWater/8 however few keys are left, and
+ * below this size the per-write budget (slots/8 writes) is too short to spread it: at 10M rows
+ * the shrinks to 64 and 16 slots each did a whole ~4 ms pass inside one delete.
+ */
+const SHRINK_FLOOR_SLOTS = 1024;
 const MIN_ENTRIES = 16;
 /**
  * Columns this many rows or larger grow incrementally, by 1.5x: the grown columns are allocated
@@ -48,8 +57,20 @@ const GROW_STEP_ROWS = 16;
 /** Bytes per row of the entry columns (hash 4, addr 8, keyLen 4, valLen 4, capCode 1, type 1,
  * expireAt 8, clock 4). */
 export const ROW_BYTES = 34;
-/** Entry ids visited per write while rehashing (raised for sparse tables, see startRehash). */
+/**
+ * Units of migration work per write while rehashing (raised for sparse tables, see
+ * startRehash). A unit is one id looked at, or eight free ids skipped by one 8-byte read.
+ */
 const MIGRATE_MIN = 256;
+/**
+ * Units charged for faulting in one 4 KiB page of a new index before the migration starts.
+ * A first touch of SharedArrayBuffer memory measured 6-8 us a page on the busy machine (50-70
+ * ms for a 32 MB index); left to the random inserts, a few thousand of them landed in one
+ * expiry slice. Paced here, a write pays for at most 4 pages.
+ */
+const FAULT_UNITS = 64;
+/** Uint32 elements of the index per 4 KiB page. */
+const PAGE_U32 = 1024;
 /** randomEntry probes this many random slots before falling back to a linear walk. */
 const RANDOM_TRIES = 128;
 
@@ -191,12 +212,15 @@ export class Table {
   private n = 0;
   /** Live entries with expireAt != 0: lets the expiry sweep skip tables without TTLs. */
   private ttlN = 0;
-  private freeIds: Int32Array = EMPTY_I32;
+  /** Head of the free-id list (see the invariants above), -1 when empty, and its length. */
+  private freeHead = -1;
+  private freeN = 0;
+  /** The type column read eight rows at a time (migrate skips free stretches with it). */
+  private typeOcts: Float64Array = new Float64Array(0);
   /** prefetch(): entry ids of one batch. */
   private readonly prefetchIds = new Int32Array(PREFETCH_BATCH);
   /** prefetch(): the sum of what it read (unused). */
   prefetchSink = 0;
-  private freeTop = 0;
 
   // Authoritative index.
   /** Slot pairs (hash, entry id + 1): see freshIndex. */
@@ -207,9 +231,13 @@ export class Table {
   private newIndex: Uint32Array = EMPTY_U32;
   private newMask = 0;
   private cursor = -1;
+  /** Uint32 elements of the new index faulted in so far (migration starts when all are). */
+  private faulted = 0;
   private stepIds = MIGRATE_MIN;
   /** Safety-net completions of a rehash in one go; stays 0 unless the step bound is wrong. */
   forcedRehashes = 0;
+  /** Units of rehash work done so far (see MIGRATE_MIN, FAULT_UNITS; tests bound it). */
+  rehashWork = 0;
 
   // Grown columns being filled (rows [0, growCursor) copied); growCursor < 0 when not growing.
   private gHash: Uint32Array = EMPTY_U32;
@@ -268,6 +296,11 @@ export class Table {
   /** Entry ids below this are already in the new index; -1 when not rehashing (tests, INFO). */
   get rehashCursor(): number {
     return this.cursor;
+  }
+
+  /** Units of rehash work each write does while rehashing (tests). */
+  get rehashStepUnits(): number {
+    return this.stepIds;
   }
 
   find(kbuf: Uint8Array, koff: number, klen: number): number {
@@ -675,9 +708,10 @@ export class Table {
     this.type = new Uint8Array(MIN_ENTRIES);
     this.expireAt = new Float64Array(MIN_ENTRIES);
     this.clock = new Uint32Array(MIN_ENTRIES);
+    this.typeOcts = new Float64Array(this.type.buffer);
     this.objs = [];
-    this.freeIds = new Int32Array(MIN_ENTRIES);
-    this.freeTop = 0;
+    this.freeHead = -1;
+    this.freeN = 0;
     this.hw = 0;
     this.n = 0;
     this.ttlN = 0;
@@ -711,7 +745,6 @@ export class Table {
       this.type.byteLength +
       this.expireAt.byteLength +
       this.clock.byteLength +
-      this.freeIds.byteLength +
       this.index.byteLength +
       this.newIndex.byteLength +
       this.growCap * ROW_BYTES +
@@ -728,15 +761,15 @@ export class Table {
       if (type[e] !== TYPE_FREE) throw new Error(`table: live entry ${e} above highWater`);
     }
     if (live !== this.n) throw new Error(`table: count ${this.n} but ${live} live entries`);
-    if (live + this.freeTop !== this.hw) throw new Error("table: free list size mismatch");
+    if (live + this.freeN !== this.hw) throw new Error("table: free list size mismatch");
     const seen = new Set<number>();
-    for (let i = 0; i < this.freeTop; i++) {
-      const e = this.freeIds[i]!;
+    for (let e = this.freeHead; e >= 0; e = this.hash[e]! - 1) {
       if (e >= this.hw || type[e] !== TYPE_FREE || seen.has(e)) {
         throw new Error(`table: bad free id ${e}`);
       }
       seen.add(e);
     }
+    if (seen.size !== this.freeN) throw new Error(`table: free list ${seen.size} != ${this.freeN}`);
     const inOld = checkIndex("index", this.index, this.hash, type, this.hw);
     if (inOld !== this.n) throw new Error(`table: index holds ${inOld}, count ${this.n}`);
     if (this.cursor >= 0) {
@@ -799,8 +832,11 @@ export class Table {
 
   private takeEntryId(): number {
     let e: number;
-    if (this.freeTop > 0) e = this.freeIds[--this.freeTop]!;
-    else {
+    if (this.freeHead >= 0) {
+      e = this.freeHead;
+      this.freeHead = this.hash[e]! - 1;
+      this.freeN--;
+    } else {
       if (this.hw === this.entryCap) this.growEntries();
       e = this.hw++;
       const cap = this.entryCap;
@@ -845,26 +881,36 @@ export class Table {
     this.setExpireAt(e, 0);
     this.clock[e] = 0;
     this.addr[e] = 0;
+    // Onto the free list through the row itself: no stack to double (a doubling Int32Array
+    // stopped the loop for 10-28 ms copying 8M ids when 10M keys expired).
+    this.hash[e] = this.freeHead + 1;
+    this.freeHead = e;
+    this.freeN++;
     if (e < this.growCursor) this.mirror(e);
     this.dropObj(e);
-    if (this.freeTop === this.freeIds.length) {
-      // Sized by deletes, not by capacity: an insert-only table pays nothing for it.
-      const bigger = new Int32Array(this.freeIds.length * 2); // set() into a SAB view is slow
-      bigger.set(this.freeIds);
-      this.freeIds = bigger;
-      this.memVersion++;
-    }
-    this.freeIds[this.freeTop++] = e;
     this.n--;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
+    if (this.cursor >= 0 && this.n === 0) this.dropRehash(); // nothing left to move
     if (this.cursor >= 0) this.migrate(this.stepIds);
     else this.maybeShrink();
   }
 
+  /** Abandon the rehash under way (the table is empty: maybeShrink then swaps a small index). */
+  private dropRehash(): void {
+    this.newIndex = EMPTY_U32;
+    this.newMask = 0;
+    this.cursor = -1;
+    this.memVersion++;
+  }
+
   private maybeShrink(): void {
     const slots = this.slots;
-    if (slots > MIN_SLOTS && this.n * 8 < slots) {
-      let target = MIN_SLOTS;
+    if (this.n === 0 && slots > MIN_SLOTS) {
+      this.index = new Uint32Array(MIN_SLOTS * 2);
+      this.mask = MIN_SLOTS - 1;
+      this.memVersion++;
+    } else if (slots > SHRINK_FLOOR_SLOTS && this.n * 8 < slots) {
+      let target = SHRINK_FLOOR_SLOTS;
       while (target < this.n * 2) target *= 2;
       this.startRehash(target);
     }
@@ -874,25 +920,74 @@ export class Table {
     this.newIndex = freshIndex(slots);
     this.newMask = slots - 1;
     this.cursor = 0;
+    // A small index is a plain, already zeroed array: nothing to fault in.
+    this.faulted = this.newIndex.byteLength >= FRESH_BYTES ? 0 : this.newIndex.length;
     this.memVersion++;
-    // Finish within min(old, new)/8 writes so neither index passes 7/8 full: visit enough ids
-    // per write even when highWater is far above count (a sparse table after mass deletes).
+    // Finish within min(old, new)/8 writes so neither index passes 7/8 full, with 2x margin.
+    // A full pass costs FAULT_UNITS per page of the new index, at most hw/8 units for the
+    // free stretches it skips and 8 per live entry (each id of its 8-row group), so it stays
+    // short when highWater is far above count: after a mass expiry a shrink no longer reads
+    // every one of 10M mostly free rows.
     const budget = Math.max(1, Math.min(slots, this.slots) >>> 3);
-    this.stepIds = Math.max(MIGRATE_MIN, Math.ceil((2 * this.hw) / budget));
+    const pages = Math.ceil((this.newIndex.length - this.faulted) / PAGE_U32);
+    const work = pages * FAULT_UNITS + Math.ceil(this.hw / 8) + 8 * this.n;
+    this.stepIds = Math.max(MIGRATE_MIN, Math.ceil((2 * work) / budget));
   }
 
-  private migrate(maxIds: number): void {
-    const type = this.type;
-    const hash = this.hash;
+  /**
+   * Up to maxUnits units of work (see MIGRATE_MIN, FAULT_UNITS): first fault in the new
+   * index's pages (cursor stays 0, so no write touches the new index meanwhile), then move
+   * entries into it; swap when done.
+   */
+  private migrate(maxUnits: number): void {
     const ni = this.newIndex;
-    const nm = this.newMask;
-    let c = this.cursor;
-    const end = Math.min(this.hw, c + maxIds);
-    for (; c < end; c++) {
-      if (type[c] !== TYPE_FREE) indexInsert(ni, nm, hash[c]!, c);
+    let units = maxUnits;
+    let done = 0;
+    if (this.faulted < ni.length) {
+      let f = this.faulted;
+      do {
+        ni[f] = 0; // a write: a read would map the shared zero page and fault again later
+        f += PAGE_U32;
+        units -= FAULT_UNITS;
+        done += FAULT_UNITS;
+      } while (f < ni.length && units > 0);
+      this.faulted = Math.min(f, ni.length);
+      if (this.faulted < ni.length) {
+        this.rehashWork += done;
+        return;
+      }
     }
+    const type = this.type;
+    const octs = this.typeOcts;
+    const hash = this.hash;
+    const nm = this.newMask;
+    const hw = this.hw;
+    let c = this.cursor;
+    while (c < hw && units > 0) {
+      if ((c & 7) === 0) {
+        // Eight free rows in one read (the column's length is a multiple of 8). An all-zero
+        // group reads as +0; -0 would be a type byte of 0x80 in the top row.
+        let q = c >>> 3;
+        const qEnd = Math.min((hw + 7) >>> 3, q + units);
+        const q0 = q;
+        for (; q < qEnd; q++) {
+          const g = octs[q]!;
+          if (g !== 0 || 1 / g < 0) break;
+        }
+        units -= q - q0;
+        done += q - q0;
+        c = q << 3;
+        if (c >= hw || units <= 0) break;
+      }
+      units--;
+      done++;
+      if (type[c] !== TYPE_FREE) indexInsert(ni, nm, hash[c]!, c);
+      c++;
+    }
+    if (c > hw) c = hw; // a skipped group may reach past highWater (those rows are free)
     this.cursor = c;
-    if (c < this.hw) return;
+    this.rehashWork += done;
+    if (c < hw) return;
     this.index = ni;
     this.mask = nm;
     this.newIndex = EMPTY_U32;
@@ -918,6 +1013,7 @@ export class Table {
 
   /** Allocate the grown columns (lazily backed by the OS: no copy and no page touched yet). */
   private startGrowth(cap: number): void {
+    if (cap % 8 !== 0) throw new Error(`table: column capacity ${cap} is not a multiple of 8`);
     this.gHash = freshU32(cap);
     this.gAddr = freshF64(cap);
     this.gKeyLen = freshI32(cap);
@@ -973,6 +1069,11 @@ export class Table {
     this.valLen = this.gValLen;
     this.capCode = this.gCapCode;
     this.type = this.gType;
+    this.typeOcts = new Float64Array(
+      this.type.buffer,
+      this.type.byteOffset,
+      this.type.length >>> 3,
+    );
     this.expireAt = this.gExpireAt;
     this.clock = this.gClock;
     this.entryCap = this.growCap;

@@ -2,7 +2,7 @@
 // columns and the zset member index.
 
 import { beforeAll, describe, expect, test } from "bun:test";
-import { Arena, PAGE_SIZE } from "../../src/store/arena.ts";
+import { Arena, PAGE_SIZE, POP_SKIP_MAX } from "../../src/store/arena.ts";
 import { setHashSeed } from "../../src/store/bytes.ts";
 import { ActiveExpire } from "../../src/store/expiry.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
@@ -53,6 +53,38 @@ describe("arena evacuation", () => {
     // The dropped id is reusable: allocating a page's worth more needs one new page only.
     for (let i = 0; i < 2048; i++) a.alloc(1024);
     expect(a.reservedBytes).toBeLessThanOrEqual(4 * PAGE_SIZE);
+  });
+});
+
+describe("arena: an alloc skips a bounded run of stale free-list entries", () => {
+  test("stale entries on top of the list cost at most POP_SKIP_MAX per alloc; live ones below are reused", () => {
+    const a = new Arena({ checked: true });
+    const perPage = PAGE_SIZE / 64;
+    const blocks: number[] = [];
+    for (let i = 0; i < 4 * perPage; i++) blocks.push(a.alloc(64));
+    // Page 3's frees go on the list first (bottom), then half of pages 0-2 (top).
+    for (let i = 3 * perPage; i < 3 * perPage + 100; i++) a.free(blocks[i]!, 64);
+    for (let p = 0; p < 3; p++)
+      for (let i = p * perPage; i < p * perPage + perPage / 2; i++) a.free(blocks[i]!, 64);
+    const stale = (3 * perPage) / 2;
+    expect(a.freeEntries(64)).toBe(100 + stale);
+    expect(a.beginEvacuation(2 * PAGE_SIZE, 0.6)).toBe(3); // pages 0-2; page 3 is the bump page
+    const before = a.freeEntries(64);
+    const x = a.alloc(64);
+    expect(a.isEvacuating(x)).toBe(false);
+    expect(before - a.freeEntries(64)).toBe(POP_SKIP_MAX); // skipped that many, none found
+    // Allocation after allocation works down the stale run, then reuses page 3's blocks.
+    let reused = -1;
+    for (let k = 0; k < stale; k++) {
+      const y = a.alloc(64);
+      expect(a.isEvacuating(y)).toBe(false);
+      if (Math.floor(y / PAGE_SIZE) === 3) {
+        reused = k;
+        break;
+      }
+    }
+    expect(reused).toBeGreaterThan(0);
+    expect(reused).toBeLessThanOrEqual(Math.ceil(stale / POP_SKIP_MAX));
   });
 });
 

@@ -1,7 +1,12 @@
 // The active expiry sweep: reclaims expired keys nobody touches, bounded per tick.
 
 import { describe, expect, test } from "bun:test";
-import { ActiveExpire, CHUNK_ROWS } from "../../src/store/expiry.ts";
+import {
+  ActiveExpire,
+  CHUNK_REHASH_UNITS,
+  CHUNK_REMOVALS,
+  CHUNK_ROWS,
+} from "../../src/store/expiry.ts";
 import { Keyspace } from "../../src/store/keyspace.ts";
 import { Prng } from "../helpers/prng.ts";
 
@@ -89,14 +94,72 @@ describe("active expiry", () => {
     expect(ks.db(0).count).toBe(0);
   });
 
-  test("a tiny time budget stops after one chunk", () => {
+  test("a tiny time budget stops after one chunk: CHUNK_REMOVALS removals when all are stale", () => {
     const ks = new Keyspace(1);
     ks.setNow(T0);
     fill(ks, 0, "t", 10 * CHUNK_ROWS, () => 10);
     const ax = new ActiveExpire(ks);
     ks.setNow(T0 + 100);
     const removed = ax.run(0);
-    expect(removed).toBe(CHUNK_ROWS);
+    expect(removed).toBe(CHUNK_REMOVALS);
+    expect(ax.rowsVisited).toBe(CHUNK_REMOVALS);
+    expect(ax.timeCapReached).toBe(1);
+    // The next run resumes right after the last key removed: every key goes exactly once.
+    let total = removed;
+    for (let i = 0; i < 10 * CHUNK_ROWS && ks.db(0).count > 0; i++) {
+      const r = ax.run(0);
+      expect(r).toBeLessThanOrEqual(CHUNK_REMOVALS);
+      total += r;
+    }
+    expect(total).toBe(10 * CHUNK_ROWS);
+    expect(ks.db(0).count).toBe(0);
+  });
+
+  test("a chunk also ends at CHUNK_REHASH_UNITS of index-shrink work (mass expiry of 1.5M keys)", () => {
+    const ks = new Keyspace(1);
+    ks.setNow(T0);
+    const N = 1_500_000;
+    const t = ks.db(0);
+    const v = new Uint8Array(8);
+    const k = new Uint8Array(12);
+    const kv = new DataView(k.buffer);
+    for (let i = 0; i < N; i++) {
+      kv.setUint32(0, 0x6b65793a);
+      kv.setUint32(4, i);
+      kv.setUint32(8, Math.imul(i, 0x9e3779b1));
+      const e = t.upsertString(k, 0, k.length, v, 0, v.length);
+      ks.setExpire(t, e, ks.now + (i < N - 100 ? 10 : 1_000_000));
+    }
+    while (t.rehashStep(1 << 20)) {}
+    const ax = new ActiveExpire(ks);
+    ks.setNow(T0 + 100);
+    let cutByWork = 0;
+    let worstStep = 0;
+    for (let runs = 0; t.count > 100 && runs < N; runs++) {
+      const step = t.rehashing ? t.rehashStepUnits : 0;
+      const w0 = t.rehashWork;
+      const removed = ax.run(0); // one chunk per run
+      const work = t.rehashWork - w0;
+      worstStep = Math.max(worstStep, step);
+      // A chunk stops within one removal's step of the bound (a shrink may start mid-chunk).
+      expect(work).toBeLessThanOrEqual(CHUNK_REHASH_UNITS + Math.max(worstStep, t.rehashStepUnits));
+      if (removed < CHUNK_REMOVALS && work >= CHUNK_REHASH_UNITS) cutByWork++;
+    }
+    expect(t.count).toBe(100);
+    expect(cutByWork).toBeGreaterThan(0);
+    t.checkInvariants();
+  }, 120_000);
+
+  test("a tiny time budget stops after one chunk: CHUNK_ROWS rows when few are stale", () => {
+    const ks = new Keyspace(1);
+    ks.setNow(T0);
+    // One key in 64 expires: a chunk of CHUNK_ROWS rows holds 16 stale keys (< CHUNK_REMOVALS).
+    fill(ks, 0, "t", 10 * CHUNK_ROWS, (i) => (i % 64 === 0 ? 10 : 100_000));
+    const ax = new ActiveExpire(ks);
+    ks.setNow(T0 + 100);
+    const removed = ax.run(0);
+    expect(removed).toBe(CHUNK_ROWS / 64);
+    expect(ax.rowsVisited).toBe(CHUNK_ROWS);
     expect(ax.timeCapReached).toBe(1);
   });
 
