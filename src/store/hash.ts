@@ -62,6 +62,11 @@ export function hashCreate(t: Table, kbuf: Uint8Array, koff: number, klen: numbe
   return t.add(kbuf, koff, klen, TYPE_HASH, 0);
 }
 
+/** hashCreate when the key is absent, in one probe (Table.addIfAbsent); -1 when it exists. */
+export function hashCreateIfAbsent(t: Table, kbuf: Uint8Array, koff: number, klen: number): number {
+  return t.addIfAbsent(kbuf, koff, klen, TYPE_HASH, 0);
+}
+
 /** True while entry e (a hash) is a listpack. */
 export function hashIsListpack(t: Table, e: number): boolean {
   return t.getObj(e) === undefined;

@@ -205,6 +205,21 @@ export function setCreate(
   return e;
 }
 
+/** setCreate when the key is absent, in one probe (Table.addIfAbsent); -1 when it exists. */
+export function setCreateIfAbsent(
+  t: Table,
+  kbuf: Uint8Array,
+  koff: number,
+  klen: number,
+  intset: boolean,
+): number {
+  const e = t.addIfAbsent(kbuf, koff, klen, TYPE_SET, intset ? 1 : 0);
+  if (e < 0) return -1;
+  if (intset) t.page(e)[t.valueOffset(e)] = 2;
+  else t.setObj(e, new ByteDict(false));
+  return e;
+}
+
 export function setIsIntset(t: Table, e: number): boolean {
   return t.getObj(e) === undefined;
 }

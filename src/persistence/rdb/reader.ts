@@ -75,6 +75,11 @@ export { RdbError };
 export interface RdbSink {
   onAux?(key: Uint8Array, value: Uint8Array): void;
   onSelectDb?(db: number): void;
+  /**
+   * RESIZEDB: how many keys (and keys with a TTL) the current database's part of the file
+   * holds, so the sink can size its tables once. Only a hint: a file may lack it or lie. The
+   * reader clamps both to what the rest of the input could hold (3 bytes a key at least).
+   */
   onResizeDb?(dbSize: number, expiresSize: number): void;
   /** A function library's code (FUNCTION2); without this hook such a file is refused. */
   onFunction?(code: Uint8Array): void;
@@ -211,7 +216,8 @@ class RdbParser {
         case RDB_OPCODE_RESIZEDB: {
           const size = this.len();
           const exp = this.len();
-          sink.onResizeDb?.(size, exp);
+          const most = Math.floor(inp.remaining / 3);
+          sink.onResizeDb?.(Math.min(size, most), Math.min(exp, most));
           continue;
         }
         case RDB_OPCODE_AUX: {
