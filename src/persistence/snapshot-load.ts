@@ -14,6 +14,12 @@ import { Stream } from "../store/stream.ts";
 import { StreamId as MemStreamId } from "../store/stream-id.ts";
 import { type Table, TYPE_LIST, TYPE_STREAM, TYPE_STRING, TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+import { PACKED_DECLINED, PACKED_DUPLICATE, PACKED_SKIPPED, PackedLoader } from "./packed-load.ts";
+import {
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_ZSET_LISTPACK,
+} from "./rdb/constants.ts";
 import type { RdbSink, RdbValue, StreamId, StreamValue } from "./rdb/index.ts";
 import { RdbError } from "./rdb/index.ts";
 
@@ -180,17 +186,21 @@ export function applyClock(ks: Keyspace, t: Table, e: number, idleSec: number, f
  * RdbSink that fills a fresh keyspace: keys already expired are dropped (a master's rdbLoad),
  * then a key twice is refused (an RdbError, so the load fails whole; Redis 7.0 checks in the
  * same order, so a duplicate of an expired key loads). RESIZEDB pre-sizes the database's table.
- * Counts kept for the log.
+ * Intsets and hash/zset listpacks go straight into the store's encodings (PackedLoader); the
+ * rest through storeValue. Counts kept for the log.
  */
 export class SnapshotLoader implements RdbSink {
   keys = 0;
   expiredSkipped = 0;
   private db = 0;
+  private readonly packed: PackedLoader;
   constructor(
     readonly ks: Keyspace,
     readonly limits: CommandLimits,
     readonly now: number,
-  ) {}
+  ) {
+    this.packed = new PackedLoader(limits);
+  }
 
   onSelectDb(db: number): void {
     if (db >= this.ks.databases) {
@@ -229,6 +239,35 @@ export class SnapshotLoader implements RdbSink {
     const e = storeValue(ks, t, key, value, this.limits);
     if (e < 0) duplicate(key);
     this.stamp(t, e, expireMs, idleSec, freq);
+  }
+
+  onPackedKey(
+    db: number,
+    key: Uint8Array,
+    type: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): boolean {
+    const t = this.ks.db(db);
+    const skip = expireMs !== -1 && expireMs < this.now;
+    const p = this.packed;
+    const e =
+      type === RDB_TYPE_SET_INTSET
+        ? p.intset(t, key, buf, off, len, skip)
+        : type === RDB_TYPE_HASH_LISTPACK
+          ? p.hash(t, key, buf, off, len, skip)
+          : type === RDB_TYPE_ZSET_LISTPACK
+            ? p.zset(t, key, buf, off, len, skip)
+            : PACKED_DECLINED;
+    if (e === PACKED_DECLINED) return false;
+    if (e === PACKED_SKIPPED) this.expiredSkipped++;
+    else if (e === PACKED_DUPLICATE) duplicate(key);
+    else this.stamp(t, e, expireMs, idleSec, freq);
+    return true;
   }
 
   private stamp(t: Table, e: number, expireMs: number, idleSec: number, freq: number): void {

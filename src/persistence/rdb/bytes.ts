@@ -41,7 +41,6 @@ export function writeIntText(out: Uint8Array, at: number, v: number | bigint): n
   return end;
 }
 
-
 /**
  * The integer a string would be stored as by string2ll/lpStringToInt64 (canonical decimal in
  * int64: no '+', no leading zeros, no "-0", at most 20 chars), or null when it is not one.
