@@ -141,10 +141,13 @@ export class PackedLoader {
     const lim = this.limits;
     let pairs = 0;
     let small = true;
+    let bytes = 0;
     try {
       r.reset(buf, off, len);
       while (r.next()) {
-        if (r.textLen() > lim.zsetMaxListpackValue) small = false;
+        const ml = r.textLen();
+        if (ml > lim.zsetMaxListpackValue) small = false;
+        bytes += ml;
         if (!r.next()) return PACKED_DECLINED;
         if (Number.isNaN(this.score(r))) return PACKED_DECLINED;
         pairs++;
@@ -157,6 +160,7 @@ export class PackedLoader {
     if (pairs > lim.zsetMaxListpackEntries) small = false;
     const z = new ZSet();
     if (!small) z.toLarge();
+    else z.reserveSmall(pairs, bytes);
     const sc = this.scratch;
     r.rewind();
     while (r.next()) {

@@ -82,6 +82,9 @@ export function storeValue(
     }
     case "list": {
       const l = new List(limits.listMaxListpackSize, limits.listCompressDepth);
+      let bytes = 0;
+      for (const it of v.items) bytes += it.length;
+      l.reserveRight(v.items.length, bytes);
       for (const it of v.items) l.pushRight(it, 0, it.length);
       const e = t.addIfAbsent(key, 0, key.length, TYPE_LIST, 0);
       if (e < 0) return -1;

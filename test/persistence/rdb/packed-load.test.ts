@@ -25,9 +25,10 @@ import { SnapshotLoader } from "../../../src/persistence/snapshot-load.ts";
 import { CLOCK_META_NONE } from "../../../src/persistence/snapshot-write.ts";
 import { hashEncoding } from "../../../src/store/hash.ts";
 import { Keyspace } from "../../../src/store/keyspace.ts";
+import { List } from "../../../src/store/list.ts";
 import { setEncoding } from "../../../src/store/set.ts";
 import { TYPE_FREE, TYPE_HASH, TYPE_SET, TYPE_ZSET } from "../../../src/store/table.ts";
-import type { ZSet } from "../../../src/store/zset.ts";
+import { ZSet } from "../../../src/store/zset.ts";
 import { Prng } from "../../helpers/prng.ts";
 import { b, canonValue, latin1 } from "./helpers.ts";
 
@@ -433,3 +434,41 @@ function b1(s: string): Uint8Array {
   for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
   return u;
 }
+
+describe("pre-sized builds (ZSet.reserveSmall, List.reserveRight) equal grown ones", () => {
+  test("a zset and a list built after a reservation hold the same, with no regrowth", () => {
+    const rng = new Prng(5);
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + (rng.u32() % 20);
+      const items = Array.from({ length: n }, (_, i) => b1(`${element(rng, 30)}#${i}`));
+      const bytes = items.reduce((a, x) => a + x.length, 0);
+      const za = new ZSet();
+      const zb = new ZSet();
+      zb.reserveSmall(n, bytes);
+      const mem = zb.mem;
+      items.forEach((m, i) => {
+        za.insert(m, 0, m.length, i % 3);
+        zb.insert(m, 0, m.length, i % 3);
+      });
+      zb.checkInvariants();
+      if (zb.listpack) expect(zb.mem).toBe(mem); // never reallocated
+      for (let r = 0; r < n; r++) {
+        expect(latin1(zb.memberBytes(zb.idAt(r)))).toBe(latin1(za.memberBytes(za.idAt(r))));
+      }
+      const la = new List();
+      const lb = new List();
+      lb.reserveRight(n, bytes);
+      for (const it of items) {
+        la.pushRight(it, 0, it.length);
+        lb.pushRight(it, 0, it.length);
+      }
+      lb.checkInvariants();
+      expect(lb.length).toBe(n);
+      expect(lb.nodeCount).toBe(la.nodeCount);
+      for (let i = 0; i < n; i++) {
+        const len = lb.at(i);
+        expect(latin1(lb.cbuf.slice(lb.coff, lb.coff + len))).toBe(latin1(items[i]!));
+      }
+    }
+  });
+});
