@@ -189,8 +189,9 @@ export function applyClock(ks: Keyspace, t: Table, e: number, idleSec: number, f
  * RdbSink that fills a fresh keyspace: keys already expired are dropped (a master's rdbLoad),
  * then a key twice is refused (an RdbError, so the load fails whole; Redis 7.0 checks in the
  * same order, so a duplicate of an expired key loads). RESIZEDB pre-sizes the database's table.
- * Intsets and hash/zset listpacks go straight into the store's encodings (PackedLoader); the
- * rest through storeValue. Counts kept for the log.
+ * Strings come as ranges (onStringKey: no copy but the one into the arena), intsets and
+ * hash/zset listpacks go straight into the store's encodings (PackedLoader); the rest through
+ * storeValue. Counts kept for the log.
  */
 export class SnapshotLoader implements RdbSink {
   keys = 0;
@@ -241,6 +242,28 @@ export class SnapshotLoader implements RdbSink {
     const t = ks.db(db);
     const e = storeValue(ks, t, key, value, this.limits);
     if (e < 0) duplicate(key);
+    this.stamp(t, e, expireMs, idleSec, freq);
+  }
+
+  onStringKey(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): void {
+    if (expireMs !== -1 && expireMs < this.now) {
+      this.expiredSkipped++;
+      return;
+    }
+    const t = this.ks.db(db);
+    const e = t.addIfAbsent(kbuf, 0, klen, TYPE_STRING, vlen);
+    if (e < 0) duplicate(kbuf.subarray(0, klen));
+    copyBytes(vbuf, voff, t.page(e), t.valueOffset(e), vlen);
     this.stamp(t, e, expireMs, idleSec, freq);
   }
 

@@ -103,6 +103,22 @@ export interface RdbSink {
    * the blob into the neutral model and call onKey as usual (anything unusual: an empty or
    * malformed blob, past a limit). An Error thrown is reported at the blob's offset.
    */
+  /**
+   * Optional fast path for a string key: the key is kbuf[0, klen) (the reader's scratch), the
+   * value vbuf[voff, voff + vlen) (the read window or a decoded copy); both valid only during
+   * the call. Without it, string keys go to onKey.
+   */
+  onStringKey?(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): void;
   onPackedKey?(
     db: number,
     key: Uint8Array,
@@ -202,6 +218,8 @@ class RdbParser {
   emptyKeys = 0;
   /** stringRef's result (one per parser, reused). */
   private readonly ref = new StringRef();
+  /** keyToScratch's copy of a key (grows to the longest key). */
+  keyBuf = new Uint8Array(64);
 
   constructor(
     private readonly inp: RdbInput,
@@ -280,6 +298,17 @@ class RdbParser {
           break;
         default: {
           if (!isValueType(op)) this.unknownType(op, at);
+          if (op === RDB_TYPE_STRING && sink.onStringKey !== undefined) {
+            const klen = this.keyToScratch();
+            const r = this.ref;
+            this.stringRef(r);
+            sink.onStringKey(db, this.keyBuf, klen, r.buf, r.off, r.len, expireMs, idle, freq);
+            keys++;
+            expireMs = -1;
+            idle = -1;
+            freq = -1;
+            continue;
+          }
           const key = this.string();
           let value: RdbValue | null;
           if (sink.onPackedKey !== undefined && isPackedType(op)) {
@@ -432,6 +461,19 @@ class RdbParser {
     out.off = inp.window(n);
     out.buf = inp.windowBuf;
     out.len = n;
+  }
+
+  /** The next string copied into keyBuf (no allocation once it is long enough); its length. */
+  private keyToScratch(): number {
+    const r = this.ref;
+    this.stringRef(r);
+    const n = r.len;
+    if (n > this.keyBuf.length) this.keyBuf = new Uint8Array(Math.max(n, 2 * this.keyBuf.length));
+    const kb = this.keyBuf;
+    const src = r.buf;
+    const o = r.off;
+    for (let i = 0; i < n; i++) kb[i] = src[o + i]!;
+    return n;
   }
 
   private lenFrom(c: number, at: number): number {
