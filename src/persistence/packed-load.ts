@@ -35,12 +35,13 @@ export class PackedLoader {
   constructor(private readonly limits: CommandLimits) {}
 
   /**
-   * An RDB_TYPE_SET_INTSET body at buf[off, off + len) as key's intset: the entry id,
+   * An RDB_TYPE_SET_INTSET body at buf[off, off + len) as the intset of key kbuf[0, klen): the entry id,
    * PACKED_DECLINED, PACKED_SKIPPED (skip: validate only) or PACKED_DUPLICATE.
    */
   intset(
     t: Table,
-    key: Uint8Array,
+    kbuf: Uint8Array,
+    klen: number,
     buf: Uint8Array,
     off: number,
     len: number,
@@ -69,14 +70,15 @@ export class PackedLoader {
     const need = Math.max(widthFor(intHi(buf, body, w), intLo(buf, body, w)), widthFor(ph, pl));
     if (need !== w) return PACKED_DECLINED;
     if (skip) return PACKED_SKIPPED;
-    const e = setCreateIntsetFrom(t, key, 0, key.length, w, buf, body, n);
+    const e = setCreateIntsetFrom(t, kbuf, 0, klen, w, buf, body, n);
     return e < 0 ? PACKED_DUPLICATE : e;
   }
 
   /** An RDB_TYPE_HASH_LISTPACK blob as key's listpack hash; returns as intset(). */
   hash(
     t: Table,
-    key: Uint8Array,
+    kbuf: Uint8Array,
+    klen: number,
     buf: Uint8Array,
     off: number,
     len: number,
@@ -101,7 +103,7 @@ export class PackedLoader {
     }
     if (pairs === 0 || pairs > this.limits.hashMaxListpackEntries) return PACKED_DECLINED;
     if (skip) return PACKED_SKIPPED;
-    const e = t.addIfAbsent(key, 0, key.length, TYPE_HASH, total);
+    const e = t.addIfAbsent(kbuf, 0, klen, TYPE_HASH, total);
     if (e < 0) return PACKED_DUPLICATE;
     const page = t.page(e);
     const base = t.valueOffset(e);
@@ -131,7 +133,8 @@ export class PackedLoader {
   /** An RDB_TYPE_ZSET_LISTPACK blob as key's zset; returns as intset(). */
   zset(
     t: Table,
-    key: Uint8Array,
+    kbuf: Uint8Array,
+    klen: number,
     buf: Uint8Array,
     off: number,
     len: number,
@@ -177,7 +180,7 @@ export class PackedLoader {
       if (z.find(mb, mo, ml) >= 0) throw new RdbError("duplicate zset member", 0);
       z.insert(mb, mo, ml, s);
     }
-    const e = t.addIfAbsent(key, 0, key.length, TYPE_ZSET, 0);
+    const e = t.addIfAbsent(kbuf, 0, klen, TYPE_ZSET, 0);
     if (e < 0) return PACKED_DUPLICATE;
     t.setObj(e, z);
     return e;

@@ -269,7 +269,8 @@ export class SnapshotLoader implements RdbSink {
 
   onPackedKey(
     db: number,
-    key: Uint8Array,
+    kbuf: Uint8Array,
+    klen: number,
     type: number,
     buf: Uint8Array,
     off: number,
@@ -283,15 +284,15 @@ export class SnapshotLoader implements RdbSink {
     const p = this.packed;
     const e =
       type === RDB_TYPE_SET_INTSET
-        ? p.intset(t, key, buf, off, len, skip)
+        ? p.intset(t, kbuf, klen, buf, off, len, skip)
         : type === RDB_TYPE_HASH_LISTPACK
-          ? p.hash(t, key, buf, off, len, skip)
+          ? p.hash(t, kbuf, klen, buf, off, len, skip)
           : type === RDB_TYPE_ZSET_LISTPACK
-            ? p.zset(t, key, buf, off, len, skip)
+            ? p.zset(t, kbuf, klen, buf, off, len, skip)
             : PACKED_DECLINED;
     if (e === PACKED_DECLINED) return false;
     if (e === PACKED_SKIPPED) this.expiredSkipped++;
-    else if (e === PACKED_DUPLICATE) duplicate(key);
+    else if (e === PACKED_DUPLICATE) duplicate(kbuf.subarray(0, klen));
     else this.stamp(t, e, expireMs, idleSec, freq);
     return true;
   }

@@ -97,8 +97,9 @@ export interface RdbSink {
   ): void;
   /**
    * Optional fast path for a value stored as one packed blob (RDB_TYPE_SET_INTSET,
-   * RDB_TYPE_HASH_LISTPACK, RDB_TYPE_ZSET_LISTPACK): the blob is buf[off, off + len), valid
-   * only during the call (it may be the reader's window). Return true when the key was taken
+   * RDB_TYPE_HASH_LISTPACK, RDB_TYPE_ZSET_LISTPACK): the key is kbuf[0, klen) (the reader's
+   * scratch), the blob buf[off, off + len); both valid only during the call (the blob may be
+   * the reader's window). Return true when the key was taken
    * (stored, or dropped as expired); false, before changing anything, to have the reader decode
    * the blob into the neutral model and call onKey as usual (anything unusual: an empty or
    * malformed blob, past a limit). An Error thrown is reported at the blob's offset.
@@ -121,7 +122,8 @@ export interface RdbSink {
   ): void;
   onPackedKey?(
     db: number,
-    key: Uint8Array,
+    kbuf: Uint8Array,
+    klen: number,
     type: number,
     buf: Uint8Array,
     off: number,
@@ -309,20 +311,21 @@ class RdbParser {
             freq = -1;
             continue;
           }
-          const key = this.string();
+          let key: Uint8Array;
           let value: RdbValue | null;
           if (sink.onPackedKey !== undefined && isPackedType(op)) {
+            const klen = this.keyToScratch();
+            const kb = this.keyBuf;
             const bat = inp.offset;
             const r = this.ref;
             this.stringRef(r);
             let taken: boolean;
             try {
-              taken = sink.onPackedKey(db, key, op, r.buf, r.off, r.len, expireMs, idle, freq);
+              taken = sink.onPackedKey(db, kb, klen, op, r.buf, r.off, r.len, expireMs, idle, freq);
             } catch (err) {
               if (err instanceof RdbError) throw err;
               return inp.fail(`bad ${packedName(op)}: ${(err as Error).message}`, bat);
             }
-            value = taken ? null : this.packedValue(op, r.buf.slice(r.off, r.off + r.len), bat);
             if (taken) {
               keys++;
               expireMs = -1;
@@ -330,7 +333,12 @@ class RdbParser {
               freq = -1;
               continue;
             }
-          } else value = this.value(op);
+            key = kb.slice(0, klen);
+            value = this.packedValue(op, r.buf.slice(r.off, r.off + r.len), bat);
+          } else {
+            key = this.string();
+            value = this.value(op);
+          }
           if (value === null) this.emptyKeys++;
           else {
             sink.onKey(db, key, value, expireMs, idle, freq);
