@@ -6,22 +6,29 @@
 
 import type { CommandLimits } from "../commands/context.ts";
 import { copyBytes } from "../store/bytes.ts";
-import { hashCreate, hashSet } from "../store/hash.ts";
+import { hashCreateIfAbsent, hashSet } from "../store/hash.ts";
 import { CLOCK_LFU, type Keyspace, lfuWord } from "../store/keyspace.ts";
 import { List } from "../store/list.ts";
-import { isCanonicalInt64, setAdd, setCreate } from "../store/set.ts";
+import { isCanonicalInt64, setAdd, setCreateIfAbsent } from "../store/set.ts";
 import { Stream } from "../store/stream.ts";
 import { StreamId as MemStreamId } from "../store/stream-id.ts";
 import { type Table, TYPE_LIST, TYPE_STREAM, TYPE_STRING, TYPE_ZSET } from "../store/table.ts";
 import { ZSet } from "../store/zset.ts";
+import { PACKED_DECLINED, PACKED_DUPLICATE, PACKED_SKIPPED, PackedLoader } from "./packed-load.ts";
+import {
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_ZSET_LISTPACK,
+} from "./rdb/constants.ts";
 import type { RdbSink, RdbValue, StreamId, StreamValue } from "./rdb/index.ts";
 import { RdbError } from "./rdb/index.ts";
 
 const TWO32 = 4294967296;
 
 /**
- * Add key (absent from t) holding `v`; returns the entry. The caller sets TTL and clock.
- * Empty aggregates never reach here (the codec skips or refuses them).
+ * Add key holding `v`; returns the entry, or -1 (nothing changed) when t has the key already.
+ * The caller sets TTL and clock. Empty aggregates never reach here (the codec skips or refuses
+ * them).
  */
 export function storeValue(
   ks: Keyspace,
@@ -32,12 +39,14 @@ export function storeValue(
 ): number {
   switch (v.type) {
     case "string": {
-      const e = t.add(key, 0, key.length, TYPE_STRING, v.bytes.length);
+      const e = t.addIfAbsent(key, 0, key.length, TYPE_STRING, v.bytes.length);
+      if (e < 0) return -1;
       copyBytes(v.bytes, 0, t.page(e), t.valueOffset(e), v.bytes.length);
       return e;
     }
     case "hash": {
-      const e = hashCreate(t, key, 0, key.length);
+      const e = hashCreateIfAbsent(t, key, 0, key.length);
+      if (e < 0) return -1;
       const hl = {
         maxListpackEntries: limits.hashMaxListpackEntries,
         maxListpackValue: limits.hashMaxListpackValue,
@@ -49,7 +58,8 @@ export function storeValue(
       const first = v.members[0]!;
       const intset =
         v.members.length <= limits.setMaxIntsetEntries && isCanonicalInt64(first, 0, first.length);
-      const e = setCreate(t, key, 0, key.length, intset);
+      const e = setCreateIfAbsent(t, key, 0, key.length, intset);
+      if (e < 0) return -1;
       const sl = { maxIntsetEntries: limits.setMaxIntsetEntries };
       for (const m of v.members) setAdd(ks, t, e, m, 0, m.length, sl);
       return e;
@@ -65,20 +75,26 @@ export function storeValue(
         if (id >= 0) throw new RdbError("duplicate zset member", 0);
         z.insert(m, 0, m.length, s);
       }
-      const e = t.add(key, 0, key.length, TYPE_ZSET, 0);
+      const e = t.addIfAbsent(key, 0, key.length, TYPE_ZSET, 0);
+      if (e < 0) return -1;
       t.setObj(e, z);
       return e;
     }
     case "list": {
       const l = new List(limits.listMaxListpackSize, limits.listCompressDepth);
+      let bytes = 0;
+      for (const it of v.items) bytes += it.length;
+      l.reserveRight(v.items.length, bytes);
       for (const it of v.items) l.pushRight(it, 0, it.length);
-      const e = t.add(key, 0, key.length, TYPE_LIST, 0);
+      const e = t.addIfAbsent(key, 0, key.length, TYPE_LIST, 0);
+      if (e < 0) return -1;
       t.setObj(e, l);
       return e;
     }
     case "stream": {
       const s = buildStream(v, limits);
-      const e = t.add(key, 0, key.length, TYPE_STREAM, 0);
+      const e = t.addIfAbsent(key, 0, key.length, TYPE_STREAM, 0);
+      if (e < 0) return -1;
       t.setObj(e, s);
       return e;
     }
@@ -170,19 +186,27 @@ export function applyClock(ks: Keyspace, t: Table, e: number, idleSec: number, f
 }
 
 /**
- * RdbSink that fills a fresh keyspace: duplicate keys are refused (an RdbError, so the load
- * fails whole), keys already expired are dropped (a master's rdbLoad), counts kept for the log.
+ * RdbSink that fills a fresh keyspace: keys already expired are dropped (a master's rdbLoad),
+ * then a key twice is refused (an RdbError, so the load fails whole; Redis 7.0 checks in the
+ * same order, so a duplicate of an expired key loads). RESIZEDB pre-sizes the database's table.
+ * Strings come as ranges (onStringKey: no copy but the one into the arena), intsets and
+ * hash/zset listpacks go straight into the store's encodings (PackedLoader); the rest through
+ * storeValue. Counts kept for the log.
  */
 export class SnapshotLoader implements RdbSink {
   keys = 0;
   expiredSkipped = 0;
   /** FUNCTION2 records' library code, in file order (the caller hands them to the VM). */
   readonly functions: Uint8Array[] = [];
+  private db = 0;
+  private readonly packed: PackedLoader;
   constructor(
     readonly ks: Keyspace,
     readonly limits: CommandLimits,
     readonly now: number,
-  ) {}
+  ) {
+    this.packed = new PackedLoader(limits);
+  }
 
   onSelectDb(db: number): void {
     if (db >= this.ks.databases) {
@@ -191,6 +215,13 @@ export class SnapshotLoader implements RdbSink {
         0,
       );
     }
+    this.db = db;
+  }
+
+  onResizeDb(dbSize: number): void {
+    // clamped by the reader to what the file could hold; a lie only costs lazily-backed room
+    const t = this.ks.db(this.db);
+    t.reserve(t.count + dbSize);
   }
 
   onFunction(code: Uint8Array): void {
@@ -205,18 +236,76 @@ export class SnapshotLoader implements RdbSink {
     idleSec: number,
     freq: number,
   ): void {
-    const ks = this.ks;
-    const t = ks.db(db);
-    if (t.find(key, 0, key.length) >= 0) {
-      throw new RdbError(`Duplicate key '${new TextDecoder().decode(key)}' found in RDB file`, 0);
-    }
     if (expireMs !== -1 && expireMs < this.now) {
       this.expiredSkipped++;
       return;
     }
+    const ks = this.ks;
+    const t = ks.db(db);
     const e = storeValue(ks, t, key, value, this.limits);
-    if (expireMs !== -1) ks.setExpire(t, e, Math.max(1, expireMs));
-    applyClock(ks, t, e, idleSec, freq);
+    if (e < 0) duplicate(key);
+    this.stamp(t, e, expireMs, idleSec, freq);
+  }
+
+  onStringKey(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): void {
+    if (expireMs !== -1 && expireMs < this.now) {
+      this.expiredSkipped++;
+      return;
+    }
+    const t = this.ks.db(db);
+    const e = t.addIfAbsent(kbuf, 0, klen, TYPE_STRING, vlen);
+    if (e < 0) duplicate(kbuf.subarray(0, klen));
+    copyBytes(vbuf, voff, t.page(e), t.valueOffset(e), vlen);
+    this.stamp(t, e, expireMs, idleSec, freq);
+  }
+
+  onPackedKey(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    type: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): boolean {
+    const t = this.ks.db(db);
+    const skip = expireMs !== -1 && expireMs < this.now;
+    const p = this.packed;
+    const e =
+      type === RDB_TYPE_SET_INTSET
+        ? p.intset(t, kbuf, klen, buf, off, len, skip)
+        : type === RDB_TYPE_HASH_LISTPACK
+          ? p.hash(t, kbuf, klen, buf, off, len, skip)
+          : type === RDB_TYPE_ZSET_LISTPACK
+            ? p.zset(t, kbuf, klen, buf, off, len, skip)
+            : PACKED_DECLINED;
+    if (e === PACKED_DECLINED) return false;
+    if (e === PACKED_SKIPPED) this.expiredSkipped++;
+    else if (e === PACKED_DUPLICATE) duplicate(kbuf.subarray(0, klen));
+    else this.stamp(t, e, expireMs, idleSec, freq);
+    return true;
+  }
+
+  private stamp(t: Table, e: number, expireMs: number, idleSec: number, freq: number): void {
+    if (expireMs !== -1) this.ks.setExpire(t, e, Math.max(1, expireMs));
+    applyClock(this.ks, t, e, idleSec, freq);
     this.keys++;
   }
+}
+
+function duplicate(key: Uint8Array): never {
+  throw new RdbError(`Duplicate key '${new TextDecoder().decode(key)}' found in RDB file`, 0);
 }

@@ -62,6 +62,38 @@ export function hashCreate(t: Table, kbuf: Uint8Array, koff: number, klen: numbe
   return t.add(kbuf, koff, klen, TYPE_HASH, 0);
 }
 
+/** hashCreate when the key is absent, in one probe (Table.addIfAbsent); -1 when it exists. */
+export function hashCreateIfAbsent(t: Table, kbuf: Uint8Array, koff: number, klen: number): number {
+  return t.addIfAbsent(kbuf, koff, klen, TYPE_HASH, 0);
+}
+
+// ---- building a listpack hash of known pairs in one block (an RDB load) ------------------------
+// Instead of hashSet per pair (a block resize each): measure the pairs with hashPairBytes, add the
+// key with Table.addIfAbsent(.., TYPE_HASH, total), then per pair hashWritePairHead and the bytes.
+// Only for pairs that fit the listpack limits; the caller refuses duplicates (hashFindPair).
+
+/** Bytes one pair takes in the listpack encoding. */
+export function hashPairBytes(flen: number, vlen: number): number {
+  return lpHeadSize(flen, vlen) + flen + vlen;
+}
+
+/** Write a pair's head at page[p]; the field's flen bytes go at the returned offset, then the value's. */
+export function hashWritePairHead(page: Uint8Array, p: number, flen: number, vlen: number): number {
+  return lpWriteHead(page, p, flen, vlen);
+}
+
+/** Is the field among the pairs at page[base, base + total)? */
+export function hashFindPair(
+  page: Uint8Array,
+  base: number,
+  total: number,
+  fbuf: Uint8Array,
+  foff: number,
+  flen: number,
+): boolean {
+  return lpFind(page, base, total, fbuf, foff, flen) >= 0;
+}
+
 /** True while entry e (a hash) is a listpack. */
 export function hashIsListpack(t: Table, e: number): boolean {
   return t.getObj(e) === undefined;

@@ -179,6 +179,18 @@ export class List {
 
   // ---- ends ----------------------------------------------------------------------------
 
+  /**
+   * Before pushing elements of `bytes` bytes in all into an empty list (an RDB load): open
+   * its first node at that size (within the node limit), so the pushes do not regrow it.
+   */
+  reserveRight(count: number, bytes: number): void {
+    if (this.nn !== 0 || count === 0) return;
+    const need = bytes + count + 1; // one boundary byte per element under 128 bytes
+    if (need > this.maxBytes) return;
+    const s = this.insertSlot(0);
+    this.setBuf(s, new Uint8Array(Math.max(need, MIN_NODE)));
+  }
+
   pushRight(buf: Uint8Array, off: number, len: number): void {
     checkLen(len);
     const nn = this.nn;

@@ -205,6 +205,47 @@ export function setCreate(
   return e;
 }
 
+/** setCreate when the key is absent, in one probe (Table.addIfAbsent); -1 when it exists. */
+export function setCreateIfAbsent(
+  t: Table,
+  kbuf: Uint8Array,
+  koff: number,
+  klen: number,
+  intset: boolean,
+): number {
+  const e = t.addIfAbsent(kbuf, koff, klen, TYPE_SET, intset ? 1 : 0);
+  if (e < 0) return -1;
+  if (intset) t.page(e)[t.valueOffset(e)] = 2;
+  else t.setObj(e, new ByteDict(false));
+  return e;
+}
+
+/**
+ * Add key (absent: else -1) as an intset of the n members at src[off, off + n * w), w-byte little
+ * endian ints (an RDB intset's body), copied as they are: one block of its final size. The
+ * caller checked that n <= set-max-intset-entries, that they ascend strictly and that w (2, 4
+ * or 8) is the narrowest width that holds them (what setAdd one by one would have made).
+ */
+export function setCreateIntsetFrom(
+  t: Table,
+  kbuf: Uint8Array,
+  koff: number,
+  klen: number,
+  w: number,
+  src: Uint8Array,
+  off: number,
+  n: number,
+): number {
+  const e = t.addIfAbsent(kbuf, koff, klen, TYPE_SET, 1 + n * w);
+  if (e < 0) return -1;
+  const page = t.page(e);
+  const base = t.valueOffset(e);
+  page[base] = w;
+  const bytes = n * w;
+  for (let i = 0; i < bytes; i++) page[base + 1 + i] = src[off + i]!;
+  return e;
+}
+
 export function setIsIntset(t: Table, e: number): boolean {
   return t.getObj(e) === undefined;
 }

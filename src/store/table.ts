@@ -377,6 +377,82 @@ export class Table {
   }
 
   /**
+   * add() when the key is absent, in one hash and one probe: the probe that finds no such key
+   * ends on the free slot the new entry then takes. Returns -1 (nothing changed) when the key
+   * exists. For bulk loads (an RDB file, where a key twice is an error) instead of find + add.
+   */
+  addIfAbsent(kbuf: Uint8Array, koff: number, klen: number, type: number, vlen: number): number {
+    if (!(type >= TYPE_STRING && type <= 255)) throw new RangeError(`table: bad type ${type}`);
+    const h = hashBytes(kbuf, koff, klen);
+    const ix = this.index;
+    const mask = this.mask;
+    const keyLen = this.keyLen;
+    const addrs = this.addr;
+    const arena = this.arena;
+    let i = h & mask;
+    for (;;) {
+      const t = ix[2 * i + 1]!;
+      if (t === 0) break;
+      if (ix[2 * i] === h) {
+        const e = t - 1;
+        if (keyLen[e] === klen) {
+          const a = addrs[e]!;
+          if (bytesEqual(arena.page(a), arena.offset(a), kbuf, koff, klen)) return -1;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    const size = klen + vlen;
+    const a = arena.alloc(size);
+    copyBytes(kbuf, koff, arena.page(a), arena.offset(a), klen);
+    // Neither takeEntryId (columns only) nor alloc touches the index: slot i is still free.
+    const e = this.takeEntryId();
+    this.hash[e] = h;
+    this.addr[e] = a;
+    this.keyLen[e] = klen;
+    this.valLen[e] = vlen;
+    this.capCode[e] = arena.capacityCode(size);
+    this.type[e] = type;
+    this.clock[e] = this.clockInit;
+    if (e < this.growCursor) this.mirror(e);
+    ix[2 * i] = h;
+    ix[2 * i + 1] = e + 1;
+    this.linked(e, h);
+    return e;
+  }
+
+  /**
+   * Make room for `n` live keys in all: the entry columns and the index at the size they would
+   * grow to, so the next n - count adds neither rehash nor grow columns (an RDB load with
+   * RESIZEDB). Only grows; a growth or rehash in progress is finished first. The caller bounds
+   * n (a file's RESIZEDB may lie).
+   */
+  reserve(n: number): void {
+    if (this.growCursor >= 0) this.growStep(Number.POSITIVE_INFINITY);
+    if (this.cursor >= 0) this.migrate(Number.POSITIVE_INFINITY);
+    // Rows: incremental growth starts past 7/8 of the capacity (takeEntryId).
+    const rows = Math.ceil((n * 8) / 7) + 1;
+    if (rows > this.entryCap) {
+      this.startGrowth(Math.ceil(rows / 1024) * 1024);
+      this.growStep(Number.POSITIVE_INFINITY);
+    }
+    // Slots: a rehash starts past 3/4 full (link).
+    let slots = this.slots;
+    while (n * 4 > slots * 3) slots *= 2;
+    if (slots > this.slots) {
+      // Not startRehash + migrate: migrate's end would shrink an index this empty right back.
+      const ni = freshIndex(slots);
+      const nm = slots - 1;
+      const type = this.type;
+      const hash = this.hash;
+      for (let e = 0; e < this.hw; e++) if (type[e] !== TYPE_FREE) indexInsert(ni, nm, hash[e]!, e);
+      this.index = ni;
+      this.mask = nm;
+      this.memVersion++;
+    }
+  }
+
+  /**
    * Entry e's value bytes are about to be overwritten in place, same length, by the caller
    * (INCR's digits): the snapshot guard sees the old bytes first. Nothing else changes (not
    * the block, its length or the columns, so there is nothing to mirror during a growth).
@@ -850,9 +926,14 @@ export class Table {
 
   /** Put a filled-in entry into the index (and the new one if already migrated past it). */
   private link(e: number, h: number): void {
+    indexInsert(this.index, this.mask, h, e);
+    this.linked(e, h);
+  }
+
+  /** The rest of link() once entry e is in the authoritative index. */
+  private linked(e: number, h: number): void {
     this.n++;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
-    indexInsert(this.index, this.mask, h, e);
     if (this.cursor >= 0) {
       if (e < this.cursor) indexInsert(this.newIndex, this.newMask, h, e);
       // Safety net: never let either index pass 7/8 full, whatever the step bound says.

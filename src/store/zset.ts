@@ -278,6 +278,21 @@ export class ZSet implements KeySource {
     return id;
   }
 
+  /**
+   * Room for `members` members of `bytes` bytes in all, so that building a SMALL set of known
+   * parts (an RDB load) reallocates nothing per insert. Only on an empty SMALL set; a no-op
+   * otherwise or past the SMALL limits.
+   */
+  reserveSmall(members: number, bytes: number): void {
+    if (!this.small || this.n !== 0 || this.memEnd !== 0) return;
+    if (members > ZSet.listpackEntries) return;
+    if (members > this.idCap) {
+      this.score = new Float64Array(2 * members);
+      this.idCap = members;
+    }
+    if (bytes > this.mem.length) this.mem = new Uint8Array(bytes);
+  }
+
   /** Start building a set without order (see `unordered`). Only on an empty set. */
   beginUnordered(): void {
     if (this.size !== 0 || this.pending !== 0)

@@ -464,6 +464,87 @@ describe("table", () => {
   });
 });
 
+describe("addIfAbsent and reserve (the RDB loader's insert and pre-sizing)", () => {
+  test("addIfAbsent against a Map model, mid rehash and mid column growth, with deletes", () => {
+    const rng = new Prng(7);
+    const t = new Table(new Arena({ checked: true }));
+    const model = new Map<string, Uint8Array>();
+    let sawRehash = 0;
+    let sawGrowth = 0;
+    let refused = 0;
+    for (let i = 0; i < 120_000; i++) {
+      const k = randomKey(rng, 60_000);
+      const ks = hex(k);
+      if (rng.int(100) < 15) {
+        const e = t.find(k, 0, k.length);
+        if (e >= 0) {
+          t.remove(e);
+          model.delete(ks);
+        }
+        continue;
+      }
+      const v = rng.bytes(rng.int(30));
+      const e = t.addIfAbsent(k, 0, k.length, TYPE_STRING, v.length);
+      expect(e < 0).toBe(model.has(ks));
+      if (e < 0) {
+        refused++;
+        continue;
+      }
+      t.page(e).set(v, t.valueOffset(e));
+      model.set(ks, v);
+      if (t.rehashing) sawRehash++;
+      if (t.growing) sawGrowth++;
+      if (i % 20_000 === 0) t.checkInvariants();
+    }
+    t.checkInvariants();
+    checkModel(t, model);
+    expect(refused).toBeGreaterThan(1000);
+    expect(sawRehash).toBeGreaterThan(100);
+    expect(sawGrowth).toBeGreaterThan(100);
+  }, 60_000);
+
+  test("reserve(n): the next adds neither rehash nor grow; it only grows; any state", () => {
+    const t = new Table(new Arena({ checked: true }));
+    for (let i = 0; i < 1000; i++) t.upsertString(enc(`a${i}`), 0, `a${i}`.length, enc("v"), 0, 1);
+    t.reserve(100_000);
+    expect(t.rehashing || t.growing).toBe(false);
+    t.checkInvariants();
+    const slots = t.slots;
+    const rows = t.capacityRows;
+    for (let i = 0; i < 99_000; i++) {
+      const k = enc(`b${i}`);
+      expect(t.addIfAbsent(k, 0, k.length, TYPE_STRING, 0)).toBeGreaterThanOrEqual(0);
+      if (t.rehashing || t.growing) throw new Error(`grew at ${i}`);
+    }
+    expect(t.slots).toBe(slots);
+    expect(t.capacityRows).toBe(rows);
+    expect(t.count).toBe(100_000);
+    t.checkInvariants();
+    // smaller reservations change nothing
+    t.reserve(10);
+    expect(t.slots).toBe(slots);
+    expect(t.capacityRows).toBe(rows);
+    // past the reservation the table grows as usual
+    for (let i = 0; i < 120_000; i++)
+      t.upsertString(enc(`c${i}`), 0, `c${i}`.length, enc("v"), 0, 1);
+    while (t.rehashStep(1 << 20)) {}
+    expect(t.slots).toBeGreaterThan(slots);
+    t.checkInvariants();
+    // in the middle of a rehash and a column growth: both finished first, nothing lost
+    const u = new Table(new Arena({ checked: true }));
+    let i = 0;
+    while (!(u.rehashing && u.growing) && i < 200_000) {
+      u.upsertString(enc(`d${i}`), 0, `d${i}`.length, enc("v"), 0, 1);
+      i++;
+    }
+    expect(u.rehashing && u.growing).toBe(true);
+    u.reserve(u.count * 3);
+    expect(u.rehashing || u.growing).toBe(false);
+    expect(u.count).toBe(i);
+    u.checkInvariants();
+  }, 60_000);
+});
+
 describe("prefetch (MSET's cache warm-up)", () => {
   test("reads present, missing and empty keys in batches, changes nothing", () => {
     const t = new Table(new Arena());

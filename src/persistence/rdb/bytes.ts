@@ -3,11 +3,42 @@
 
 import { parseInt64, parseInt64Big } from "../../protocol/number.ts";
 
-const enc = new TextEncoder();
-
 /** Decimal ASCII of an integer (how Redis hands an int-encoded element back as a string). */
 export function intBytes(v: number | bigint): Uint8Array {
-  return enc.encode(String(v));
+  const out = new Uint8Array(intTextLen(v));
+  writeIntText(out, 0, v);
+  return out;
+}
+
+/** Bytes of v in decimal (what intBytes(v) would hold), without making them. */
+export function intTextLen(v: number | bigint): number {
+  if (typeof v === "bigint") return String(v).length;
+  let n = v < 0 ? 2 : 1;
+  let m = v < 0 ? -v : v;
+  while (m >= 10) {
+    m = Math.floor(m / 10);
+    n++;
+  }
+  return n;
+}
+
+/** Write v in decimal at out[at] (no TextEncoder, no string for a safe integer); returns the end. */
+export function writeIntText(out: Uint8Array, at: number, v: number | bigint): number {
+  if (typeof v === "bigint") {
+    const s = String(v);
+    for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+    return at + s.length;
+  }
+  const end = at + intTextLen(v);
+  let m = v < 0 ? -v : v;
+  let p = end;
+  do {
+    const q = Math.floor(m / 10);
+    out[--p] = 48 + (m - q * 10);
+    m = q;
+  } while (m > 0);
+  if (v < 0) out[at] = 45;
+  return end;
 }
 
 /**

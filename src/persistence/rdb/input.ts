@@ -103,6 +103,28 @@ export class RdbInput {
     return out;
   }
 
+  /**
+   * Consume the next n bytes in place: they are windowBuf[returned offset, + n), valid until
+   * the next read (no copy, no view object).
+   */
+  window(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** The buffer window() offsets point into (replaced when the window grows). */
+  get windowBuf(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Un-read the byte u8() just returned (it is still in the window). */
+  rewindOne(): void {
+    if (this.pos === 0 || this.pos <= this.crcPos) throw new Error("rdb input: nothing to rewind");
+    this.pos--;
+  }
+
   /** A view of the next n bytes, valid until the next read. */
   view(n: number): Uint8Array {
     this.need(n);

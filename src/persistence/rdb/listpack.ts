@@ -9,7 +9,14 @@
 // Strings that are canonical integers are stored as integers (lpStringToInt64), as Redis does.
 
 import { parseInt64, parseInt64Big } from "../../protocol/number.ts";
-import { ByteBuilder, canonicalInt, intBytes, readIntLE } from "./bytes.ts";
+import {
+  ByteBuilder,
+  canonicalInt,
+  intBytes,
+  intTextLen,
+  readIntLE,
+  writeIntText,
+} from "./bytes.ts";
 
 export const LP_HEADER_SIZE = 6;
 export const LP_EOF = 0xff;
@@ -50,25 +57,48 @@ export class ListpackReader {
   strOff = 0;
   strLen = 0;
   /** Elements the header announces (-1: unknown, 65535 in the header). */
-  readonly count: number;
+  count = -1;
+  buf: Uint8Array;
   private p = LP_HEADER_SIZE;
   private seen = 0;
+  /** Offset of the listpack's end byte in buf. */
+  private end = 0;
+  /** Offset of the listpack in buf (a reader may be reset onto a range of a larger buffer). */
+  private start = 0;
 
-  constructor(readonly buf: Uint8Array) {
-    if (buf.length < LP_HEADER_SIZE + 1) throw new Error("listpack: shorter than its header");
-    const total = (buf[0]! | (buf[1]! << 8) | (buf[2]! << 16) | (buf[3]! << 24)) >>> 0;
-    if (total !== buf.length) {
-      throw new Error(`listpack: header says ${total} bytes, blob has ${buf.length}`);
+  constructor(buf: Uint8Array, off = 0, len = buf.length) {
+    this.buf = buf;
+    this.reset(buf, off, len);
+  }
+
+  /** Start over on the listpack at buf[off, off + len) (one reader reused over many blobs). */
+  reset(buf: Uint8Array, off: number, len: number): void {
+    if (len < LP_HEADER_SIZE + 1) throw new Error("listpack: shorter than its header");
+    const total =
+      (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16) | (buf[off + 3]! << 24)) >>> 0;
+    if (total !== len) {
+      throw new Error(`listpack: header says ${total} bytes, blob has ${len}`);
     }
-    if (buf[buf.length - 1] !== LP_EOF) throw new Error("listpack: missing end byte");
-    const n = buf[4]! | (buf[5]! << 8);
+    if (buf[off + len - 1] !== LP_EOF) throw new Error("listpack: missing end byte");
+    const n = buf[off + 4]! | (buf[off + 5]! << 8);
+    this.buf = buf;
     this.count = n === LP_COUNT_UNKNOWN ? -1 : n;
+    this.start = off;
+    this.end = off + len - 1;
+    this.p = off + LP_HEADER_SIZE;
+    this.seen = 0;
+  }
+
+  /** Go back to the first entry of the same listpack. */
+  rewind(): void {
+    this.p = this.start + LP_HEADER_SIZE;
+    this.seen = 0;
   }
 
   /** Advance to the next entry; false at the end byte (after checking the count). */
   next(): boolean {
     const b = this.buf;
-    const end = b.length - 1;
+    const end = this.end;
     const p = this.p;
     if (p >= end) {
       if (p !== end) throw new Error("listpack: entry runs past the end");
@@ -113,7 +143,7 @@ export class ListpackReader {
       this.int = readIntLE(b, p + 1, size);
       encLen = 1 + size;
     } else {
-      throw new Error(`listpack: bad entry encoding 0x${c.toString(16)} at ${p}`);
+      throw new Error(`listpack: bad entry encoding 0x${c.toString(16)} at ${p - this.start}`);
     }
     const next = p + encLen + backlenSize(encLen);
     if (next > end) throw new Error("listpack: entry runs past the end");
@@ -123,7 +153,22 @@ export class ListpackReader {
   }
 
   private need(p: number, n: number): void {
-    if (p + n > this.buf.length - 1) throw new Error("listpack: entry runs past the end");
+    if (p + n > this.end) throw new Error("listpack: entry runs past the end");
+  }
+
+  /** Length of the current entry as bytes (an integer: its decimal text). */
+  textLen(): number {
+    return this.isInt ? intTextLen(this.int) : this.strLen;
+  }
+
+  /** Write the current entry as bytes (integers as decimal text) at out[at]; returns the end. */
+  writeText(out: Uint8Array, at: number): number {
+    if (this.isInt) return writeIntText(out, at, this.int);
+    const b = this.buf;
+    const s = this.strOff;
+    const n = this.strLen;
+    for (let i = 0; i < n; i++) out[at + i] = b[s + i]!;
+    return at + n;
   }
 
   /** The current entry as bytes (a copy; integers as decimal text). */

@@ -75,6 +75,11 @@ export { RdbError };
 export interface RdbSink {
   onAux?(key: Uint8Array, value: Uint8Array): void;
   onSelectDb?(db: number): void;
+  /**
+   * RESIZEDB: how many keys (and keys with a TTL) the current database's part of the file
+   * holds, so the sink can size its tables once. Only a hint: a file may lack it or lie. The
+   * reader clamps both to what the rest of the input could hold (3 bytes a key at least).
+   */
   onResizeDb?(dbSize: number, expiresSize: number): void;
   /** A function library's code (FUNCTION2); without this hook such a file is refused. */
   onFunction?(code: Uint8Array): void;
@@ -90,6 +95,50 @@ export interface RdbSink {
     idleSec: number,
     freq: number,
   ): void;
+  /**
+   * Optional fast path for a value stored as one packed blob (RDB_TYPE_SET_INTSET,
+   * RDB_TYPE_HASH_LISTPACK, RDB_TYPE_ZSET_LISTPACK): the key is kbuf[0, klen) (the reader's
+   * scratch), the blob buf[off, off + len); both valid only during the call (the blob may be
+   * the reader's window). Return true when the key was taken
+   * (stored, or dropped as expired); false, before changing anything, to have the reader decode
+   * the blob into the neutral model and call onKey as usual (anything unusual: an empty or
+   * malformed blob, past a limit). An Error thrown is reported at the blob's offset.
+   */
+  /**
+   * Optional fast path for a string key: the key is kbuf[0, klen) (the reader's scratch), the
+   * value vbuf[voff, voff + vlen) (the read window or a decoded copy); both valid only during
+   * the call. Without it, string keys go to onKey.
+   */
+  onStringKey?(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): void;
+  onPackedKey?(
+    db: number,
+    kbuf: Uint8Array,
+    klen: number,
+    type: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    expireMs: number,
+    idleSec: number,
+    freq: number,
+  ): boolean;
+}
+
+/** Where a string read by the parser is: buf[off, off + len) (the window, or a decoded copy). */
+class StringRef {
+  buf: Uint8Array = new Uint8Array(0);
+  off = 0;
+  len = 0;
 }
 
 export interface RdbReaderOptions {
@@ -159,8 +208,20 @@ function isValueType(t: number): boolean {
   return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
 }
 
+function isPackedType(t: number): boolean {
+  return t === RDB_TYPE_SET_INTSET || t === RDB_TYPE_HASH_LISTPACK || t === RDB_TYPE_ZSET_LISTPACK;
+}
+
+function packedName(t: number): string {
+  return t === RDB_TYPE_SET_INTSET ? "intset" : "listpack";
+}
+
 class RdbParser {
   emptyKeys = 0;
+  /** stringRef's result (one per parser, reused). */
+  private readonly ref = new StringRef();
+  /** keyToScratch's copy of a key (grows to the longest key). */
+  keyBuf = new Uint8Array(64);
 
   constructor(
     private readonly inp: RdbInput,
@@ -211,7 +272,8 @@ class RdbParser {
         case RDB_OPCODE_RESIZEDB: {
           const size = this.len();
           const exp = this.len();
-          sink.onResizeDb?.(size, exp);
+          const most = Math.floor(inp.remaining / 3);
+          sink.onResizeDb?.(Math.min(size, most), Math.min(exp, most));
           continue;
         }
         case RDB_OPCODE_AUX: {
@@ -238,8 +300,45 @@ class RdbParser {
           break;
         default: {
           if (!isValueType(op)) this.unknownType(op, at);
-          const key = this.string();
-          const value = this.value(op);
+          if (op === RDB_TYPE_STRING && sink.onStringKey !== undefined) {
+            const klen = this.keyToScratch();
+            const r = this.ref;
+            this.stringRef(r);
+            sink.onStringKey(db, this.keyBuf, klen, r.buf, r.off, r.len, expireMs, idle, freq);
+            keys++;
+            expireMs = -1;
+            idle = -1;
+            freq = -1;
+            continue;
+          }
+          let key: Uint8Array;
+          let value: RdbValue | null;
+          if (sink.onPackedKey !== undefined && isPackedType(op)) {
+            const klen = this.keyToScratch();
+            const kb = this.keyBuf;
+            const bat = inp.offset;
+            const r = this.ref;
+            this.stringRef(r);
+            let taken: boolean;
+            try {
+              taken = sink.onPackedKey(db, kb, klen, op, r.buf, r.off, r.len, expireMs, idle, freq);
+            } catch (err) {
+              if (err instanceof RdbError) throw err;
+              return inp.fail(`bad ${packedName(op)}: ${(err as Error).message}`, bat);
+            }
+            if (taken) {
+              keys++;
+              expireMs = -1;
+              idle = -1;
+              freq = -1;
+              continue;
+            }
+            key = kb.slice(0, klen);
+            value = this.packedValue(op, r.buf.slice(r.off, r.off + r.len), bat);
+          } else {
+            key = this.string();
+            value = this.value(op);
+          }
           if (value === null) this.emptyKeys++;
           else {
             sink.onKey(db, key, value, expireMs, idle, freq);
@@ -349,6 +448,42 @@ class RdbParser {
     return inp.bytes(n);
   }
 
+  /**
+   * string() without the copy: a raw string is left in the read window (valid until the next
+   * read), an int- or LZF-encoded one is decoded into a fresh array.
+   */
+  private stringRef(out: StringRef): void {
+    const inp = this.inp;
+    const at = inp.offset;
+    const c = inp.u8();
+    if (c >>> 6 === 3) {
+      inp.rewindOne();
+      const b = this.string();
+      out.buf = b;
+      out.off = 0;
+      out.len = b.length;
+      return;
+    }
+    const n = this.lenFrom(c, at);
+    if (n > inp.remaining) inp.fail(`string of ${n} bytes past the end of the input`, at);
+    out.off = inp.window(n);
+    out.buf = inp.windowBuf;
+    out.len = n;
+  }
+
+  /** The next string copied into keyBuf (no allocation once it is long enough); its length. */
+  private keyToScratch(): number {
+    const r = this.ref;
+    this.stringRef(r);
+    const n = r.len;
+    if (n > this.keyBuf.length) this.keyBuf = new Uint8Array(Math.max(n, 2 * this.keyBuf.length));
+    const kb = this.keyBuf;
+    const src = r.buf;
+    const o = r.off;
+    for (let i = 0; i < n; i++) kb[i] = src[o + i]!;
+    return n;
+  }
+
   private lenFrom(c: number, at: number): number {
     const inp = this.inp;
     const kind = c >>> 6;
@@ -434,10 +569,10 @@ class RdbParser {
         for (let i = 0; i < n; i++) entries[i] = [this.string(), this.string()];
         return n === 0 ? null : { type: "hash", entries };
       }
-      case RDB_TYPE_SET_INTSET: {
-        const members = this.blob("intset", intsetEntries);
-        return members.length === 0 ? null : { type: "set", members };
-      }
+      case RDB_TYPE_SET_INTSET:
+      case RDB_TYPE_HASH_LISTPACK:
+      case RDB_TYPE_ZSET_LISTPACK:
+        return this.packedValue(type, this.string(), at);
       case RDB_TYPE_LIST_ZIPLIST: {
         const items = this.blob("ziplist", ziplistEntries);
         return items.length === 0 ? null : { type: "list", items };
@@ -447,31 +582,9 @@ class RdbParser {
         return entries.length === 0 ? null : { type: "hash", entries };
       }
       case RDB_TYPE_ZSET_ZIPLIST:
-      case RDB_TYPE_ZSET_LISTPACK: {
-        const flat =
-          type === RDB_TYPE_ZSET_ZIPLIST
-            ? this.blob("ziplist", ziplistEntries)
-            : this.blob("listpack", listpackEntries);
-        if (flat.length % 2 !== 0) inp.fail("zset listpack with an odd number of entries", at);
-        const entries: [Uint8Array, number][] = new Array(flat.length / 2);
-        for (let i = 0; i < flat.length; i += 2) {
-          const s = parseScore(flat[i + 1]!);
-          if (Number.isNaN(s)) inp.fail("bad score in a zset listpack", at);
-          entries[i / 2] = [flat[i]!, s];
-        }
-        return entries.length === 0 ? null : { type: "zset", entries };
-      }
+        return this.zsetFromFlat(this.blob("ziplist", ziplistEntries), at);
       case RDB_TYPE_HASH_ZIPLIST:
-      case RDB_TYPE_HASH_LISTPACK: {
-        const flat =
-          type === RDB_TYPE_HASH_ZIPLIST
-            ? this.blob("ziplist", ziplistEntries)
-            : this.blob("listpack", listpackEntries);
-        if (flat.length % 2 !== 0) inp.fail("hash listpack with an odd number of entries", at);
-        const entries: [Uint8Array, Uint8Array][] = new Array(flat.length / 2);
-        for (let i = 0; i < flat.length; i += 2) entries[i / 2] = [flat[i]!, flat[i + 1]!];
-        return entries.length === 0 ? null : { type: "hash", entries };
-      }
+        return this.hashFromFlat(this.blob("ziplist", ziplistEntries), at);
       case RDB_TYPE_LIST_QUICKLIST:
       case RDB_TYPE_LIST_QUICKLIST_2: {
         const nodes = this.count();
@@ -506,6 +619,45 @@ class RdbParser {
       default:
         return this.unknownType(type, at - 1);
     }
+  }
+
+  /**
+   * An intset / hash listpack / zset listpack value from its blob `b`, read at `at` (the
+   * blob's offset: where its errors are reported).
+   */
+  packedValue(type: number, b: Uint8Array, at: number): RdbValue | null {
+    const what = packedName(type);
+    let flat: Uint8Array[];
+    try {
+      flat = type === RDB_TYPE_SET_INTSET ? intsetEntries(b) : listpackEntries(b);
+    } catch (err) {
+      return this.inp.fail(`bad ${what}: ${(err as Error).message}`, at);
+    }
+    if (type === RDB_TYPE_SET_INTSET) {
+      return flat.length === 0 ? null : { type: "set", members: flat };
+    }
+    return type === RDB_TYPE_HASH_LISTPACK
+      ? this.hashFromFlat(flat, at)
+      : this.zsetFromFlat(flat, at);
+  }
+
+  private zsetFromFlat(flat: Uint8Array[], at: number): RdbValue | null {
+    const inp = this.inp;
+    if (flat.length % 2 !== 0) inp.fail("zset listpack with an odd number of entries", at);
+    const entries: [Uint8Array, number][] = new Array(flat.length / 2);
+    for (let i = 0; i < flat.length; i += 2) {
+      const s = parseScore(flat[i + 1]!);
+      if (Number.isNaN(s)) inp.fail("bad score in a zset listpack", at);
+      entries[i / 2] = [flat[i]!, s];
+    }
+    return entries.length === 0 ? null : { type: "zset", entries };
+  }
+
+  private hashFromFlat(flat: Uint8Array[], at: number): RdbValue | null {
+    if (flat.length % 2 !== 0) this.inp.fail("hash listpack with an odd number of entries", at);
+    const entries: [Uint8Array, Uint8Array][] = new Array(flat.length / 2);
+    for (let i = 0; i < flat.length; i += 2) entries[i / 2] = [flat[i]!, flat[i + 1]!];
+    return entries.length === 0 ? null : { type: "hash", entries };
   }
 
   private id(): StreamId {
@@ -616,7 +768,7 @@ function idFromBytes(b: Uint8Array, at: number): StreamId {
 }
 
 /** A score in text (listpack/ziplist element or ZSET's text double): strtod's forms. */
-function parseScore(b: Uint8Array): number {
+export function parseScore(b: Uint8Array): number {
   const iv = canonicalInt(b);
   if (typeof iv === "number") return iv;
   let s = "";
