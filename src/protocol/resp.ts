@@ -351,21 +351,18 @@ export function splitQuoted(buf: Uint8Array, from: number, to: number, args: Arg
 const PREFETCH_KEY_MAX = 256;
 
 /**
- * Where argument `arg` (1: the first key of most commands; 2: the field or member of HSET, SADD,
- * HGET...) of the complete multibulk requests at the start of buf[pos, end) lies, for up to `max`
- * requests: offsets into offs[], lengths into lens[]. An argument equal to the one recorded just
- * before it is not recorded again (a pipeline on one hot key, LPUSH mylist / HSET myhash, has
- * one key to prefetch). Returns how many were recorded; stops at the first request that is not
- * a complete multibulk of arg + 1 to 9 arguments whose argument `arg` is at most PREFETCH_KEY_MAX bytes
- * (inline, partial, too few arguments, long argument, odd). Only a hint for prefetching
- * (Table.prefetch, ByteDict.prefetch): it validates nothing, and decodeResp still decodes every
- * request.
+ * Where the second argument (the first key of most commands) of the complete multibulk requests
+ * at the start of buf[pos, end) lies, for up to `max` requests: offsets into offs[], lengths into
+ * lens[]. A key equal to the one recorded just before it is not recorded again (a pipeline on
+ * one hot key, LPUSH mylist / HSET myhash, has nothing to prefetch). Returns how many keys were
+ * recorded; stops at the first request that is not a complete multibulk of 2-9 arguments whose
+ * key is at most PREFETCH_KEY_MAX bytes (inline, partial, long key, odd). Only a hint for
+ * prefetching (Table.prefetch): it validates nothing, and decodeResp still decodes every request.
  */
-export function scanRequestArgs(
+export function scanRequestKeys(
   buf: Uint8Array,
   pos: number,
   end: number,
-  arg: number,
   offs: Int32Array,
   lens: Int32Array,
   max: number,
@@ -373,9 +370,9 @@ export function scanRequestArgs(
   let found = 0;
   let p = pos;
   for (let r = 0; r < max && p < end && buf[p] === STAR; r++) {
-    // "*N\r\n", N a single digit (redis-benchmark's and most clients' key commands).
+    // "*N\r\n", N a single digit 2..9 (redis-benchmark's and most clients' key commands).
     const n = buf[p + 1]! - 48;
-    if (!(n > arg && n <= 9) || buf[p + 2] !== CR) break;
+    if (!(n >= 2 && n <= 9) || buf[p + 2] !== CR) break;
     p += 4;
     for (let i = 0; i < n; i++) {
       if (p >= end || buf[p] !== DOLLAR) return found;
@@ -390,7 +387,7 @@ export function scanRequestArgs(
       const data = q + 2;
       p = data + len + 2;
       if (p > end) return found;
-      if (i === arg) {
+      if (i === 1) {
         if (len > PREFETCH_KEY_MAX) return found;
         if (found > 0 && lens[found - 1] === len && sameBytes(buf, offs[found - 1]!, data, len))
           continue;

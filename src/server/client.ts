@@ -13,9 +13,8 @@ import { Args } from "../protocol/args.ts";
 import { decodeStatus, NEED_MORE } from "../protocol/framing.ts";
 import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, MODE_V1, Reply } from "../protocol/reply.ts";
-import { decodeResp, scanRequestArgs } from "../protocol/resp.ts";
+import { decodeResp, scanRequestKeys } from "../protocol/resp.ts";
 import { decodeV1 } from "../protocol/v1.ts";
-import { prefetchDictMembers } from "../store/packed.ts";
 import type { BlockedCall } from "./blocking.ts";
 import { discardTransaction, Transaction } from "./multi.ts";
 import { Subscriptions } from "./pubsub.ts";
@@ -245,27 +244,13 @@ export class Client implements ClientSession {
    * A pipelined read (two or more complete requests): bring the keyspace slots, entry columns and
    * key bytes of every request's first key (argument 1) into the cache before executing any of
    * them, so the misses overlap instead of each request waiting for its own (Redis 8 prefetches
-   * a batch's keys likewise; MSET does it for its own keys). When every request names the same
-   * key (HSET myhash f v, SADD myset m...) and it is a hashtable hash or set, its fields or
-   * members (argument 2) are prefetched in its dict instead. Only reads; a request whose
-   * argument 1 or 2 is not a key or member costs one hash and probe for nothing.
+   * a batch's keys likewise; MSET does it for its own keys). Only reads; a request whose
+   * argument 1 is not a key costs one hash and probe for nothing.
    */
   private prefetchKeys(buf: Uint8Array, pos: number, end: number): void {
     const s = this.server;
-    const offs = s.prefetchOffs;
-    const lens = s.prefetchLens;
-    const n = scanRequestArgs(buf, pos, end, 1, offs, lens, PREFETCH_REQUESTS);
-    if (n >= 2) {
-      s.keyspace.db(this.ctx.db).prefetch(buf, offs, lens, 0, 1, n);
-    } else if (n === 1) {
-      const koff = offs[0]!;
-      const klen = lens[0]!;
-      const m = scanRequestArgs(buf, pos, end, 2, offs, lens, PREFETCH_REQUESTS);
-      if (m >= 2) {
-        const t = s.keyspace.db(this.ctx.db);
-        prefetchDictMembers(t, buf, koff, klen, offs, lens, m, s.prefetchIds);
-      }
-    }
+    const n = scanRequestKeys(buf, pos, end, s.prefetchOffs, s.prefetchLens, PREFETCH_REQUESTS);
+    if (n >= 2) s.keyspace.db(this.ctx.db).prefetch(buf, s.prefetchOffs, s.prefetchLens, 0, 1, n);
   }
 
   private keepTail(buf: Uint8Array, pos: number, end: number): void {

@@ -124,7 +124,6 @@ export class Server implements ServerControl, ScriptDispatch {
   /** Client.prefetchKeys' scratch: where each request's key lies in the read (one thread). */
   readonly prefetchOffs = new Int32Array(PREFETCH_REQUESTS);
   readonly prefetchLens = new Int32Array(PREFETCH_REQUESTS);
-  readonly prefetchIds = new Int32Array(PREFETCH_REQUESTS);
   /** Config values the command families read (the same object in every client's context). */
   readonly commandLimits = new CommandLimits();
   readonly clients = new Map<number, Client>();

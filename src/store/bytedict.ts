@@ -185,40 +185,6 @@ export class ByteDict {
     }
   }
 
-  /**
-   * Bring the index slots and record heads of keys buf[offs[i], +lens[i]) (i < n) into the cache
-   * before they are looked up one by one (a pipelined batch of HSET/SADD... on this dict): each
-   * pass issues one independent load per key, which the CPU overlaps, where find() waits for
-   * each key's slot and then its record. `scratch` (the caller's, >= n long) holds the ids
-   * between passes. Reads only; returns a sum of what it read (ignored: it keeps the JIT from
-   * dropping the loads).
-   */
-  prefetch(
-    buf: Uint8Array,
-    offs: Int32Array,
-    lens: Int32Array,
-    n: number,
-    scratch: Int32Array,
-  ): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let acc = 0;
-    for (let j = 0; j < n; j++) {
-      const i = hashBytes(buf, offs[j]!, lens[j]!) & mask;
-      acc += slots[2 * i]!;
-      scratch[j] = slots[2 * i + 1]! - 1;
-    }
-    for (let j = 0; j < n; j++) {
-      const id = scratch[j]!;
-      scratch[j] = id < 0 ? -1 : this.offs[id]!;
-    }
-    for (let j = 0; j < n; j++) {
-      const g = scratch[j]!;
-      if (g >= 0) acc += this.segs[g >>> this.shift]![g & this.segMask]!;
-    }
-    return acc;
-  }
-
   /** Would a record of this key and value length pass maxMemBytes? */
   wouldOverflow(klen: number, vlen: number): boolean {
     const need = recordSize(this.withValues, klen, vlen);

@@ -5,7 +5,7 @@
 // its own packed format.
 
 import type { ByteDict, Handles, Rng } from "./bytedict.ts";
-import { type Table, TYPE_HASH, TYPE_SET } from "./table.ts";
+import type { Table } from "./table.ts";
 
 /** What the store functions need from their surroundings; the Keyspace provides both. */
 export interface StoreCtx extends Rng {
@@ -30,26 +30,6 @@ export class ByteRef {
 /** Entry e's dict, or undefined while it is in its packed encoding. */
 export function dictOf(t: Table, e: number): ByteDict | undefined {
   return t.getObj(e) as ByteDict | undefined;
-}
-
-/**
- * A pipelined batch on the key at kbuf[koff, +klen) (HSET myhash f1 v1, HSET myhash f2 v2...):
- * prefetch its dict's slots and records for the fields or members at buf[offs[i], +lens[i]),
- * when the key is a hash or set in its hashtable encoding (ByteDict.prefetch). Reads only.
- */
-export function prefetchDictMembers(
-  t: Table,
-  kbuf: Uint8Array,
-  koff: number,
-  klen: number,
-  offs: Int32Array,
-  lens: Int32Array,
-  n: number,
-  scratch: Int32Array,
-): void {
-  const e = t.find(kbuf, koff, klen);
-  if (e < 0 || (t.type[e] !== TYPE_HASH && t.type[e] !== TYPE_SET)) return;
-  dictOf(t, e)?.prefetch(kbuf, offs, lens, n, scratch);
 }
 
 /** Bytes the value holds beyond its table row: its arena block and its dict (MEMORY USAGE). */

@@ -152,31 +152,4 @@ describe("ByteDict index: (hash, id) per slot", () => {
     expect(d.find(f, 0, f.length)).toBe(-1);
     expect(() => d.checkInvariants()).toThrow(/stale hash|not findable/);
   });
-
-  test("prefetch reads only: the dict and every lookup are unchanged", () => {
-    const d = new ByteDict(true);
-    const model = new Map<string, string>();
-    for (let n = 0; n < 2000; n += 2) {
-      const f = fieldOf(n);
-      d.add(f, 0, f.length, f, 0, f.length);
-      model.set(dec.decode(f), dec.decode(f));
-    }
-    // Present and absent fields, one buffer, as a pipelined read holds them.
-    const parts = Array.from({ length: 32 }, (_, i) => fieldOf(i * 37));
-    const buf = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    const offs = new Int32Array(32);
-    const lens = new Int32Array(32);
-    let o = 0;
-    parts.forEach((p, i) => {
-      buf.set(p, o);
-      offs[i] = o;
-      lens[i] = p.length;
-      o += p.length;
-    });
-    const before = d.memoryBytes();
-    expect(Number.isFinite(d.prefetch(buf, offs, lens, 32, new Int32Array(32)))).toBe(true);
-    expect(d.memoryBytes()).toBe(before);
-    d.checkInvariants();
-    agree(d, model, 2000);
-  });
 });
