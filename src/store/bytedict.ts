@@ -2,8 +2,8 @@
 // `hashtable` encoding of both hashes (withValues) and sets. One implementation for both.
 //
 // Layout (a compact dict, like the keyspace Table, but smaller per element):
-//   - per id: `offs` (Int32, the record's offset in `mem`, -1 = free id): 4 bytes per id of
-//     capacity;
+//   - per id: `hashes` (Uint32, the key's seeded hash) and `offs` (Int32, the record's offset in
+//     `mem`, -1 = free id): 8 bytes per id of capacity;
 //   - `segs`: the records back to back, [varint klen][varint vlen, if withValues][key][value]: a
 //     12-byte member costs 13 bytes, no size class, no per-record capacity. Records live in
 //     segments of at most 1 MiB (ByteDict.segmentShift); a record's offset is
@@ -12,15 +12,9 @@
 //     1 MiB (one contiguous buffer of 100 MB grown x1.25 stopped the loop for 60-90 ms: HSET of
 //     1 KB values into a 100k-field hash). A record over the segment size gets a segment of its
 //     own;
-//   - `slots`: the open-addressing index, one (hash, id + 1) pair of Uint32 per slot (id + 1 = 0:
-//     empty), linear probing, kept <= 3/4 full and shrunk under 1/8, backward-shift deletion (no
-//     tombstones): 8 bytes per slot.
-// A probe compares the slot's own hash before it touches anything else: a miss on a slot costs
-// the one cache line of the slot, not the id's hash and record (the hash used to be kept per id,
-// one more dependent miss per probed slot: ByteDict `find` was 14% of HSET into a 100k-field
-// hash). Nothing else stores the hash: a rehash recomputes it from the record (ids are walked
-// in order, and records were appended in roughly that order, so it streams), and delete
-// recomputes it from the record it reads anyway.
+//   - `slots`: the open-addressing index (Int32 id + 1, 0 = empty), linear probing, kept <= 3/4
+//     full and shrunk under 1/8, backward-shift deletion (no tombstones): 4 bytes per slot.
+// A probe compares the id's hash before it touches bytes.
 //
 // Ids never move while live (freed ids are reused), so a SCAN cursor that is an id returns every
 // element present for the whole scan. Deleted and overwritten records leave holes in `mem`; when
@@ -44,7 +38,7 @@ const MIN_MEM = 64;
 const COMPACT_MIN = 4096;
 /** Ids moved into the new index per write while rehashing (raised for sparse id ranges). */
 const REHASH_MIN_IDS = 256;
-const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_I32 = new Int32Array(0);
 /** Rejection sampling tries before randomId falls back to an exact O(ids) walk. */
 const RANDOM_TRIES = 1000;
 
@@ -111,13 +105,13 @@ export class ByteDict {
   static segmentShift = 20;
 
   readonly withValues: boolean;
+  private hashes: Uint32Array;
   private offs: Int32Array;
-  /** [hash, id + 1] per slot (see the layout above). */
-  private slots: Uint32Array;
+  private slots: Int32Array;
   private mask: number;
   // Incremental rehash (as Table's and ZSet's): the old index answers lookups, a cursor walks
   // ids [0, hw) into newSlots, writes below the cursor update both; cursor < 0 when idle.
-  private newSlots: Uint32Array = EMPTY_U32;
+  private newSlots: Int32Array = EMPTY_I32;
   private newMask = 0;
   private cursor = -1;
   private stepIds = 0;
@@ -142,10 +136,11 @@ export class ByteDict {
     this.withValues = withValues;
     let ids = MIN_IDS;
     while (ids < expected) ids *= 2;
+    this.hashes = new Uint32Array(ids);
     this.offs = new Int32Array(ids).fill(-1);
     let slots = MIN_SLOTS;
     while (slots * 3 < expected * 4) slots *= 2;
-    this.slots = new Uint32Array(slots * 2);
+    this.slots = new Int32Array(slots);
     this.mask = slots - 1;
   }
 
@@ -166,20 +161,22 @@ export class ByteDict {
   find(buf: Uint8Array, off: number, len: number): number {
     const h = hashBytes(buf, off, len);
     const slots = this.slots;
+    const hashes = this.hashes;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[2 * i + 1]!;
+      const s = slots[i]!;
       if (s === 0) return -1;
-      if (slots[2 * i] === h) {
+      const id = s - 1;
+      if (hashes[id] === h) {
         // The record's head read once (keyLen/keyOff would each re-read offs and the varints).
-        const g = this.offs[s - 1]!;
+        const g = this.offs[id]!;
         const mem = this.segs[g >>> this.shift]!;
         let p = g & this.segMask;
         const kl = readVarint(mem, p);
         if (kl === len) {
           p += varintSize(kl);
           if (this.withValues) p += varintSize(readVarint(mem, p));
-          if (bytesEqual(mem, p, buf, off, len)) return s - 1;
+          if (bytesEqual(mem, p, buf, off, len)) return id;
         }
       }
     }
@@ -211,14 +208,16 @@ export class ByteDict {
     const at = this.writeRecord(kbuf, koff, klen, vbuf, voff, vlen);
     const id = this.takeId();
     const h = hashBytes(kbuf, koff, klen);
+    this.hashes[id] = h;
     this.offs[id] = at;
     this.n++;
-    if (this.cursor < 0 && this.n * 4 > (this.mask + 1) * 3) this.startRehash((this.mask + 1) * 2);
+    if (this.cursor < 0 && this.n * 4 > this.slots.length * 3)
+      this.startRehash(this.slots.length * 2);
     slotInsert(this.slots, this.mask, h, id);
     if (this.cursor >= 0) {
       if (id < this.cursor) slotInsert(this.newSlots, this.newMask, h, id);
       // Safety net: neither index may pass 7/8 full, whatever the step bound says.
-      if (this.n * 8 > (Math.min(this.mask, this.newMask) + 1) * 7) this.finishRehash();
+      if (this.n * 8 > Math.min(this.slots.length, this.newSlots.length) * 7) this.finishRehash();
       else this.rehashStep(this.stepIds);
     }
     return id;
@@ -257,13 +256,15 @@ export class ByteDict {
   }
 
   delete(id: number): void {
+    const h = this.hashes[id]!;
+    slotDelete(this.slots, this.hashes, this.mask, h, id);
+    if (this.cursor >= 0 && id < this.cursor) {
+      slotDelete(this.newSlots, this.hashes, this.newMask, h, id);
+    }
     const mem = this.memOf(id);
     const o = this.offs[id]! & this.segMask;
     const kl = readVarint(mem, o);
     const vl = this.withValues ? readVarint(mem, o + varintSize(kl)) : 0;
-    const h = this.hashOf(id);
-    slotDelete(this.slots, this.mask, h, id);
-    if (this.cursor >= 0 && id < this.cursor) slotDelete(this.newSlots, this.newMask, h, id);
     this.memDead += recordSize(this.withValues, kl, vl);
     this.offs[id] = -1;
     if (this.freeTop === this.freeIds.length) {
@@ -277,16 +278,6 @@ export class ByteDict {
     else this.maybeShrink();
     if (this.n === 0) this.resetMem();
     else if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
-  }
-
-  /** The hash of a live id's key, from its record (the index keeps it per slot only). */
-  private hashOf(id: number): number {
-    const mem = this.memOf(id);
-    const o = this.offs[id]! & this.segMask;
-    const kl = readVarint(mem, o);
-    let p = o + varintSize(kl);
-    if (this.withValues) p += varintSize(readVarint(mem, p));
-    return hashBytes(mem, p, kl);
   }
 
   keyLen(id: number): number {
@@ -332,9 +323,8 @@ export class ByteDict {
   randomId(rng: Rng): number {
     if (this.n === 0) return -1;
     const slots = this.slots;
-    const size = this.mask + 1;
     for (let t = 0; t < RANDOM_TRIES; t++) {
-      const s = slots[2 * Math.floor(rng.random() * size) + 1]!;
+      const s = slots[Math.floor(rng.random() * slots.length)]!;
       if (s !== 0) return s - 1;
     }
     let k = Math.floor(rng.random() * this.n);
@@ -345,6 +335,7 @@ export class ByteDict {
   clone(): ByteDict {
     this.finishRehash();
     const d = new ByteDict(this.withValues, 0);
+    d.hashes = this.hashes.slice();
     d.offs = this.offs.slice();
     d.slots = this.slots.slice();
     d.mask = this.mask;
@@ -371,6 +362,7 @@ export class ByteDict {
     return (
       120 +
       (4 + Math.max(1, this.segs.length)) * 56 +
+      this.hashes.byteLength +
       this.offs.byteLength +
       this.slots.byteLength +
       this.newSlots.byteLength +
@@ -394,6 +386,8 @@ export class ByteDict {
       const segLimit = seg === this.segs.length - 1 ? this.segEnd : (this.segs[seg]?.length ?? -1);
       if ((o & this.segMask) + recordSize(this.withValues, kl, vl) > segLimit)
         throw new Error(`dict: id ${id} past its segment's end`);
+      if (this.hashes[id] !== hashBytes(this.memOf(id), this.keyOff(id), kl))
+        throw new Error(`dict: stale hash ${id}`);
       if (this.find(this.memOf(id), this.keyOff(id), kl) !== id)
         throw new Error(`dict: id ${id} not findable`);
     }
@@ -404,15 +398,37 @@ export class ByteDict {
     if (sum !== this.segBytes) throw new Error(`dict: segment bytes ${this.segBytes}, ${sum}`);
     if (bytes + this.memDead !== this.memEnd)
       throw new Error(`dict: mem accounting ${bytes}+${this.memDead} != ${this.memEnd}`);
-    const inIndex = checkIndex(this, this.slots, this.mask, Number.POSITIVE_INFINITY);
+    let inIndex = 0;
+    const mask = this.mask;
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (s === 0) continue;
+      inIndex++;
+      const id = s - 1;
+      if (this.offs[id]! < 0) throw new Error(`dict: slot ${i} -> free id ${id}`);
+      for (let k = this.hashes[id]! & mask; k !== i; k = (k + 1) & mask) {
+        if (this.slots[k] === 0) throw new Error(`dict: hole before id ${id}`);
+      }
+    }
     if (inIndex !== live) throw new Error(`dict: index ${inIndex}, live ${live}`);
     // While rehashing the old index may run up to 7/8 full (see startRehash).
-    const size = this.mask + 1;
-    if (live * 8 > size * 7 || (this.cursor < 0 && live * 4 > size * 3))
+    if (live * 8 > this.slots.length * 7 || (this.cursor < 0 && live * 4 > this.slots.length * 3))
       throw new Error("dict: index too full");
     if (this.cursor >= 0) {
       // The new index holds exactly the live ids below the cursor, each reachable from home.
-      const inNew = checkIndex(this, this.newSlots, this.newMask, this.cursor);
+      let inNew = 0;
+      const nm = this.newMask;
+      for (let i = 0; i < this.newSlots.length; i++) {
+        const s = this.newSlots[i]!;
+        if (s === 0) continue;
+        inNew++;
+        const id = s - 1;
+        if (id >= this.cursor || this.offs[id]! < 0)
+          throw new Error(`dict: new slot ${i} -> ${id}`);
+        for (let k = this.hashes[id]! & nm; k !== i; k = (k + 1) & nm) {
+          if (this.newSlots[k] === 0) throw new Error(`dict: hole before id ${id} (new)`);
+        }
+      }
       let below = 0;
       for (let id = 0; id < Math.min(this.cursor, this.hw); id++) if (this.offs[id]! >= 0) below++;
       if (inNew !== below) throw new Error(`dict: new index ${inNew}, live below cursor ${below}`);
@@ -527,6 +543,9 @@ export class ByteDict {
     if (this.freeTop > 0) return this.freeIds[--this.freeTop]!;
     if (this.hw === this.offs.length) {
       const cap = this.offs.length * 2;
+      const hashes = new Uint32Array(cap);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
       const offs = new Int32Array(cap).fill(-1);
       offs.set(this.offs);
       this.offs = offs;
@@ -544,11 +563,11 @@ export class ByteDict {
    * write stopped the loop for ~20-40 ms (HSET into a big hash).
    */
   private startRehash(size: number): void {
-    this.newSlots = new Uint32Array(size * 2);
+    this.newSlots = new Int32Array(size);
     this.newMask = size - 1;
     this.cursor = 0;
     // Finish within min(old, new)/8 writes so neither index passes 7/8 full.
-    const budget = Math.max(1, Math.min(size, this.mask + 1) >>> 3);
+    const budget = Math.max(1, Math.min(size, this.slots.length) >>> 3);
     this.stepIds = Math.max(REHASH_MIN_IDS, Math.ceil((2 * this.hw) / budget));
   }
 
@@ -556,22 +575,20 @@ export class ByteDict {
   rehashStep(maxIds: number): void {
     if (this.cursor < 0) return;
     const offs = this.offs;
+    const hashes = this.hashes;
     const ns = this.newSlots;
     const nm = this.newMask;
     let c = this.cursor;
     const end = Math.min(this.hw, c + maxIds);
-    for (; c < end; c++) {
-      if (offs[c]! >= 0) slotInsert(ns, nm, this.hashOf(c), c);
-    }
+    for (; c < end; c++) if (offs[c]! >= 0) slotInsert(ns, nm, hashes[c]!, c);
     this.cursor = c;
     if (c < this.hw) return;
     this.slots = ns;
     this.mask = nm;
-    this.newSlots = EMPTY_U32;
+    this.newSlots = EMPTY_I32;
     this.newMask = 0;
     this.cursor = -1;
-    const size = nm + 1;
-    if (this.n * 4 > size * 3) this.startRehash(size * 2);
+    if (this.n * 4 > this.slots.length * 3) this.startRehash(this.slots.length * 2);
     else this.maybeShrink();
   }
 
@@ -580,7 +597,7 @@ export class ByteDict {
   }
 
   private maybeShrink(): void {
-    const slots = this.mask + 1;
+    const slots = this.slots.length;
     if (slots > MIN_SLOTS && this.n * 8 < slots) {
       let target = MIN_SLOTS;
       while (target * 3 < this.n * 8) target *= 2; // back to <= 3/8 full
@@ -593,56 +610,34 @@ function recordSize(withValues: boolean, klen: number, vlen: number): number {
   return withValues ? varintSize(klen) + varintSize(vlen) + klen + vlen : varintSize(klen) + klen;
 }
 
-function slotInsert(slots: Uint32Array, mask: number, h: number, id: number): void {
+function slotInsert(slots: Int32Array, mask: number, h: number, id: number): void {
   let i = h & mask;
-  while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
-  slots[2 * i] = h;
-  slots[2 * i + 1] = id + 1;
+  while (slots[i] !== 0) i = (i + 1) & mask;
+  slots[i] = id + 1;
 }
 
 /** Unlink id (hash h) and close the gap by shifting later cluster members back. */
-function slotDelete(slots: Uint32Array, mask: number, h: number, id: number): void {
+function slotDelete(
+  slots: Int32Array,
+  hashes: Uint32Array,
+  mask: number,
+  h: number,
+  id: number,
+): void {
   let i = h & mask;
-  while (slots[2 * i + 1] !== id + 1) i = (i + 1) & mask;
+  while (slots[i] !== id + 1) i = (i + 1) & mask;
   let j = i;
   for (;;) {
     j = (j + 1) & mask;
-    const s = slots[2 * j + 1]!;
+    const s = slots[j]!;
     if (s === 0) break;
-    const sh = slots[2 * j]!;
-    const k = sh & mask;
+    // The slot's home comes from its id's hash (kept per id, not per slot: 4 B/slot).
+    const k = hashes[s - 1]! & mask;
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
-      slots[2 * i] = sh;
-      slots[2 * i + 1] = s;
+      slots[i] = s;
       i = j;
     }
   }
-  slots[2 * i] = 0;
-  slots[2 * i + 1] = 0;
-}
-
-/**
- * Check one index (tests): every slot names a live id below `below`, holds that id's current
- * hash, and is reachable from its home slot. Returns the number of occupied slots.
- */
-function checkIndex(d: ByteDict, slots: Uint32Array, mask: number, below: number): number {
-  let used = 0;
-  for (let i = 0; i <= mask; i++) {
-    const s = slots[2 * i + 1]!;
-    if (s === 0) {
-      if (slots[2 * i] !== 0) throw new Error(`dict: empty slot ${i} keeps a hash`);
-      continue;
-    }
-    used++;
-    const id = s - 1;
-    if (id >= below || !d.isLive(id)) throw new Error(`dict: slot ${i} -> ${id}`);
-    const h = slots[2 * i]!;
-    if (h !== hashBytes(d.memOf(id), d.keyOff(id), d.keyLen(id)))
-      throw new Error(`dict: stale hash in slot ${i} (id ${id})`);
-    for (let k = h & mask; k !== i; k = (k + 1) & mask) {
-      if (slots[2 * k + 1] === 0) throw new Error(`dict: hole before id ${id}`);
-    }
-  }
-  return used;
+  slots[i] = 0;
 }
