@@ -357,8 +357,8 @@ const PREFETCH_KEY_MAX = 256;
  * pipeline on one hot key, LPUSH mylist / HSET myhash, has nothing to prefetch: scanning all of
  * it cost HSET d3 P16 ~5% of its CPU) and at the first request that is not a complete multibulk
  * of 2-9 arguments whose key is at most PREFETCH_KEY_MAX bytes (inline, partial, long key,
- * odd). Only a hint for
- * prefetching (Table.prefetch): it validates nothing, and decodeResp still decodes every request.
+ * odd). Only a hint for prefetching (Table.prefetch): it validates nothing, and decodeResp still
+ * decodes every request.
  */
 export function scanRequestKeys(
   buf: Uint8Array,
