@@ -18,6 +18,11 @@
 // tier-up, GC) under valgrind (docs/BENCHMARKS.md, "Per-command CPU").
 // --root DIR: the imds checkout to load (another worktree or a `git archive` of an older
 // commit with node_modules linked), to compare before/after in one run.
+// --ab DIR: before/after interleaved in ONE process: a server of --root (A) and one of DIR (B),
+// both prepared alike, then `--rounds` (default 3; use ~20) blocks of --n chunks fed to A and
+// B in turn (which goes first alternates); prints each side's min and median ns per command
+// and the median of the per-round B/A ratios. Neighbouring blocks share the machine's state,
+// so on a busy machine this is far steadier than separate runs.
 
 import { resolve } from "node:path";
 
@@ -34,6 +39,7 @@ const SIZES = opt("--d", "3,1024").split(",").map(Number);
 const PIPES = opt("--p", "1,16").split(",").map(Number);
 const ROUNDS = Number(opt("--rounds", "3"));
 const CALLGRIND = process.argv.includes("--callgrind");
+const AB = process.argv.includes("--ab") ? resolve(opt("--ab", "")) : "";
 // Internal: one measured pass of `--child-n` chunks, no timing (run under valgrind).
 const CHILD_N = Number(opt("--child-n", "-1"));
 
@@ -107,10 +113,10 @@ interface Rig {
   stop(): void;
 }
 
-async function rig(): Promise<Rig> {
-  const { Config } = await import(`${ROOT}/src/config.ts`);
-  const { Client } = await import(`${ROOT}/src/server/client.ts`);
-  const { Server } = await import(`${ROOT}/src/server/server.ts`);
+async function rig(root = ROOT): Promise<Rig> {
+  const { Config } = await import(`${root}/src/config.ts`);
+  const { Client } = await import(`${root}/src/server/client.ts`);
+  const { Server } = await import(`${root}/src/server/server.ts`);
   const server = new Server(new Config());
   const socket = {
     data: { client: null },
@@ -173,6 +179,51 @@ async function timed(test: string, d: number, p: number): Promise<number> {
   return best;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/** --ab: A (ROOT) and B (AB) in one process, blocks alternated. */
+async function interleaved(test: string, d: number, p: number): Promise<string> {
+  const n = Number(opt("--n", String(p === 1 ? 20_000 : 4000)));
+  const a = await rig(ROOT);
+  const b = await rig(AB);
+  prepare(a, test, d, p);
+  prepare(b, test, d, p);
+  const pool = chunks(test, d, p, Math.min(CHUNK_POOL, n));
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const ratio: number[] = [];
+  const block = (r: Rig): number => {
+    const t0 = cpuNs();
+    for (let i = 0; i < n; i++) r.feed(pool[i % pool.length]!);
+    return (cpuNs() - t0) / (n * p);
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round > 0) {
+      fill(a, test, d);
+      fill(b, test, d);
+    }
+    let x: number;
+    let y: number;
+    if (round % 2 === 0) {
+      x = block(a);
+      y = block(b);
+    } else {
+      y = block(b);
+      x = block(a);
+    }
+    ta.push(x);
+    tb.push(y);
+    ratio.push(y / x);
+  }
+  a.stop();
+  b.stop();
+  const f = (v: number) => v.toFixed(0).padStart(6);
+  return `A min ${f(Math.min(...ta))} med ${f(median(ta))} | B min ${f(Math.min(...tb))} med ${f(median(tb))} ns | B/A median ${median(ratio).toFixed(3)}`;
+}
+
 async function child(test: string, d: number, p: number): Promise<void> {
   const r = await rig();
   prepare(r, test, d, p);
@@ -214,15 +265,19 @@ const tests = ONLY.length > 0 ? ONLY : Object.keys(TESTS);
 if (CHILD_N >= 0) {
   await child(tests[0]!, SIZES[0]!, PIPES[0]!);
 } else {
-  console.log(
-    `imds root: ${ROOT}; ${CALLGRIND ? "callgrind instructions" : `thread CPU ns (min of ${ROUNDS})`} per command`,
-  );
+  if (AB !== "") console.log(`A: ${ROOT}\nB: ${AB}\n${ROUNDS} interleaved rounds`);
+  else
+    console.log(
+      `imds root: ${ROOT}; ${CALLGRIND ? "callgrind instructions" : `thread CPU ns (min of ${ROUNDS})`} per command`,
+    );
   for (const d of SIZES) {
     for (const p of PIPES) {
       for (const test of tests) {
         if (d !== SIZES[0] && !/SET|PUSH|HSET|MSET/.test(test)) continue; // d only matters there
         const name = `${test} d${d} P${p}`.padEnd(22);
-        if (CALLGRIND) {
+        if (AB !== "") {
+          console.log(`${name} ${await interleaved(test, d, p)}`);
+        } else if (CALLGRIND) {
           const n = Number(opt("--n", String(p === 1 ? 8000 : 1000)));
           const a = callgrindTotal(test, d, p, n);
           const b = callgrindTotal(test, d, p, 2 * n);

@@ -344,3 +344,64 @@ export function splitQuoted(buf: Uint8Array, from: number, to: number, args: Arg
   args.count = count;
   return true;
 }
+
+// ---- batch key scan (prefetch) ---------------------------------------------
+
+/** Longer keys are not prefetched: hashing them twice would cost more than a miss. */
+const PREFETCH_KEY_MAX = 256;
+
+/**
+ * Where the second argument (the first key of most commands) of the complete multibulk requests
+ * at the start of buf[pos, end) lies, for up to `max` requests: offsets into offs[], lengths into
+ * lens[]. Returns how many keys were recorded; stops at a key equal to the one just before it (a
+ * pipeline on one hot key, LPUSH mylist / HSET myhash, has nothing to prefetch: scanning all of
+ * it cost HSET d3 P16 ~5% of its CPU) and at the first request that is not a complete multibulk
+ * of 2-9 arguments whose key is at most PREFETCH_KEY_MAX bytes (inline, partial, long key,
+ * odd). Only a hint for prefetching (Table.prefetch): it validates nothing, and decodeResp still
+ * decodes every request.
+ */
+export function scanRequestKeys(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  offs: Int32Array,
+  lens: Int32Array,
+  max: number,
+): number {
+  let found = 0;
+  let p = pos;
+  for (let r = 0; r < max && p < end && buf[p] === STAR; r++) {
+    // "*N\r\n", N a single digit 2..9 (redis-benchmark's and most clients' key commands).
+    const n = buf[p + 1]! - 48;
+    if (!(n >= 2 && n <= 9) || buf[p + 2] !== CR) break;
+    p += 4;
+    for (let i = 0; i < n; i++) {
+      if (p >= end || buf[p] !== DOLLAR) return found;
+      let len = 0;
+      let q = p + 1;
+      for (; q < end; q++) {
+        const d = buf[q]! - 48;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      if (q >= end || buf[q] !== CR || q - p > 10) return found;
+      const data = q + 2;
+      p = data + len + 2;
+      if (p > end) return found;
+      if (i === 1) {
+        if (len > PREFETCH_KEY_MAX) return found;
+        if (found > 0 && lens[found - 1] === len && sameBytes(buf, offs[found - 1]!, data, len))
+          return found;
+        offs[found] = data;
+        lens[found] = len;
+        found++;
+      }
+    }
+  }
+  return found;
+}
+
+function sameBytes(buf: Uint8Array, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}

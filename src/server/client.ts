@@ -13,7 +13,7 @@ import { Args } from "../protocol/args.ts";
 import { decodeStatus, NEED_MORE } from "../protocol/framing.ts";
 import { OutBuf } from "../protocol/outbuf.ts";
 import { MODE_RESP2, MODE_V1, Reply } from "../protocol/reply.ts";
-import { decodeResp } from "../protocol/resp.ts";
+import { decodeResp, scanRequestKeys } from "../protocol/resp.ts";
 import { decodeV1 } from "../protocol/v1.ts";
 import type { BlockedCall } from "./blocking.ts";
 import { discardTransaction, Transaction } from "./multi.ts";
@@ -32,6 +32,8 @@ export interface SocketData {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Requests of one read whose keys are prefetched together (see prefetchKeys). */
+export const PREFETCH_REQUESTS = 32;
 
 export class Client implements ClientSession {
   readonly id: number;
@@ -207,6 +209,7 @@ export class Client implements ClientSession {
     const args = this.argv;
     const resp = this.framing === FRAMING_RESP;
     const decode = resp ? decodeResp : decodeV1;
+    if (resp) this.prefetchKeys(buf, pos, end);
     while (pos < end) {
       if (this.out.pending > server.outputPauseBytes || this.inputHeld) {
         // Backpressure, or a suspended script's caller (inputHeld): stop executing; keep the
@@ -244,6 +247,19 @@ export class Client implements ClientSession {
       return;
     }
     this.keepTail(buf, pos, end);
+  }
+
+  /**
+   * A pipelined read (two or more complete requests): bring the keyspace slots, entry columns and
+   * key bytes of every request's first key (argument 1) into the cache before executing any of
+   * them, so the misses overlap instead of each request waiting for its own (Redis 8 prefetches
+   * a batch's keys likewise; MSET does it for its own keys). Only reads; a request whose
+   * argument 1 is not a key costs one hash and probe for nothing.
+   */
+  private prefetchKeys(buf: Uint8Array, pos: number, end: number): void {
+    const s = this.server;
+    const n = scanRequestKeys(buf, pos, end, s.prefetchOffs, s.prefetchLens, PREFETCH_REQUESTS);
+    if (n >= 2) s.keyspace.db(this.ctx.db).prefetch(buf, s.prefetchOffs, s.prefetchLens, 0, 1, n);
   }
 
   private keepTail(buf: Uint8Array, pos: number, end: number): void {

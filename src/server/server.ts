@@ -40,7 +40,7 @@ import { ActiveExpire } from "../store/expiry.ts";
 import { Keyspace } from "../store/keyspace.ts";
 import { clientBufferBytes } from "../store/memory.ts";
 import { Blocking } from "./blocking.ts";
-import { Client, FRAMING_V1, type SocketData } from "./client.ts";
+import { Client, FRAMING_V1, PREFETCH_REQUESTS, type SocketData } from "./client.ts";
 import { IdleGc } from "./idle-gc.ts";
 import { configFile, RateSampler, renderInfo } from "./info.ts";
 import { Log } from "./log.ts";
@@ -123,6 +123,9 @@ export class Server implements ServerControl, ScriptDispatch {
   readonly log = new Log();
   readonly stats = new Stats();
   readonly rates = new RateSampler();
+  /** Client.prefetchKeys' scratch: where each request's key lies in the read (one thread). */
+  readonly prefetchOffs = new Int32Array(PREFETCH_REQUESTS);
+  readonly prefetchLens = new Int32Array(PREFETCH_REQUESTS);
   /** Config values the command families read (the same object in every client's context). */
   readonly commandLimits = new CommandLimits();
   readonly clients = new Map<number, Client>();

@@ -167,8 +167,17 @@ export class ByteDict {
       const s = slots[i]!;
       if (s === 0) return -1;
       const id = s - 1;
-      if (hashes[id] === h && this.keyLen(id) === len) {
-        if (bytesEqual(this.memOf(id), this.keyOff(id), buf, off, len)) return id;
+      if (hashes[id] === h) {
+        // The record's head read once (keyLen/keyOff would each re-read offs and the varints).
+        const g = this.offs[id]!;
+        const mem = this.segs[g >>> this.shift]!;
+        let p = g & this.segMask;
+        const kl = readVarint(mem, p);
+        if (kl === len) {
+          p += varintSize(kl);
+          if (this.withValues) p += varintSize(readVarint(mem, p));
+          if (bytesEqual(mem, p, buf, off, len)) return id;
+        }
       }
     }
   }

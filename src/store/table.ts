@@ -331,9 +331,11 @@ export class Table {
       const m = Math.min(PREFETCH_BATCH, n - k);
       for (let j = 0; j < m; j++) {
         const i = first + (k + j) * step;
-        const s = hashBytes(kbuf, offs[i]!, lens[i]!) & mask;
-        ids[j] = ix[2 * s + 1]! - 1;
-        acc += ix[2 * s]!;
+        const h = hashBytes(kbuf, offs[i]!, lens[i]!);
+        const s = h & mask;
+        // Only the key's own entry: a home slot held by another key (or empty: a new key) would
+        // cost two misses for lines the command never reads.
+        ids[j] = ix[2 * s]! === h ? ix[2 * s + 1]! - 1 : -1;
       }
       for (let j = 0; j < m; j++) {
         const e = ids[j]!;
