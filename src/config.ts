@@ -586,7 +586,10 @@ function validate(o: OptionSpec, raw: string, current: string): string {
 
 /**
  * notify-keyspace-events as Redis 7.0's keyspaceEventsStringToFlags / FlagsToString:
- * "A" = g$lshzxetd; output order [A | g$lshzxetd] K E m ('n' is accepted, and 7.0 does not print it).
+ * "A" = g$lshzxetd; output order [A | g$lshzxetd n] K E m. One difference: with every class and
+ * n, Redis prints "A" and drops the n from the text (its flag stays on until a restart or
+ * CONFIG REWRITE loses it); imds keeps n by spelling the classes out (g$lshzxetdn), since the
+ * text is the only state imds keeps.
  */
 export function keyspaceEventsCanonical(raw: string): string {
   const classes = "g$lshzxetd";
@@ -596,9 +599,11 @@ export function keyspaceEventsCanonical(raw: string): string {
     else if ((classes + "KEmn").includes(ch)) have.add(ch);
     else throw new ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   }
-  let out = [...classes].every((c) => have.has(c))
-    ? "A"
-    : [...classes].filter((c) => have.has(c)).join("");
+  let out =
+    [...classes].every((c) => have.has(c)) && !have.has("n")
+      ? "A"
+      : [...classes].filter((c) => have.has(c)).join("");
+  if (have.has("n")) out += "n";
   for (const c of "KEm") if (have.has(c)) out += c;
   return out;
 }

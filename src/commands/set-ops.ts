@@ -242,7 +242,9 @@ function setOp(c: CommandContext, op: number, dst: number, event: string): void 
     if (old >= 0) c.modifiedArg(dst, NOTIFY_GENERIC, "del");
     return r.int(0);
   }
+  t.overwriting = old >= 0; // setKey's dbOverwrite: no "new" event
   const e = setCreate(t, a.buf, a.off(dst), a.len(dst), true);
+  t.overwriting = false;
   for (let k = 0; k < list.n; k++) {
     setAdd(c.keyspace, t, e, list.bytes, list.offs[k]!, list.lens[k]!, st.limits);
   }

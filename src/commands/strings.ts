@@ -109,13 +109,17 @@ function setKeyFromArg(
   const vl = a.len(vi);
   // lookupKeyWrite: lazy expiry (counted in expired_keys) and the access clock, as Redis's setKey.
   let e = known === LOOKUP ? lookupWrite(c, ki) : known;
+  let replaced = false;
   if (e >= 0 && t.type[e] !== TYPE_STRING) {
     ks.removeEntry(t, e);
     e = -1;
+    replaced = true;
   }
   if (e < 0) {
     // a new entry starts with no TTL and the keyspace's initial clock
+    t.overwriting = replaced; // not a new key (dbOverwrite): no "new" event
     e = t.add(kb, a.off(ki), a.len(ki), TYPE_STRING, vl);
+    t.overwriting = false;
     copyBytes(kb, vo, t.page(e), t.valueOffset(e), vl);
   } else {
     t.setValue(e, kb, vo, vl);

@@ -118,7 +118,9 @@ export function storeZ(c: CommandContext, i: number, z: ZSet, event: string): vo
   }
   z.convertIfSmall();
   const a = c.argv;
+  t.overwriting = e >= 0; // setKey's dbOverwrite: no "new" event
   const ne = t.add(a.buf, a.off(i), a.len(i), TYPE_ZSET, 0);
+  t.overwriting = false;
   t.setObj(ne, z); // the table's hook adds its size to keyspace.objectBytes
   c.modifiedArg(i, NOTIFY_ZSET, event);
 }

@@ -5,7 +5,7 @@
 // Every family already signals (db, key, class, event) with Redis's names; the store signals
 // "expired" when it removes an expired key and "evicted" on eviction. "keymiss" (class m)
 // comes from the lookup layer's miss hook (Keyspace.onKeyMiss). Class n ("new", Redis's dbAdd)
-// is accepted by the option but not published (docs/COMMANDS.md).
+// comes from the store's key-created hook (Table.onAdded), before the command's own event.
 //
 // The observer is attached only while the option enables K or E with some class, so writes
 // pay nothing when notifications are off (the default).
@@ -30,6 +30,7 @@ import {
   NOTIFY_ZSET,
   type NotifyClass,
 } from "../store/notify.ts";
+import type { Table } from "../store/table.ts";
 import type { PubSub } from "./pubsub.ts";
 
 const CLASS_CHARS: Record<string, number> = {
@@ -73,6 +74,10 @@ export class KeyspaceNotifier implements KeyObserver {
   private chan = new Uint8Array(256);
   private readonly onMiss = (db: number, buf: Uint8Array, off: number, len: number) =>
     this.publishEvent(db, buf, off, len, "keymiss");
+  private readonly onAdded = (t: Table, e: number) => {
+    const key = t.keyBytes(e);
+    this.publishEvent(t.dbIndex, key, 0, key.length, "new");
+  };
 
   constructor(keyspace: Keyspace, pubsub: PubSub) {
     this.keyspace = keyspace;
@@ -88,6 +93,7 @@ export class KeyspaceNotifier implements KeyObserver {
     if (!classes && this.attached) this.keyspace.removeObserver(this);
     this.attached = classes;
     this.keyspace.onKeyMiss = classes && (this.flags & NOTIFY_KEY_MISS) !== 0 ? this.onMiss : null;
+    this.keyspace.setKeyAddedHook(classes && (this.flags & NOTIFY_NEW) !== 0 ? this.onAdded : null);
   }
 
   keyModified(

@@ -82,6 +82,8 @@ export class Keyspace {
    * keyspace notifier sets it only while notify-keyspace-events has m. Not a write: no dirty.
    */
   onKeyMiss: ((db: number, buf: Uint8Array, off: number, len: number) => void) | null = null;
+  /** Every table's onAdded (the "new" event, class n); kept across table swaps. */
+  private keyAdded: ((t: Table, e: number) => void) | null = null;
   /** LRU or LFU: how lookups update clock[e]. Set from maxmemory-policy. */
   clockMode = CLOCK_LRU;
   lfuLogFactor = 10;
@@ -129,6 +131,12 @@ export class Keyspace {
     this.setNow(this.now);
   }
 
+  /** Call `h` after a key is created in any database (null: nothing to call). */
+  setKeyAddedHook(h: ((t: Table, e: number) => void) | null): void {
+    this.keyAdded = h;
+    for (const t of this.dbs) t.onAdded = h;
+  }
+
   get databases(): number {
     return this.dbs.length;
   }
@@ -169,6 +177,7 @@ export class Keyspace {
       fresh.dbIndex = i;
       fresh.onObjSet = t.onObjSet;
       fresh.onObjDrop = t.onObjDrop;
+      fresh.onAdded = this.keyAdded;
       fresh.clockInit = t.clockInit;
       this.dbs[i] = fresh;
       this.lazyTables.push(t);
@@ -241,6 +250,7 @@ export class Keyspace {
       t.dbIndex = i;
       t.onObjSet = onSet;
       t.onObjDrop = onDrop;
+      t.onAdded = this.keyAdded;
       t.clockInit = this.dbs[i]!.clockInit;
       this.dbs[i] = t;
     }

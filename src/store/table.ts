@@ -198,6 +198,17 @@ export class Table {
    */
   onObjSet: ((obj: unknown) => void) | null = null;
   onObjDrop: ((obj: unknown) => void) | null = null;
+  /**
+   * A key was created in this table (add, addIfAbsent, moveTo's destination): Redis's dbAdd,
+   * which publishes the "new" keyspace event (class n). Set only while that class is enabled.
+   */
+  onAdded: ((t: Table, e: number) => void) | null = null;
+  /**
+   * Set by a command around the add() that re-creates a key it just removed to store a value of
+   * another type (Redis's setKey -> dbOverwrite: SET over a hash, ZUNIONSTORE over a set): that
+   * add is not a new key, so onAdded is not called.
+   */
+  overwriting = false;
   /** Bumped whenever a column or index array is replaced, so memoryBytes() can be cached. */
   memVersion = 0;
   /** clock[e] of a new entry: the keyspace keeps it at "accessed now" (LRU) or LFU's initial. */
@@ -375,6 +386,7 @@ export class Table {
     this.clock[e] = this.clockInit;
     if (e < this.growCursor) this.mirror(e);
     this.link(e, h);
+    if (this.onAdded !== null && !this.overwriting) this.onAdded(this, e);
     return e;
   }
 
@@ -420,6 +432,7 @@ export class Table {
     ix[2 * i] = h;
     ix[2 * i + 1] = e + 1;
     this.linked(e, h);
+    if (this.onAdded !== null && !this.overwriting) this.onAdded(this, e);
     return e;
   }
 
@@ -643,6 +656,7 @@ export class Table {
     if (e < this.objs.length && this.objs[e] !== undefined) other.setObj(ne, this.objs[e]);
     other.link(ne, h);
     this.unlink(e);
+    if (other.onAdded !== null) other.onAdded(other, ne);
     return ne;
   }
 

@@ -1,6 +1,6 @@
 // Keyspace notifications as published: the same random command stream (every family, MULTI /
-// EXEC included) runs on imds and on a real redis-server, both with notify-keyspace-events KEAm
-// (every class and keymiss);
+// EXEC included) runs on imds and on a real redis-server, both with notify-keyspace-events KEAmn
+// (every class, keymiss and new);
 // on each a subscriber holds PSUBSCRIBE __key*__:* and collects the pmessages, fenced by a PING
 // after every batch. The two message sequences (__keyspace@<db>__:<key> <event> and
 // __keyevent@<db>__:<event> <key>) must be equal, byte for byte and in order.
@@ -34,7 +34,7 @@ async function side(server: Running): Promise<Side> {
     RespRawConn.open(server.port),
   ]);
   await cmd.send(
-    ["CONFIG", "SET", "notify-keyspace-events", "KEAm"],
+    ["CONFIG", "SET", "notify-keyspace-events", "KEAmn"],
     ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
     ["FLUSHALL"],
   );
@@ -99,4 +99,42 @@ test.skipIf(skip)(
     expect(total).toBeGreaterThan(N / 4); // two messages (K and E) per event
   },
   120_000,
+);
+
+test.skipIf(skip)(
+  'the "new" event (class n) where Redis 7.0 creates a key (dbAdd) and not where it overwrites',
+  async () => {
+    const batch: Arg[][] = [
+      ["FLUSHALL"],
+      ["SET", "n:s", "1"],
+      ["SET", "n:s", "2"], // overwrite: no new
+      ["HSET", "n:h", "f", "v"],
+      ["SET", "n:h", "now a string", "KEEPTTL"], // another type, overwritten: no new
+      ["RPUSH", "n:l", "a", "b"],
+      ["LMOVE", "n:l", "n:l2", "LEFT", "RIGHT"],
+      ["COPY", "n:l", "n:c"],
+      ["COPY", "n:l", "n:c", "REPLACE"], // dbDelete + dbAdd: new again
+      ["RENAME", "n:c", "n:r"],
+      ["MOVE", "n:r", "1"],
+      ["SADD", "n:a", "1", "2"],
+      ["SADD", "n:b", "2", "3"],
+      ["SUNIONSTORE", "n:u", "n:a", "n:b"],
+      ["SUNIONSTORE", "n:u", "n:a", "n:b"], // setKey over an existing key: no new
+      ["SINTERSTORE", "n:h", "n:a", "n:b"], // over a string: no new
+      ["ZADD", "n:z", "1", "m"],
+      ["ZUNIONSTORE", "n:z2", "1", "n:z"],
+      ["ZUNIONSTORE", "n:s", "1", "n:z"], // over a string: no new
+      ["INCR", "n:i"],
+      ["APPEND", "n:ap", "x"],
+      ["SETRANGE", "n:sr", "2", "y"],
+      ["XADD", "n:x", "1-1", "f", "v"],
+      ["MSET", "n:m1", "1", "n:m2", "2"],
+      ["GETDEL", "n:m1"],
+      ["MSETNX", "n:m1", "1", "n:m3", "3"],
+    ];
+    const [a, b] = await Promise.all([messages(A!, batch), messages(B!, batch)]);
+    expect(a.some((m) => m.includes("\r\nnew\r\n"))).toBe(true);
+    expect(b).toEqual(a);
+  },
+  30_000,
 );
