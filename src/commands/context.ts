@@ -283,8 +283,8 @@ export interface ServerControl {
   bgsave(): string;
   /** LASTSAVE: unix seconds of the last successful save. */
   lastSave(): number;
-  /** DEBUG RELOAD: save, then load the file back; null or the error text. */
-  debugReload(): string | null;
+  /** DEBUG RELOAD: save (unless `save` is false), then load the file back; null or the error. */
+  debugReload(save: boolean): string | null;
 }
 
 export class SessionContext extends CommandContext {

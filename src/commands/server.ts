@@ -117,15 +117,29 @@ function debug(c: SessionContext): void {
     c.server.setActiveExpire(Number.isFinite(v) && v !== 0);
     return c.reply.ok();
   }
-  if (a.is(1, "reload") && a.count === 2) {
-    // SAVE, then load the file back into a fresh keyspace swapped in (persistence/snapshots.ts)
-    const err = c.server.debugReload();
+  if (a.is(1, "reload")) {
+    // SAVE (unless NOSAVE), then load the file back into a fresh keyspace swapped in
+    // (persistence/snapshots.ts). MERGE / NOFLUSH (load over the live data) are not supported.
+    let save = true;
+    for (let i = 2; i < a.count; i++) {
+      if (a.is(i, "nosave")) save = false;
+      else if (a.is(i, "merge") || a.is(i, "noflush")) {
+        return c.reply.error("ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by imds");
+      } else {
+        return c.reply.error(
+          "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+        );
+      }
+    }
+    const err = c.server.debugReload(save);
     return err === null ? c.reply.ok() : c.reply.error(err);
   }
   if (a.is(1, "help")) {
     return helpReply(c, "DEBUG", [
-      "RELOAD",
-      "    Save the RDB on disk and reload it back to memory.",
+      "RELOAD [option ...]",
+      "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+      "    * NOSAVE: the database will be loaded from an existing RDB file.",
+      "    (MERGE and NOFLUSH, loading over the live data, are not supported by imds.)",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
       "SET-ACTIVE-EXPIRE <0|1>",

@@ -304,10 +304,13 @@ export class Snapshots {
     );
   }
 
-  /** DEBUG RELOAD: SAVE then load the file back (into a fresh keyspace, swapped in). */
-  debugReload(): string | null {
-    const err = this.save();
-    if (err !== null) return err;
+  /** DEBUG RELOAD [NOSAVE]: SAVE, then load the file back (into a fresh keyspace, swapped in). */
+  debugReload(save = true): string | null {
+    if (save) {
+      const err = this.save();
+      if (err !== null) return err;
+    }
+    if (!existsSync(this.path)) return "ERR Error trying to load the RDB dump: no such file";
     try {
       this.adoptFunctions(loadSnapshotFile(this.ks, this.path, this.limits));
       this.dirtyAtLastSave = this.ks.dirty;

@@ -777,8 +777,8 @@ export class Server implements ServerControl, ScriptDispatch {
     return this.snapshots.lastSaveSec;
   }
 
-  debugReload(): string | null {
-    return this.snapshots.debugReload();
+  debugReload(save: boolean): string | null {
+    return this.snapshots.debugReload(save);
   }
 
   /** Refresh the client-buffer share of used_memory and the peak; returns used_memory. */

@@ -336,4 +336,27 @@ describe("save points, MISCONF, SHUTDOWN", () => {
     expect(await c.call("BGSAVE", "NOW")).toMatchObject({ message: "ERR syntax error" });
     c.close();
   }, 30000);
+
+  test("DEBUG RELOAD NOSAVE replaces the data with the file's; bad options and no file are errors", async () => {
+    const dir = tmp();
+    const [, c] = await start(dir);
+    expect(await c.call("DEBUG", "RELOAD", "NOSAVE")).toMatchObject({
+      message: "ERR Error trying to load the RDB dump: no such file",
+    });
+    await c.call("SET", "a", "saved");
+    expect(await c.call("SAVE")).toBe("OK");
+    await c.call("SET", "a", "not saved");
+    await c.call("SET", "b", "not saved either");
+    expect(await c.call("DEBUG", "RELOAD", "nosave")).toBe("OK");
+    expect(await c.call("GET", "a")).toBe("saved");
+    expect(await c.call("EXISTS", "b")).toBe(0);
+    expect(await c.call("DEBUG", "RELOAD", "FOO")).toMatchObject({
+      message: "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+    });
+    expect(await c.call("DEBUG", "RELOAD", "NOFLUSH", "MERGE")).toMatchObject({
+      message: "ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by imds",
+    });
+    expect(await c.call("GET", "a")).toBe("saved");
+    c.close();
+  }, 30000);
 });
