@@ -370,6 +370,21 @@ export class Table {
     if (Table.debug && this.findHashed(kbuf, koff, klen, h) >= 0) {
       throw new Error("table: add of an existing key");
     }
+    const e = this.newEntry(kbuf, koff, klen, type, vlen, h);
+    this.link(e, h);
+    if (this.onAdded !== null && !this.overwriting) this.onAdded(this, e);
+    return e;
+  }
+
+  /** A block holding the key (vlen bytes of value to follow) and a row for it; not indexed. */
+  private newEntry(
+    kbuf: Uint8Array,
+    koff: number,
+    klen: number,
+    type: number,
+    vlen: number,
+    h: number,
+  ): number {
     const size = klen + vlen;
     const arena = this.arena;
     const a = arena.alloc(size);
@@ -385,8 +400,6 @@ export class Table {
     // column nobody sets untouched, so it costs no RSS in a keyspace without TTLs.
     this.clock[e] = this.clockInit;
     if (e < this.growCursor) this.mirror(e);
-    this.link(e, h);
-    if (this.onAdded !== null && !this.overwriting) this.onAdded(this, e);
     return e;
   }
 
@@ -416,19 +429,8 @@ export class Table {
       }
       i = (i + 1) & mask;
     }
-    const size = klen + vlen;
-    const a = arena.alloc(size);
-    copyBytes(kbuf, koff, arena.page(a), arena.offset(a), klen);
     // Neither takeEntryId (columns only) nor alloc touches the index: slot i is still free.
-    const e = this.takeEntryId();
-    this.hash[e] = h;
-    this.addr[e] = a;
-    this.keyLen[e] = klen;
-    this.valLen[e] = vlen;
-    this.capCode[e] = arena.capacityCode(size);
-    this.type[e] = type;
-    this.clock[e] = this.clockInit;
-    if (e < this.growCursor) this.mirror(e);
+    const e = this.newEntry(kbuf, koff, klen, type, vlen, h);
     ix[2 * i] = h;
     ix[2 * i + 1] = e + 1;
     this.linked(e, h);
