@@ -2,8 +2,9 @@
 // `hashtable` encoding of both hashes (withValues) and sets. One implementation for both.
 //
 // Layout (a compact dict, like the keyspace Table, but smaller per element):
-//   - per id: `hashes` (Uint32, the key's seeded hash) and `offs` (Int32, the record's offset in
-//     `mem`, -1 = free id): 8 bytes per id of capacity;
+//   - per id: `meta`, interleaved pairs [hash (Int32, the key's seeded keyHash), record offset
+//     (Int32, -1 = free id)]: 8 bytes per id of capacity, and a probe that reads an id's hash
+//     finds its offset on the same cache line (two columns cost two misses per probed id);
 //   - `segs`: the records back to back, [varint klen][varint vlen, if withValues][key][value]: a
 //     12-byte member costs 13 bytes, no size class, no per-record capacity. Records live in
 //     segments of at most 1 MiB (ByteDict.segmentShift); a record's offset is
