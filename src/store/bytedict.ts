@@ -2,8 +2,9 @@
 // `hashtable` encoding of both hashes (withValues) and sets. One implementation for both.
 //
 // Layout (a compact dict, like the keyspace Table, but smaller per element):
-//   - per id: `hashes` (Uint32, the key's seeded hash) and `offs` (Int32, the record's offset in
-//     `mem`, -1 = free id): 8 bytes per id of capacity;
+//   - per id: `meta`, interleaved pairs [hash (Int32, the key's seeded keyHash), record offset
+//     (Int32, -1 = free id)]: 8 bytes per id of capacity, and a probe that reads an id's hash
+//     finds its offset on the same cache line (two columns cost two misses per probed id);
 //   - `segs`: the records back to back, [varint klen][varint vlen, if withValues][key][value]: a
 //     12-byte member costs 13 bytes, no size class, no per-record capacity. Records live in
 //     segments of at most 1 MiB (ByteDict.segmentShift); a record's offset is
@@ -105,8 +106,11 @@ export class ByteDict {
   static segmentShift = 20;
 
   readonly withValues: boolean;
-  private hashes: Uint32Array;
-  private offs: Int32Array;
+  /**
+   * Per id, interleaved: [2 id] the key's seeded hash (as Int32), [2 id + 1] the record's offset
+   * (-1 = free id). One cache line per probed id instead of one in each of two columns.
+   */
+  private meta: Int32Array;
   private slots: Int32Array;
   private mask: number;
   // Incremental rehash (as Table's and ZSet's): the old index answers lookups, a cursor walks
@@ -136,8 +140,7 @@ export class ByteDict {
     this.withValues = withValues;
     let ids = MIN_IDS;
     while (ids < expected) ids *= 2;
-    this.hashes = new Uint32Array(ids);
-    this.offs = new Int32Array(ids).fill(-1);
+    this.meta = newMeta(ids);
     let slots = MIN_SLOTS;
     while (slots * 3 < expected * 4) slots *= 2;
     this.slots = new Int32Array(slots);
@@ -154,22 +157,26 @@ export class ByteDict {
   }
 
   isLive(id: number): boolean {
-    return id >= 0 && id < this.hw && this.offs[id]! >= 0;
+    return id >= 0 && id < this.hw && this.meta[2 * id + 1]! >= 0;
   }
 
   /** Id of a key, or -1. */
   find(buf: Uint8Array, off: number, len: number): number {
-    const h = hashBytes(buf, off, len);
+    return this.findHashed(keyHash(buf, off, len), buf, off, len);
+  }
+
+  /** find with the key's keyHash already computed (an upsert hashes its key once). */
+  findHashed(h: number, buf: Uint8Array, off: number, len: number): number {
     const slots = this.slots;
-    const hashes = this.hashes;
+    const meta = this.meta;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i]!;
       if (s === 0) return -1;
       const id = s - 1;
-      if (hashes[id] === h) {
+      if (meta[2 * id] === h) {
         // The record's head read once (keyLen/keyOff would each re-read offs and the varints).
-        const g = this.offs[id]!;
+        const g = meta[2 * id + 1]!;
         const mem = this.segs[g >>> this.shift]!;
         let p = g & this.segMask;
         const kl = readVarint(mem, p);
@@ -190,7 +197,7 @@ export class ByteDict {
 
   /** The segment holding id's record: its bytes are at keyOff/valOff of it. */
   memOf(id: number): Uint8Array {
-    return this.segs[this.offs[id]! >>> this.shift]!;
+    return this.segs[this.meta[2 * id + 1]! >>> this.shift]!;
   }
 
   /**
@@ -205,11 +212,23 @@ export class ByteDict {
     voff: number,
     vlen: number,
   ): number {
+    return this.addHashed(keyHash(kbuf, koff, klen), kbuf, koff, klen, vbuf, voff, vlen);
+  }
+
+  /** add with the key's keyHash already computed (after a findHashed miss). */
+  addHashed(
+    h: number,
+    kbuf: Uint8Array,
+    koff: number,
+    klen: number,
+    vbuf: Uint8Array,
+    voff: number,
+    vlen: number,
+  ): number {
     const at = this.writeRecord(kbuf, koff, klen, vbuf, voff, vlen);
     const id = this.takeId();
-    const h = hashBytes(kbuf, koff, klen);
-    this.hashes[id] = h;
-    this.offs[id] = at;
+    this.meta[2 * id] = h;
+    this.meta[2 * id + 1] = at;
     this.n++;
     if (this.cursor < 0 && this.n * 4 > this.slots.length * 3)
       this.startRehash(this.slots.length * 2);
@@ -225,7 +244,7 @@ export class ByteDict {
 
   /** Replace a live id's value (hashes): in place when it fits, else a new record at the end. */
   setValue(id: number, vbuf: Uint8Array, voff: number, vlen: number): void {
-    const g = this.offs[id]!;
+    const g = this.meta[2 * id + 1]!;
     const mem = this.segs[g >>> this.shift]!;
     const o = g & this.segMask;
     const kl = readVarint(mem, o);
@@ -250,23 +269,23 @@ export class ByteDict {
     p = writeVarint(m, p, vlen);
     copyIn(from, keyFrom, m, p, kl);
     copyIn(vbuf, voff, m, p + kl, vlen);
-    this.offs[id] = at;
+    this.meta[2 * id + 1] = at;
     this.memDead += recordSize(true, kl, old);
     if (this.memDead > COMPACT_MIN && this.memDead * 2 > this.memEnd) this.compact(0);
   }
 
   delete(id: number): void {
-    const h = this.hashes[id]!;
-    slotDelete(this.slots, this.hashes, this.mask, h, id);
+    const h = this.meta[2 * id]!;
+    slotDelete(this.slots, this.meta, this.mask, h, id);
     if (this.cursor >= 0 && id < this.cursor) {
-      slotDelete(this.newSlots, this.hashes, this.newMask, h, id);
+      slotDelete(this.newSlots, this.meta, this.newMask, h, id);
     }
     const mem = this.memOf(id);
-    const o = this.offs[id]! & this.segMask;
+    const o = this.meta[2 * id + 1]! & this.segMask;
     const kl = readVarint(mem, o);
     const vl = this.withValues ? readVarint(mem, o + varintSize(kl)) : 0;
     this.memDead += recordSize(this.withValues, kl, vl);
-    this.offs[id] = -1;
+    this.meta[2 * id + 1] = -1;
     if (this.freeTop === this.freeIds.length) {
       const bigger = new Int32Array(Math.max(16, this.freeIds.length * 2));
       bigger.set(this.freeIds);
@@ -281,13 +300,13 @@ export class ByteDict {
   }
 
   keyLen(id: number): number {
-    return readVarint(this.memOf(id), this.offs[id]! & this.segMask);
+    return readVarint(this.memOf(id), this.meta[2 * id + 1]! & this.segMask);
   }
 
   /** Offset of id's key in memOf(id). */
   keyOff(id: number): number {
     const mem = this.memOf(id);
-    const o = this.offs[id]! & this.segMask;
+    const o = this.meta[2 * id + 1]! & this.segMask;
     const kl = readVarint(mem, o);
     if (!this.withValues) return o + varintSize(kl);
     const p = o + varintSize(kl);
@@ -296,14 +315,14 @@ export class ByteDict {
 
   valLen(id: number): number {
     const mem = this.memOf(id);
-    const o = this.offs[id]! & this.segMask;
+    const o = this.meta[2 * id + 1]! & this.segMask;
     return readVarint(mem, o + varintSize(readVarint(mem, o)));
   }
 
   /** Offset of id's value in memOf(id). */
   valOff(id: number): number {
     const mem = this.memOf(id);
-    const o = this.offs[id]! & this.segMask;
+    const o = this.meta[2 * id + 1]! & this.segMask;
     const kl = readVarint(mem, o);
     const p = o + varintSize(kl);
     return p + varintSize(readVarint(mem, p)) + kl;
@@ -311,8 +330,8 @@ export class ByteDict {
 
   /** Next live id >= from, or -1. */
   nextLive(from: number): number {
-    const offs = this.offs;
-    for (let id = Math.max(0, from); id < this.hw; id++) if (offs[id]! >= 0) return id;
+    const meta = this.meta;
+    for (let id = Math.max(0, from); id < this.hw; id++) if (meta[2 * id + 1]! >= 0) return id;
     return -1;
   }
 
@@ -328,15 +347,14 @@ export class ByteDict {
       if (s !== 0) return s - 1;
     }
     let k = Math.floor(rng.random() * this.n);
-    for (let id = 0; ; id++) if (this.offs[id]! >= 0 && k-- === 0) return id;
+    for (let id = 0; ; id++) if (this.meta[2 * id + 1]! >= 0 && k-- === 0) return id;
   }
 
   /** A deep copy sharing nothing mutable (COPY); compacted. */
   clone(): ByteDict {
     this.finishRehash();
     const d = new ByteDict(this.withValues, 0);
-    d.hashes = this.hashes.slice();
-    d.offs = this.offs.slice();
+    d.meta = this.meta.slice();
     d.slots = this.slots.slice();
     d.mask = this.mask;
     d.n = this.n;
@@ -361,9 +379,8 @@ export class ByteDict {
   memoryBytes(): number {
     return (
       120 +
-      (4 + Math.max(1, this.segs.length)) * 56 +
-      this.hashes.byteLength +
-      this.offs.byteLength +
+      (3 + Math.max(1, this.segs.length)) * 56 +
+      this.meta.byteLength +
       this.slots.byteLength +
       this.newSlots.byteLength +
       this.freeIds.byteLength +
@@ -376,7 +393,7 @@ export class ByteDict {
     let live = 0;
     let bytes = 0;
     for (let id = 0; id < this.hw; id++) {
-      const o = this.offs[id]!;
+      const o = this.meta[2 * id + 1]!;
       if (o < 0) continue;
       live++;
       const kl = this.keyLen(id);
@@ -386,7 +403,7 @@ export class ByteDict {
       const segLimit = seg === this.segs.length - 1 ? this.segEnd : (this.segs[seg]?.length ?? -1);
       if ((o & this.segMask) + recordSize(this.withValues, kl, vl) > segLimit)
         throw new Error(`dict: id ${id} past its segment's end`);
-      if (this.hashes[id] !== hashBytes(this.memOf(id), this.keyOff(id), kl))
+      if (this.meta[2 * id] !== keyHash(this.memOf(id), this.keyOff(id), kl))
         throw new Error(`dict: stale hash ${id}`);
       if (this.find(this.memOf(id), this.keyOff(id), kl) !== id)
         throw new Error(`dict: id ${id} not findable`);
@@ -405,8 +422,8 @@ export class ByteDict {
       if (s === 0) continue;
       inIndex++;
       const id = s - 1;
-      if (this.offs[id]! < 0) throw new Error(`dict: slot ${i} -> free id ${id}`);
-      for (let k = this.hashes[id]! & mask; k !== i; k = (k + 1) & mask) {
+      if (this.meta[2 * id + 1]! < 0) throw new Error(`dict: slot ${i} -> free id ${id}`);
+      for (let k = this.meta[2 * id]! & mask; k !== i; k = (k + 1) & mask) {
         if (this.slots[k] === 0) throw new Error(`dict: hole before id ${id}`);
       }
     }
@@ -423,14 +440,15 @@ export class ByteDict {
         if (s === 0) continue;
         inNew++;
         const id = s - 1;
-        if (id >= this.cursor || this.offs[id]! < 0)
+        if (id >= this.cursor || this.meta[2 * id + 1]! < 0)
           throw new Error(`dict: new slot ${i} -> ${id}`);
-        for (let k = this.hashes[id]! & nm; k !== i; k = (k + 1) & nm) {
+        for (let k = this.meta[2 * id]! & nm; k !== i; k = (k + 1) & nm) {
           if (this.newSlots[k] === 0) throw new Error(`dict: hole before id ${id} (new)`);
         }
       }
       let below = 0;
-      for (let id = 0; id < Math.min(this.cursor, this.hw); id++) if (this.offs[id]! >= 0) below++;
+      for (let id = 0; id < Math.min(this.cursor, this.hw); id++)
+        if (this.meta[2 * id + 1]! >= 0) below++;
       if (inNew !== below) throw new Error(`dict: new index ${inNew}, live below cursor ${below}`);
     }
   }
@@ -518,7 +536,7 @@ export class ByteDict {
     this.memEnd = 0;
     this.memDead = 0;
     for (let id = 0; id < this.hw; id++) {
-      const g = this.offs[id]!;
+      const g = this.meta[2 * id + 1]!;
       if (g < 0) continue;
       const src = old[g >>> oldShift]!;
       const o = g & oldMask;
@@ -527,7 +545,7 @@ export class ByteDict {
       const size = recordSize(this.withValues, kl, vl);
       const at = this.reserve(size, false);
       copyIn(src, o, this.segs[at >>> this.shift]!, at & this.segMask, size);
-      this.offs[id] = at;
+      this.meta[2 * id + 1] = at;
     }
   }
 
@@ -541,14 +559,10 @@ export class ByteDict {
 
   private takeId(): number {
     if (this.freeTop > 0) return this.freeIds[--this.freeTop]!;
-    if (this.hw === this.offs.length) {
-      const cap = this.offs.length * 2;
-      const hashes = new Uint32Array(cap);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-      const offs = new Int32Array(cap).fill(-1);
-      offs.set(this.offs);
-      this.offs = offs;
+    if (this.hw * 2 === this.meta.length) {
+      const meta = newMeta(this.hw * 2);
+      meta.set(this.meta);
+      this.meta = meta;
     }
     return this.hw++;
   }
@@ -574,13 +588,12 @@ export class ByteDict {
   /** Move up to maxIds more ids into the new index; swap when done. */
   rehashStep(maxIds: number): void {
     if (this.cursor < 0) return;
-    const offs = this.offs;
-    const hashes = this.hashes;
+    const meta = this.meta;
     const ns = this.newSlots;
     const nm = this.newMask;
     let c = this.cursor;
     const end = Math.min(this.hw, c + maxIds);
-    for (; c < end; c++) if (offs[c]! >= 0) slotInsert(ns, nm, hashes[c]!, c);
+    for (; c < end; c++) if (meta[2 * c + 1]! >= 0) slotInsert(ns, nm, meta[2 * c]!, c);
     this.cursor = c;
     if (c < this.hw) return;
     this.slots = ns;
@@ -606,6 +619,18 @@ export class ByteDict {
   }
 }
 
+/** A key's hash as the dict stores and probes it (seeded murmur3, as Int32). */
+export function keyHash(buf: Uint8Array, off: number, len: number): number {
+  return hashBytes(buf, off, len) | 0;
+}
+
+/** Per-id pairs for `ids` ids, all free (offset -1). */
+function newMeta(ids: number): Int32Array {
+  const meta = new Int32Array(2 * ids);
+  for (let i = 1; i < meta.length; i += 2) meta[i] = -1;
+  return meta;
+}
+
 function recordSize(withValues: boolean, klen: number, vlen: number): number {
   return withValues ? varintSize(klen) + varintSize(vlen) + klen + vlen : varintSize(klen) + klen;
 }
@@ -619,7 +644,7 @@ function slotInsert(slots: Int32Array, mask: number, h: number, id: number): voi
 /** Unlink id (hash h) and close the gap by shifting later cluster members back. */
 function slotDelete(
   slots: Int32Array,
-  hashes: Uint32Array,
+  meta: Int32Array,
   mask: number,
   h: number,
   id: number,
@@ -632,7 +657,7 @@ function slotDelete(
     const s = slots[j]!;
     if (s === 0) break;
     // The slot's home comes from its id's hash (kept per id, not per slot: 4 B/slot).
-    const k = hashes[s - 1]! & mask;
+    const k = meta[2 * (s - 1)]! & mask;
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
       slots[i] = s;

@@ -23,6 +23,7 @@ import {
   ByteDict,
   copyIn,
   Handles,
+  keyHash,
   type Rng,
   readVarint,
   varintSize,
@@ -351,9 +352,10 @@ export function hashSet(
     }
   }
   const before = d.memoryBytes();
-  const id = d.find(fbuf, foff, flen);
+  const h = keyHash(fbuf, foff, flen); // once: a new field is not hashed again by add
+  const id = d.findHashed(h, fbuf, foff, flen);
   if (id >= 0) d.setValue(id, vbuf, voff, vlen);
-  else d.add(fbuf, foff, flen, vbuf, voff, vlen);
+  else d.addHashed(h, fbuf, foff, flen, vbuf, voff, vlen);
   const after = d.memoryBytes();
   if (after !== before) ctx.objectBytesChanged(after - before);
   return id < 0;

@@ -14,7 +14,7 @@
 // scratch). Writers take a StoreCtx (the Keyspace): a dict's growth goes to objectBytesChanged.
 // An emptied set is NOT removed here: the caller checks setSize() === 0 and removes the key.
 
-import { ByteDict, Handles, type Rng } from "./bytedict.ts";
+import { ByteDict, Handles, keyHash, type Rng } from "./bytedict.ts";
 import {
   ByteRef,
   cloneDictObject,
@@ -419,9 +419,10 @@ export function setAdd(
       d = setConvert(ctx, t, e);
     }
   }
-  if (d.find(mbuf, moff, mlen) >= 0) return false;
+  const h = keyHash(mbuf, moff, mlen); // once: a new member is not hashed again by add
+  if (d.findHashed(h, mbuf, moff, mlen) >= 0) return false;
   const before = d.memoryBytes();
-  d.add(mbuf, moff, mlen, mbuf, 0, 0);
+  d.addHashed(h, mbuf, moff, mlen, mbuf, 0, 0);
   const after = d.memoryBytes();
   if (after !== before) ctx.objectBytesChanged(after - before);
   return true;
