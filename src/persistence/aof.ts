@@ -1018,13 +1018,10 @@ export class Aof implements KeyObserver {
     const job = rw.job!;
     if (!job.finished && !job.walkDone) {
       const t0 = performance.now();
-      const c0 = process.cpuUsage();
       const k0 = job.keys;
       const more = job.step();
       const sync = job instanceof AofBaseJob ? `, ${job.sliceSyncWrites} sync writes` : "";
-      const c = process.cpuUsage(c0);
-      const cpu = ((c.user + c.system) / 1000).toFixed(1);
-      noteSlow(rw, `slice ${job.slices} (${job.keys - k0} keys${sync}, CPU ${cpu} ms)`, t0);
+      noteSlow(rw, `slice ${job.slices} (${job.keys - k0} keys${sync})`, t0);
       if (more) return this.scheduleRewrite(rw);
     }
     if (job.finished && job.error !== null) return this.failRewrite(rw, job.error);
