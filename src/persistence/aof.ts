@@ -869,7 +869,9 @@ export class Aof implements KeyObserver {
       return "Background append only file rewriting scheduled";
     }
     this.rewriteScheduled = false;
+    const t0 = performance.now();
     const err = this.beginRewrite();
+    if (this.rw !== null) noteSlow(this.rw, "start", t0);
     if (err !== null) {
       this.lastBgrewriteOk = false;
       if (this.waitRewrite) {
@@ -941,6 +943,7 @@ export class Aof implements KeyObserver {
       startedAt: Date.now(),
       job: null,
       timer: null,
+      slow: [],
     };
     this.rw = rw;
     const tmp = this.path(`temp-rewriteaof-bg-${process.pid}.aof`);
@@ -1013,13 +1016,24 @@ export class Aof implements KeyObserver {
 
   private stepRewrite(rw: RewriteState): void {
     const job = rw.job!;
-    if (!job.finished && !job.walkDone && job.step()) return this.scheduleRewrite(rw);
+    if (!job.finished && !job.walkDone) {
+      const t0 = performance.now();
+      const k0 = job.keys;
+      const more = job.step();
+      const sync = job instanceof AofBaseJob ? `, ${job.sliceSyncWrites} sync writes` : "";
+      noteSlow(rw, `slice ${job.slices} (${job.keys - k0} keys${sync})`, t0);
+      if (more) return this.scheduleRewrite(rw);
+    }
     if (job.finished && job.error !== null) return this.failRewrite(rw, job.error);
     if (rw.fsyncing) return;
     rw.fsyncing = true;
     // walk done (by the slices or a FLUSHALL's guard): fsync off the loop, rename, publish
+    const tf = performance.now();
     job.finishAsync(() => {
       rw.fsyncing = false;
+      rw.slow.push(`fsync in the pool ${(performance.now() - tf).toFixed(1)} ms`);
+      if (job instanceof AofBaseJob && job.endMs > SLOW_STEP_MS)
+        rw.slow.push(`close+rename+dir fsync ${job.endMs.toFixed(1)} ms`);
       if (this.rw !== rw) return;
       if (job.error !== null) return this.failRewrite(rw, job.error);
       let size = 0;
@@ -1053,9 +1067,13 @@ export class Aof implements KeyObserver {
     try {
       // AOF_WAIT_REWRITE: the temp incr file (open, taking writes) gets its real name first;
       // the manifest naming it is written after, so a crash in between leaves no AOF.
+      let t0 = performance.now();
       if (waiting) renameSync(this.path(this.tempIncrName()), this.path(rw.incr.name));
+      noteSlow(rw, "incr rename", t0);
+      t0 = performance.now();
       this.manifest = { base: rw.base, incr, history: [] };
       this.writeManifest();
+      noteSlow(rw, "manifest", t0);
     } catch (e) {
       this.manifest = before;
       unlinkQuiet(this.path(rw.base.name));
@@ -1068,7 +1086,9 @@ export class Aof implements KeyObserver {
     }
     // in the thread pool: unlinking a big old base blocks (measured: 30 MB 28 ms, 250 MB
     // 200+ ms); the new manifest no longer names them, so a crash before it only leaves files
+    const tu = performance.now();
     for (const f of rw.oldFiles) unlinkInBackground(this.path(f.name));
+    noteSlow(rw, "unlinks", tu);
     this.rw = null;
     this.baseSize = baseSize;
     this.currentSize = baseSize + this.incrSize;
@@ -1077,7 +1097,7 @@ export class Aof implements KeyObserver {
     this.lastCowBytes = rw.job?.extraBytes ?? 0;
     this.lastBgrewriteOk = true;
     this.server.log.notice(
-      `Background AOF rewrite terminated with success (base ${rw.base.name}, ${baseSize} bytes)`,
+      `Background AOF rewrite terminated with success (base ${rw.base.name}, ${baseSize} bytes, ${rw.job?.slices ?? 0} slices, longest ${(rw.job?.longestSliceMs ?? 0).toFixed(1)} ms${rw.slow.length > 0 ? `; slow: ${rw.slow.join(", ")}` : ""})`,
     );
     this.server.log.notice("Background AOF rewrite finished successfully");
     this.onRewriteDone?.(true);
@@ -1216,6 +1236,16 @@ interface RewriteState {
   job: SnapshotJob | AofBaseJob | null;
   timer: ReturnType<typeof setTimeout> | null;
   fsyncing?: boolean;
+  /** Event-loop steps over SLOW_STEP_MS (slices, start, end: at most 24), for the success log. */
+  slow: string[];
+}
+
+/** A rewrite step longer than this is named in the log (issue #18: ~5 ms a step). */
+const SLOW_STEP_MS = 5;
+
+function noteSlow(rw: RewriteState, what: string, t0: number): void {
+  const dt = performance.now() - t0;
+  if (dt > SLOW_STEP_MS && rw.slow.length < 24) rw.slow.push(`${what} ${dt.toFixed(1)} ms`);
 }
 
 /** Entry of the key in argument 1 after the command (no lazy expiry, no touch), or -1. */

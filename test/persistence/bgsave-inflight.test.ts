@@ -1,6 +1,7 @@
 // BGSAVE's and the AOF-format base's chunks in the thread pool (src/persistence/snapshot.ts out()): at most
 // MAX_WRITES_IN_FLIGHT (4) copies of chunkBytes exist at once, however far the disk falls
-// behind; past that bound a chunk is written synchronously in the slice (the back-pressure).
+// behind; past that bound BGSAVE writes a chunk synchronously in the slice, the AOF-format base
+// ends the slice instead (its guard writes past MAX_PENDING waiting bytes: the buffer's bound).
 // Sampled after every step while the walk outruns the writes (tiny chunks, no waiting
 // between slices), and the file must still be whole.
 
@@ -9,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandLimits } from "../../src/commands/context.ts";
-import { AofBaseJob } from "../../src/persistence/aof-base-job.ts";
+import { AofBaseJob, MAX_PENDING } from "../../src/persistence/aof-base-job.ts";
 import { CommandWriter } from "../../src/persistence/aof-encode.ts";
 import { rewriteKeyspace } from "../../src/persistence/aof-rewrite.ts";
 import { loadSnapshotFile, SnapshotJob, snapshotLimits } from "../../src/persistence/snapshot.ts";
@@ -87,11 +88,29 @@ test("the AOF-format base's chunk copies in flight never exceed 4, and the base 
   const job = new AofBaseJob(ks, join(dir, "tmp.aof"), join(dir, "base.aof"), 0.2);
   job.attach();
   let atBound = 0;
-  while (job.step()) if ((job as unknown as Pool).inFlight === 4) atBound++;
+  let syncWrites = 0;
+  let idleSlices = 0;
+  for (;;) {
+    const k0 = job.keys;
+    const more = job.step();
+    syncWrites += job.sliceSyncWrites;
+    if (!more) break;
+    if ((job as unknown as Pool).inFlight === 4) atBound++;
+    // a slice that walked nothing waited on the full pool: its callbacks run now (the
+    // server's 0 ms timers let them run between every slice)
+    if (job.keys === k0) {
+      idleSlices++;
+      await new Promise((res) => setImmediate(res));
+    }
+  }
   await new Promise<void>((res) => job.finishAsync(res));
   expect(job.error).toBeNull();
   expect(job.peakInFlight).toBeLessThanOrEqual(4);
   expect(job.peakInFlight + atBound).toBeGreaterThan(1); // the thread pool was used
+  // a full pool ends the slice (the walk waited: slices with no key) instead of a writeSync
+  expect(atBound).toBeGreaterThan(0);
+  expect(idleSlices).toBeGreaterThan(0);
+  expect(syncWrites).toBe(0);
   const w = new CommandWriter();
   const keys = rewriteKeyspace(ks, w, () => {}, 1 << 30);
   expect(keys).toBe(30000);
@@ -99,4 +118,51 @@ test("the AOF-format base's chunk copies in flight never exceed 4, and the base 
   const want = Buffer.from(o.buf.subarray(o.start, o.start + o.pending));
   expect(Buffer.compare(readFileSync(join(dir, "base.aof")), want)).toBe(0);
   expect(job.size).toBe(want.length);
+});
+
+test("the AOF-format base's guard writes with the pool full: the buffer stays bounded, the base whole", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "imds-inflight-"));
+  dirs.push(dir);
+  const ks = new Keyspace(1);
+  const t = ks.db(0);
+  const enc = new TextEncoder();
+  const n = 30000;
+  for (let i = 0; i < n; i++) {
+    const k = enc.encode(`key:${i}`);
+    const v = enc.encode(`value:${i}:`.padEnd(200, String(i % 10)));
+    t.upsertString(k, 0, k.length, v, 0, v.length);
+  }
+  const w = new CommandWriter();
+  expect(rewriteKeyspace(ks, w, () => {}, 1 << 30)).toBe(n);
+  const want = Buffer.from(w.out.buf.subarray(w.out.start, w.out.start + w.out.pending));
+  const job = new AofBaseJob(ks, join(dir, "tmp.aof"), join(dir, "base.aof"), 0.2);
+  job.attach();
+  const out = (job as unknown as { w: CommandWriter }).w.out;
+  // walk until the pool is full (no yield: the writes cannot complete)
+  while (job.step() && (job as unknown as Pool).inFlight < 4) {}
+  expect((job as unknown as Pool).inFlight).toBe(4);
+  // a client write reaching every entry the walk has not: the guard writes them all now
+  let maxPending = 0;
+  let guarded = 0;
+  for (let e = 0; e < t.highWater; e++) {
+    const before = job.size + out.pending;
+    job.beforeWrite(t, e);
+    if (job.size + out.pending > before) guarded++;
+    maxPending = Math.max(maxPending, out.pending);
+  }
+  expect(guarded).toBeGreaterThan(n / 2); // the walk was far from done: the test can fail
+  expect(maxPending).toBeLessThanOrEqual(MAX_PENDING + 64 * 1024);
+  expect(job.sliceSyncWrites).toBeGreaterThan(0); // past the bound the guard wrote itself
+  for (;;) {
+    const more = job.step();
+    if (!more) break;
+    await new Promise((res) => setImmediate(res));
+  }
+  await new Promise<void>((res) => job.finishAsync(res));
+  expect(job.error).toBeNull();
+  const got = readFileSync(join(dir, "base.aof"));
+  expect(got.length).toBe(want.length);
+  // the same commands (the guard's come out of walk order)
+  const lines = (b: Buffer) => b.toString("latin1").split("\r\n").sort();
+  expect(lines(got)).toEqual(lines(want));
 });
