@@ -7,22 +7,13 @@
 // the walk is in, so there are no side buffers. Each key is written whole (its commands are
 // 64 elements each, but a big value is one pause, as before this job existed).
 
-import {
-  close,
-  closeSync,
-  fsync,
-  open,
-  openSync,
-  renameSync,
-  unlinkSync,
-  write,
-  writeSync,
-} from "node:fs";
+import { close, fsync, open, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Keyspace, SnapshotGuard } from "../store/keyspace.ts";
 import { type Table, TYPE_FREE, TYPE_STRING } from "../store/table.ts";
 import { CommandWriter } from "./aof-encode.ts";
 import { rewriteEntry } from "./aof-rewrite.ts";
+import { PoolWriter } from "./pool-writer.ts";
 
 const CHUNK_BYTES = 64 * 1024;
 /**
@@ -44,7 +35,8 @@ export class AofBaseJob implements SnapshotGuard {
   private readonly done: Uint8Array[];
   private readonly now: number;
   private readonly w = new CommandWriter();
-  private fd: number;
+  /** The temp file, written through the thread pool (pool-writer.ts). */
+  readonly pool: PoolWriter;
   private selected = -1;
   private db = 0;
   private cursor = 0;
@@ -83,7 +75,7 @@ export class AofBaseJob implements SnapshotGuard {
     }
     this.fixedExtra = fixed;
     this.now = ks.now; // keys expired at the start are left out, as rewriteKeyspace does
-    this.fd = openSync(tmp, "w");
+    this.pool = new PoolWriter(openSync(tmp, "w"), CHUNK_BYTES, MAX_WRITES_IN_FLIGHT);
     // Redis's rewriteFunctions: one FUNCTION LOAD per library, before any key.
     for (const code of functions) {
       this.w.begin(3);
@@ -111,8 +103,8 @@ export class AofBaseJob implements SnapshotGuard {
   /** Walk for about `ms`; true while there is more to do. */
   step(ms = this.sliceMs): boolean {
     if (this.finished || this.walkDone) return false;
-    if (this.writeError !== null) {
-      this.fail(new Error(this.writeError));
+    if (this.pool.error !== null) {
+      this.fail(new Error(this.pool.error));
       return false;
     }
     const t0 = performance.now();
@@ -175,22 +167,11 @@ export class AofBaseJob implements SnapshotGuard {
 
   /** A chunk is waiting and no buffer is free for it. */
   private poolFull(): boolean {
-    return (
-      this.w.out.pending >= CHUNK_BYTES &&
-      this.freeBufs.length === 0 &&
-      this.inFlight >= MAX_WRITES_IN_FLIGHT
-    );
+    return this.w.out.pending >= CHUNK_BYTES && this.pool.full;
   }
 
   /** Next file offset: each chunk is written at its own, so completion order is free. */
   private fileOff = 0;
-  private inFlight = 0;
-  private readonly freeBufs: Uint8Array[] = [];
-  private writeError: string | null = null;
-  private onIdle: (() => void) | null = null;
-  private closeWhenIdle = false;
-  /** Most chunk copies in the thread pool at once (tests: the bound holds). */
-  peakInFlight = 0;
 
   /**
    * The buffer out in chunks, copied to the thread pool. With the pool full the walk's bytes
@@ -201,7 +182,7 @@ export class AofBaseJob implements SnapshotGuard {
   private drain(): boolean {
     const o = this.w.out;
     while (o.pending > 0) {
-      const full = this.freeBufs.length === 0 && this.inFlight >= MAX_WRITES_IN_FLIGHT;
+      const full = this.pool.full;
       if (full && !this.syncAllowed && o.pending <= MAX_PENDING) return false;
       const n = Math.min(o.pending, CHUNK_BYTES);
       const pos = this.fileOff;
@@ -210,13 +191,9 @@ export class AofBaseJob implements SnapshotGuard {
       if (full) {
         this.sliceSyncWrites++;
         let off = 0;
-        while (off < n) off += writeSync(this.fd, o.buf, o.start + off, n - off, pos + off);
+        while (off < n) off += writeSync(this.pool.fd, o.buf, o.start + off, n - off, pos + off);
       } else {
-        const buf = this.freeBufs.pop() ?? new Uint8Array(CHUNK_BYTES);
-        buf.set(o.buf.subarray(o.start, o.start + n));
-        this.inFlight++;
-        if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
-        this.writeAsync(buf, 0, n, pos);
+        this.pool.writeCopy(o.buf, o.start, n, pos);
       }
       o.consumed(n);
     }
@@ -225,36 +202,6 @@ export class AofBaseJob implements SnapshotGuard {
 
   /** The current step has no deadline (step(Infinity)): chunks may be written in it. */
   private syncAllowed = false;
-
-  private writeAsync(buf: Uint8Array, from: number, len: number, pos: number): void {
-    write(this.fd, buf, from, len, pos, (err, n) => {
-      if (err) this.writeError ??= err.message;
-      else if (n < len) return this.writeAsync(buf, from + n, len - n, pos + n);
-      this.inFlight--;
-      this.freeBufs.push(buf);
-      if (this.inFlight > 0) return;
-      if (this.closeWhenIdle) {
-        this.closeWhenIdle = false;
-        this.closeFd();
-      }
-      const f = this.onIdle;
-      this.onIdle = null;
-      f?.();
-    });
-  }
-
-  /** Close the file once no write in the thread pool still uses the descriptor. */
-  private closeFd(): void {
-    if (this.fd < 0) return;
-    if (this.inFlight > 0) {
-      this.closeWhenIdle = true;
-      return;
-    }
-    try {
-      closeSync(this.fd);
-    } catch {}
-    this.fd = -1;
-  }
 
   // ---- the guard ----
 
@@ -289,21 +236,17 @@ export class AofBaseJob implements SnapshotGuard {
   /** After the walk: fsync in the thread pool, close, rename to the base's name. */
   finishAsync(done: () => void): void {
     if (this.finished) return done();
-    if (this.inFlight > 0) {
-      this.onIdle = () => this.finishAsync(done);
-      return;
-    }
-    if (this.writeError !== null) {
-      this.fail(new Error(this.writeError));
+    if (this.pool.inFlight > 0) return this.pool.whenIdle(() => this.finishAsync(done));
+    if (this.pool.error !== null) {
+      this.fail(new Error(this.pool.error));
       return done();
     }
-    fsync(this.fd, (err) => {
+    fsync(this.pool.fd, (err) => {
       if (this.finished) return done(); // aborted meanwhile
       const t0 = performance.now();
       try {
         if (err) throw err;
-        closeSync(this.fd);
-        this.fd = -1;
+        this.pool.close();
         this.publish();
       } catch (e) {
         this.fail(e);
@@ -342,7 +285,7 @@ export class AofBaseJob implements SnapshotGuard {
     this.error = e instanceof Error ? e.message : String(e);
     this.finished = true;
     this.detach();
-    this.closeFd();
+    this.pool.close();
     try {
       unlinkSync(this.tmp); // writes still in flight land in the unlinked inode, then it goes
     } catch {}

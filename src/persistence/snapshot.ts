@@ -27,13 +27,13 @@ import {
   openSync,
   renameSync,
   unlinkSync,
-  write,
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CommandLimits } from "../commands/context.ts";
 import { Keyspace, type SnapshotGuard } from "../store/keyspace.ts";
 import { type Table, TYPE_FREE, TYPE_STRING } from "../store/table.ts";
+import { PoolWriter } from "./pool-writer.ts";
 import { type EncodingLimits, RdbWriter, readRdbFile } from "./rdb/index.ts";
 import { SnapshotLoader } from "./snapshot-load.ts";
 import { EntryWriterState, entryMeta, IncrementalValue, writeEntry } from "./snapshot-write.ts";
@@ -117,7 +117,8 @@ export class SnapshotJob implements SnapshotGuard {
   private readonly st = new EntryWriterState();
   private db = -1;
   private cursor = 0;
-  private fd: number;
+  /** The temp file, written through the thread pool (pool-writer.ts). */
+  readonly pool: PoolWriter;
   private readonly tmp: string;
   finished = false;
   /** Every byte is written (EOF + CRC); the fsync/rename may still be pending (BGSAVE). */
@@ -157,8 +158,12 @@ export class SnapshotJob implements SnapshotGuard {
       this.side.push(null);
     }
     this.tmp = opts.tmpPath ?? join(dirname(path), `temp-${process.pid}.rdb`);
-    this.fd = opts.discard ? -1 : openSync(this.tmp, "w");
     this.chunkBytes = opts.chunkBytes ?? 64 * 1024;
+    this.pool = new PoolWriter(
+      opts.discard ? -1 : openSync(this.tmp, "w"),
+      this.chunkBytes,
+      MAX_WRITES_IN_FLIGHT,
+    );
     this.writer = new RdbWriter({
       sink: (chunk) => this.out(chunk),
       chunkBytes: this.chunkBytes,
@@ -204,8 +209,8 @@ export class SnapshotJob implements SnapshotGuard {
     // walkDone: a guard (FLUSHALL ...) finished the walk between slices; walking again would
     // spin past the last database
     if (this.finished || this.walkDone) return false;
-    if (this.writeError !== null) {
-      this.fail(new Error(this.writeError));
+    if (this.pool.error !== null) {
+      this.fail(new Error(this.pool.error));
       return false;
     }
     const t0 = performance.now();
@@ -409,18 +414,10 @@ export class SnapshotJob implements SnapshotGuard {
   private readonly chunkBytes: number;
   /** Next file offset: every chunk is written at its own offset, so completion order is free. */
   private fileOff = 0;
-  private inFlight = 0;
-  private readonly freeBufs: Uint8Array[] = [];
-  private writeError: string | null = null;
-  private onIdle: (() => void) | null = null;
-  private closeWhenIdle = false;
-
   /**
    * The writer's sink. SAVE writes here (writeSync). BGSAVE copies the chunk and writes it in
-   * the thread pool (fs.write): measured on this machine, a 64 KiB writeSync usually takes
-   * 0.03 ms but now and then 10..28 ms (page-cache writeback throttling), right inside a slice;
-   * the thread pool takes that wait instead. With MAX_WRITES_IN_FLIGHT chunks outstanding (the
-   * disk is behind) or a block larger than a chunk (one huge string), it writes here: the
+   * the thread pool (pool-writer.ts). With MAX_WRITES_IN_FLIGHT chunks outstanding (the disk
+   * is behind) or a block larger than a chunk (one huge string), it writes here: the
    * back-pressure, and a bound on the copies.
    */
   private out(chunk: Uint8Array): void {
@@ -431,56 +428,24 @@ export class SnapshotJob implements SnapshotGuard {
       this.syncFinish ||
       this.opts.asyncWrites === false ||
       chunk.length > this.chunkBytes ||
-      (this.freeBufs.length === 0 && this.inFlight >= MAX_WRITES_IN_FLIGHT)
+      this.pool.full
     ) {
-      writeAllAt(this.fd, chunk, pos);
+      writeAllAt(this.pool.fd, chunk, pos);
       return;
     }
-    const buf = this.freeBufs.pop() ?? new Uint8Array(this.chunkBytes);
-    buf.set(chunk);
-    this.inFlight++;
-    this.writeAsync(buf, 0, chunk.length, pos);
-  }
-
-  private writeAsync(buf: Uint8Array, from: number, len: number, pos: number): void {
-    write(this.fd, buf, from, len, pos, (err, n) => {
-      if (err) this.writeError ??= err.message;
-      else if (n < len) return this.writeAsync(buf, from + n, len - n, pos + n);
-      this.inFlight--;
-      this.freeBufs.push(buf);
-      if (this.inFlight > 0) return;
-      if (this.closeWhenIdle) {
-        this.closeWhenIdle = false;
-        this.closeFd();
-      }
-      const f = this.onIdle;
-      this.onIdle = null;
-      f?.();
-    });
-  }
-
-  /** Close the file, once no write in the thread pool still uses the descriptor. */
-  private closeFd(): void {
-    if (this.fd < 0) return;
-    if (this.inFlight > 0) {
-      this.closeWhenIdle = true;
-      return;
-    }
-    try {
-      closeSync(this.fd);
-    } catch {}
-    this.fd = -1;
+    this.pool.writeCopy(chunk, 0, chunk.length, pos);
   }
 
   // ---- end ----
 
   private complete(): void {
-    if (this.inFlight > 0) throw new Error("snapshot: synchronous finish with writes in flight");
+    if (this.pool.inFlight > 0)
+      throw new Error("snapshot: synchronous finish with writes in flight");
     if (this.opts.discard) {
       this.finished = true;
       return;
     }
-    fsyncSync(this.fd);
+    fsyncSync(this.pool.fd);
     this.publish();
   }
 
@@ -492,8 +457,7 @@ export class SnapshotJob implements SnapshotGuard {
    * moves to the close).
    */
   private publish(): void {
-    closeSync(this.fd);
-    this.fd = -1;
+    this.pool.close();
     let old = -1;
     if (!this.syncFinish) {
       try {
@@ -515,15 +479,12 @@ export class SnapshotJob implements SnapshotGuard {
   /** After the walk (walkDone): fsync in the thread pool, then rename; `done` when finished. */
   finishAsync(done: () => void): void {
     if (this.finished) return done();
-    if (this.inFlight > 0) {
-      this.onIdle = () => this.finishAsync(done);
-      return;
-    }
-    if (this.writeError !== null) {
-      this.fail(new Error(this.writeError));
+    if (this.pool.inFlight > 0) return this.pool.whenIdle(() => this.finishAsync(done));
+    if (this.pool.error !== null) {
+      this.fail(new Error(this.pool.error));
       return done();
     }
-    fsync(this.fd, (err) => {
+    fsync(this.pool.fd, (err) => {
       if (this.finished) return done(); // aborted meanwhile
       try {
         if (err) throw err;
@@ -540,7 +501,7 @@ export class SnapshotJob implements SnapshotGuard {
     this.error = e instanceof Error ? e.message : String(e);
     this.finished = true;
     this.detach();
-    this.closeFd();
+    this.pool.close();
     if (this.opts.discard) return; // no temp file
     try {
       unlinkSync(this.tmp);

@@ -22,11 +22,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-interface Pool {
-  inFlight: number;
-  freeBufs: Uint8Array[];
-}
-
 test("chunk copies in flight never exceed 4, at and past the bound", async () => {
   const dir = mkdtempSync(join(tmpdir(), "imds-inflight-"));
   dirs.push(dir);
@@ -55,7 +50,7 @@ test("chunk copies in flight never exceed 4, at and past the bound", async () =>
   );
   job.syncFinish = false;
   job.attach();
-  const pool = job as unknown as Pool;
+  const pool = job.pool;
   let maxInFlight = 0;
   let maxBufs = 0;
   let atBound = 0;
@@ -95,7 +90,7 @@ test("the AOF-format base's chunk copies in flight never exceed 4, and the base 
     const more = job.step();
     syncWrites += job.sliceSyncWrites;
     if (!more) break;
-    if ((job as unknown as Pool).inFlight === 4) atBound++;
+    if (job.pool.inFlight === 4) atBound++;
     // a slice that walked nothing waited on the full pool: its callbacks run now (the
     // server's 0 ms timers let them run between every slice)
     if (job.keys === k0) {
@@ -105,8 +100,8 @@ test("the AOF-format base's chunk copies in flight never exceed 4, and the base 
   }
   await new Promise<void>((res) => job.finishAsync(res));
   expect(job.error).toBeNull();
-  expect(job.peakInFlight).toBeLessThanOrEqual(4);
-  expect(job.peakInFlight + atBound).toBeGreaterThan(1); // the thread pool was used
+  expect(job.pool.peakInFlight).toBeLessThanOrEqual(4);
+  expect(job.pool.peakInFlight + atBound).toBeGreaterThan(1); // the thread pool was used
   // a full pool ends the slice (the walk waited: slices with no key) instead of a writeSync
   expect(atBound).toBeGreaterThan(0);
   expect(idleSlices).toBeGreaterThan(0);
@@ -139,8 +134,8 @@ test("the AOF-format base's guard writes with the pool full: the buffer stays bo
   job.attach();
   const out = (job as unknown as { w: CommandWriter }).w.out;
   // walk until the pool is full (no yield: the writes cannot complete)
-  while (job.step() && (job as unknown as Pool).inFlight < 4) {}
-  expect((job as unknown as Pool).inFlight).toBe(4);
+  while (job.step() && job.pool.inFlight < 4) {}
+  expect(job.pool.inFlight).toBe(4);
   // a client write reaching every entry the walk has not: the guard writes them all now
   let maxPending = 0;
   let guarded = 0;
