@@ -208,7 +208,10 @@ export class Client implements ClientSession {
       }
     }
     this.server.commands.stats.endBatch(); // INFO commandstats usec of this read's commands
-    if (this.flushAtTurnEnd) this.server.deferFlush(this);
+    // A client about to be closed (protocol error, QUIT) is written now: closing a socket with
+    // unread input sends a reset that can discard the reply, and every turn of delay lets
+    // more of an oversized request arrive unread.
+    if (this.flushAtTurnEnd && !this.closeAfterFlush) this.server.deferFlush(this);
     else this.flush();
   }
 

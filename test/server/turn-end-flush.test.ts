@@ -74,15 +74,21 @@ describe("turn-end flush", () => {
     server.stop();
   });
 
-  test("QUIT still answers, then closes", async () => {
+  test("QUIT and a protocol error answer at once, then close (not deferred to the turn's end)", async () => {
+    // A client about to be closed is written before the read returns: closing with unread
+    // input sends a reset that can discard a reply still waiting for the turn's end.
     const server = new Server(new Config());
     const out: string[] = [];
     const c = socketClient(server, 1, out, [0]);
     c.onData(req("QUIT"));
-    expect(c.closed).toBe(false);
-    await turn();
     expect(out.join("")).toBe("+OK\r\n");
     expect(c.closed).toBe(true);
+    const out2: string[] = [];
+    const c2 = socketClient(server, 2, out2, [0]);
+    c2.onData(new TextEncoder().encode("*1\r\n$x\r\n"));
+    expect(out2.join("")).toMatch(/^-ERR Protocol error/);
+    expect(c2.closed).toBe(true);
+    await turn();
     server.stop();
   });
 
