@@ -73,6 +73,14 @@ export class Client implements ClientSession {
   /** Close once the output queue is flushed (QUIT, protocol errors). */
   closeAfterFlush = false;
   closed = false;
+  /**
+   * A socket client's replies to a read are written at the end of the event-loop turn
+   * (Server.deferFlush), as redis-server writes in beforeSleep; false for in-process clients
+   * (tests, benches), whose replies are written before onData returns.
+   */
+  flushAtTurnEnd = false;
+  /** Queued in Server.turnEndFlush for this turn. */
+  flushQueued = false;
   /** Set while blocked (BLPOP...): input is held, not executed (src/server/blocking.ts). */
   blockedOn: BlockedCall | null = null;
   /** A script this client started is suspended: its next requests wait (holdInput). */
@@ -200,7 +208,11 @@ export class Client implements ClientSession {
       }
     }
     this.server.commands.stats.endBatch(); // INFO commandstats usec of this read's commands
-    this.flush();
+    // A client about to be closed (protocol error, QUIT) is written now: closing a socket with
+    // unread input sends a reset that can discard the reply, and every turn of delay lets
+    // more of an oversized request arrive unread.
+    if (this.flushAtTurnEnd && !this.closeAfterFlush) this.server.deferFlush(this);
+    else this.flush();
   }
 
   /** Decode and execute requests in buf[pos, end); keep what is left. */

@@ -129,6 +129,25 @@ export class Server implements ServerControl, ScriptDispatch {
   /** Config values the command families read (the same object in every client's context). */
   readonly commandLimits = new CommandLimits();
   readonly clients = new Map<number, Client>();
+  /**
+   * Socket clients with replies to write at the end of this event-loop turn (deferFlush).
+   * Writing each reply as soon as its read is executed wakes the client mid-turn, and on a
+   * loaded machine the woken client preempts the server while other sockets' requests wait
+   * (docs/BENCHMARKS.md, "P1 tail and MSET P1"): redis-server likewise writes every reply of a
+   * turn in beforeSleep. Bounded by the number of clients.
+   */
+  private readonly turnEndFlush: Client[] = [];
+  private readonly flushTurnEnd = (): void => {
+    const q = this.turnEndFlush;
+    // A flush can execute held input (resumeReading) whose client then queues again: take
+    // the length per step, so that one is flushed in this pass too.
+    for (let i = 0; i < q.length; i++) {
+      const c = q[i]!;
+      c.flushQueued = false;
+      c.flush();
+    }
+    q.length = 0;
+  };
   /** Active expiry sweep (src/store/expiry.ts) and maxmemory eviction (src/store/evict.ts). */
   readonly expiry: ActiveExpire;
   readonly evictor: Evictor;
@@ -412,9 +431,18 @@ export class Server implements ServerControl, ScriptDispatch {
       return;
     }
     const c = new Client(this.nextClientId++, this, socket);
+    c.flushAtTurnEnd = true;
     socket.data.client = c;
     this.clients.set(c.id, c);
     this.stats.totalConnections++;
+  }
+
+  /** Write c's replies at the end of this event-loop turn (one setImmediate per turn). */
+  deferFlush(c: Client): void {
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    if (this.turnEndFlush.length === 0) setImmediate(this.flushTurnEnd);
+    this.turnEndFlush.push(c);
   }
 
   removeClient(c: Client): void {
