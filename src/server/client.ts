@@ -35,6 +35,9 @@ const EMPTY = new Uint8Array(0);
 /** Requests of one read whose keys are prefetched together (see prefetchKeys). */
 export const PREFETCH_REQUESTS = 32;
 
+/** Replies held for the end of the turn up to this many bytes; more are written at once. */
+const TURN_END_MAX_BYTES = 16 * 1024;
+
 export class Client implements ClientSession {
   readonly id: number;
   readonly server: Server;
@@ -211,8 +214,11 @@ export class Client implements ClientSession {
     // A client about to be closed (protocol error, QUIT) is written now: closing a socket with
     // unread input sends a reset that can discard the reply, and every turn of delay lets
     // more of an oversized request arrive unread.
-    if (this.flushAtTurnEnd && !this.closeAfterFlush) this.server.deferFlush(this);
-    else this.flush();
+    // Big output (LRANGE of hundreds of elements) goes at once too: one wake-up is little next
+    // to its bytes, and holding it to the turn's end only delays the copy into the socket.
+    if (this.flushAtTurnEnd && !this.closeAfterFlush && this.out.pending < TURN_END_MAX_BYTES) {
+      this.server.deferFlush(this);
+    } else this.flush();
   }
 
   /** Decode and execute requests in buf[pos, end); keep what is left. */
