@@ -236,7 +236,7 @@ export class SnapshotLoader implements RdbSink {
     idleSec: number,
     freq: number,
   ): void {
-    if (expireMs !== -1 && expireMs < this.now) {
+    if (this.expired(expireMs)) {
       this.expiredSkipped++;
       return;
     }
@@ -258,7 +258,7 @@ export class SnapshotLoader implements RdbSink {
     idleSec: number,
     freq: number,
   ): void {
-    if (expireMs !== -1 && expireMs < this.now) {
+    if (this.expired(expireMs)) {
       this.expiredSkipped++;
       return;
     }
@@ -282,7 +282,7 @@ export class SnapshotLoader implements RdbSink {
     freq: number,
   ): boolean {
     const t = this.ks.db(db);
-    const skip = expireMs !== -1 && expireMs < this.now;
+    const skip = this.expired(expireMs);
     const p = this.packed;
     const e =
       type === RDB_TYPE_SET_INTSET
@@ -297,6 +297,11 @@ export class SnapshotLoader implements RdbSink {
     else if (e === PACKED_DUPLICATE) duplicate(kbuf.subarray(0, klen));
     else this.stamp(t, e, expireMs, idleSec, freq);
     return true;
+  }
+
+  /** Already expired when the load began (absolute ms; -1: no TTL): dropped, as a master does. */
+  private expired(expireMs: number): boolean {
+    return expireMs !== -1 && expireMs < this.now;
   }
 
   private stamp(t: Table, e: number, expireMs: number, idleSec: number, freq: number): void {
