@@ -566,23 +566,10 @@ function incrInPlace(t: Table, e: number, incr: number, digits: Uint8Array): num
   if (vl === 0 || vl > 15) return Number.NaN;
   const page = t.page(e);
   const vo = t.valueOffset(e);
-  const end = vo + vl;
-  let p = vo;
-  const neg = page[p] === 45; // '-'
-  if (neg) {
-    if (vl === 1) return Number.NaN; // "-" alone
-    p++;
-  }
-  const first = page[p]! - 48;
-  // string2ll: no leading zero (only "0" itself), so no "-0"; no '+' or spaces
-  if (first === 0 ? vl !== 1 : !(first >= 1 && first <= 9)) return Number.NaN;
-  let v = 0;
-  for (; p < end; p++) {
-    const d = page[p]! - 48;
-    if (!(d >= 0 && d <= 9)) return Number.NaN;
-    v = v * 10 + d;
-  }
-  const r = (neg ? -v : v) + incr;
+  // string2ll's syntax; at <= 15 characters the value is exact (never the big fallback)
+  const v = parseInt64(page, vo, vl);
+  if (Number.isNaN(v)) return Number.NaN;
+  const r = v + incr;
   if (!(r >= -MAX_SAFE && r <= MAX_SAFE)) return Number.NaN;
   if (writeDecimal(digits, 0, r) !== vl) return Number.NaN;
   t.beforeValueWrite(e);
