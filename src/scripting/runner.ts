@@ -115,7 +115,15 @@ export class ScriptRunner implements ScriptHost {
   /** How long a slice of a suspended run lasts before the loop gets a turn (ms). */
   sliceMs = 20;
 
-  constructor(private readonly d: ScriptDispatch) {}
+  /**
+   * `loadEngine` makes the VM (engine.ts and wasmoon are imported only then); tests pass one
+   * that fails to check what a server without a VM answers and logs.
+   */
+  constructor(
+    private readonly d: ScriptDispatch,
+    private readonly loadEngine: () => Promise<ScriptEngine> = () =>
+      import("./engine.ts").then((m) => m.ScriptEngine.create()),
+  ) {}
 
   private context(caller: SessionContext): SessionContext {
     let ctx = this.sctx;
@@ -141,22 +149,20 @@ export class ScriptRunner implements ScriptHost {
   init(): Promise<void> {
     if (this.engine !== null) return Promise.resolve();
     if (this.loading === null) {
-      this.loading = import("./engine.ts")
-        .then((m) => m.ScriptEngine.create())
-        .then(
-          (eng) => {
-            this.engine = eng;
-            const codes = this.pendingLibraries;
-            this.pendingLibraries = [];
-            const bad = loadLibraries(eng, codes);
-            for (const msg of bad) this.d.logLine("warning", `Failed loading library: ${msg}`);
-          },
-          (e) => {
-            this.loadFailed = true;
-            this.loading = null;
-            throw e;
-          },
-        );
+      this.loading = this.loadEngine().then(
+        (eng) => {
+          this.engine = eng;
+          const codes = this.pendingLibraries;
+          this.pendingLibraries = [];
+          const bad = loadLibraries(eng, codes);
+          for (const msg of bad) this.d.logLine("warning", `Failed loading library: ${msg}`);
+        },
+        (e) => {
+          this.loadFailed = true;
+          this.loading = null;
+          throw e;
+        },
+      );
     }
     return this.loading;
   }
@@ -177,7 +183,13 @@ export class ScriptRunner implements ScriptHost {
     const eng = this.engine;
     if (eng === null) {
       this.pendingLibraries = codes;
-      if (codes.length > 0 && !this.loadFailed) this.init().catch(() => {});
+      if (codes.length > 0 && !this.loadFailed) {
+        // Started in the background: nobody awaits it, so a failure is logged here (the held
+        // libraries then stay unloaded and script commands answer "scripting engine not started").
+        this.init().catch((e) =>
+          this.d.logLine("warning", `Failed loading the Lua engine: ${(e as Error).message}`),
+        );
+      }
       return [];
     }
     eng.flushFunctions();
