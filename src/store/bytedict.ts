@@ -415,42 +415,39 @@ export class ByteDict {
     if (sum !== this.segBytes) throw new Error(`dict: segment bytes ${this.segBytes}, ${sum}`);
     if (bytes + this.memDead !== this.memEnd)
       throw new Error(`dict: mem accounting ${bytes}+${this.memDead} != ${this.memEnd}`);
-    let inIndex = 0;
-    const mask = this.mask;
-    for (let i = 0; i < this.slots.length; i++) {
-      const s = this.slots[i]!;
-      if (s === 0) continue;
-      inIndex++;
-      const id = s - 1;
-      if (this.meta[2 * id + 1]! < 0) throw new Error(`dict: slot ${i} -> free id ${id}`);
-      for (let k = this.meta[2 * id]! & mask; k !== i; k = (k + 1) & mask) {
-        if (this.slots[k] === 0) throw new Error(`dict: hole before id ${id}`);
-      }
-    }
+    const inIndex = this.checkIndex(this.slots, this.mask, this.hw, "");
     if (inIndex !== live) throw new Error(`dict: index ${inIndex}, live ${live}`);
     // While rehashing the old index may run up to 7/8 full (see startRehash).
     if (live * 8 > this.slots.length * 7 || (this.cursor < 0 && live * 4 > this.slots.length * 3))
       throw new Error("dict: index too full");
     if (this.cursor >= 0) {
       // The new index holds exactly the live ids below the cursor, each reachable from home.
-      let inNew = 0;
-      const nm = this.newMask;
-      for (let i = 0; i < this.newSlots.length; i++) {
-        const s = this.newSlots[i]!;
-        if (s === 0) continue;
-        inNew++;
-        const id = s - 1;
-        if (id >= this.cursor || this.meta[2 * id + 1]! < 0)
-          throw new Error(`dict: new slot ${i} -> ${id}`);
-        for (let k = this.meta[2 * id]! & nm; k !== i; k = (k + 1) & nm) {
-          if (this.newSlots[k] === 0) throw new Error(`dict: hole before id ${id} (new)`);
-        }
-      }
+      const inNew = this.checkIndex(this.newSlots, this.newMask, this.cursor, " (new)");
       let below = 0;
       for (let id = 0; id < Math.min(this.cursor, this.hw); id++)
         if (this.meta[2 * id + 1]! >= 0) below++;
       if (inNew !== below) throw new Error(`dict: new index ${inNew}, live below cursor ${below}`);
     }
+  }
+
+  /**
+   * One index's slots each name a live id below `idLimit`, reachable from its home slot
+   * without crossing an empty one. Returns how many slots are occupied.
+   */
+  private checkIndex(slots: Int32Array, mask: number, idLimit: number, which: string): number {
+    let occupied = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s === 0) continue;
+      occupied++;
+      const id = s - 1;
+      if (id >= idLimit || this.meta[2 * id + 1]! < 0)
+        throw new Error(`dict: slot ${i} -> free id ${id}${which}`);
+      for (let k = this.meta[2 * id]! & mask; k !== i; k = (k + 1) & mask) {
+        if (slots[k] === 0) throw new Error(`dict: hole before id ${id}${which}`);
+      }
+    }
+    return occupied;
   }
 
   // --- internals -------------------------------------------------------------------------
