@@ -383,8 +383,12 @@ export class Config {
   onChange: ((name: string, value: string) => void) | null = null;
   /** Options given at start (file or flags) that imds accepts but does not act on. */
   readonly inert: string[] = [];
-  /** rename-command lines from config files ([from, to]), for the command table to apply. */
+  /**
+   * rename-command lines ([from, to], to "" removes the command) in file order, applied to the
+   * server's command table at start; `renameError` makes a failed one Redis's fatal block.
+   */
   readonly renames: [string, string][] = [];
+  readonly renameSources: Source[] = [];
   /** Directives accepted and ignored (user, loadmodule): "name args". */
   readonly ignoredDirectives: string[] = [];
 
@@ -735,10 +739,15 @@ export function repr(s: string): string {
 }
 
 /** Where a directive came from, for Redis's fatal config error block. */
-interface Source {
+export interface Source {
   file: string; // "" for the start line's flags
   line: number;
   text: string;
+}
+
+/** The fatal config error for the i-th rename-command line (the command table refused it). */
+export function renameError(config: Config, i: number, why: string): ConfigError {
+  return fatal(config.renameSources[i]!, why);
 }
 
 /** Redis's fatal config error block (with the file's name, which Redis leaves out). */
@@ -832,7 +841,7 @@ function applyDirectives(config: Config, directives: { words: string[]; src: Sou
     if (name === "rename-command") {
       if (rest.length !== 2) throw fatal(src, "wrong number of arguments");
       config.renames.push([rest[0]!, rest[1]!]);
-      inert.add("rename-command");
+      config.renameSources.push(src);
       continue;
     }
     if (name === "user" || name === "loadmodule") {

@@ -281,7 +281,11 @@ export class CommandTable {
   readonly all: CommandSpec[] = [];
   readonly stats = new CommandStats();
   private slots: (CommandSpec | undefined)[] = new Array(512);
+  /** The name each slot answers to: the spec's own, or a rename-command's new name. */
+  private slotNames: string[] = new Array(512);
   private mask = 511;
+  /** Every command by its own name (rename-command leaves these): see lookupOrOriginal. */
+  private originals: Map<string, CommandSpec> | null = null;
   private nextStatId = 0;
   /** Redis's COMMAND DOCS records by full name, read at the first COMMAND DOCS. */
   private redisDocs: Readonly<Record<string, CommandDocs | null>> | null = null;
@@ -293,7 +297,7 @@ export class CommandTable {
       const spec = this.build(def, "");
       this.all.push(spec);
       if (this.all.length * 2 > this.slots.length) this.rebuild(this.slots.length * 2);
-      else this.place(spec);
+      this.place(spec.name, spec);
     }
   }
 
@@ -340,16 +344,23 @@ export class CommandTable {
   }
 
   private rebuild(size: number): void {
+    const names = this.slotNames;
+    const specs = this.slots;
     this.slots = new Array(size);
+    this.slotNames = new Array(size);
     this.mask = size - 1;
-    for (const s of this.all) this.place(s);
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i];
+      if (s !== undefined) this.place(names[i]!, s);
+    }
   }
 
-  private place(spec: CommandSpec): void {
-    const b = new TextEncoder().encode(spec.name);
+  private place(name: string, spec: CommandSpec): void {
+    const b = new TextEncoder().encode(name);
     let i = foldHash(b, 0, b.length) & this.mask;
     while (this.slots[i] !== undefined) i = (i + 1) & this.mask;
     this.slots[i] = spec;
+    this.slotNames[i] = name;
   }
 
   /** Find a command by its name bytes, case-insensitively. */
@@ -358,9 +369,47 @@ export class CommandTable {
     for (;;) {
       const s = this.slots[i];
       if (s === undefined) return undefined;
-      if (foldEquals(buf, off, len, s.name)) return s;
+      if (foldEquals(buf, off, len, this.slotNames[i]!)) return s;
       i = (i + 1) & this.mask;
     }
+  }
+
+  /**
+   * rename-command: `from` answers to `to` from now on, or to nothing when `to` is "" (removed
+   * from COMMAND and INFO commandstats too, as Redis drops it from its command dict). Returns
+   * Redis's error text when refused, null when done.
+   */
+  rename(from: string, to: string): string | null {
+    const spec = from.includes("|") ? undefined : this.get(from.toLowerCase());
+    if (spec === undefined) return "No such command in rename-command";
+    const target = to.toLowerCase();
+    if (target !== "" && this.get(target) !== undefined && this.get(target) !== spec)
+      return "Target command name already exists";
+    if (this.originals === null) {
+      this.originals = new Map();
+      for (const s of this.all) this.originals.set(s.name, s);
+    }
+    const kept: [string, CommandSpec][] = [];
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      if (s !== undefined && s !== spec) kept.push([this.slotNames[i]!, s]);
+    }
+    if (target !== "") kept.push([target, spec]);
+    else this.all.splice(this.all.indexOf(spec), 1);
+    this.slots = new Array(this.slots.length);
+    this.slotNames = new Array(this.slots.length);
+    for (const [name, s] of kept) this.place(name, s);
+    return null;
+  }
+
+  /**
+   * Redis's lookupCommandOrOriginal, for replaying an AOF: the current name, else the
+   * command's own name (an AOF rewrite writes SET, RPUSH ... whatever rename-command says).
+   */
+  lookupOrOriginal(buf: Uint8Array, off: number, len: number): CommandSpec | undefined {
+    const spec = this.lookup(buf, off, len);
+    if (spec !== undefined || this.originals === null) return spec;
+    return this.originals.get(new TextDecoder().decode(buf.subarray(off, off + len)).toLowerCase());
   }
 
   get(name: string): CommandSpec | undefined {
@@ -374,7 +423,9 @@ export class CommandTable {
     const bar = lower.indexOf("|");
     const top = this.get(bar < 0 ? lower : lower.slice(0, bar));
     if (top === undefined || bar < 0) return top;
-    return top.subcommands?.find((s) => s.name === lower);
+    // By the part after "|": the container may answer to a rename-command name.
+    const sub = lower.slice(bar);
+    return top.subcommands?.find((s) => s.name.slice(s.name.indexOf("|")) === sub);
   }
 
   get size(): number {

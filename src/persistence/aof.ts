@@ -1205,7 +1205,7 @@ export class Aof implements KeyObserver {
     session.ctx = ctx;
     return {
       run: (a: Args) => {
-        let spec = server.commands.lookup(a.buf, a.off(0), a.len(0));
+        let spec = server.commands.lookupOrOriginal(a.buf, a.off(0), a.len(0));
         if (spec === undefined) return `unknown command '${a.latin1(0).slice(0, 128)}'`;
         if (spec.subcommands !== undefined && a.count >= 2) {
           const sub = spec.subcommands.find((s) => a.is(1, s.name.slice(s.name.indexOf("|") + 1)));

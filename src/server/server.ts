@@ -27,7 +27,7 @@ import {
   type CommandSpec,
   CommandTable,
 } from "../commands/table.ts";
-import { type Config, findOption } from "../config.ts";
+import { type Config, findOption, renameError } from "../config.ts";
 import { Aof } from "../persistence/aof.ts"; // aof
 import { manifestName } from "../persistence/aof-manifest.ts";
 import { Snapshots } from "../persistence/snapshots.ts";
@@ -234,6 +234,13 @@ export class Server implements ServerControl, ScriptDispatch {
     for (const n of NOT_QUEUED) this.notQueued.add(this.commands.get(n)!);
     for (const n of SUBSCRIBED_ALLOWED) this.subscribedAllowed.add(this.commands.get(n)!);
     this.execSpec = this.commands.get("exec");
+    // After the specs above are found by their own names (rename-command changes only what
+    // clients, scripts and MULTI type).
+    for (let i = 0; i < config.renames.length; i++) {
+      const [from, to] = config.renames[i]!;
+      const refused = this.commands.rename(from, to);
+      if (refused !== null) throw renameError(config, i, refused);
+    }
     this.watches = new WatchRegistry(this.keyspace);
     this.notifier = new KeyspaceNotifier(this.keyspace, this.pubsub);
     this.pubsub.now = () => this.now;
@@ -496,7 +503,7 @@ export class Server implements ServerControl, ScriptDispatch {
       if (sub === undefined) {
         return this.reject(
           c,
-          `ERR unknown subcommand '${a.latin1(1).slice(0, 128)}'. Try ${spec.name.toUpperCase()} HELP.`,
+          `ERR unknown subcommand '${a.latin1(1).slice(0, 128)}'. Try ${a.latin1(0).toUpperCase()} HELP.`,
         );
       }
       if ((sub.arity > 0 && a.count !== sub.arity) || a.count < -sub.arity) {

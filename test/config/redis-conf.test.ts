@@ -257,16 +257,19 @@ test("include with a glob reads the matching files in name order", () => {
   expect([c.int("hz"), c.int("maxclients")]).toEqual([12, 9]);
 });
 
-test("rename-command, user and loadmodule lines are accepted and named in the warning", () => {
+test("rename-command lines are kept in order for the command table; user/loadmodule are inert", () => {
   const c = loadConfig(
     ["/r.conf"],
-    () => 'rename-command FLUSHALL ""\nrename-command CONFIG cfg\n',
+    () =>
+      'rename-command FLUSHALL ""\nrename-command CONFIG cfg\nuser default on nopass ~* +@all\n',
   );
   expect(c.renames).toEqual([
     ["FLUSHALL", ""],
     ["CONFIG", "cfg"],
   ]);
-  expect(inertWarning(c)).toContain("rename-command");
+  expect(c.renameSources.map((r) => r.line)).toEqual([1, 2]);
+  expect(inertWarning(c)).not.toContain("rename-command");
+  expect(inertWarning(c)).toContain("user");
 });
 
 test("notify-keyspace-events is kept in Redis 7.0's canonical form", () => {
