@@ -7,11 +7,12 @@
 //
 //   bun bench/cpu-per-request.ts [--requests N] [--rounds N] [--aof] [--base DIR] [--tests set,get]
 //                                [--pipeline N] [--clients N] [--warm N] [--env K=V]
-//                                [--floor reuse,fresh,...] [--no-imds]
+//                                [--floor reuse,fresh,...] [--no-imds] [--data BYTES]
 //
 // --pipeline (default 16) and --clients (default 50) are redis-benchmark's -P and -c; the tests
 // are any redis-benchmark -t names (ping_inline, ping_mbulk, set, get, incr...). --warm N runs
 // each test N requests before its measured run (default 0: only the 100k SET warm-up).
+// --data is redis-benchmark's -d (value size, default 3).
 // --env K=V (repeatable) sets an environment variable for the imds "after" server only (for
 // A/B of an experimental switch in one checkout).
 // --floor MODES: also run bench/bun-floor.ts (a Bun.listen server that answers +OK and does
@@ -36,6 +37,7 @@ const BASE = baseAt < 0 ? "" : process.argv[baseAt + 1]!;
 const PIPELINE = arg("--pipeline", 16);
 const CLIENTS = arg("--clients", 50);
 const WARM = arg("--warm", 0);
+const DATA = arg("--data", 3);
 const envPairs: Record<string, string> = {};
 for (let i = 0; i < process.argv.length; i++) {
   if (process.argv[i] !== "--env") continue;
@@ -83,7 +85,7 @@ function bench(port: number, pid: number, test: string, requests = REQUESTS): Sa
       "-n",
       String(requests),
       "-d",
-      "3",
+      String(DATA),
       "-q",
       "--csv",
     ],
@@ -151,7 +153,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(
-  `P${PIPELINE}, ${CLIENTS} clients, ${REQUESTS} requests, ${ROUNDS} rounds, appendonly ${AOF ? "yes (everysec)" : "no"}`,
+  `P${PIPELINE}, d${DATA}, ${CLIENTS} clients, ${REQUESTS} requests, ${ROUNDS} rounds, appendonly ${AOF ? "yes (everysec)" : "no"}`,
 );
 const cols = servers.filter((w) => w !== "redis");
 const head = [

@@ -4,6 +4,7 @@
 // `drain` callback flushes it. The buffer's size is bounded by the caller
 // (client-output-buffer-limit / the pause threshold), not here.
 
+import { COPY_LOOP_MAX, copyNative } from "../store/bytes.ts";
 import { writeDecimal } from "./number.ts";
 
 const INITIAL_BYTES = 16 * 1024;
@@ -58,14 +59,16 @@ export class OutBuf {
 
   bytes(src: Uint8Array, off: number, len: number): void {
     this.ensure(len);
-    // <= 64: a small sorted set's members are at most 64 bytes, and a subarray of its short
-    // arena would give it its own ArrayBuffer object (~200 bytes) for good (docs/STORE.md).
-    if (len <= 64) {
+    // Short: a loop. Longer: the native copy by offsets (src/store/bytes.ts copyNative), which
+    // makes no view: a subarray per copy was one allocation per bulk reply over 64 bytes, and
+    // a subarray of a small sorted set's short arena gave it its own ArrayBuffer object (~200
+    // bytes) for good (docs/STORE.md).
+    if (len <= COPY_LOOP_MAX) {
       const b = this.buf;
       let p = this.end;
       for (let i = 0; i < len; i++) b[p++] = src[off + i]!;
-    } else {
-      this.buf.set(src.subarray(off, off + len), this.end);
+    } else if (len > 0) {
+      copyNative(src, off, this.buf, this.end, len);
     }
     this.end += len;
   }

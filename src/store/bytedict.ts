@@ -31,7 +31,7 @@ export interface Rng {
   random(): number;
 }
 
-import { bytesEqual, hashBytes } from "./bytes.ts";
+import { bytesEqual, COPY_LOOP_MAX, copyNative, hashBytes } from "./bytes.ts";
 
 const MIN_SLOTS = 8;
 const MIN_IDS = 8;
@@ -78,8 +78,8 @@ export function readVarint(buf: Uint8Array, o: number): number {
  */
 export function copyIn(src: Uint8Array, so: number, dst: Uint8Array, d: number, len: number): void {
   if (src === dst) dst.copyWithin(d, so, so + len);
-  else if (len <= 256) for (let i = 0; i < len; i++) dst[d + i] = src[so + i]!;
-  else dst.set(src.subarray(so, so + len), d);
+  else if (len <= COPY_LOOP_MAX) for (let i = 0; i < len; i++) dst[d + i] = src[so + i]!;
+  else if (len > 0) copyNative(src, so, dst, d, len); // no view, no allocation (bytes.ts)
 }
 
 /** A growable list of element handles (ids, offsets, indexes) filled by scan and random picks. */

@@ -31,7 +31,7 @@
 // Reading elements never allocates: at()/peekLeft()/next()... set `cbuf`/`coff` and return
 // the length; the bytes stay valid until the next call that changes the list.
 
-import { bytesEqual } from "./bytes.ts";
+import { bytesEqual, COPY_LOOP_MAX, copyNative } from "./bytes.ts";
 
 /** list-max-listpack-size default (8 KB nodes). */
 export const LIST_FILL_DEFAULT = -2;
@@ -102,11 +102,11 @@ function bval(b: Uint8Array, p: number, w: number): number {
 }
 
 /** Copy bytes between different arrays. A subarray view of a typed array gives it an
- * ArrayBuffer object (~300 bytes in Bun), so short copies loop, and long ones view only
- * the source (a request buffer, or a node about to be dropped). */
+ * ArrayBuffer object (~300 bytes in Bun): short copies loop, longer ones use the native copy
+ * by offsets (bytes.ts copyNative), which makes no view and no allocation. */
 function copyIn(src: Uint8Array, so: number, dst: Uint8Array, d: number, len: number): void {
-  if (len <= 64) for (let i = 0; i < len; i++) dst[d + i] = src[so + i]!;
-  else dst.set(src.subarray(so, so + len), d);
+  if (len <= COPY_LOOP_MAX) for (let i = 0; i < len; i++) dst[d + i] = src[so + i]!;
+  else copyNative(src, so, dst, d, len);
 }
 
 export class List {

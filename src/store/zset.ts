@@ -20,7 +20,7 @@
 //
 // Ids are stable while a member lives (ZSCAN's cursor walks ids, like SCAN walks entry ids).
 
-import { bytesEqual, compareBytes, hashBytes } from "./bytes.ts";
+import { bytesEqual, COPY_LOOP_MAX, compareBytes, copyNative, hashBytes } from "./bytes.ts";
 import { BY_KEY, BY_LEX, BY_SCORE, type KeySource, RankTree } from "./ranktree.ts";
 
 export { BY_KEY, BY_LEX, BY_SCORE };
@@ -988,15 +988,15 @@ function slotDelete(tab: Uint32Array, mask: number, h: number, id: number): void
 }
 
 /**
- * Copy member bytes into or out of a set's arena. Unlike bytes.ts copyBytes it never reads
- * `.buffer` or takes a subarray of a short (<= 256 bytes) array: in Bun that gives a small typed array its own
+ * Copy member bytes into or out of a set's arena. As bytes.ts copyBytes it never reads
+ * `.buffer` or takes a subarray of a short array: in Bun that gives a small typed array its own
  * ArrayBuffer object (~200 bytes), more than a small set's whole arena. An arena is never a
  * view of another array's buffer, so distinct arrays cannot overlap.
  */
 function copyMember(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number) {
   if (src === dst) dst.copyWithin(dstOff, srcOff, srcOff + len);
-  else if (len <= 256) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
-  else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+  else if (len <= COPY_LOOP_MAX) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  else if (len > 0) copyNative(src, srcOff, dst, dstOff, len); // no view: see bytes.ts
 }
 
 /** The LARGE encoding's fields (ZSet.lg). */

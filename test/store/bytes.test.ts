@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { OutBuf } from "../../src/protocol/outbuf.ts";
 import {
   bytesEqual,
+  COPY_LOOP_MAX,
   compareBytes,
   copyBytes,
   hashBytes,
@@ -66,5 +68,55 @@ describe("bytes", () => {
     const small = new Uint8Array(8);
     copyBytes(buf, 10, small, 1, 7);
     expect([...small]).toEqual([0, 0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test("copyBytes and OutBuf.bytes: every length around the loop/native threshold, overlapping views", () => {
+    for (const len of [
+      1,
+      COPY_LOOP_MAX - 1,
+      COPY_LOOP_MAX,
+      COPY_LOOP_MAX + 1,
+      64,
+      65,
+      1024,
+      70000,
+    ]) {
+      const model = (n: number) => Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
+      // Two views of one buffer, dst after src (needs a backward copy) and before it.
+      for (const shift of [5, -5]) {
+        const base = new Uint8Array(len + 20);
+        base.set(model(len), 10);
+        const src = base.subarray(10);
+        const dst = base.subarray(10 + shift);
+        copyBytes(src, 0, dst, 0, len);
+        const got = [...base.subarray(10 + shift, 10 + shift + len)];
+        expect(got).toEqual(model(len));
+      }
+      const out = new OutBuf();
+      out.byte(42);
+      const from = new Uint8Array(len + 3);
+      from.set(model(len), 3);
+      out.bytes(from, 3, len);
+      expect([...out.buf.subarray(1, 1 + len)]).toEqual(model(len));
+      expect(out.pending).toBe(len + 1);
+    }
+  });
+
+  test("copies make no view: copying out of many small arrays does not grow the heap", () => {
+    // A subarray or .buffer of a small typed array gives it an ArrayBuffer object (~100-200 B).
+    const keep: Uint8Array[] = [];
+    for (let i = 0; i < 20000; i++) keep.push(new Uint8Array(40).fill(i & 255));
+    const dst = new Uint8Array(64);
+    const out = new OutBuf();
+    Bun.gc(true);
+    const before = process.memoryUsage().heapUsed;
+    for (const s of keep) {
+      copyBytes(s, 0, dst, 0, 40);
+      out.bytes(s, 0, 40);
+      out.consumed(40);
+    }
+    Bun.gc(true);
+    expect((process.memoryUsage().heapUsed - before) / keep.length).toBeLessThan(20);
+    expect(dst[0]).toBe(keep[keep.length - 1]![0]!);
   });
 });
