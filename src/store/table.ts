@@ -6,7 +6,7 @@
 // - an entry is live iff type[e] !== 0; live ids are < highWater; entries never move while live,
 //   so a SCAN cursor that is an entry id never misses a key present for the whole scan;
 // - every live entry sits in the authoritative index, reachable from its home slot
-//   (hash & mask) through occupied slots only: no tombstones, deletes shift entries back;
+//   (home(hash, slots)) through occupied slots only: no tombstones, deletes shift entries back;
 // - while rehashing, the new index holds exactly the live entries with id < cursor;
 // - free ids below highWater form one list threaded through their hash[] rows (hash[e] is the
 //   next free id + 1, 0 ends it), so deleting never grows (or copies) a separate stack.
@@ -112,31 +112,54 @@ function freshIndex(slots: number): Uint32Array {
   return freshU32(slots * 2);
 }
 
+/**
+ * The home slot of hash h in an index of n slots (any n, not only powers of two: the index
+ * grows by 1.5x): h * n / 2^32 rounded down, by multiply-shift. In doubles h * n (< 2^63) is
+ * rounded to 53 bits, which can move the result by one near a boundary, but always the same
+ * way for the same h and n, and it stays below n (the rounding error is far under n / 2^32).
+ */
+function home(h: number, n: number): number {
+  return (h * n * 2.3283064365386963e-10) | 0;
+}
+
+/** The slot after i in an index of n slots (wrapping). */
+function nextSlot(i: number, n: number): number {
+  return i + 1 === n ? 0 : i + 1;
+}
+
+/**
+ * Slots of the next bigger index: 1.5x (a multiple of 8). Doubling at 3/4 left the index
+ * between 3/8 and 3/4 full (0.48 at 1M keys, 16.8 B/key); 1.5x keeps it between 1/2 and 3/4.
+ */
+function grownSlots(slots: number): number {
+  return Math.ceil((slots + (slots >>> 1)) / 8) * 8;
+}
+
 /** Insert entry `e` with hash `h`; the caller guarantees a free slot exists. */
-function indexInsert(ix: Uint32Array, mask: number, h: number, e: number): void {
-  let i = h & mask;
-  while (ix[2 * i + 1] !== 0) i = (i + 1) & mask;
+function indexInsert(ix: Uint32Array, n: number, h: number, e: number): void {
+  let i = home(h, n);
+  while (ix[2 * i + 1] !== 0) i = nextSlot(i, n);
   ix[2 * i] = h;
   ix[2 * i + 1] = e + 1;
 }
 
 /** Unlink entry `e` and close the gap by shifting later cluster members back (no tombstone). */
-function indexDelete(ix: Uint32Array, mask: number, h: number, e: number): void {
+function indexDelete(ix: Uint32Array, n: number, h: number, e: number): void {
   const tag = e + 1;
-  let i = h & mask;
+  let i = home(h, n);
   for (let probes = 0; ix[2 * i + 1] !== tag; probes++) {
-    if (ix[2 * i + 1] === 0 || probes > mask) {
+    if (ix[2 * i + 1] === 0 || probes >= n) {
       throw new Error(`table: entry ${e} missing from index`);
     }
-    i = (i + 1) & mask;
+    i = nextSlot(i, n);
   }
   let j = i;
   for (;;) {
-    j = (j + 1) & mask;
+    j = nextSlot(j, n);
     const t = ix[2 * j + 1]!;
     if (t === 0) break;
     const hj = ix[2 * j]!;
-    const k = hj & mask;
+    const k = home(hj, n);
     // The entry at j must stay if its home k lies cyclically in (i, j]; else it fills hole i.
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
@@ -157,7 +180,6 @@ function checkIndex(
   limit: number,
 ): number {
   const slots = ix.length >>> 1;
-  const mask = slots - 1;
   let n = 0;
   for (let i = 0; i < slots; i++) {
     const t = ix[2 * i + 1]!;
@@ -166,7 +188,7 @@ function checkIndex(
     n++;
     if (e >= limit || type[e] === TYPE_FREE) throw new Error(`${name}: slot ${i} -> dead ${e}`);
     if (ix[2 * i] !== hash[e]) throw new Error(`${name}: slot ${i} hash mismatch for ${e}`);
-    for (let k = ix[2 * i]! & mask; k !== i; k = (k + 1) & mask) {
+    for (let k = home(ix[2 * i]!, slots); k !== i; k = nextSlot(k, slots)) {
       if (ix[2 * k + 1] === 0)
         throw new Error(`${name}: hole at ${k} before entry ${e} at slot ${i}`);
     }
@@ -236,11 +258,12 @@ export class Table {
   // Authoritative index.
   /** Slot pairs (hash, entry id + 1): see freshIndex. */
   private index: Uint32Array = EMPTY_U32;
-  private mask = 0;
+  /** Slots of the index (ix.length / 2; any multiple of 8, see grownSlots). */
+  private nSlots = 0;
 
   // Index under construction; cursor < 0 when not rehashing.
   private newIndex: Uint32Array = EMPTY_U32;
-  private newMask = 0;
+  private newSlots = 0;
   private cursor = -1;
   /** Uint32 elements of the new index faulted in so far (migration starts when all are). */
   private faulted = 0;
@@ -336,14 +359,14 @@ export class Table {
   ): void {
     const ids = this.prefetchIds;
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     let acc = 0;
     for (let k = 0; k < n; k += PREFETCH_BATCH) {
       const m = Math.min(PREFETCH_BATCH, n - k);
       for (let j = 0; j < m; j++) {
         const i = first + (k + j) * step;
         const h = hashBytes(kbuf, offs[i]!, lens[i]!);
-        const s = h & mask;
+        const s = home(h, ns);
         // Only the key's own entry: a home slot held by another key (or empty: a new key) would
         // cost two misses for lines the command never reads.
         ids[j] = ix[2 * s]! === h ? ix[2 * s + 1]! - 1 : -1;
@@ -412,11 +435,11 @@ export class Table {
     if (!(type >= TYPE_STRING && type <= 255)) throw new RangeError(`table: bad type ${type}`);
     const h = hashBytes(kbuf, koff, klen);
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     const keyLen = this.keyLen;
     const addrs = this.addr;
     const arena = this.arena;
-    let i = h & mask;
+    let i = home(h, ns);
     for (;;) {
       const t = ix[2 * i + 1]!;
       if (t === 0) break;
@@ -427,7 +450,7 @@ export class Table {
           if (bytesEqual(arena.page(a), arena.offset(a), kbuf, koff, klen)) return -1;
         }
       }
-      i = (i + 1) & mask;
+      i = nextSlot(i, ns);
     }
     // Neither takeEntryId (columns only) nor alloc touches the index: slot i is still free.
     const e = this.newEntry(kbuf, koff, klen, type, vlen, h);
@@ -467,16 +490,16 @@ export class Table {
     }
     // Slots: a rehash starts past 3/4 full (link).
     let slots = this.slots;
-    while (n * 4 > slots * 3) slots *= 2;
+    while (n * 4 > slots * 3) slots = grownSlots(slots);
     if (slots > this.slots) {
       // Not startRehash + migrate: migrate's end would shrink an index this empty right back.
       const ni = freshIndex(slots);
-      const nm = slots - 1;
+      const nm = slots;
       const type = this.type;
       const hash = this.hash;
       for (let e = 0; e < this.hw; e++) if (type[e] !== TYPE_FREE) indexInsert(ni, nm, hash[e]!, e);
       this.index = ni;
-      this.mask = nm;
+      this.nSlots = slots;
       this.memVersion++;
     }
   }
@@ -765,12 +788,12 @@ export class Table {
   randomEntry(): number {
     if (this.n === 0) return -1;
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     for (let t = 0; t < RANDOM_TRIES; t++) {
-      const s = ix[2 * (this.random() & mask) + 1]!;
+      const s = ix[2 * home(this.random(), ns) + 1]!;
       if (s !== 0) return s - 1;
     }
-    for (let i = this.random() & mask; ; i = (i + 1) & mask) {
+    for (let i = home(this.random(), ns); ; i = nextSlot(i, ns)) {
       if (ix[2 * i + 1] !== 0) return ix[2 * i + 1]! - 1;
     }
   }
@@ -822,9 +845,9 @@ export class Table {
     this.n = 0;
     this.ttlN = 0;
     this.index = new Uint32Array(MIN_SLOTS * 2);
-    this.mask = MIN_SLOTS - 1;
+    this.nSlots = MIN_SLOTS;
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.dropGrowth();
     this.memVersion++;
@@ -917,11 +940,11 @@ export class Table {
 
   private findHashed(kbuf: Uint8Array, koff: number, klen: number, h: number): number {
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     const keyLen = this.keyLen;
     const addr = this.addr;
     const arena = this.arena;
-    let i = h & mask;
+    let i = home(h, ns);
     for (;;) {
       const t = ix[2 * i + 1]!;
       if (t === 0) return -1;
@@ -932,7 +955,7 @@ export class Table {
           if (bytesEqual(arena.page(a), arena.offset(a), kbuf, koff, klen)) return e;
         }
       }
-      i = (i + 1) & mask;
+      i = nextSlot(i, ns);
     }
   }
 
@@ -956,7 +979,7 @@ export class Table {
 
   /** Put a filled-in entry into the index (and the new one if already migrated past it). */
   private link(e: number, h: number): void {
-    indexInsert(this.index, this.mask, h, e);
+    indexInsert(this.index, this.nSlots, h, e);
     this.linked(e, h);
   }
 
@@ -965,7 +988,7 @@ export class Table {
     this.n++;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
     if (this.cursor >= 0) {
-      if (e < this.cursor) indexInsert(this.newIndex, this.newMask, h, e);
+      if (e < this.cursor) indexInsert(this.newIndex, this.newSlots, h, e);
       // Safety net: never let either index pass 7/8 full, whatever the step bound says.
       const limit = Math.min(this.index.length, this.newIndex.length) >>> 1;
       if (this.n * 8 > limit * 7) {
@@ -975,7 +998,7 @@ export class Table {
         this.migrate(this.stepIds);
       }
     } else if (this.n * 4 > this.slots * 3) {
-      this.startRehash(this.slots * 2);
+      this.startRehash(grownSlots(this.slots));
     }
   }
 
@@ -984,9 +1007,9 @@ export class Table {
     if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (this.type[e] === TYPE_FREE) throw new Error(`table: entry ${e} is not live`);
     const h = this.hash[e]!;
-    indexDelete(this.index, this.mask, h, e);
+    indexDelete(this.index, this.nSlots, h, e);
     if (this.cursor >= 0 && e < this.cursor) {
-      indexDelete(this.newIndex, this.newMask, h, e);
+      indexDelete(this.newIndex, this.newSlots, h, e);
     }
     this.type[e] = TYPE_FREE;
     this.setExpireAt(e, 0);
@@ -1009,7 +1032,7 @@ export class Table {
   /** Abandon the rehash under way (the table is empty: maybeShrink then swaps a small index). */
   private dropRehash(): void {
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.memVersion++;
   }
@@ -1018,7 +1041,7 @@ export class Table {
     const slots = this.slots;
     if (this.n === 0 && slots > MIN_SLOTS) {
       this.index = new Uint32Array(MIN_SLOTS * 2);
-      this.mask = MIN_SLOTS - 1;
+      this.nSlots = MIN_SLOTS;
       this.memVersion++;
     } else if (slots > SHRINK_FLOOR_SLOTS && this.n * 8 < slots) {
       let target = SHRINK_FLOOR_SLOTS;
@@ -1029,7 +1052,7 @@ export class Table {
 
   private startRehash(slots: number): void {
     this.newIndex = freshIndex(slots);
-    this.newMask = slots - 1;
+    this.newSlots = slots;
     this.cursor = 0;
     // A small index is a plain, already zeroed array: nothing to fault in.
     this.faulted = this.newIndex.byteLength >= FRESH_BYTES ? 0 : this.newIndex.length;
@@ -1071,7 +1094,7 @@ export class Table {
     const type = this.type;
     const octs = this.typeOcts;
     const hash = this.hash;
-    const nm = this.newMask;
+    const nm = this.newSlots;
     const hw = this.hw;
     let c = this.cursor;
     while (c < hw && units > 0) {
@@ -1100,14 +1123,14 @@ export class Table {
     this.rehashWork += done;
     if (c < hw) return;
     this.index = ni;
-    this.mask = nm;
+    this.nSlots = nm;
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.memVersion++;
     // Writes during the rehash may already call for the next resize.
     const ns = ni.length >>> 1;
-    if (this.n * 4 > ns * 3) this.startRehash(ns * 2);
+    if (this.n * 4 > ns * 3) this.startRehash(grownSlots(ns));
     else this.maybeShrink();
   }
 
