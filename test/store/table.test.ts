@@ -396,7 +396,7 @@ describe("table", () => {
       t.add(k, 0, k.length, TYPE_STRING, rng.int(50));
       live.push(k);
     };
-    // big enough that a rehash spans several writes (each write migrates 256 ids)
+    // big enough that a rehash spans several writes (each write migrates 256 units)
     while (live.length < 2500) addKey();
     while (t.rehashStep(1000)) {}
     let rehashWrites = 0;
@@ -408,9 +408,10 @@ describe("table", () => {
         const c = t.rehashCursor;
         // remove the entries just below, at and just above the cursor, then re-add keys:
         // freed ids are reused, so new entries land on both sides of the cursor
-        // removing also migrates 256 ids, so c + 255..257 end up next to the new cursor,
-        // and the add that reuses the freed id lands at cursor - 1, cursor or cursor + 1
-        const pick = [c - 1, c, c + 1, c + 255, c + 256, c + 257, rng.int(t.highWater)];
+        // removing also migrates 256 units, 64 live ids (each is rehashed from its key: 4
+        // units), so c + 63..65 end up next to the new cursor, and the add that reuses the
+        // freed id lands at cursor - 1, cursor or cursor + 1
+        const pick = [c - 1, c, c + 1, c + 63, c + 64, c + 65, rng.int(t.highWater)];
         for (const e of [pick[rehashWrites % pick.length]!]) {
           if (e >= 0 && e < t.highWater && t.type[e] !== 0 && t.rehashing) {
             const k = t.keyBytes(e);
