@@ -21,7 +21,7 @@ import { SlowLog } from "./slowlog.ts";
 export const TIME_EACH_BELOW_US = 1000;
 /** While any threshold is on, an untimed run is closed after this many commands. */
 export const RUN_CAP = 64;
-/** Hash index bytes per key: 8 B slots (hash + entry id), at most half full (docs/STORE.md). */
+/** Hash index bytes per key: 8 B slots (hash + entry id), 1/2 to 3/4 full: the emptiest case (docs/STORE.md). */
 const INDEX_BYTES_PER_KEY = 16;
 
 export class Observer implements Observability {

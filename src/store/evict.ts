@@ -157,7 +157,7 @@ export class Evictor {
   // ---- internals -------------------------------------------------------------------------
 
   private stillThere(t: Table, e: number, h: number): boolean {
-    if (e >= t.highWater || t.type[e] === TYPE_FREE || t.hash[e] !== h) return false;
+    if (e >= t.highWater || t.type[e] === TYPE_FREE || t.keyHash(e) !== h) return false;
     return !isVolatile(this.policy) || t.expireAt[e] !== 0;
   }
 
@@ -238,7 +238,7 @@ export class Evictor {
     let len = this.poolLen;
     // Worse than everything in a full pool: done before touching the key's hash.
     if (len === POOL_SIZE && score <= sc[0]!) return;
-    const h = t.hash[e]!;
+    const h = t.keyHash(e);
     for (let i = 0; i < len; i++) {
       if (this.poolEnt[i] === e && this.poolDb[i] === d && this.poolHash[i] === h) {
         // Same key sampled again: refresh its score by re-inserting.

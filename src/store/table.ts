@@ -6,10 +6,12 @@
 // - an entry is live iff type[e] !== 0; live ids are < highWater; entries never move while live,
 //   so a SCAN cursor that is an entry id never misses a key present for the whole scan;
 // - every live entry sits in the authoritative index, reachable from its home slot
-//   (hash & mask) through occupied slots only: no tombstones, deletes shift entries back;
+//   (home(hash, slots)) through occupied slots only: no tombstones, deletes shift entries back;
 // - while rehashing, the new index holds exactly the live entries with id < cursor;
-// - free ids below highWater form one list threaded through their hash[] rows (hash[e] is the
-//   next free id + 1, 0 ends it), so deleting never grows (or copies) a separate stack.
+// - free ids below highWater form one list threaded through their addr[] rows (addr[e] is the
+//   next free id + 1, 0 ends it), so deleting never grows (or copies) a separate stack;
+// - there is no hash column: an index slot holds its entry's hash, and the few places that
+//   need the hash of a row (unlink, migrate, moveTo) hash the key bytes again (keyHash).
 
 import type { Arena } from "./arena.ts";
 import { bytesEqual, copyBytes, hashBytes } from "./bytes.ts";
@@ -54,9 +56,9 @@ export const INCREMENTAL_GROW_ROWS = 1 << 15;
  * finish in one go (forcedGrowths stays 0).
  */
 const GROW_STEP_ROWS = 16;
-/** Bytes per row of the entry columns (hash 4, addr 8, keyLen 4, valLen 4, capCode 1, type 1,
+/** Bytes per row of the entry columns (addr 8, keyLen 4, valLen 4, capCode 1, type 1,
  * expireAt 8, clock 4). */
-export const ROW_BYTES = 34;
+export const ROW_BYTES = 30;
 /**
  * Units of migration work per write while rehashing (raised for sparse tables, see
  * startRehash). A unit is one id looked at, or eight free ids skipped by one 8-byte read.
@@ -69,6 +71,11 @@ const MIGRATE_MIN = 256;
  * expiry slice. Paced here, a write pays for at most 4 pages.
  */
 const FAULT_UNITS = 64;
+/**
+ * Units charged for migrating one live row on top of looking at its id: its key is hashed
+ * again from its block (no hash column), a likely cache miss plus the hash.
+ */
+const LIVE_UNITS = 4;
 /** Uint32 elements of the index per 4 KiB page. */
 const PAGE_U32 = 1024;
 /** randomEntry probes this many random slots before falling back to a linear walk. */
@@ -112,31 +119,54 @@ function freshIndex(slots: number): Uint32Array {
   return freshU32(slots * 2);
 }
 
+/**
+ * The home slot of hash h in an index of n slots (any n, not only powers of two: the index
+ * grows by 1.5x): h * n / 2^32 rounded down, by multiply-shift. In doubles h * n (< 2^63) is
+ * rounded to 53 bits, which can move the result by one near a boundary, but always the same
+ * way for the same h and n, and it stays below n (the rounding error is far under n / 2^32).
+ */
+function home(h: number, n: number): number {
+  return (h * n * 2.3283064365386963e-10) | 0;
+}
+
+/** The slot after i in an index of n slots (wrapping). */
+function nextSlot(i: number, n: number): number {
+  return i + 1 === n ? 0 : i + 1;
+}
+
+/**
+ * Slots of the next bigger index: 1.5x (a multiple of 8). Doubling at 3/4 left the index
+ * between 3/8 and 3/4 full (0.48 at 1M keys, 16.8 B/key); 1.5x keeps it between 1/2 and 3/4.
+ */
+function grownSlots(slots: number): number {
+  return Math.ceil((slots + (slots >>> 1)) / 8) * 8;
+}
+
 /** Insert entry `e` with hash `h`; the caller guarantees a free slot exists. */
-function indexInsert(ix: Uint32Array, mask: number, h: number, e: number): void {
-  let i = h & mask;
-  while (ix[2 * i + 1] !== 0) i = (i + 1) & mask;
+function indexInsert(ix: Uint32Array, n: number, h: number, e: number): void {
+  let i = home(h, n);
+  while (ix[2 * i + 1] !== 0) i = nextSlot(i, n);
   ix[2 * i] = h;
   ix[2 * i + 1] = e + 1;
 }
 
 /** Unlink entry `e` and close the gap by shifting later cluster members back (no tombstone). */
-function indexDelete(ix: Uint32Array, mask: number, h: number, e: number): void {
+function indexDelete(ix: Uint32Array, n: number, h: number, e: number): void {
   const tag = e + 1;
-  let i = h & mask;
+  let i = home(h, n);
   for (let probes = 0; ix[2 * i + 1] !== tag; probes++) {
-    if (ix[2 * i + 1] === 0 || probes > mask) {
+    if (ix[2 * i + 1] === 0 || probes >= n) {
       throw new Error(`table: entry ${e} missing from index`);
     }
-    i = (i + 1) & mask;
+    i = nextSlot(i, n);
   }
   let j = i;
   for (;;) {
-    j = (j + 1) & mask;
+    j = nextSlot(j, n);
     const t = ix[2 * j + 1]!;
     if (t === 0) break;
     const hj = ix[2 * j]!;
-    const k = hj & mask;
+    const k = home(hj, n);
     // The entry at j must stay if its home k lies cyclically in (i, j]; else it fills hole i.
     const stays = i <= j ? i < k && k <= j : i < k || k <= j;
     if (!stays) {
@@ -149,15 +179,9 @@ function indexDelete(ix: Uint32Array, mask: number, h: number, e: number): void 
   ix[2 * i] = 0;
 }
 
-function checkIndex(
-  name: string,
-  ix: Uint32Array,
-  hash: Uint32Array,
-  type: Uint8Array,
-  limit: number,
-): number {
+function checkIndex(name: string, ix: Uint32Array, tab: Table, limit: number): number {
+  const type = tab.type;
   const slots = ix.length >>> 1;
-  const mask = slots - 1;
   let n = 0;
   for (let i = 0; i < slots; i++) {
     const t = ix[2 * i + 1]!;
@@ -165,8 +189,8 @@ function checkIndex(
     const e = t - 1;
     n++;
     if (e >= limit || type[e] === TYPE_FREE) throw new Error(`${name}: slot ${i} -> dead ${e}`);
-    if (ix[2 * i] !== hash[e]) throw new Error(`${name}: slot ${i} hash mismatch for ${e}`);
-    for (let k = ix[2 * i]! & mask; k !== i; k = (k + 1) & mask) {
+    if (ix[2 * i] !== tab.keyHash(e)) throw new Error(`${name}: slot ${i} hash mismatch for ${e}`);
+    for (let k = home(ix[2 * i]!, slots); k !== i; k = nextSlot(k, slots)) {
       if (ix[2 * k + 1] === 0)
         throw new Error(`${name}: hole at ${k} before entry ${e} at slot ${i}`);
     }
@@ -181,7 +205,6 @@ export class Table {
   readonly arena: Arena;
 
   // Entry columns. They are replaced when they grow: re-read them after add/upsert/moveTo.
-  hash: Uint32Array = EMPTY_U32;
   addr: Float64Array = new Float64Array(0);
   keyLen: Int32Array = EMPTY_I32;
   valLen: Int32Array = EMPTY_I32;
@@ -236,11 +259,12 @@ export class Table {
   // Authoritative index.
   /** Slot pairs (hash, entry id + 1): see freshIndex. */
   private index: Uint32Array = EMPTY_U32;
-  private mask = 0;
+  /** Slots of the index (ix.length / 2; any multiple of 8, see grownSlots). */
+  private nSlots = 0;
 
   // Index under construction; cursor < 0 when not rehashing.
   private newIndex: Uint32Array = EMPTY_U32;
-  private newMask = 0;
+  private newSlots = 0;
   private cursor = -1;
   /** Uint32 elements of the new index faulted in so far (migration starts when all are). */
   private faulted = 0;
@@ -251,7 +275,6 @@ export class Table {
   rehashWork = 0;
 
   // Grown columns being filled (rows [0, growCursor) copied); growCursor < 0 when not growing.
-  private gHash: Uint32Array = EMPTY_U32;
   private gAddr: Float64Array = new Float64Array(0);
   private gKeyLen: Int32Array = EMPTY_I32;
   private gValLen: Int32Array = EMPTY_I32;
@@ -336,14 +359,14 @@ export class Table {
   ): void {
     const ids = this.prefetchIds;
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     let acc = 0;
     for (let k = 0; k < n; k += PREFETCH_BATCH) {
       const m = Math.min(PREFETCH_BATCH, n - k);
       for (let j = 0; j < m; j++) {
         const i = first + (k + j) * step;
         const h = hashBytes(kbuf, offs[i]!, lens[i]!);
-        const s = h & mask;
+        const s = home(h, ns);
         // Only the key's own entry: a home slot held by another key (or empty: a new key) would
         // cost two misses for lines the command never reads.
         ids[j] = ix[2 * s]! === h ? ix[2 * s + 1]! - 1 : -1;
@@ -370,7 +393,7 @@ export class Table {
     if (Table.debug && this.findHashed(kbuf, koff, klen, h) >= 0) {
       throw new Error("table: add of an existing key");
     }
-    const e = this.newEntry(kbuf, koff, klen, type, vlen, h);
+    const e = this.newEntry(kbuf, koff, klen, type, vlen);
     this.link(e, h);
     if (this.onAdded !== null && !this.overwriting) this.onAdded(this, e);
     return e;
@@ -383,14 +406,12 @@ export class Table {
     klen: number,
     type: number,
     vlen: number,
-    h: number,
   ): number {
     const size = klen + vlen;
     const arena = this.arena;
     const a = arena.alloc(size);
     copyBytes(kbuf, koff, arena.page(a), arena.offset(a), klen);
     const e = this.takeEntryId();
-    this.hash[e] = h;
     this.addr[e] = a;
     this.keyLen[e] = klen;
     this.valLen[e] = vlen;
@@ -412,11 +433,11 @@ export class Table {
     if (!(type >= TYPE_STRING && type <= 255)) throw new RangeError(`table: bad type ${type}`);
     const h = hashBytes(kbuf, koff, klen);
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     const keyLen = this.keyLen;
     const addrs = this.addr;
     const arena = this.arena;
-    let i = h & mask;
+    let i = home(h, ns);
     for (;;) {
       const t = ix[2 * i + 1]!;
       if (t === 0) break;
@@ -427,10 +448,10 @@ export class Table {
           if (bytesEqual(arena.page(a), arena.offset(a), kbuf, koff, klen)) return -1;
         }
       }
-      i = (i + 1) & mask;
+      i = nextSlot(i, ns);
     }
     // Neither takeEntryId (columns only) nor alloc touches the index: slot i is still free.
-    const e = this.newEntry(kbuf, koff, klen, type, vlen, h);
+    const e = this.newEntry(kbuf, koff, klen, type, vlen);
     ix[2 * i] = h;
     ix[2 * i + 1] = e + 1;
     this.linked(e, h);
@@ -467,16 +488,17 @@ export class Table {
     }
     // Slots: a rehash starts past 3/4 full (link).
     let slots = this.slots;
-    while (n * 4 > slots * 3) slots *= 2;
+    while (n * 4 > slots * 3) slots = grownSlots(slots);
     if (slots > this.slots) {
       // Not startRehash + migrate: migrate's end would shrink an index this empty right back.
       const ni = freshIndex(slots);
-      const nm = slots - 1;
+      const nm = slots;
       const type = this.type;
-      const hash = this.hash;
-      for (let e = 0; e < this.hw; e++) if (type[e] !== TYPE_FREE) indexInsert(ni, nm, hash[e]!, e);
+      for (let e = 0; e < this.hw; e++) {
+        if (type[e] !== TYPE_FREE) indexInsert(ni, nm, this.keyHash(e), e);
+      }
       this.index = ni;
-      this.mask = nm;
+      this.nSlots = slots;
       this.memVersion++;
     }
   }
@@ -646,8 +668,10 @@ export class Table {
   }
 
   remove(e: number): void {
-    this.arena.free(this.addr[e]!, this.capacity(e));
-    this.unlink(e);
+    const a = this.addr[e]!;
+    const cap = this.capacity(e);
+    this.unlink(e); // first: it hashes the key from the block (and the guard reads the row)
+    this.arena.free(a, cap);
   }
 
   /** Move a live entry to another table on the same arena (MOVE, SWAPDB-free); no byte copy. */
@@ -657,8 +681,7 @@ export class Table {
     }
     if (this.type[e] === TYPE_FREE) throw new Error(`table: moveTo of free entry ${e}`);
     const ne = other.takeEntryId();
-    const h = this.hash[e]!;
-    other.hash[ne] = h;
+    const h = this.keyHash(e);
     other.addr[ne] = this.addr[e]!;
     other.keyLen[ne] = this.keyLen[e]!;
     other.valLen[ne] = this.valLen[e]!;
@@ -728,6 +751,12 @@ export class Table {
     return this.arena.page(this.addr[e]!);
   }
 
+  /** The hash of entry e's key (the index slot holds it too; rows do not: 4 B per row). */
+  keyHash(e: number): number {
+    const a = this.addr[e]!;
+    return hashBytes(this.arena.page(a), this.arena.offset(a), this.keyLen[e]!);
+  }
+
   keyOffset(e: number): number {
     return this.arena.offset(this.addr[e]!);
   }
@@ -765,12 +794,12 @@ export class Table {
   randomEntry(): number {
     if (this.n === 0) return -1;
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     for (let t = 0; t < RANDOM_TRIES; t++) {
-      const s = ix[2 * (this.random() & mask) + 1]!;
+      const s = ix[2 * home(this.random(), ns) + 1]!;
       if (s !== 0) return s - 1;
     }
-    for (let i = this.random() & mask; ; i = (i + 1) & mask) {
+    for (let i = home(this.random(), ns); ; i = nextSlot(i, ns)) {
       if (ix[2 * i + 1] !== 0) return ix[2 * i + 1]! - 1;
     }
   }
@@ -806,7 +835,6 @@ export class Table {
   /** Forget every entry without freeing blocks: only when the arena itself is reset. */
   reset(): void {
     this.entryCap = MIN_ENTRIES;
-    this.hash = new Uint32Array(MIN_ENTRIES);
     this.addr = new Float64Array(MIN_ENTRIES);
     this.keyLen = new Int32Array(MIN_ENTRIES);
     this.valLen = new Int32Array(MIN_ENTRIES);
@@ -822,9 +850,9 @@ export class Table {
     this.n = 0;
     this.ttlN = 0;
     this.index = new Uint32Array(MIN_SLOTS * 2);
-    this.mask = MIN_SLOTS - 1;
+    this.nSlots = MIN_SLOTS;
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.dropGrowth();
     this.memVersion++;
@@ -843,7 +871,6 @@ export class Table {
   /** Bytes held by columns, indexes and free lists (not the arena). objs counted at 8 B/slot. */
   memoryBytes(): number {
     return (
-      this.hash.byteLength +
       this.addr.byteLength +
       this.keyLen.byteLength +
       this.valLen.byteLength +
@@ -869,25 +896,24 @@ export class Table {
     if (live !== this.n) throw new Error(`table: count ${this.n} but ${live} live entries`);
     if (live + this.freeN !== this.hw) throw new Error("table: free list size mismatch");
     const seen = new Set<number>();
-    for (let e = this.freeHead; e >= 0; e = this.hash[e]! - 1) {
+    for (let e = this.freeHead; e >= 0; e = this.addr[e]! - 1) {
       if (e >= this.hw || type[e] !== TYPE_FREE || seen.has(e)) {
         throw new Error(`table: bad free id ${e}`);
       }
       seen.add(e);
     }
     if (seen.size !== this.freeN) throw new Error(`table: free list ${seen.size} != ${this.freeN}`);
-    const inOld = checkIndex("index", this.index, this.hash, type, this.hw);
+    const inOld = checkIndex("index", this.index, this, this.hw);
     if (inOld !== this.n) throw new Error(`table: index holds ${inOld}, count ${this.n}`);
     if (this.cursor >= 0) {
       const c = this.cursor;
-      const inNew = checkIndex("new index", this.newIndex, this.hash, type, c);
+      const inNew = checkIndex("new index", this.newIndex, this, c);
       let below = 0;
       for (let e = 0; e < c; e++) if (type[e] !== TYPE_FREE) below++;
       if (inNew !== below) throw new Error(`table: new index ${inNew}, expected ${below}`);
     }
     for (let e = 0; e < this.growCursor; e++) {
       const same =
-        this.gHash[e] === this.hash[e] &&
         this.gAddr[e] === this.addr[e] &&
         this.gKeyLen[e] === this.keyLen[e] &&
         this.gValLen[e] === this.valLen[e] &&
@@ -905,9 +931,8 @@ export class Table {
       const page = this.page(e);
       const o = this.keyOffset(e);
       const kl = this.keyLen[e]!;
-      if (this.hash[e] !== hashBytes(page, o, kl)) throw new Error(`table: stale hash at ${e}`);
       if (kl + this.valLen[e]! > this.capacity(e)) throw new Error(`table: block overflow at ${e}`);
-      if (this.findHashed(page, o, kl, this.hash[e]!) !== e) {
+      if (this.findHashed(page, o, kl, hashBytes(page, o, kl)) !== e) {
         throw new Error(`table: entry ${e} not findable`);
       }
     }
@@ -917,11 +942,11 @@ export class Table {
 
   private findHashed(kbuf: Uint8Array, koff: number, klen: number, h: number): number {
     const ix = this.index;
-    const mask = this.mask;
+    const ns = this.nSlots;
     const keyLen = this.keyLen;
     const addr = this.addr;
     const arena = this.arena;
-    let i = h & mask;
+    let i = home(h, ns);
     for (;;) {
       const t = ix[2 * i + 1]!;
       if (t === 0) return -1;
@@ -932,7 +957,7 @@ export class Table {
           if (bytesEqual(arena.page(a), arena.offset(a), kbuf, koff, klen)) return e;
         }
       }
-      i = (i + 1) & mask;
+      i = nextSlot(i, ns);
     }
   }
 
@@ -940,7 +965,7 @@ export class Table {
     let e: number;
     if (this.freeHead >= 0) {
       e = this.freeHead;
-      this.freeHead = this.hash[e]! - 1;
+      this.freeHead = this.addr[e]! - 1;
       this.freeN--;
     } else {
       if (this.hw === this.entryCap) this.growEntries();
@@ -956,7 +981,7 @@ export class Table {
 
   /** Put a filled-in entry into the index (and the new one if already migrated past it). */
   private link(e: number, h: number): void {
-    indexInsert(this.index, this.mask, h, e);
+    indexInsert(this.index, this.nSlots, h, e);
     this.linked(e, h);
   }
 
@@ -965,7 +990,7 @@ export class Table {
     this.n++;
     if (this.growCursor >= 0) this.growStep(GROW_STEP_ROWS);
     if (this.cursor >= 0) {
-      if (e < this.cursor) indexInsert(this.newIndex, this.newMask, h, e);
+      if (e < this.cursor) indexInsert(this.newIndex, this.newSlots, h, e);
       // Safety net: never let either index pass 7/8 full, whatever the step bound says.
       const limit = Math.min(this.index.length, this.newIndex.length) >>> 1;
       if (this.n * 8 > limit * 7) {
@@ -975,7 +1000,7 @@ export class Table {
         this.migrate(this.stepIds);
       }
     } else if (this.n * 4 > this.slots * 3) {
-      this.startRehash(this.slots * 2);
+      this.startRehash(grownSlots(this.slots));
     }
   }
 
@@ -983,18 +1008,17 @@ export class Table {
   private unlink(e: number): void {
     if (this.guard !== null) this.guard.beforeWrite(this, e);
     if (this.type[e] === TYPE_FREE) throw new Error(`table: entry ${e} is not live`);
-    const h = this.hash[e]!;
-    indexDelete(this.index, this.mask, h, e);
+    const h = this.keyHash(e);
+    indexDelete(this.index, this.nSlots, h, e);
     if (this.cursor >= 0 && e < this.cursor) {
-      indexDelete(this.newIndex, this.newMask, h, e);
+      indexDelete(this.newIndex, this.newSlots, h, e);
     }
     this.type[e] = TYPE_FREE;
     this.setExpireAt(e, 0);
     this.clock[e] = 0;
-    this.addr[e] = 0;
-    // Onto the free list through the row itself: no stack to double (a doubling Int32Array
-    // stopped the loop for 10-28 ms copying 8M ids when 10M keys expired).
-    this.hash[e] = this.freeHead + 1;
+    // Onto the free list through the row itself (its addr): no stack to double (a doubling
+    // Int32Array stopped the loop for 10-28 ms copying 8M ids when 10M keys expired).
+    this.addr[e] = this.freeHead + 1;
     this.freeHead = e;
     this.freeN++;
     if (e < this.growCursor) this.mirror(e);
@@ -1009,7 +1033,7 @@ export class Table {
   /** Abandon the rehash under way (the table is empty: maybeShrink then swaps a small index). */
   private dropRehash(): void {
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.memVersion++;
   }
@@ -1018,7 +1042,7 @@ export class Table {
     const slots = this.slots;
     if (this.n === 0 && slots > MIN_SLOTS) {
       this.index = new Uint32Array(MIN_SLOTS * 2);
-      this.mask = MIN_SLOTS - 1;
+      this.nSlots = MIN_SLOTS;
       this.memVersion++;
     } else if (slots > SHRINK_FLOOR_SLOTS && this.n * 8 < slots) {
       let target = SHRINK_FLOOR_SLOTS;
@@ -1029,7 +1053,7 @@ export class Table {
 
   private startRehash(slots: number): void {
     this.newIndex = freshIndex(slots);
-    this.newMask = slots - 1;
+    this.newSlots = slots;
     this.cursor = 0;
     // A small index is a plain, already zeroed array: nothing to fault in.
     this.faulted = this.newIndex.byteLength >= FRESH_BYTES ? 0 : this.newIndex.length;
@@ -1041,7 +1065,7 @@ export class Table {
     // every one of 10M mostly free rows.
     const budget = Math.max(1, Math.min(slots, this.slots) >>> 3);
     const pages = Math.ceil((this.newIndex.length - this.faulted) / PAGE_U32);
-    const work = pages * FAULT_UNITS + Math.ceil(this.hw / 8) + 8 * this.n;
+    const work = pages * FAULT_UNITS + Math.ceil(this.hw / 8) + (8 + LIVE_UNITS) * this.n;
     this.stepIds = Math.max(MIGRATE_MIN, Math.ceil((2 * work) / budget));
   }
 
@@ -1070,8 +1094,7 @@ export class Table {
     }
     const type = this.type;
     const octs = this.typeOcts;
-    const hash = this.hash;
-    const nm = this.newMask;
+    const nm = this.newSlots;
     const hw = this.hw;
     let c = this.cursor;
     while (c < hw && units > 0) {
@@ -1092,7 +1115,13 @@ export class Table {
       }
       units--;
       done++;
-      if (type[c] !== TYPE_FREE) indexInsert(ni, nm, hash[c]!, c);
+      if (type[c] !== TYPE_FREE) {
+        // The key is hashed again (no hash column): that reads its block, so a live row costs
+        // LIVE_UNITS in all.
+        indexInsert(ni, nm, this.keyHash(c), c);
+        units -= LIVE_UNITS - 1;
+        done += LIVE_UNITS - 1;
+      }
       c++;
     }
     if (c > hw) c = hw; // a skipped group may reach past highWater (those rows are free)
@@ -1100,14 +1129,14 @@ export class Table {
     this.rehashWork += done;
     if (c < hw) return;
     this.index = ni;
-    this.mask = nm;
+    this.nSlots = nm;
     this.newIndex = EMPTY_U32;
-    this.newMask = 0;
+    this.newSlots = 0;
     this.cursor = -1;
     this.memVersion++;
     // Writes during the rehash may already call for the next resize.
     const ns = ni.length >>> 1;
-    if (this.n * 4 > ns * 3) this.startRehash(ns * 2);
+    if (this.n * 4 > ns * 3) this.startRehash(grownSlots(ns));
     else this.maybeShrink();
   }
 
@@ -1125,7 +1154,6 @@ export class Table {
   /** Allocate the grown columns (lazily backed by the OS: no copy and no page touched yet). */
   private startGrowth(cap: number): void {
     if (cap % 8 !== 0) throw new Error(`table: column capacity ${cap} is not a multiple of 8`);
-    this.gHash = freshU32(cap);
     this.gAddr = freshF64(cap);
     this.gKeyLen = freshI32(cap);
     this.gValLen = freshI32(cap);
@@ -1148,14 +1176,12 @@ export class Table {
       const gExpireAt = this.gExpireAt;
       if (this.ttlN > 0)
         for (let e = c; e < end; e++) if (expireAt[e] !== 0) gExpireAt[e] = expireAt[e]!;
-      const hash = this.hash;
       const addr = this.addr;
       const keyLen = this.keyLen;
       const valLen = this.valLen;
       const capCode = this.capCode;
       const type = this.type;
       const clock = this.clock;
-      const gHash = this.gHash;
       const gAddr = this.gAddr;
       const gKeyLen = this.gKeyLen;
       const gValLen = this.gValLen;
@@ -1163,7 +1189,6 @@ export class Table {
       const gType = this.gType;
       const gClock = this.gClock;
       for (; c < end; c++) {
-        gHash[c] = hash[c]!;
         gAddr[c] = addr[c]!;
         gKeyLen[c] = keyLen[c]!;
         gValLen[c] = valLen[c]!;
@@ -1174,7 +1199,6 @@ export class Table {
     }
     this.growCursor = c;
     if (c < this.hw) return;
-    this.hash = this.gHash;
     this.addr = this.gAddr;
     this.keyLen = this.gKeyLen;
     this.valLen = this.gValLen;
@@ -1193,7 +1217,6 @@ export class Table {
   }
 
   private dropGrowth(): void {
-    this.gHash = EMPTY_U32;
     this.gAddr = new Float64Array(0);
     this.gKeyLen = EMPTY_I32;
     this.gValLen = EMPTY_I32;
@@ -1207,7 +1230,6 @@ export class Table {
 
   /** Copy row e into the grown columns (it was written after the copy passed it). */
   private mirror(e: number): void {
-    this.gHash[e] = this.hash[e]!;
     this.gAddr[e] = this.addr[e]!;
     this.gKeyLen[e] = this.keyLen[e]!;
     this.gValLen[e] = this.valLen[e]!;
